@@ -1,0 +1,236 @@
+// JSON Schema (draft 2020-12 subset ajv understands by default: draft-07 keywords) of RouteTable.
+// Kept beside types.ts; a test checks that fixtures typed as RouteTable validate, so the two
+// cannot drift silently.
+
+const name = { type: 'string', minLength: 1, maxLength: 253 } as const;
+const headerName = { type: 'string', pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", maxLength: 256 } as const;
+const headerValueString = { type: 'string', pattern: '^[\\t\\x20-\\x7e\\x80-\\xff]*$', maxLength: 8192 } as const;
+const positiveMs = { type: 'integer', minimum: 1, maximum: 86_400_000 } as const;
+const port = { type: 'integer', minimum: 1, maximum: 65535 } as const;
+const pathValue = { type: 'string', minLength: 1, maxLength: 4096 } as const;
+
+const headerValue = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'value'],
+  properties: { name: headerName, value: headerValueString },
+} as const;
+
+const headerModifierProps = {
+  set: { type: 'array', items: headerValue, maxItems: 64 },
+  add: { type: 'array', items: headerValue, maxItems: 64 },
+  remove: { type: 'array', items: headerName, maxItems: 64 },
+} as const;
+
+const pathModifier = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'value'],
+  properties: { type: { enum: ['ReplaceFullPath', 'ReplacePrefixMatch'] }, value: pathValue },
+} as const;
+
+const valueMatch = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'type', 'value'],
+  properties: { name, type: { enum: ['Exact', 'Regex'] }, value: { type: 'string', maxLength: 4096 } },
+} as const;
+
+const filter = {
+  type: 'object',
+  required: ['type'],
+  oneOf: [
+    {
+      additionalProperties: false,
+      properties: { type: { enum: ['RequestHeaderModifier', 'ResponseHeaderModifier'] }, ...headerModifierProps },
+    },
+    {
+      additionalProperties: false,
+      required: ['statusCode'],
+      properties: {
+        type: { const: 'RequestRedirect' },
+        scheme: { enum: ['http', 'https'] },
+        hostname: name,
+        port,
+        path: pathModifier,
+        statusCode: { enum: [301, 302, 303, 307, 308] },
+      },
+    },
+    {
+      additionalProperties: false,
+      properties: { type: { const: 'URLRewrite' }, hostname: name, path: pathModifier },
+    },
+    {
+      additionalProperties: false,
+      required: ['backend'],
+      properties: { type: { const: 'RequestMirror' }, backend: name },
+    },
+  ],
+} as const;
+
+const route = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'source', 'match', 'backends', 'filters'],
+  properties: {
+    id: { type: 'string', minLength: 1, maxLength: 1024 },
+    source: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['kind', 'namespace', 'name'],
+      properties: { kind: name, namespace: { type: 'string', maxLength: 253 }, name },
+    },
+    match: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['path'],
+      properties: {
+        path: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['type', 'value'],
+          properties: { type: { enum: ['Exact', 'Prefix', 'Regex'] }, value: pathValue },
+        },
+        headers: { type: 'array', items: valueMatch, maxItems: 32 },
+        queryParams: { type: 'array', items: valueMatch, maxItems: 32 },
+        methods: {
+          type: 'array',
+          items: { type: 'string', pattern: '^[A-Z]{1,32}$' },
+          maxItems: 16,
+          uniqueItems: true,
+        },
+      },
+    },
+    backends: {
+      type: 'array',
+      maxItems: 64,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['backend', 'weight'],
+        properties: { backend: name, weight: { type: 'integer', minimum: 0, maximum: 1_000_000 } },
+      },
+    },
+    filters: { type: 'array', items: filter, maxItems: 32 },
+    timeouts: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { connectMs: positiveMs, responseHeaderMs: positiveMs, idleMs: positiveMs },
+    },
+    retry: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['attempts', 'on'],
+      properties: {
+        attempts: { type: 'integer', minimum: 0, maximum: 10 },
+        on: {
+          type: 'array',
+          items: { enum: ['connect-failure', 'reset', '502', '503', '504'] },
+          uniqueItems: true,
+        },
+        budgetPercent: { type: 'number', minimum: 0, maximum: 100 },
+      },
+    },
+    maxRequestBodyBytes: { type: 'integer', minimum: 0 },
+  },
+} as const;
+
+const backend = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['namespace', 'service', 'protocol', 'endpoints', 'balancer'],
+  properties: {
+    namespace: { type: 'string', maxLength: 253 },
+    service: { type: 'string', maxLength: 253 },
+    protocol: { enum: ['HTTP', 'HTTPS', 'H2C', 'H2'] },
+    endpoints: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['address', 'port'],
+        properties: {
+          address: { type: 'string', minLength: 1, maxLength: 253 },
+          port,
+          terminating: { type: 'boolean' },
+          zone: { type: 'string', maxLength: 253 },
+        },
+      },
+    },
+    balancer: {
+      type: 'object',
+      required: ['type'],
+      oneOf: [
+        { additionalProperties: false, properties: { type: { enum: ['RoundRobin', 'LeastRequest'] } } },
+        {
+          additionalProperties: false,
+          required: ['on'],
+          properties: {
+            type: { const: 'ConsistentHash' },
+            on: { enum: ['Header', 'Cookie', 'ClientAddress'] },
+            name,
+            setCookie: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['name'],
+              properties: { name, path: pathValue, ttlSeconds: { type: 'integer', minimum: 0 } },
+            },
+          },
+        },
+      ],
+    },
+    tls: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['verify'],
+      properties: { serverName: name, caPem: { type: 'string' }, verify: { type: 'boolean' } },
+    },
+  },
+} as const;
+
+const hostPattern = '^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$';
+
+export const routeTableSchema = {
+  $id: 'https://gatehouse.dev/schemas/route-table.json',
+  type: 'object',
+  additionalProperties: false,
+  required: ['version', 'hosts', 'backends', 'certificates'],
+  properties: {
+    version: { type: 'integer', minimum: 0 },
+    hosts: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['host', 'routes'],
+        properties: {
+          host: { type: 'string', maxLength: 253, pattern: hostPattern },
+          routes: { type: 'array', items: route },
+          fallback: route,
+          tls: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['certificate', 'redirect'],
+            properties: {
+              certificate: name,
+              redirect: { type: 'boolean' },
+              redirectStatus: { enum: [301, 302, 307, 308] },
+            },
+          },
+        },
+      },
+    },
+    backends: { type: 'object', additionalProperties: backend },
+    certificates: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['certPem', 'keyPem', 'source'],
+        properties: { certPem: { type: 'string' }, keyPem: { type: 'string' }, source: { type: 'string' } },
+      },
+    },
+    defaultCertificate: name,
+    defaultRoute: route,
+  },
+} as const;

@@ -1,0 +1,185 @@
+// The route table: the one contract between a producer (the controller's translators) and the
+// data plane. Plain, serialisable, versioned; it speaks HTTP, not Kubernetes. Fields that no
+// producer sets yet are still part of the shape so that later sources (annotations, RoutePolicy,
+// Gateway API HTTPRoute) fill them without a redesign. The JSON Schema in schema.ts mirrors it.
+
+export interface RouteTable {
+  /** Monotonic per producer; a worker acks the version it serves. */
+  version: number;
+  /** Hosts with their routes; at most one entry per `host` string. */
+  hosts: HostRoutes[];
+  /** Upstream services, referenced by key from routes. */
+  backends: Record<string, Backend>;
+  /** TLS material, referenced by key from hosts. */
+  certificates: Record<string, Certificate>;
+  /** Certificate key served to clients whose SNI matches no host with a certificate. */
+  defaultCertificate?: string;
+  /** Route for requests whose host has no entry (or whose host entry matched no path). */
+  defaultRoute?: Route;
+}
+
+export interface HostRoutes {
+  /**
+   * Lower-case DNS name without port: `example.com`, a wildcard `*.example.com` (exactly one
+   * extra label), or `*` for rules that name no host.
+   */
+  host: string;
+  routes: Route[];
+  /** Used when no route of this host matches the request. */
+  fallback?: Route;
+  tls?: HostTls;
+}
+
+export interface HostTls {
+  /** Key into `RouteTable.certificates`. */
+  certificate: string;
+  /** Plain-HTTP requests to this host are redirected to HTTPS with this status (308 by default). */
+  redirectStatus?: 301 | 302 | 307 | 308;
+  /** When false, plain HTTP is served as well. */
+  redirect: boolean;
+}
+
+export interface Route {
+  /** Stable identity for diagnostics and logs, e.g. `ingress/ns/name/0/1`. */
+  id: string;
+  /** The object this route came from: bounded metric labels (`namespace`, `ingress`). */
+  source: RouteSource;
+  match: RouteMatch;
+  /** Weighted backend groups; an empty list answers 503. */
+  backends: WeightedBackend[];
+  /** Applied in order. */
+  filters: Filter[];
+  timeouts?: Timeouts;
+  retry?: RetryPolicy;
+  /** Largest request body accepted, in bytes (413 beyond it, enforced while streaming). */
+  maxRequestBodyBytes?: number;
+}
+
+export interface RouteSource {
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
+export type PathMatchType = 'Exact' | 'Prefix' | 'Regex';
+
+export interface RouteMatch {
+  path: { type: PathMatchType; value: string };
+  headers?: ValueMatch[];
+  queryParams?: ValueMatch[];
+  /** Upper-case HTTP methods; absent means any. */
+  methods?: string[];
+}
+
+export interface ValueMatch {
+  /** Header names are matched case-insensitively, query names exactly. */
+  name: string;
+  type: 'Exact' | 'Regex';
+  value: string;
+}
+
+export interface WeightedBackend {
+  /** Key into `RouteTable.backends`. */
+  backend: string;
+  /** Relative share of requests; 0 keeps the group but sends it nothing. */
+  weight: number;
+}
+
+export type BalancerPolicy =
+  | { type: 'RoundRobin' }
+  | { type: 'LeastRequest' }
+  | { type: 'ConsistentHash'; on: 'Header' | 'Cookie' | 'ClientAddress'; name?: string; setCookie?: CookieSpec };
+
+export interface CookieSpec {
+  name: string;
+  path?: string;
+  ttlSeconds?: number;
+}
+
+export interface Backend {
+  /** Metric labels: the Kubernetes Service this backend stands for. */
+  namespace: string;
+  service: string;
+  protocol: 'HTTP' | 'HTTPS' | 'H2C' | 'H2';
+  /** Endpoints to balance over; empty answers 503. Already filtered for readiness. */
+  endpoints: Endpoint[];
+  balancer: BalancerPolicy;
+  /** For HTTPS/H2 upstreams: SNI, and optional verification against a CA (PEM). */
+  tls?: { serverName?: string; caPem?: string; verify: boolean };
+}
+
+export interface Endpoint {
+  /** An IP address, or a DNS name (ExternalName Services). */
+  address: string;
+  port: number;
+  /** True when serving only because no ready endpoint is left (terminating but still serving). */
+  terminating?: boolean;
+  zone?: string;
+}
+
+export interface Certificate {
+  certPem: string;
+  keyPem: string;
+  /** Where it came from, e.g. `secret/ns/name`, for logs and the expiry metric. */
+  source: string;
+}
+
+export type Filter =
+  | HeaderModifierFilter
+  | RequestRedirectFilter
+  | UrlRewriteFilter
+  | RequestMirrorFilter;
+
+export interface HeaderModifier {
+  set?: HeaderValue[];
+  add?: HeaderValue[];
+  remove?: string[];
+}
+
+export interface HeaderValue {
+  name: string;
+  value: string;
+}
+
+export interface HeaderModifierFilter extends HeaderModifier {
+  type: 'RequestHeaderModifier' | 'ResponseHeaderModifier';
+}
+
+export interface RequestRedirectFilter {
+  type: 'RequestRedirect';
+  scheme?: 'http' | 'https';
+  hostname?: string;
+  port?: number;
+  path?: PathModifier;
+  statusCode: 301 | 302 | 303 | 307 | 308;
+}
+
+export interface UrlRewriteFilter {
+  type: 'URLRewrite';
+  hostname?: string;
+  path?: PathModifier;
+}
+
+export type PathModifier = { type: 'ReplaceFullPath'; value: string } | { type: 'ReplacePrefixMatch'; value: string };
+
+export interface RequestMirrorFilter {
+  type: 'RequestMirror';
+  backend: string;
+}
+
+export interface Timeouts {
+  /** Milliseconds to establish the upstream connection. */
+  connectMs?: number;
+  /** Milliseconds from request sent to response headers received. */
+  responseHeaderMs?: number;
+  /** Milliseconds without bytes either way before the exchange is abandoned. */
+  idleMs?: number;
+}
+
+export interface RetryPolicy {
+  /** Extra attempts after the first one. */
+  attempts: number;
+  on: Array<'connect-failure' | 'reset' | '502' | '503' | '504'>;
+  /** Share of active requests that may be retries at once, in percent. */
+  budgetPercent?: number;
+}
