@@ -4,7 +4,11 @@
 
 const name = { type: 'string', minLength: 1, maxLength: 253 } as const;
 const headerName = { type: 'string', pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", maxLength: 256 } as const;
-const headerValueString = { type: 'string', pattern: '^[\\t\\x20-\\x7e\\x80-\\xff]*$', maxLength: 8192 } as const;
+const headerValueString = {
+  type: 'string',
+  pattern: '^[\\t\\x20-\\x7e\\x80-\\xff]*$',
+  maxLength: 8192,
+} as const;
 const positiveMs = { type: 'integer', minimum: 1, maximum: 86_400_000 } as const;
 const port = { type: 'integer', minimum: 1, maximum: 65535 } as const;
 const pathValue = { type: 'string', minLength: 1, maxLength: 4096 } as const;
@@ -42,7 +46,10 @@ const filter = {
   oneOf: [
     {
       additionalProperties: false,
-      properties: { type: { enum: ['RequestHeaderModifier', 'ResponseHeaderModifier'] }, ...headerModifierProps },
+      properties: {
+        type: { enum: ['RequestHeaderModifier', 'ResponseHeaderModifier'] },
+        ...headerModifierProps,
+      },
     },
     {
       additionalProperties: false,
@@ -188,7 +195,8 @@ const backend = {
   },
 } as const;
 
-const hostPattern = '^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$';
+const hostPattern =
+  '^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$';
 
 export const routeTableSchema = {
   $id: 'https://gatehouse.dev/schemas/route-table.json',

@@ -88,7 +88,12 @@ export interface WeightedBackend {
 export type BalancerPolicy =
   | { type: 'RoundRobin' }
   | { type: 'LeastRequest' }
-  | { type: 'ConsistentHash'; on: 'Header' | 'Cookie' | 'ClientAddress'; name?: string; setCookie?: CookieSpec };
+  | {
+      type: 'ConsistentHash';
+      on: 'Header' | 'Cookie' | 'ClientAddress';
+      name?: string;
+      setCookie?: CookieSpec;
+    };
 
 export interface CookieSpec {
   name: string;
@@ -124,11 +129,7 @@ export interface Certificate {
   source: string;
 }
 
-export type Filter =
-  | HeaderModifierFilter
-  | RequestRedirectFilter
-  | UrlRewriteFilter
-  | RequestMirrorFilter;
+export type Filter = HeaderModifierFilter | RequestRedirectFilter | UrlRewriteFilter | RequestMirrorFilter;
 
 export interface HeaderModifier {
   set?: HeaderValue[];
@@ -160,7 +161,9 @@ export interface UrlRewriteFilter {
   path?: PathModifier;
 }
 
-export type PathModifier = { type: 'ReplaceFullPath'; value: string } | { type: 'ReplacePrefixMatch'; value: string };
+export type PathModifier =
+  | { type: 'ReplaceFullPath'; value: string }
+  | { type: 'ReplacePrefixMatch'; value: string };
 
 export interface RequestMirrorFilter {
   type: 'RequestMirror';

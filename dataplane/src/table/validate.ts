@@ -11,7 +11,9 @@ export type Validation = { ok: true; table: RouteTable } | { ok: false; errors: 
 
 export function validateRouteTable(value: unknown): Validation {
   if (!checkShape(value)) {
-    const errors = (checkShape.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`);
+    const errors = (checkShape.errors ?? []).map(
+      (e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`,
+    );
     return { ok: false, errors };
   }
   const table = value as unknown as RouteTable;
