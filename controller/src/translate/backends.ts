@@ -1,0 +1,237 @@
+// Ingress backends → table Backends: the Service in the Ingress's namespace, its port by number
+// or by name, and the endpoints of that port from the Service's EndpointSlices (ready ones; the
+// serving-but-terminating ones only while nothing is ready, as kube-proxy does).
+import type { Backend, Endpoint, WeightedBackend } from '../../../dataplane/src/table/types.ts';
+import { compareText, type Fields, isPort, isRecord, list, record, sortedRecord, text } from './guard.ts';
+import { NAMESPACE, objectKey, type SnapshotIndex } from './lookup.ts';
+
+/** A problem found while resolving, before it is attached to the object and field that caused it. */
+export interface BackendProblem {
+  /** Suffix of the backend's field path, e.g. `.service.port`. */
+  field: string;
+  reason: string;
+  message: string;
+}
+
+export interface BackendResolution {
+  /** The route's backend groups; empty (answers 503) when the reference could not be resolved. */
+  backends: WeightedBackend[];
+  problem?: BackendProblem;
+}
+
+type PortRef = { number: number } | { name: string };
+type Resolved = { ok: true; backend: Backend } | { ok: false; problem: BackendProblem };
+
+const SERVICE_NAME = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const PORT_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const EXTERNAL_NAME = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?\.?$/;
+const IPV4 = /^[0-9]{1,3}(\.[0-9]{1,3}){3}$/;
+const IPV6 = /^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$/;
+
+/** Resolves backend references against one snapshot; remembers every backend it handed out. */
+export class BackendResolver {
+  readonly #index: SnapshotIndex;
+  readonly #resolved = new Map<string, Resolved>();
+
+  constructor(index: SnapshotIndex) {
+    this.#index = index;
+  }
+
+  /** An IngressBackend (`service` or `resource`) of an Ingress in `namespace`. */
+  resolve(namespace: string, rawBackend: unknown): BackendResolution {
+    const backend = record(rawBackend);
+    if (backend.resource !== undefined && backend.service === undefined) {
+      return failed({
+        field: '.resource',
+        reason: 'UnsupportedBackend',
+        message: 'resource backends are not supported; use a Service backend',
+      });
+    }
+    const service = record(backend.service);
+    const name = service.name;
+    if (typeof name !== 'string' || !SERVICE_NAME.test(name)) {
+      return failed({
+        field: '.service.name',
+        reason: 'InvalidBackend',
+        message: `service name ${JSON.stringify(name) ?? 'undefined'} is not a valid Service name (DNS-1035 label)`,
+      });
+    }
+    const port = record(service.port);
+    let ref: PortRef;
+    if (isPort(port.number)) ref = { number: port.number };
+    else if (typeof port.name === 'string' && PORT_NAME.test(port.name)) ref = { name: port.name };
+    else {
+      return failed({
+        field: '.service.port',
+        reason: 'InvalidBackend',
+        message: 'service port needs a number (1-65535) or a port name',
+      });
+    }
+    return this.#use(namespace, name, ref);
+  }
+
+  /** `--default-backend-service ns/name`: the Service's first port. */
+  resolveDefault(reference: string): BackendResolution {
+    const [namespace, name, ...rest] = reference.split('/');
+    if (rest.length > 0 || !NAMESPACE.test(namespace) || !SERVICE_NAME.test(name ?? '')) {
+      return failed({ field: '', reason: 'InvalidFlag', message: `"${reference}" is not namespace/name` });
+    }
+    const service = this.#index.services.get(objectKey(namespace, name));
+    if (service === undefined) return failed(serviceNotFound(namespace, name));
+    const first = list(record(service.spec).ports).find(isRecord);
+    if (first === undefined || !isPort(first.port)) {
+      return failed({
+        field: '',
+        reason: 'PortNotFound',
+        message: `Service ${namespace}/${name} lists no port to send unmatched requests to`,
+      });
+    }
+    return this.#use(namespace, name, { number: first.port });
+  }
+
+  /** Every backend handed out so far, keys inserted in sorted order. */
+  backends(): Record<string, Backend> {
+    const used: Array<[string, Backend]> = [];
+    for (const [key, resolved] of this.#resolved) if (resolved.ok) used.push([key, resolved.backend]);
+    return sortedRecord(used);
+  }
+
+  #use(namespace: string, service: string, ref: PortRef): BackendResolution {
+    const key = `${namespace}/${service}:${'number' in ref ? ref.number : ref.name}`;
+    let resolved = this.#resolved.get(key);
+    if (resolved === undefined) {
+      resolved = this.#build(namespace, service, ref);
+      this.#resolved.set(key, resolved);
+    }
+    return resolved.ok ? { backends: [{ backend: key, weight: 1 }] } : failed(resolved.problem);
+  }
+
+  #build(namespace: string, name: string, ref: PortRef): Resolved {
+    const service = this.#index.services.get(objectKey(namespace, name));
+    if (service === undefined) return { ok: false, problem: serviceNotFound(namespace, name) };
+    const spec = record(service.spec);
+    const ports = list(spec.ports).filter(isRecord);
+    const servicePort = ports.find((p) =>
+      'number' in ref ? p.port === ref.number : p.name === ref.name && isPort(p.port),
+    );
+    const shown = 'number' in ref ? String(ref.number) : `"${ref.name}"`;
+    const portNotFound: Resolved = {
+      ok: false,
+      problem: {
+        field: '.service.port',
+        reason: 'PortNotFound',
+        message: `Service ${namespace}/${name} has no port ${shown}`,
+      },
+    };
+    const protocol = protocolOf(servicePort?.appProtocol);
+    const common = { namespace, service: name, protocol };
+
+    if (spec.type === 'ExternalName') {
+      const externalName = spec.externalName;
+      if (typeof externalName !== 'string' || !EXTERNAL_NAME.test(externalName)) {
+        return {
+          ok: false,
+          problem: {
+            field: '.service.name',
+            reason: 'InvalidExternalName',
+            message: `ExternalName Service ${namespace}/${name} has no valid spec.externalName`,
+          },
+        };
+      }
+      // An ExternalName Service may list no ports at all; the Ingress's port number is then the port.
+      const port = servicePort?.port ?? (ports.length === 0 && 'number' in ref ? ref.number : undefined);
+      if (!isPort(port)) return portNotFound;
+      return { ok: true, backend: backendOf(common, [{ address: externalName, port }]) };
+    }
+
+    if (servicePort === undefined) return portNotFound;
+    const slices = this.#index.endpointSlices.get(objectKey(namespace, name)) ?? [];
+    return { ok: true, backend: backendOf(common, endpointsOf(slices, text(servicePort.name) ?? '')) };
+  }
+}
+
+function failed(problem: BackendProblem): BackendResolution {
+  return { backends: [], problem };
+}
+
+function serviceNotFound(namespace: string, name: string): BackendProblem {
+  return {
+    field: '.service.name',
+    reason: 'ServiceNotFound',
+    message: `Service ${namespace}/${name} not found; the route answers 503 until it exists`,
+  };
+}
+
+function protocolOf(appProtocol: unknown): Backend['protocol'] {
+  if (typeof appProtocol !== 'string') return 'HTTP';
+  const value = appProtocol.toLowerCase();
+  if (value === 'https') return 'HTTPS';
+  if (value === 'kubernetes.io/h2c') return 'H2C';
+  return 'HTTP';
+}
+
+function backendOf(
+  common: Pick<Backend, 'namespace' | 'service' | 'protocol'>,
+  endpoints: Endpoint[],
+): Backend {
+  return { ...common, endpoints, balancer: { type: 'RoundRobin' } };
+}
+
+interface Candidate {
+  address: string;
+  port: number;
+  ready: boolean;
+  zone: string;
+}
+
+/**
+ * Endpoints of the Service port named `portName` ('' for the single unnamed port) across all
+ * slices: ready ones, else serving-and-terminating ones marked so; deduplicated and sorted.
+ */
+export function endpointsOf(slices: Fields[], portName: string): Endpoint[] {
+  const ready: Candidate[] = [];
+  const terminating: Candidate[] = [];
+  for (const slice of slices) {
+    const addressType = slice.addressType;
+    if (addressType !== 'IPv4' && addressType !== 'IPv6') continue;
+    const slicePort = list(slice.ports)
+      .filter(isRecord)
+      .find((p) => (text(p.name) ?? '') === portName);
+    if (slicePort === undefined || !isPort(slicePort.port)) continue;
+    const addressPattern = addressType === 'IPv4' ? IPV4 : IPV6;
+    for (const endpoint of list(slice.endpoints)) {
+      if (!isRecord(endpoint)) continue;
+      // Addresses of one endpoint are fungible (EndpointSlice API): the first one stands for the pod.
+      const address = list(endpoint.addresses)[0];
+      if (typeof address !== 'string' || address.length > 64 || !addressPattern.test(address)) continue;
+      const conditions = record(endpoint.conditions);
+      // Absent conditions mean ready / serving-as-ready / not terminating (EndpointConditions docs).
+      const isReady = conditions.ready !== false;
+      const isServing = typeof conditions.serving === 'boolean' ? conditions.serving : isReady;
+      const zone = text(endpoint.zone) ?? '';
+      const candidate = {
+        address,
+        port: slicePort.port,
+        ready: isReady,
+        zone: zone.length <= 253 ? zone : '',
+      };
+      if (isReady) ready.push(candidate);
+      else if (isServing && conditions.terminating === true) terminating.push(candidate);
+    }
+  }
+  const chosen = ready.length > 0 ? ready : terminating;
+  const unique = new Map<string, Candidate>();
+  for (const c of chosen) {
+    const key = `${c.address}|${c.port}`;
+    const seen = unique.get(key);
+    if (seen === undefined || compareText(c.zone, seen.zone) < 0) unique.set(key, c);
+  }
+  return [...unique.values()]
+    .sort((a, b) => compareText(a.address, b.address) || a.port - b.port)
+    .map((c) => {
+      const endpoint: Endpoint = { address: c.address, port: c.port };
+      if (!c.ready) endpoint.terminating = true;
+      if (c.zone !== '') endpoint.zone = c.zone;
+      return endpoint;
+    });
+}

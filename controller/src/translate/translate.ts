@@ -1,0 +1,74 @@
+// The translation stage: a snapshot of Kubernetes objects in, a route table and diagnostics out.
+// Pure — no I/O, no clock (the caller passes `now`), no randomness — and independent of the
+// order of objects in the snapshot, because the caller pushes a table only when it changed.
+import type { Route } from '../../../dataplane/src/table/types.ts';
+import type { Diagnostic, Snapshot } from '../snapshot.ts';
+import { BackendResolver } from './backends.ts';
+import { CertificateStore } from './certificates.ts';
+import { isOurs } from './classes.ts';
+import { flagObject, settleDiagnostics } from './diagnostics.ts';
+import { compareText } from './guard.ts';
+import { type IngressRoutes, mergeRoutes, readIngress } from './ingress.ts';
+import { indexSnapshot } from './lookup.ts';
+import { assignTls } from './tls.ts';
+import type { RouteTableContent, TranslateOptions, TranslateResult } from './types.ts';
+
+export function translate(snapshot: Snapshot, options: TranslateOptions): TranslateResult {
+  const index = indexSnapshot(snapshot);
+  const diagnostics: Diagnostic[] = [];
+  const ours = index.ingresses.filter((ingress) => isOurs(ingress, index.ingressClasses, options));
+  const read: IngressRoutes[] = ours.map((ingress) => readIngress(ingress, diagnostics));
+
+  const resolver = new BackendResolver(index);
+  const merged = mergeRoutes(read, resolver, diagnostics);
+  const defaultRoute =
+    merged.defaultRoute ?? flagDefaultRoute(options.defaultBackendService, resolver, diagnostics);
+
+  const tls = assignTls(
+    read.map(({ ingress, hosts }) => ({ ingress, hosts })),
+    new CertificateStore(index, options.now),
+    options.defaultSslCertificate,
+  );
+  diagnostics.push(...tls.diagnostics);
+  for (const host of merged.hosts) {
+    const hostTls = tls.hostTls.get(host.host);
+    if (hostTls !== undefined) host.tls = hostTls;
+  }
+
+  const table: RouteTableContent = {
+    hosts: merged.hosts,
+    backends: resolver.backends(),
+    certificates: tls.certificates,
+  };
+  if (tls.defaultCertificate !== undefined) table.defaultCertificate = tls.defaultCertificate;
+  if (defaultRoute !== undefined) table.defaultRoute = defaultRoute;
+
+  const handled = ours
+    .map(({ namespace, name }) => ({ namespace, name }))
+    .sort((a, b) => compareText(a.namespace, b.namespace) || compareText(a.name, b.name));
+  return { table, diagnostics: settleDiagnostics(diagnostics), handled };
+}
+
+// Used only when no Ingress sets spec.defaultBackend. A missing Service keeps the route, which
+// then answers 503, like an Ingress route whose Service is missing.
+function flagDefaultRoute(
+  reference: string | undefined,
+  resolver: BackendResolver,
+  diagnostics: Diagnostic[],
+): Route | undefined {
+  if (reference === undefined || reference === '') return undefined;
+  const resolution = resolver.resolveDefault(reference);
+  const object = flagObject('--default-backend-service');
+  if (resolution.problem !== undefined) {
+    const { reason, message } = resolution.problem;
+    diagnostics.push({ object, reason, message });
+    if (reason === 'InvalidFlag') return undefined;
+  }
+  return {
+    id: 'flag/default-backend-service',
+    source: { kind: 'Flag', namespace: '', name: '--default-backend-service' },
+    match: { path: { type: 'Prefix', value: '/' } },
+    backends: resolution.backends,
+    filters: [],
+  };
+}

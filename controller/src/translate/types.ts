@@ -1,0 +1,32 @@
+// The translation stage's public types. Kept apart from translate.ts so that helpers can share
+// them without importing the orchestrator.
+import type { RouteTable } from '../../../dataplane/src/table/types.ts';
+import type { Diagnostic } from '../snapshot.ts';
+
+export interface TranslateOptions {
+  /** `--ingress-class`: the class name handled (default `gatehouse`). */
+  ingressClass: string;
+  /** `--controller-name`: `spec.controller` of the IngressClasses handled. */
+  controllerName: string;
+  /** `--default-backend-service`, `ns/name`: where unmatched requests go when no Ingress says. */
+  defaultBackendService?: string;
+  /** `--default-ssl-certificate`, `ns/name`: certificate for SNI names without one. */
+  defaultSslCertificate?: string;
+  /** Only for certificate validity diagnostics; absent means validity dates are not checked. */
+  now?: Date;
+}
+
+/** The table without its version: the supervisor numbers tables, translation does not. */
+export type RouteTableContent = Omit<RouteTable, 'version'>;
+
+export interface IngressRef {
+  namespace: string;
+  name: string;
+}
+
+export interface TranslateResult {
+  table: RouteTableContent;
+  diagnostics: Diagnostic[];
+  /** Ingresses of our class, sorted by namespace then name: the status writer updates these. */
+  handled: IngressRef[];
+}
