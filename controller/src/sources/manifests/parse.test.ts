@@ -1,0 +1,215 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import type { AnyObject, Diagnostic } from '../../snapshot.ts';
+import { parseManifestFile } from './parse.ts';
+
+const fixtures = join(import.meta.dirname, 'testdata', 'parse');
+
+function parseFixture(name: string) {
+  return parseManifestFile(name, readFileSync(join(fixtures, name), 'utf8'));
+}
+
+const ids = (objects: AnyObject[]) =>
+  objects.map((o) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`);
+
+const problems = (diagnostics: Diagnostic[]) =>
+  diagnostics.map((d) => `${d.reason} ${d.object.kind} ${d.object.name} ${d.field ?? '-'}`);
+
+describe('parseManifestFile', () => {
+  const cases: Array<{ rule: string; fixture: string; objects: string[]; diagnostics: string[] }> = [
+    {
+      rule: 'every document of a multi-document file is read; empty documents declare nothing',
+      fixture: 'multi-document.yaml',
+      objects: ['IngressClass gatehouse', 'Service shop/web', 'Ingress shop/web'],
+      diagnostics: [],
+    },
+    {
+      rule: 'the items of a kind: List are read as objects',
+      fixture: 'list.yaml',
+      objects: ['Service shop/api', 'EndpointSlice shop/api-abcde'],
+      diagnostics: [],
+    },
+    {
+      rule: 'an unknown kind or apiVersion is left out with UnsupportedKind; the rest of the file is read',
+      fixture: 'unknown-kind.yaml',
+      objects: ['Service default/kept'],
+      diagnostics: ['UnsupportedKind Deployment web kind', 'UnsupportedKind Ingress old apiVersion'],
+    },
+    {
+      rule: 'an object without metadata.name is left out with MissingName, pointing at its document',
+      fixture: 'missing-name.yaml',
+      objects: ['Service default/kept'],
+      diagnostics: ['MissingName ManifestFile missing-name.yaml documents[0].metadata.name'],
+    },
+    {
+      rule: 'namespaced kinds without a namespace get default; cluster-scoped kinds get none',
+      fixture: 'default-namespace.yaml',
+      objects: ['Service default/no-namespace', 'IngressClass cluster-scoped'],
+      diagnostics: [],
+    },
+    {
+      rule: 'Secrets other than kubernetes.io/tls are dropped silently',
+      fixture: 'string-data.yaml',
+      objects: ['Secret shop/shop-tls'],
+      diagnostics: [],
+    },
+    {
+      rule: 'a document that is not a mapping is reported; the others in the file are used',
+      fixture: 'not-a-mapping.yaml',
+      objects: ['Service default/kept'],
+      diagnostics: [
+        'InvalidDocument ManifestFile not-a-mapping.yaml documents[0]',
+        'InvalidDocument ManifestFile not-a-mapping.yaml documents[1]',
+      ],
+    },
+    {
+      rule: 'an object the API server would reject for its types is left out with the offending field',
+      fixture: 'mistyped.yaml',
+      objects: [],
+      diagnostics: [
+        'InvalidObject Ingress bad-path-type spec.rules[0].http.paths[0].pathType',
+        'InvalidObject Service bad-port spec.ports[0].port',
+        "InvalidObject Service unquoted-boolean-annotation metadata.annotations['example.com/enabled']",
+        "InvalidObject Secret not-base64 data['tls.crt']",
+      ],
+    },
+    {
+      rule: 'a JSON file is read like YAML',
+      fixture: 'service.json',
+      objects: ['Service default/from-json'],
+      diagnostics: [],
+    },
+  ];
+  for (const c of cases) {
+    test(c.rule, () => {
+      const parsed = parseFixture(c.fixture);
+      assert.equal(parsed.ok, true);
+      assert.deepEqual(ids(parsed.objects), c.objects);
+      assert.deepEqual(problems(parsed.diagnostics), c.diagnostics);
+    });
+  }
+
+  test('diagnostics name the file, line, column and document index', () => {
+    const [deployment, oldIngress] = parseFixture('unknown-kind.yaml').diagnostics;
+    assert.match(deployment.message, /^unknown-kind\.yaml:1:1 \(documents\[0\]\): Deployment \(apps\/v1\)/);
+    assert.match(oldIngress.message, /^unknown-kind\.yaml:8:1 \(documents\[1\]\): .*networking\.k8s\.io\/v1/);
+    assert.deepEqual(deployment.object, { kind: 'Deployment', namespace: 'shop', name: 'web' });
+  });
+
+  test('a List item diagnostic names its item index and its own line', () => {
+    const text = [
+      'apiVersion: v1',
+      'kind: List',
+      'items:',
+      '  - apiVersion: v1',
+      '    kind: ConfigMap',
+      '    metadata: {name: settings}',
+    ].join('\n');
+    const [diagnostic] = parseManifestFile('list.yaml', text).diagnostics;
+    assert.equal(diagnostic.reason, 'UnsupportedKind');
+    assert.match(diagnostic.message, /^list\.yaml:4:5 \(documents\[0\]\.items\[0\]\)/);
+  });
+
+  test('stringData is folded into base64 data, winning over data on a shared key', () => {
+    const [secret] = parseFixture('string-data.yaml').objects;
+    assert.equal(secret.kind, 'Secret');
+    assert.deepEqual(secret.data, {
+      'tls.key': 'b2xkLWtleQ==',
+      'tls.crt': Buffer.from('-----BEGIN CERTIFICATE-----\nnew\n').toString('base64'),
+    });
+    assert.equal('stringData' in secret, false);
+  });
+
+  test('server-side fields are stripped: managedFields, last-applied, status but loadBalancer', () => {
+    const [ingress, service, slice] = parseFixture('stripped.yaml').objects;
+    assert.deepEqual(ingress, {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: {
+        name: 'web',
+        namespace: 'shop',
+        uid: '0b6c5d4e-1111-2222-3333-444455556666',
+        resourceVersion: '4711',
+        generation: 3,
+        creationTimestamp: '2026-01-02T03:04:05Z',
+        labels: { app: 'web' },
+        annotations: { 'nginx.ingress.kubernetes.io/ssl-redirect': 'false' },
+      },
+      spec: { defaultBackend: { service: { name: 'web', port: { number: 80 } } } },
+      status: { loadBalancer: { ingress: [{ ip: '192.0.2.10' }] } },
+    });
+    assert.deepEqual(service, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'only-last-applied', namespace: 'default' },
+      spec: { type: 'LoadBalancer', ports: [{ port: 80 }] },
+      status: { loadBalancer: { ingress: [{ hostname: 'lb.example.com' }] } },
+    });
+    assert.deepEqual(slice, {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: { name: 'web-xyz', namespace: 'shop' },
+      addressType: 'IPv4',
+      endpoints: [{ addresses: ['10.0.0.1'] }],
+      ports: [{ port: 80 }],
+    });
+  });
+
+  test('creationTimestamp absent from the file stays absent (no clock is read here)', () => {
+    const [service] = parseFixture('default-namespace.yaml').objects;
+    assert.equal('creationTimestamp' in service.metadata, false);
+  });
+
+  test('a YAML syntax error fails the whole file with its line and column', () => {
+    // Inline rather than a fixture: the repository's YAML linter rightly refuses broken files.
+    const text = [
+      'apiVersion: v1',
+      'kind: Service',
+      'metadata:',
+      '  name: fine',
+      '---',
+      'apiVersion: v1',
+      'kind: Service',
+      'metadata:',
+      '  name: [broken',
+      'spec: {}',
+    ].join('\n');
+    const parsed = parseManifestFile('syntax-error.yaml', text);
+    assert.equal(parsed.ok, false);
+    assert.deepEqual(parsed.objects, []);
+    assert.deepEqual(problems(parsed.diagnostics), [
+      'InvalidYAML ManifestFile syntax-error.yaml documents[1]',
+    ]);
+    assert.match(parsed.diagnostics[0].message, /^syntax-error\.yaml:10:1 \(documents\[1\]\): Flow sequence/);
+  });
+
+  test('a duplicate key is a syntax error, as kubectl treats it', () => {
+    const parsed = parseManifestFile(
+      'dup.yaml',
+      'apiVersion: v1\nkind: Service\nkind: Secret\nmetadata: {name: a}\n',
+    );
+    assert.equal(parsed.ok, false);
+    assert.match(parsed.diagnostics[0].message, /^dup\.yaml:3:1 .*unique/);
+  });
+
+  test('an alias bomb is refused instead of expanded', () => {
+    // Nine levels of ten aliases each would expand to 10^9 strings.
+    const levels = ['l0: &l0 [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++)
+      levels.push(
+        `l${i}: &l${i} [${Array(10)
+          .fill(`*l${i - 1}`)
+          .join(', ')}]`,
+      );
+    const parsed = parseManifestFile('bomb.yaml', levels.join('\n'));
+    assert.equal(parsed.ok, false);
+    assert.equal(parsed.diagnostics[0].reason, 'InvalidYAML');
+    assert.match(parsed.diagnostics[0].message, /^bomb\.yaml:1:1 .*alias/i);
+  });
+
+  test('an empty file declares nothing and is fine', () => {
+    assert.deepEqual(parseManifestFile('empty.yaml', ''), { objects: [], diagnostics: [], ok: true });
+  });
+});
