@@ -5,8 +5,9 @@ SHELL := /bin/bash
 
 UNIT_TESTS := 'controller/**/*.test.ts' 'dataplane/**/*.test.ts' 'bench/**/*.test.ts'
 INTEGRATION_TESTS := 'test/integration/**/*.test.ts'
+E2E_TESTS := 'e2e/**/*.test.ts'
 
-.PHONY: run test unit integration typecheck lint format bench bench-router check-node
+.PHONY: run test unit integration e2e typecheck lint format bench bench-router check-node cluster-build cluster-up cluster-down
 
 check-node:
 	@node -e 'const m = +process.versions.node.split(".")[0]; if (m < 26) { console.error("Node " + process.versions.node + " on PATH; run npm ci first (node@26 is a devDependency)"); process.exit(1) }'
@@ -16,7 +17,7 @@ run: check-node
 	node examples/run.ts
 
 ## test: everything CI runs
-test: check-node typecheck lint unit integration
+test: check-node typecheck lint unit integration e2e
 
 typecheck: check-node
 	tsc --noEmit -p .
@@ -35,3 +36,20 @@ integration: check-node
 
 bench-router: check-node
 	node bench/router-lookup.ts
+
+## cluster-build: kube-apiserver + etcd from the Go module proxy, cached in ~/.cache/gatehouse
+cluster-build:
+	e2e/cluster/build.sh
+
+## cluster-up: a long-lived cluster in .tmp/cluster (KUBECONFIG=.tmp/cluster/admin.kubeconfig)
+cluster-up: cluster-build
+	e2e/cluster/up.sh
+
+## cluster-down: stop it, and reap clusters left by killed test runs
+cluster-down:
+	e2e/cluster/down.sh
+	e2e/cluster/reap.sh
+
+## e2e: the end-to-end suite against a real kube-apiserver and etcd (needs root for netns)
+e2e: check-node cluster-build
+	node --test --test-concurrency=1 --test-timeout=300000 $(E2E_TESTS)

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { FlagError, parseFlags } from './flags.ts';
+
+describe('command line', () => {
+  it('defaults are the ones DESIGN.md documents', () => {
+    const f = parseFlags([], {});
+    assert.equal(f.ingressClass, 'gatehouse');
+    assert.equal(f.controllerName, 'gatehouse.dev/ingress-controller');
+    assert.equal(f.httpPort, 8080);
+    assert.equal(f.httpsPort, 8443);
+    assert.equal(f.adminPort, 10254);
+    assert.equal(f.bindAddress, '0.0.0.0');
+    assert.equal(f.logLevel, 'info');
+    assert.equal(f.logFormat, 'json');
+    assert.deepEqual(f.trustedProxies, []);
+    assert.ok(f.workers >= 1);
+  });
+
+  it('every flag can come from GATEHOUSE_<FLAG>, and the command line wins over it', () => {
+    const env = {
+      GATEHOUSE_HTTP_PORT: '81',
+      GATEHOUSE_INGRESS_CLASS: 'from-env',
+      GATEHOUSE_TRUSTED_PROXIES: '10.0.0.0/8',
+    };
+    const f = parseFlags(['--ingress-class', 'from-flag'], env);
+    assert.equal(f.httpPort, 81);
+    assert.equal(f.ingressClass, 'from-flag');
+    assert.deepEqual(f.trustedProxies, ['10.0.0.0/8']);
+  });
+
+  it('reads every documented flag', () => {
+    const f = parseFlags(
+      [
+        '--manifests=./m',
+        '--watch-namespace=team',
+        '--https-port=443',
+        '--admin-port=9000',
+        '--bind-address=127.0.0.1',
+        '--workers=3',
+        '--publish-service=ingress/gatehouse',
+        '--default-ssl-certificate=ingress/tls',
+        '--default-backend-service=ingress/fallback',
+        '--trusted-proxies=10.0.0.0/8, 2001:db8::/32,192.0.2.1',
+        '--log-level=debug',
+        '--log-format=text',
+      ],
+      {},
+    );
+    assert.equal(f.manifests, './m');
+    assert.equal(f.watchNamespace, 'team');
+    assert.equal(f.httpsPort, 443);
+    assert.equal(f.workers, 3);
+    assert.equal(f.publishService, 'ingress/gatehouse');
+    assert.deepEqual(f.trustedProxies, ['10.0.0.0/8', '2001:db8::/32', '192.0.2.1']);
+    assert.equal(f.logFormat, 'text');
+  });
+
+  const bad: Array<[string, string[], RegExp]> = [
+    ['an unknown flag', ['--nope'], /nope/],
+    ['a port out of range', ['--http-port', '70000'], /--http-port/],
+    ['a non-numeric worker count', ['--workers', 'many'], /--workers/],
+    ['a Service reference without namespace', ['--default-backend-service', 'fallback'], /NAMESPACE\/NAME/],
+    ['a malformed CIDR', ['--trusted-proxies', '10.0.0.0/33'], /--trusted-proxies/],
+    ['an unknown log format', ['--log-format', 'xml'], /--log-format/],
+    ['both sources at once', ['--manifests', 'x', '--kubeconfig', 'y'], /exclude each other/],
+  ];
+  for (const [what, argv, message] of bad) {
+    it(`refuses ${what} with a clear error`, () => {
+      assert.throws(
+        () => parseFlags(argv, {}),
+        (e: unknown) => e instanceof FlagError && message.test(e.message),
+      );
+    });
+  }
+});

@@ -1,0 +1,135 @@
+#!/usr/bin/env node
+// gatehouse: flags → wiring. No logic lives here; each piece it connects has its own module.
+import type { Server } from 'node:http';
+import { startAdminServer } from './admin/server.ts';
+import { FlagError, type Flags, parseFlags, usage } from './cli/flags.ts';
+import { createLogger, type Logger } from './log.ts';
+import { type Diagnostic, emptySnapshot, type Snapshot } from './snapshot.ts';
+import { ManifestSource } from './sources/manifests/source.ts';
+import { Supervisor } from './supervisor/supervisor.ts';
+import { SyncLoop } from './sync/loop.ts';
+
+function readFlags(): Flags {
+  try {
+    const flags = parseFlags(process.argv.slice(2), process.env);
+    if (flags.help) {
+      process.stdout.write(usage);
+      process.exit(0);
+    }
+    return flags;
+  } catch (error) {
+    if (!(error instanceof FlagError)) throw error;
+    process.stderr.write(`gatehouse: ${error.message}\n\n${usage}`);
+    process.exit(2);
+  }
+}
+
+function logDiagnostic(log: Logger, d: Diagnostic): void {
+  log.warn(d.message, {
+    component: 'translate',
+    reason: d.reason,
+    kind: d.object.kind,
+    namespace: d.object.namespace,
+    name: d.object.name,
+    field: d.field,
+  });
+}
+
+async function main(): Promise<void> {
+  const flags = readFlags();
+  const log = createLogger(flags.logLevel, flags.logFormat);
+  if (flags.manifests === undefined) {
+    log.error('cluster mode is not available in this build yet; use --manifests PATH');
+    process.exit(2);
+  }
+
+  let snapshot: Snapshot = emptySnapshot();
+  let sourceDiagnostics: Diagnostic[] = [];
+  const supervisor = new Supervisor(
+    flags.workers,
+    {
+      httpPort: flags.httpPort,
+      httpsPort: flags.httpsPort,
+      bindAddress: flags.bindAddress,
+      trustedProxies: flags.trustedProxies,
+      logLevel: flags.logLevel,
+      logFormat: flags.logFormat,
+      drainTimeoutMs: 10_000,
+    },
+    log,
+  );
+  const loop = new SyncLoop({
+    snapshot: () => snapshot,
+    sourceDiagnostics: () => sourceDiagnostics,
+    translateOptions: () => ({
+      ingressClass: flags.ingressClass,
+      controllerName: flags.controllerName,
+      defaultBackendService: flags.defaultBackendService,
+      defaultSslCertificate: flags.defaultSslCertificate,
+      now: new Date(),
+    }),
+    push: (table) => supervisor.push(table),
+    onDiagnostics: (fresh) => {
+      for (const d of fresh) logDiagnostic(log, d);
+    },
+    onTranslated: ({ version, changed, translateMs, routes }) => {
+      if (changed) log.info('route table updated', { component: 'sync', version, routes, translateMs });
+    },
+  });
+
+  const source = new ManifestSource(flags.manifests, { log: log.child({ component: 'manifests' }) });
+  let synced = false;
+  await source.start((next, diagnostics) => {
+    snapshot = next;
+    sourceDiagnostics = diagnostics;
+    if (synced) loop.schedule();
+  });
+  synced = true;
+  loop.syncNow();
+  supervisor.start();
+
+  let admin: Server | undefined;
+  let shuttingDown = false;
+  const shutdown = async (code: number): Promise<void> => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log.info('shutting down: draining workers');
+    source.stop();
+    loop.stop();
+    admin?.close();
+    await supervisor.stop();
+    log.info('stopped');
+    process.exit(code);
+  };
+  supervisor.on('fatal', () => void shutdown(1));
+  process.on('SIGTERM', () => void shutdown(0));
+  process.on('SIGINT', () => void shutdown(0));
+
+  admin = await startAdminServer(flags.adminPort, flags.bindAddress, {
+    healthy: () => ({
+      ok: true,
+      detail: `source manifests, ${supervisor.workerPids().length} workers running`,
+    }),
+    ready: () => {
+      const ok = supervisor.ready();
+      return {
+        ok,
+        detail: ok
+          ? `serving version ${supervisor.currentVersion}`
+          : 'workers not serving the current table yet',
+      };
+    },
+  });
+  log.info('gatehouse started', {
+    mode: 'standalone',
+    manifests: flags.manifests,
+    http: flags.httpPort,
+    admin: flags.adminPort,
+    workers: flags.workers,
+  });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`gatehouse: ${(error as Error)?.stack ?? String(error)}\n`);
+  process.exit(1);
+});

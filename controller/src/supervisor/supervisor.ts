@@ -1,0 +1,179 @@
+// Forks the data-plane workers, hands each the current table before it accepts connections,
+// tracks which version each serves, and respawns a worker that dies — with exponential back-off
+// so a crash loop is not a fork bomb. The primary is never in the request path.
+import { type ChildProcess, fork } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import type { FromWorker, ToWorker, WorkerConfig } from '../../../dataplane/src/table/messages.ts';
+import type { RouteTable } from '../../../dataplane/src/table/types.ts';
+import type { Logger } from '../log.ts';
+
+export const workerScript = fileURLToPath(new URL('../../../dataplane/src/worker.ts', import.meta.url));
+
+/** V8 falls back to its linear-time engine when a user regex backtracks too much. */
+const WORKER_EXEC_ARGV = ['--enable-experimental-regexp-engine-on-excessive-backtracks'];
+
+const MIN_BACKOFF_MS = 100;
+const MAX_BACKOFF_MS = 30_000;
+/** A worker that lived this long is healthy again: its next crash starts the back-off anew. */
+const STABLE_AFTER_MS = 10_000;
+
+interface Slot {
+  slot: number;
+  child: ChildProcess | undefined;
+  pid: number | undefined;
+  listening: boolean;
+  appliedVersion: number;
+  startedAt: number;
+  crashes: number;
+  respawnTimer: NodeJS.Timeout | undefined;
+}
+
+export interface SupervisorEvents {
+  applied: [slot: number, version: number, compileMs: number];
+  rejected: [slot: number, version: number, errors: string[]];
+  restart: [slot: number];
+  fatal: [message: string];
+}
+
+export class Supervisor extends EventEmitter<SupervisorEvents> {
+  readonly #config: Omit<WorkerConfig, 'slot'>;
+  readonly #log: Logger;
+  readonly #slots: Slot[];
+  #table: RouteTable | undefined;
+  #stopping = false;
+  restarts = 0;
+
+  constructor(workers: number, config: Omit<WorkerConfig, 'slot'>, log: Logger) {
+    super();
+    this.#config = config;
+    this.#log = log.child({ component: 'supervisor' });
+    this.#slots = Array.from({ length: workers }, (_, i) => ({
+      slot: i + 1,
+      child: undefined,
+      pid: undefined,
+      listening: false,
+      appliedVersion: -1,
+      startedAt: 0,
+      crashes: 0,
+      respawnTimer: undefined,
+    }));
+  }
+
+  start(): void {
+    for (const slot of this.#slots) this.#spawn(slot);
+  }
+
+  /** Sends the whole table to every live worker; a worker spawned later receives it first thing. */
+  push(table: RouteTable): void {
+    this.#table = table;
+    for (const slot of this.#slots) this.#send(slot, { type: 'table', table });
+  }
+
+  get currentVersion(): number | undefined {
+    return this.#table?.version;
+  }
+
+  /** True once every worker listens and serves the current table. */
+  ready(): boolean {
+    const version = this.#table?.version;
+    if (version === undefined) return false;
+    return this.#slots.every((s) => s.child !== undefined && s.listening && s.appliedVersion === version);
+  }
+
+  workerPids(): number[] {
+    return this.#slots.flatMap((s) => (s.pid === undefined ? [] : [s.pid]));
+  }
+
+  status(): Array<{ slot: number; pid: number | undefined; listening: boolean; version: number }> {
+    return this.#slots.map((s) => ({
+      slot: s.slot,
+      pid: s.pid,
+      listening: s.listening,
+      version: s.appliedVersion,
+    }));
+  }
+
+  /** SIGTERM every worker (they drain) and resolve once all have exited. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    const exits: Promise<void>[] = [];
+    for (const slot of this.#slots) {
+      clearTimeout(slot.respawnTimer);
+      const child = slot.child;
+      if (child === undefined || child.exitCode !== null || child.signalCode !== null) continue;
+      exits.push(new Promise((resolve) => child.once('exit', () => resolve())));
+      child.kill('SIGTERM');
+    }
+    await Promise.all(exits);
+  }
+
+  #send(slot: Slot, message: ToWorker): void {
+    const child = slot.child;
+    if (child === undefined || !child.connected) return;
+    child.send(message, (error) => {
+      if (error) this.#log.warn('could not reach worker', { worker: slot.slot, error: error.message });
+    });
+  }
+
+  #spawn(slot: Slot): void {
+    slot.respawnTimer = undefined;
+    const child = fork(workerScript, [], {
+      execArgv: [...process.execArgv, ...WORKER_EXEC_ARGV],
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    slot.child = child;
+    slot.pid = child.pid;
+    slot.listening = false;
+    slot.appliedVersion = -1;
+    slot.startedAt = Date.now();
+    this.#log.info('worker started', { worker: slot.slot, pid: child.pid });
+    child.on('message', (message: FromWorker) => this.#onMessage(slot, message));
+    child.on('error', (error) =>
+      this.#log.error('worker process error', { worker: slot.slot, error: error.message }),
+    );
+    child.on('exit', (code, signal) => this.#onExit(slot, child, code, signal));
+    this.#send(slot, { type: 'init', config: { ...this.#config, slot: slot.slot } });
+    if (this.#table !== undefined) this.#send(slot, { type: 'table', table: this.#table });
+  }
+
+  #onMessage(slot: Slot, message: FromWorker): void {
+    switch (message.type) {
+      case 'listening':
+        slot.listening = true;
+        break;
+      case 'applied':
+        slot.appliedVersion = message.version;
+        this.emit('applied', slot.slot, message.version, message.compileMs);
+        break;
+      case 'rejected':
+        this.#log.error('worker rejected route table', {
+          worker: slot.slot,
+          version: message.version,
+          errors: message.errors,
+        });
+        this.emit('rejected', slot.slot, message.version, message.errors);
+        break;
+      case 'fatal':
+        this.#log.error('worker cannot serve', { worker: slot.slot, message: message.message });
+        this.emit('fatal', message.message);
+        break;
+    }
+  }
+
+  #onExit(slot: Slot, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (slot.child !== child) return;
+    slot.child = undefined;
+    slot.pid = undefined;
+    slot.listening = false;
+    if (this.#stopping) return;
+    const lived = Date.now() - slot.startedAt;
+    slot.crashes = lived > STABLE_AFTER_MS ? 1 : slot.crashes + 1;
+    const delay = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS * 2 ** (slot.crashes - 1));
+    this.restarts++;
+    this.#log.warn('worker exited; respawning', { worker: slot.slot, code, signal, inMs: delay });
+    this.emit('restart', slot.slot);
+    slot.respawnTimer = setTimeout(() => this.#spawn(slot), delay);
+  }
+}

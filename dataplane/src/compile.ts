@@ -1,0 +1,112 @@
+// compile(RouteTable) → Runtime: everything a request needs, resolved once per table so the
+// request path only looks things up. The worker swaps runtimes with one assignment; a request
+// keeps the runtime it started with until it ends.
+import { compileRouter, normalizePath, type Router } from './router/index.ts';
+import type {
+  HeaderModifier,
+  HostRoutes,
+  RequestRedirectFilter,
+  Route,
+  RouteTable,
+  UrlRewriteFilter,
+} from './table/types.ts';
+import type { BackendGroups, CompiledBackend } from './upstream/balancer.ts';
+import type { UpstreamPools } from './upstream/pools.ts';
+
+/** Defaults where a route sets no timeout: nginx's proxy_read_timeout of 60 s. */
+export const DEFAULT_RESPONSE_HEADER_MS = 60_000;
+export const DEFAULT_IDLE_MS = 60_000;
+
+export interface CompiledRoute {
+  route: Route;
+  host: HostRoutes | undefined;
+  groups: BackendGroups;
+  /** The match's path value, for ReplacePrefixMatch rewrites. */
+  matchedPrefix: string;
+  requestHeaders: HeaderModifier | undefined;
+  responseHeaders: HeaderModifier | undefined;
+  redirect: RequestRedirectFilter | undefined;
+  rewrite: UrlRewriteFilter | undefined;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+  maxRequestBodyBytes: number | undefined;
+}
+
+export interface Runtime {
+  version: number;
+  router: Router<CompiledRoute>;
+  backends: Map<string, CompiledBackend>;
+  /** Origins of every endpoint this table uses: the pools to keep. */
+  origins: Set<string>;
+  problems: Array<{ routeId: string; message: string }>;
+}
+
+function originOf(address: string, port: number, protocol: string): string {
+  const scheme = protocol === 'HTTPS' || protocol === 'H2' ? 'https' : 'http';
+  const host = address.includes(':') ? `[${address}]` : address;
+  return `${scheme}://${host}:${port}`;
+}
+
+function mergeModifiers(
+  route: Route,
+  type: 'RequestHeaderModifier' | 'ResponseHeaderModifier',
+): HeaderModifier | undefined {
+  let merged: HeaderModifier | undefined;
+  for (const f of route.filters) {
+    if (f.type !== type) continue;
+    merged ??= { set: [], add: [], remove: [] };
+    merged.set!.push(...(f.set ?? []));
+    merged.add!.push(...(f.add ?? []));
+    merged.remove!.push(...(f.remove ?? []));
+  }
+  return merged;
+}
+
+export function compile(table: RouteTable, pools: UpstreamPools): Runtime {
+  const backends = new Map<string, CompiledBackend>();
+  const origins = new Set<string>();
+  for (const [key, backend] of Object.entries(table.backends)) {
+    const endpoints = backend.endpoints.map((ep) => {
+      const origin = originOf(ep.address, ep.port, backend.protocol);
+      origins.add(origin);
+      return { origin, pool: pools.get(origin), terminating: ep.terminating === true };
+    });
+    backends.set(key, { key, backend, endpoints, next: 0 });
+  }
+
+  const bind = (route: Route, host: HostRoutes | undefined): CompiledRoute => {
+    const groupBackends: CompiledBackend[] = [];
+    const weights: number[] = [];
+    for (const wb of route.backends) {
+      const compiled = backends.get(wb.backend);
+      if (compiled === undefined) continue;
+      groupBackends.push(compiled);
+      weights.push(wb.weight);
+    }
+    const total = weights.reduce((a, b) => a + b, 0);
+    let redirect: RequestRedirectFilter | undefined;
+    let rewrite: UrlRewriteFilter | undefined;
+    for (const f of route.filters) {
+      if (f.type === 'RequestRedirect') redirect ??= f;
+      else if (f.type === 'URLRewrite') rewrite ??= f;
+    }
+    return {
+      route,
+      host,
+      groups: { backends: groupBackends, weights, current: weights.map(() => 0), total },
+      // Normalised like the request path it is compared with, so a rewrite cuts where the match did.
+      matchedPrefix:
+        route.match.path.type === 'Prefix' ? (normalizePath(route.match.path.value) ?? '/') : '/',
+      requestHeaders: mergeModifiers(route, 'RequestHeaderModifier'),
+      responseHeaders: mergeModifiers(route, 'ResponseHeaderModifier'),
+      redirect,
+      rewrite,
+      headersTimeoutMs: route.timeouts?.responseHeaderMs ?? DEFAULT_RESPONSE_HEADER_MS,
+      bodyTimeoutMs: route.timeouts?.idleMs ?? DEFAULT_IDLE_MS,
+      maxRequestBodyBytes: route.maxRequestBodyBytes,
+    };
+  };
+
+  const router = compileRouter(table, bind);
+  return { version: table.version, router, backends, origins, problems: router.problems };
+}

@@ -1,0 +1,71 @@
+// Route filters applied per request. Everything a filter needs is resolved at compile time;
+// these functions only apply it.
+import type { HeaderModifier, PathModifier, RequestRedirectFilter } from '../table/types.ts';
+
+/** Apply remove/set/add to a flat [name, value, …] list (names compared case-insensitively). */
+export function modifyRequestHeaders(headers: string[], modifier: HeaderModifier): string[] {
+  const drop = new Set<string>();
+  for (const name of modifier.remove ?? []) drop.add(name.toLowerCase());
+  for (const h of modifier.set ?? []) drop.add(h.name.toLowerCase());
+  const out: string[] = [];
+  for (let i = 0; i < headers.length; i += 2) {
+    if (!drop.has(headers[i].toLowerCase())) out.push(headers[i], headers[i + 1]);
+  }
+  for (const h of modifier.set ?? []) out.push(h.name, h.value);
+  for (const h of modifier.add ?? []) out.push(h.name, h.value);
+  return out;
+}
+
+/** Apply remove/set/add to a response header object with lower-case keys. Mutates and returns. */
+export function modifyResponseHeaders(
+  headers: Record<string, string | string[] | undefined>,
+  modifier: HeaderModifier,
+): Record<string, string | string[] | undefined> {
+  for (const name of modifier.remove ?? []) delete headers[name.toLowerCase()];
+  for (const h of modifier.set ?? []) headers[h.name.toLowerCase()] = h.value;
+  for (const h of modifier.add ?? []) {
+    const key = h.name.toLowerCase();
+    const prior = headers[key];
+    headers[key] =
+      prior === undefined ? h.value : Array.isArray(prior) ? [...prior, h.value] : [prior, h.value];
+  }
+  return headers;
+}
+
+/**
+ * The new path for ReplaceFullPath, or for ReplacePrefixMatch the matched prefix swapped for
+ * the value, element-wise as Gateway API specifies (`/foo` → `/bar` turns `/foo/x` into `/bar/x`).
+ */
+export function rewritePath(path: string, matchedPrefix: string, modifier: PathModifier): string {
+  if (modifier.type === 'ReplaceFullPath') return modifier.value;
+  const prefix = matchedPrefix === '/' ? '' : matchedPrefix.replace(/\/+$/, '');
+  const rest = path.slice(prefix.length);
+  const base = modifier.value === '/' ? '' : modifier.value.replace(/\/+$/, '');
+  const joined = base + rest;
+  return joined === '' ? '/' : joined.startsWith('/') ? joined : `/${joined}`;
+}
+
+export function redirectLocation(
+  filter: RequestRedirectFilter,
+  requestScheme: 'http' | 'https',
+  requestHost: string,
+  path: string,
+  query: string | undefined,
+  matchedPrefix: string,
+): string {
+  const scheme = filter.scheme ?? requestScheme;
+  const host = filter.hostname ?? hostWithoutPort(requestHost);
+  const defaultPort = scheme === 'https' ? 443 : 80;
+  const port = filter.port !== undefined && filter.port !== defaultPort ? `:${filter.port}` : '';
+  const newPath = filter.path ? rewritePath(path, matchedPrefix, filter.path) : path;
+  return `${scheme}://${host}${port}${newPath}${query === undefined ? '' : `?${query}`}`;
+}
+
+export function hostWithoutPort(host: string): string {
+  if (host.startsWith('[')) {
+    const end = host.indexOf(']');
+    return end === -1 ? host : host.slice(0, end + 1);
+  }
+  const colon = host.indexOf(':');
+  return colon === -1 ? host : host.slice(0, colon);
+}

@@ -1,0 +1,32 @@
+// Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection and are never forwarded, in
+// either direction; nor is any header that the Connection header itself names.
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+export function isHopByHop(lowerName: string): boolean {
+  return HOP_BY_HOP.has(lowerName);
+}
+
+/** Extra header names listed in a Connection header value (lower-case), or undefined if none. */
+export function connectionListed(connection: string | string[] | undefined): Set<string> | undefined {
+  if (connection === undefined) return undefined;
+  const value = Array.isArray(connection) ? connection.join(',') : connection;
+  let listed: Set<string> | undefined;
+  for (const token of value.split(',')) {
+    const name = token.trim().toLowerCase();
+    if (name === '' || name === 'close' || name === 'keep-alive' || name === 'upgrade') continue;
+    listed ??= new Set();
+    listed.add(name);
+  }
+  return listed;
+}

@@ -1,0 +1,119 @@
+// Upgrades (WebSocket and any other `Upgrade`): the request is routed like any other, then the
+// two sockets are joined byte for byte until either side closes or the tunnel idles out.
+import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Dispatcher } from 'undici';
+import type { CompiledRoute } from '../compile.ts';
+import { pickEndpoint, pickGroup, type UpstreamEndpoint } from '../upstream/balancer.ts';
+import { answerRaw } from './answers.ts';
+import { clientView, upstreamHeaders } from './forwarding.ts';
+import { type ProxyContext, splitTarget, statusForUpstreamError } from './handler.ts';
+
+/** Idle tunnels are closed after this long without a byte either way (nginx: proxy_read_timeout). */
+export const DEFAULT_TUNNEL_IDLE_MS = 60_000;
+
+class Tunnel implements Dispatcher.DispatchHandler {
+  readonly client: Duplex;
+  readonly head: Buffer;
+  readonly route: CompiledRoute;
+  readonly endpoint: UpstreamEndpoint;
+  readonly ctx: ProxyContext;
+  done = false;
+
+  constructor(
+    client: Duplex,
+    head: Buffer,
+    route: CompiledRoute,
+    endpoint: UpstreamEndpoint,
+    ctx: ProxyContext,
+  ) {
+    this.client = client;
+    this.head = head;
+    this.route = route;
+    this.endpoint = endpoint;
+    this.ctx = ctx;
+  }
+
+  onRequestStart(): void {}
+
+  onRequestUpgrade(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+    upstream: Duplex,
+  ): void {
+    const client = this.client;
+    let head = `HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode] ?? ''}\r\n`;
+    for (const [name, value] of Object.entries(headers)) {
+      if (value === undefined) continue;
+      for (const v of Array.isArray(value) ? value : [value]) head += `${name}: ${v}\r\n`;
+    }
+    client.write(`${head}\r\n`);
+    if (this.head.length > 0) upstream.write(this.head);
+    const idleMs = this.route.route.timeouts?.idleMs ?? DEFAULT_TUNNEL_IDLE_MS;
+    for (const side of [client, upstream]) {
+      (side as Duplex & { setTimeout?: (ms: number, cb: () => void) => void }).setTimeout?.(idleMs, () => {
+        client.destroy();
+        upstream.destroy();
+      });
+      side.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream);
+    upstream.pipe(client);
+    upstream.on('close', () => client.destroy());
+    client.on('close', () => {
+      upstream.destroy();
+      this.end(statusCode);
+    });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    answerRaw(this.client, statusForUpstreamError(error));
+    this.end(statusForUpstreamError(error), error);
+  }
+
+  end(status: number, error?: Error): void {
+    if (this.done) return;
+    this.done = true;
+    this.ctx.observer?.onExchangeEnd(this.route, this.endpoint, status, error);
+  }
+}
+
+export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, client: Duplex, head: Buffer): void {
+  client.on('error', () => client.destroy());
+  const runtime = ctx.current.runtime;
+  const target = splitTarget(req.url ?? '/');
+  if (runtime === undefined || target === undefined) {
+    answerRaw(client, runtime === undefined ? 503 : 400);
+    return;
+  }
+  const host = runtime.router.host(req.headers.host ?? '');
+  const route =
+    host?.match(target.path, req.method ?? 'GET', req.headers, target.query) ?? runtime.router.defaultRoute;
+  if (route === undefined) {
+    answerRaw(client, 404);
+    return;
+  }
+  const group = pickGroup(route.groups);
+  const endpoint = group === undefined ? undefined : pickEndpoint(group);
+  if (endpoint === undefined) {
+    answerRaw(client, 503);
+    return;
+  }
+  const view = clientView(req.headers, req.socket.remoteAddress ?? '', ctx.listener, ctx.trusted);
+  const protocol = req.headers.upgrade ?? 'websocket';
+  endpoint.pool.dispatch(
+    {
+      path: target.query === undefined ? target.path : `${target.path}?${target.query}`,
+      method: req.method ?? 'GET',
+      headers: upstreamHeaders(req.rawHeaders, req.headers.connection, view),
+      upgrade: protocol,
+      headersTimeout: route.headersTimeoutMs,
+    },
+    new Tunnel(client, head, route, endpoint, ctx),
+  );
+}
