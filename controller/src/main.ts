@@ -4,8 +4,10 @@ import type { Server } from 'node:http';
 import { startAdminServer } from './admin/server.ts';
 import { FlagError, type Flags, parseFlags, usage } from './cli/flags.ts';
 import { createLogger, type Logger } from './log.ts';
-import { type Diagnostic, emptySnapshot, type Snapshot } from './snapshot.ts';
-import { ManifestSource } from './sources/manifests/source.ts';
+import { type Cluster, clusterMode } from './modes/cluster.ts';
+import type { ObjectSource } from './modes/source.ts';
+import { standaloneSource } from './modes/standalone.ts';
+import type { Diagnostic } from './snapshot.ts';
 import { Supervisor } from './supervisor/supervisor.ts';
 import { SyncLoop } from './sync/loop.ts';
 
@@ -38,13 +40,9 @@ function logDiagnostic(log: Logger, d: Diagnostic): void {
 async function main(): Promise<void> {
   const flags = readFlags();
   const log = createLogger(flags.logLevel, flags.logFormat);
-  if (flags.manifests === undefined) {
-    log.error('cluster mode is not available in this build yet; use --manifests PATH');
-    process.exit(2);
-  }
+  const cluster: Cluster | undefined = flags.manifests === undefined ? clusterMode(flags, log) : undefined;
+  const source: ObjectSource = cluster?.source ?? standaloneSource(flags.manifests!, log);
 
-  let snapshot: Snapshot = emptySnapshot();
-  let sourceDiagnostics: Diagnostic[] = [];
   const supervisor = new Supervisor(
     flags.workers,
     {
@@ -59,8 +57,8 @@ async function main(): Promise<void> {
     log,
   );
   const loop = new SyncLoop({
-    snapshot: () => snapshot,
-    sourceDiagnostics: () => sourceDiagnostics,
+    snapshot: () => source.snapshot(),
+    sourceDiagnostics: () => source.diagnostics(),
     translateOptions: () => ({
       ingressClass: flags.ingressClass,
       controllerName: flags.controllerName,
@@ -69,24 +67,15 @@ async function main(): Promise<void> {
       now: new Date(),
     }),
     push: (table) => supervisor.push(table),
-    onDiagnostics: (fresh) => {
+    onDiagnostics: (fresh, all) => {
       for (const d of fresh) logDiagnostic(log, d);
+      cluster?.afterSync(source.snapshot(), loop.handled, all);
     },
     onTranslated: ({ version, changed, translateMs, routes }) => {
       if (changed) log.info('route table updated', { component: 'sync', version, routes, translateMs });
     },
   });
-
-  const source = new ManifestSource(flags.manifests, { log: log.child({ component: 'manifests' }) });
-  let synced = false;
-  await source.start((next, diagnostics) => {
-    snapshot = next;
-    sourceDiagnostics = diagnostics;
-    if (synced) loop.schedule();
-  });
-  synced = true;
-  loop.syncNow();
-  supervisor.start();
+  supervisor.on('serving', () => cluster?.served(loop.handled));
 
   let admin: Server | undefined;
   let shuttingDown = false;
@@ -94,10 +83,9 @@ async function main(): Promise<void> {
     if (shuttingDown) return;
     shuttingDown = true;
     log.info('shutting down: draining workers');
-    source.stop();
     loop.stop();
     admin?.close();
-    await supervisor.stop();
+    await Promise.all([source.stop(), supervisor.stop()]);
     log.info('stopped');
     process.exit(code);
   };
@@ -106,11 +94,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown(0));
 
   admin = await startAdminServer(flags.adminPort, flags.bindAddress, {
-    healthy: () => ({
-      ok: true,
-      detail: `source manifests, ${supervisor.workerPids().length} workers running`,
-    }),
+    healthy: () => source.healthy(),
     ready: () => {
+      if (!source.synced()) return { ok: false, detail: 'objects not listed yet' };
       const ok = supervisor.ready();
       return {
         ok,
@@ -120,8 +106,11 @@ async function main(): Promise<void> {
       };
     },
   });
+  supervisor.start();
+  await source.start(() => loop.schedule());
+  loop.syncNow();
   log.info('gatehouse started', {
-    mode: 'standalone',
+    mode: source.mode,
     manifests: flags.manifests,
     http: flags.httpPort,
     admin: flags.adminPort,

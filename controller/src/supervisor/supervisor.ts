@@ -31,6 +31,8 @@ interface Slot {
 
 export interface SupervisorEvents {
   applied: [slot: number, version: number, compileMs: number];
+  /** Every worker listens and serves this version (emitted once per version). */
+  serving: [version: number];
   rejected: [slot: number, version: number, errors: string[]];
   restart: [slot: number];
   fatal: [message: string];
@@ -42,6 +44,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   readonly #slots: Slot[];
   #table: RouteTable | undefined;
   #stopping = false;
+  #servingVersion = -1;
   restarts = 0;
 
   constructor(workers: number, config: Omit<WorkerConfig, 'slot'>, log: Logger) {
@@ -142,10 +145,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     switch (message.type) {
       case 'listening':
         slot.listening = true;
+        this.#checkServing();
         break;
       case 'applied':
         slot.appliedVersion = message.version;
         this.emit('applied', slot.slot, message.version, message.compileMs);
+        this.#checkServing();
         break;
       case 'rejected':
         this.#log.error('worker rejected route table', {
@@ -160,6 +165,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         this.emit('fatal', message.message);
         break;
     }
+  }
+
+  #checkServing(): void {
+    const version = this.#table?.version;
+    if (version === undefined || version === this.#servingVersion || !this.ready()) return;
+    this.#servingVersion = version;
+    this.emit('serving', version);
   }
 
   #onExit(slot: Slot, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {

@@ -1,0 +1,64 @@
+// The WatchTransport over real HTTP: LIST pages as JSON, WATCH as newline-delimited JSON events.
+import { StringDecoder } from 'node:string_decoder';
+import type { KubeHttp } from './kube-http.ts';
+import type { ListPage, WatchEvent, WatchTransport } from './transport.ts';
+
+const EVENT_TYPES = new Set(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR']);
+
+export function httpTransport(client: KubeHttp, options: { listTimeoutMs?: number } = {}): WatchTransport {
+  return {
+    async list(path, query, signal): Promise<ListPage> {
+      const body = await client.json<{
+        items?: unknown;
+        metadata?: { resourceVersion?: string; continue?: string };
+      }>({
+        path,
+        query,
+        signal,
+        timeoutMs: options.listTimeoutMs,
+      });
+      return {
+        items: Array.isArray(body.items) ? body.items : [],
+        resourceVersion: body.metadata?.resourceVersion ?? '',
+        ...(body.metadata?.continue ? { continue: body.metadata.continue } : {}),
+      };
+    },
+    async watch(path, query, signal) {
+      const res = await client.open({ path, query: { ...query, watch: 'true' }, signal });
+      return watchEvents(res);
+    },
+  };
+}
+
+/** Splits a watch body into events; a malformed line ends the watch with an error (we reconnect). */
+export async function* watchEvents(
+  body: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
+): AsyncGenerator<WatchEvent> {
+  const decoder = new StringDecoder('utf8');
+  let pending = '';
+  for await (const chunk of body) {
+    pending += typeof chunk === 'string' ? chunk : decoder.write(chunk);
+    let nl = pending.indexOf('\n');
+    while (nl >= 0) {
+      const line = pending.slice(0, nl).trim();
+      pending = pending.slice(nl + 1);
+      if (line) yield parseEvent(line);
+      nl = pending.indexOf('\n');
+    }
+  }
+  const rest = (pending + decoder.end()).trim();
+  if (rest) yield parseEvent(rest);
+}
+
+function parseEvent(line: string): WatchEvent {
+  let e: { type?: unknown; object?: unknown };
+  try {
+    e = JSON.parse(line);
+  } catch {
+    throw new Error(`malformed watch event: ${line.slice(0, 100)}`);
+  }
+  if (typeof e?.type !== 'string' || !EVENT_TYPES.has(e.type)) {
+    throw new Error(`unknown watch event type: ${String(e?.type)}`);
+  }
+  return { type: e.type as WatchEvent['type'], object: e.object };
+}
