@@ -6,8 +6,9 @@ SHELL := /bin/bash
 UNIT_TESTS := 'controller/**/*.test.ts' 'dataplane/**/*.test.ts' 'bench/**/*.test.ts'
 INTEGRATION_TESTS := 'test/integration/**/*.test.ts'
 E2E_TESTS := 'e2e/**/*.test.ts'
+CHART_TESTS := 'test/chart/**/*.test.ts'
 
-.PHONY: run test unit integration e2e typecheck lint format bench bench-router check-node cluster-build cluster-up cluster-down
+.PHONY: run test unit integration e2e typecheck lint format bench bench-router check-node cluster-build cluster-up cluster-down chart-tools chart-test
 
 check-node:
 	@node -e 'const m = +process.versions.node.split(".")[0]; if (m < 26) { console.error("Node " + process.versions.node + " on PATH; run npm ci first (node@26 is a devDependency)"); process.exit(1) }'
@@ -17,7 +18,7 @@ run: check-node
 	node examples/run.ts
 
 ## test: everything CI runs
-test: check-node typecheck lint unit integration e2e
+test: check-node typecheck lint unit integration e2e chart-test
 
 typecheck: check-node
 	tsc --noEmit -p .
@@ -53,3 +54,11 @@ cluster-down:
 ## e2e: the end-to-end suite against a real kube-apiserver and etcd (needs root for netns)
 e2e: check-node cluster-build
 	node --test --test-concurrency=1 --test-timeout=300000 $(E2E_TESTS)
+
+## chart-tools: Helm 4 and 3, kubectl, kubeconform, kube-score, Kubernetes schemas and the monitoring CRDs, cached in ~/.cache/gatehouse/tools
+chart-tools:
+	scripts/install-chart-tools.sh >/dev/null
+
+## chart-test: the chart and image judged by helm lint, kubeconform, kube-score, RBAC and Dockerfile checks, then on a real kube-apiserver (needs root for netns)
+chart-test: check-node chart-tools cluster-build
+	node --test --test-concurrency=1 --test-timeout=300000 $(CHART_TESTS)
