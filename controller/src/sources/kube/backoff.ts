@@ -9,7 +9,7 @@ export interface BackoffPolicy {
   jitter: number;
 }
 
-export const defaultBackoff: BackoffPolicy = { initialMs: 500, maxMs: 30_000, factor: 2, jitter: 0.2 };
+export const defaultBackoff: BackoffPolicy = { initialMs: 500, maxMs: 8_000, factor: 2, jitter: 0.2 };
 
 /** Delay before retry number `attempt` (0 for the first retry); `random` returns [0, 1). */
 export function backoffDelay(policy: BackoffPolicy, attempt: number, random: () => number): number {

@@ -39,7 +39,9 @@ export const defaultTiming: WatchTiming = {
   stallMs: 120_000,
   minHealthyWatchMs: 5_000,
   unhealthyAfterMs: 60_000,
-  backoff: { initialMs: 500, maxMs: 30_000, factor: 2, jitter: 0.2 },
+  // Capped at 8 s, not client-go's 30 s: after an API outage, changes converge within seconds of
+  // its return; jitter still spreads the replicas' reconnects.
+  backoff: { initialMs: 500, maxMs: 8_000, factor: 2, jitter: 0.2 },
 };
 
 /** Why a watch was restarted: the server ended it, 410 Gone (relist), silence, or a failure. */
