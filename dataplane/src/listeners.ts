@@ -1,0 +1,284 @@
+// The worker's listeners: plain HTTP/1.1 on --http-port, and TLS on --https-port offering h2 and
+// http/1.1 through ALPN. A TLS connection is handed to an HTTP/1 server or an HTTP/2 server by the
+// protocol it negotiated, so HTTP/1 over TLS has exactly the limits and timeouts of plain HTTP.
+// Both feed the same proxy handler; HTTP/2 requests are first given the HTTP/1 view it reads.
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerOptions,
+  type ServerResponse,
+} from 'node:http';
+import {
+  createServer as createHttp2Server,
+  type Http2Server,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+  type ServerHttp2Session,
+} from 'node:http2';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import { answer, answerRaw } from './proxy/answers.ts';
+import { handleRequest, type ProxyContext, reportAnswer } from './proxy/handler.ts';
+import { handleUpgrade } from './proxy/upgrade.ts';
+import type { WorkerConfig } from './table/messages.ts';
+import type { Certificate } from './table/types.ts';
+import type { CertificateContexts } from './tls/contexts.ts';
+import { ALPN_PROTOCOLS, http2Options, SECURE_CONTEXT_OPTIONS, SESSION_TIMEOUT_S } from './tls/options.ts';
+
+/** nginx's large_client_header_buffers (4 × 8k): beyond it, 431. */
+export const MAX_HEADER_BYTES = 32 * 1024;
+/** Envoy's max_headers_count: more header fields than this answer 431. */
+export const MAX_HEADERS = 100;
+/** Slowloris bound: a request's headers must arrive within this (408 after). */
+export const DEFAULT_CLIENT_HEADER_TIMEOUT_MS = 20_000;
+/** nginx's keepalive_timeout. */
+export const DEFAULT_KEEPALIVE_TIMEOUT_MS = 75_000;
+
+export interface ListenerHooks {
+  draining(): boolean;
+  onListening(ports: { http: number; https: number }): void;
+  onFatal(message: string): void;
+  /** A request refused by the HTTP parser (400, 408, 431), for metrics. */
+  onMalformed?(status: number): void;
+  /** A client connection accepted, with the protocol it speaks, for metrics. */
+  onConnection?(socket: Duplex, listener: 'http' | 'https', protocol: 'http/1.1' | 'h2'): void;
+}
+
+type BaseContext = Omit<ProxyContext, 'listener'>;
+
+/** Client-side parse failures, answered before any request object exists (RFC 9112 §2.2). */
+export function statusForClientError(code: string | undefined): number {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return 431;
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+    case 'ERR_HTTP_HEADERS_TIMEOUT':
+      return 408;
+    default:
+      return 400;
+  }
+}
+
+/**
+ * An HTTP/2 request seen as HTTP/1: `:authority` becomes Host (RFC 9113 §8.3.1) and the raw
+ * header list loses its pseudo-headers, which are not fields to forward. Mutates `req`.
+ */
+export function asHttp1View(req: Http2ServerRequest): void {
+  const headers = req.headers;
+  const raw: string[] = [];
+  for (const name in headers) {
+    if (name.charCodeAt(0) === 58 /* ':' */) continue;
+    const value = headers[name];
+    if (Array.isArray(value)) for (const v of value) raw.push(name, v);
+    else if (value !== undefined) raw.push(name, String(value));
+  }
+  const authority = headers[':authority'];
+  if (headers.host === undefined && typeof authority === 'string') {
+    headers.host = authority;
+    raw.push('host', authority);
+  }
+  Object.defineProperty(req, 'rawHeaders', { value: raw, configurable: true });
+}
+
+function tooManyHeaders(req: IncomingMessage): boolean {
+  return req.rawHeaders.length > 2 * MAX_HEADERS;
+}
+
+export class Listeners {
+  readonly http: Server;
+  readonly https: HttpsServer;
+  readonly h2: Http2Server;
+  readonly #sessions = new Set<ServerHttp2Session>();
+  #defaultCertificate: Certificate | undefined;
+
+  constructor(cfg: WorkerConfig, base: BaseContext, contexts: CertificateContexts, hooks: ListenerHooks) {
+    const headerTimeout = cfg.clientHeaderTimeoutMs ?? DEFAULT_CLIENT_HEADER_TIMEOUT_MS;
+    const keepAlive = cfg.keepAliveTimeoutMs ?? DEFAULT_KEEPALIVE_TIMEOUT_MS;
+    const http1: ServerOptions = {
+      maxHeaderSize: MAX_HEADER_BYTES,
+      insecureHTTPParser: false,
+      requestTimeout: 0,
+      headersTimeout: headerTimeout,
+      keepAliveTimeout: keepAlive,
+      // Node checks header deadlines on this interval: keep it well under the deadline.
+      connectionsCheckingInterval: Math.max(100, Math.min(1_000, headerTimeout / 4)),
+    };
+    const plain: ProxyContext = {
+      ...base,
+      listener: { proto: 'http', port: String(cfg.httpPort), encrypted: false, httpsPort: cfg.httpsPort },
+    };
+    const secure: ProxyContext = {
+      ...base,
+      listener: { proto: 'https', port: String(cfg.httpsPort), encrypted: true, httpsPort: cfg.httpsPort },
+    };
+
+    this.http = createHttpServer(http1, requestListener(plain, hooks));
+    // One more than allowed, so that an excess is visible (Node drops fields past the count).
+    this.http.maxHeadersCount = MAX_HEADERS + 1;
+    this.#defaultCertificate = contexts.defaultCertificate;
+    this.https = createHttpsServer(
+      {
+        ...http1,
+        ...SECURE_CONTEXT_OPTIONS,
+        cert: this.#defaultCertificate?.certPem,
+        key: this.#defaultCertificate?.keyPem,
+        SNICallback: contexts.sniCallback,
+        ALPNProtocols: ALPN_PROTOCOLS,
+        sessionTimeout: SESSION_TIMEOUT_S,
+        handshakeTimeout: headerTimeout,
+        ...(cfg.ticketKeys === undefined ? {} : { ticketKeys: Buffer.from(cfg.ticketKeys) }),
+      },
+      requestListener(secure, hooks),
+    );
+    this.https.maxHeadersCount = MAX_HEADERS + 1;
+    this.h2 = createHttp2Server(http2Options({ maxHeaderBytes: MAX_HEADER_BYTES, maxHeaders: MAX_HEADERS }));
+    this.h2.setTimeout(keepAlive);
+    this.h2.on('request', http2Listener(secure, hooks));
+    this.h2.on('session', (session: ServerHttp2Session) => {
+      this.#sessions.add(session);
+      session.once('close', () => this.#sessions.delete(session));
+      if (hooks.draining()) session.close();
+    });
+    this.h2.on('sessionError', (error) => base.log.debug('http2 session error', { error: String(error) }));
+
+    // ALPN decides who serves a TLS connection: HTTP/2 sessions, or Node's HTTP/1 server (whose
+    // connection listener, set by https.createServer, is kept for that).
+    const http1OverTls = this.https.listeners('secureConnection')[0] as (socket: TLSSocket) => void;
+    this.https.removeAllListeners('secureConnection');
+    this.https.on('secureConnection', (socket: TLSSocket) => {
+      const h2 = socket.alpnProtocol === 'h2';
+      hooks.onConnection?.(socket, 'https', h2 ? 'h2' : 'http/1.1');
+      if (h2) this.h2.emit('connection', socket);
+      else http1OverTls.call(this.https, socket);
+    });
+    this.http.on('connection', (socket: Duplex) => hooks.onConnection?.(socket, 'http', 'http/1.1'));
+
+    for (const [server, ctx] of [
+      [this.http, plain],
+      [this.https, secure],
+    ] as const) {
+      server.on('upgrade', upgradeListener(ctx));
+      server.on('clientError', clientErrorListener(hooks));
+    }
+    this.https.on('tlsClientError', (error: Error & { code?: string }) =>
+      base.log.debug('tls handshake failed', { error: error.message, code: error.code }),
+    );
+    this.#listen(cfg, hooks);
+  }
+
+  /** The certificate for clients without SNI follows the table's default (which a table may change). */
+  useDefaultCertificate(certificate: Certificate | undefined): void {
+    const previous = this.#defaultCertificate;
+    if (certificate === undefined) return;
+    if (certificate.certPem === previous?.certPem && certificate.keyPem === previous?.keyPem) return;
+    this.#defaultCertificate = certificate;
+    this.https.setSecureContext({
+      ...SECURE_CONTEXT_OPTIONS,
+      cert: certificate.certPem,
+      key: certificate.keyPem,
+    });
+  }
+
+  setTicketKeys(keys: Uint8Array): void {
+    this.https.setTicketKeys(Buffer.from(keys));
+  }
+
+  /** Stop accepting; finish what is in flight; `done` once every connection is gone. */
+  close(done: () => void): void {
+    let open = 2;
+    const closed = (): void => {
+      if (--open === 0) done();
+    };
+    this.http.close(closed);
+    this.https.close(closed);
+    for (const session of this.#sessions) session.close();
+    this.closeIdle();
+  }
+
+  closeIdle(): void {
+    this.http.closeIdleConnections();
+    this.https.closeIdleConnections();
+  }
+
+  closeAll(): void {
+    this.http.closeAllConnections();
+    this.https.closeAllConnections();
+    for (const session of this.#sessions) session.destroy();
+  }
+
+  #listen(cfg: WorkerConfig, hooks: ListenerHooks): void {
+    const ports = { http: cfg.httpPort, https: cfg.httpsPort };
+    let pending = 2;
+    for (const [server, port, key] of [
+      [this.http, cfg.httpPort, 'http'],
+      [this.https, cfg.httpsPort, 'https'],
+    ] as const) {
+      server.on('error', (error) => {
+        hooks.onFatal(`cannot listen on ${cfg.bindAddress}:${port}: ${error.message}`);
+      });
+      server.listen({ port, host: cfg.bindAddress, reusePort: true, backlog: 4096 }, () => {
+        const address = server.address();
+        if (typeof address === 'object' && address) ports[key] = address.port;
+        if (--pending === 0) hooks.onListening(ports);
+      });
+    }
+  }
+}
+
+function requestListener(ctx: ProxyContext, hooks: ListenerHooks) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    if (hooks.draining()) res.shouldKeepAlive = false;
+    if (tooManyHeaders(req)) {
+      answer(res, 431);
+      reportAnswer(ctx, req, res, undefined, undefined, 431, performance.now());
+      return;
+    }
+    serve(ctx, req, res);
+  };
+}
+
+function http2Listener(ctx: ProxyContext, hooks: ListenerHooks) {
+  return (req: Http2ServerRequest, res: Http2ServerResponse): void => {
+    if (hooks.draining()) req.stream.session?.close();
+    asHttp1View(req);
+    serve(ctx, req as unknown as IncomingMessage, res as unknown as ServerResponse);
+  };
+}
+
+function serve(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse): void {
+  try {
+    handleRequest(ctx, req, res);
+  } catch (error) {
+    ctx.log.warn('request handler failed', { error: String((error as Error)?.stack ?? error) });
+    answer(res, 500);
+  }
+}
+
+function upgradeListener(ctx: ProxyContext) {
+  return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    if (tooManyHeaders(req)) {
+      answerRaw(socket, 431);
+      return;
+    }
+    try {
+      handleUpgrade(ctx, req, socket, head);
+    } catch (error) {
+      ctx.log.warn('upgrade handler failed', { error: String(error) });
+      answerRaw(socket, 500);
+    }
+  };
+}
+
+function clientErrorListener(hooks: ListenerHooks) {
+  return (error: Error & { code?: string }, socket: Duplex): void => {
+    if (error.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const status = statusForClientError(error.code);
+    hooks.onMalformed?.(status);
+    answerRaw(socket, status);
+  };
+}

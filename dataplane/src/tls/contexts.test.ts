@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { HostRoutes, RouteTable } from '../table/types.ts';
+import { CertificateContexts } from './contexts.ts';
+import { selfSignedCertificate } from './self-signed.ts';
+
+const shop = { ...selfSignedCertificate({ dnsNames: ['shop.example.com'] }), source: 'secret/a/shop' };
+const wild = { ...selfSignedCertificate({ dnsNames: ['*.example.org'] }), source: 'secret/a/wild' };
+const fallback = selfSignedCertificate();
+
+function host(name: string, certificate?: string): HostRoutes {
+  return { host: name, routes: [], ...(certificate ? { tls: { certificate, redirect: true } } : {}) };
+}
+
+function table(extra: Partial<RouteTable> = {}): RouteTable {
+  return {
+    version: 1,
+    hosts: [host('shop.example.com', 'shop'), host('*.example.org', 'wild'), host('plain.example.net')],
+    backends: {},
+    certificates: { shop, wild },
+    ...extra,
+  };
+}
+
+function store(t: RouteTable = table()): CertificateContexts {
+  const contexts = new CertificateContexts();
+  contexts.setFallback(fallback);
+  assert.deepEqual(contexts.update(t), []);
+  return contexts;
+}
+
+test('SNI lookup: exact host, then a one-label wildcard, then the default', () => {
+  const contexts = store();
+  const exact = contexts.select('shop.example.com');
+  const wildcard = contexts.select('a.example.org');
+  const fallbackContext = contexts.select(undefined);
+  assert.ok(exact && wildcard && fallbackContext);
+  assert.notEqual(exact, wildcard);
+  const cases: Array<[string | undefined, unknown]> = [
+    ['shop.example.com', exact],
+    ['SHOP.EXAMPLE.COM.', exact],
+    ['a.example.org', wildcard],
+    ['b.example.org', wildcard],
+    ['a.b.example.org', fallbackContext],
+    ['example.org', fallbackContext],
+    ['plain.example.net', fallbackContext],
+    ['unknown.test', fallbackContext],
+    ['', fallbackContext],
+  ];
+  for (const [name, expected] of cases) assert.equal(contexts.select(name), expected, String(name));
+  assert.equal(contexts.defaultCertificate, fallback);
+});
+
+test("the table's default certificate replaces the fallback", () => {
+  const contexts = store(table({ defaultCertificate: 'shop' }));
+  assert.equal(contexts.select('unknown.test'), contexts.select('shop.example.com'));
+  assert.equal(contexts.defaultCertificate?.certPem, shop.certPem);
+});
+
+test('an unchanged certificate keeps its context across tables; a changed one gets a new context', () => {
+  const contexts = store();
+  const before = contexts.select('shop.example.com');
+  const wildBefore = contexts.select('a.example.org');
+  contexts.update({ ...table(), certificates: { shop: { ...shop }, wild } });
+  assert.equal(contexts.select('shop.example.com'), before, 'same content, same context');
+  const renewed = { ...selfSignedCertificate({ dnsNames: ['shop.example.com'] }), source: 'secret/a/shop' };
+  contexts.update({ ...table(), certificates: { shop: renewed, wild } });
+  assert.notEqual(contexts.select('shop.example.com'), before);
+  assert.equal(contexts.select('a.example.org'), wildBefore);
+});
+
+test('a certificate that does not load is reported and its host falls back to the default', () => {
+  const contexts = new CertificateContexts();
+  contexts.setFallback(fallback);
+  const broken = { certPem: 'not a certificate', keyPem: shop.keyPem, source: 'secret/a/broken' };
+  const problems = contexts.update({ ...table(), certificates: { shop: broken, wild } });
+  assert.equal(problems.length, 1);
+  assert.equal(problems[0].certificate, 'shop');
+  assert.equal(contexts.select('shop.example.com'), contexts.select(undefined));
+  assert.notEqual(contexts.select('a.example.org'), contexts.select(undefined));
+});
+
+test('with no certificate at all the SNI callback fails the handshake instead of throwing', () => {
+  const contexts = new CertificateContexts();
+  assert.deepEqual(contexts.update({ hosts: [], certificates: {} }), []);
+  let failed: Error | null = null;
+  contexts.sniCallback('any.test', (error) => {
+    failed = error;
+  });
+  assert.ok(failed);
+});

@@ -1,0 +1,123 @@
+// The SNI context store: one SecureContext per certificate of the table in force, found by the
+// name the client sends — exact host first, then a one-label wildcard, then the default. Contexts
+// are cached by content hash across tables, so a table that keeps a certificate does not parse it
+// again, and a Secret whose content changes gets a new context for new handshakes while open
+// connections keep the one they negotiated.
+import { createHash } from 'node:crypto';
+import { createSecureContext, type SecureContext } from 'node:tls';
+import type { Certificate, RouteTable } from '../table/types.ts';
+import { SECURE_CONTEXT_OPTIONS } from './options.ts';
+
+export interface ContextProblem {
+  certificate: string;
+  message: string;
+}
+
+function contentKey(certificate: Certificate): string {
+  return createHash('sha256')
+    .update(certificate.certPem)
+    .update('\0')
+    .update(certificate.keyPem)
+    .digest('hex');
+}
+
+export class CertificateContexts {
+  #byContent = new Map<string, SecureContext>();
+  #exact = new Map<string, SecureContext>();
+  /** Keyed by the suffix after `*.`: `*.example.com` is stored as `example.com`. */
+  #wildcard = new Map<string, SecureContext>();
+  #default: SecureContext | undefined;
+  #defaultCertificate: Certificate | undefined;
+  #fallback: Certificate | undefined;
+
+  /** What clients that send no SNI (or an unknown name) are served. */
+  get defaultCertificate(): Certificate | undefined {
+    return this.#defaultCertificate;
+  }
+
+  /** The certificate used when the table names no default (a self-signed one from the primary). */
+  setFallback(certificate: Certificate): void {
+    this.#fallback = certificate;
+  }
+
+  /** Rebuilds the name → context maps for `table`; a certificate that fails to load is reported and left out. */
+  update(table: Pick<RouteTable, 'hosts' | 'certificates' | 'defaultCertificate'>): ContextProblem[] {
+    const problems: ContextProblem[] = [];
+    const previous = this.#byContent;
+    const next = new Map<string, SecureContext>();
+    const load = (name: string, certificate: Certificate | undefined): SecureContext | undefined => {
+      if (certificate === undefined) {
+        problems.push({ certificate: name, message: 'not in the table' });
+        return undefined;
+      }
+      const key = contentKey(certificate);
+      let context = next.get(key) ?? previous.get(key);
+      if (context === undefined) {
+        try {
+          context = createSecureContext({
+            ...SECURE_CONTEXT_OPTIONS,
+            cert: certificate.certPem,
+            key: certificate.keyPem,
+          });
+        } catch (error) {
+          problems.push({ certificate: name, message: (error as Error).message });
+          return undefined;
+        }
+      }
+      next.set(key, context);
+      return context;
+    };
+
+    const exact = new Map<string, SecureContext>();
+    const wildcard = new Map<string, SecureContext>();
+    for (const host of table.hosts) {
+      if (host.tls === undefined || host.host === '*') continue;
+      const context = load(host.tls.certificate, table.certificates[host.tls.certificate]);
+      if (context === undefined) continue;
+      if (host.host.startsWith('*.')) wildcard.set(host.host.slice(2), context);
+      else exact.set(host.host, context);
+    }
+    let fallback: SecureContext | undefined;
+    let fallbackCertificate: Certificate | undefined;
+    if (table.defaultCertificate !== undefined) {
+      fallbackCertificate = table.certificates[table.defaultCertificate];
+      fallback = load(table.defaultCertificate, fallbackCertificate);
+    }
+    if (fallback === undefined && this.#fallback !== undefined) {
+      fallbackCertificate = this.#fallback;
+      fallback = load('self-signed', this.#fallback);
+    }
+    this.#byContent = next;
+    this.#exact = exact;
+    this.#wildcard = wildcard;
+    this.#default = fallback;
+    this.#defaultCertificate = fallback === undefined ? undefined : fallbackCertificate;
+    return problems;
+  }
+
+  /** The context for an SNI name (case-insensitive, trailing dot ignored); the default for none. */
+  select(servername: string | undefined): SecureContext | undefined {
+    if (servername) {
+      let name = servername.toLowerCase();
+      if (name.endsWith('.')) name = name.slice(0, -1);
+      const exact = this.#exact.get(name);
+      if (exact !== undefined) return exact;
+      const dot = name.indexOf('.');
+      if (dot > 0) {
+        const wildcard = this.#wildcard.get(name.slice(dot + 1));
+        if (wildcard !== undefined) return wildcard;
+      }
+    }
+    return this.#default;
+  }
+
+  /** tls.Server's SNICallback; with no certificate at all the handshake fails (never a crash). */
+  readonly sniCallback = (
+    servername: string,
+    done: (error: Error | null, context?: SecureContext) => void,
+  ): void => {
+    const context = this.select(servername);
+    if (context === undefined) done(new Error('no certificate for this name'));
+    else done(null, context);
+  };
+}
