@@ -1,24 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type BackendGroups, type CompiledBackend, pickEndpoint, pickGroup } from './balancer.ts';
+import { type BackendGroups, pickEndpoint, pickGroup } from './balancer.ts';
+import { backendOf, endpoints } from './test-endpoints.ts';
 
-function backend(key: string, endpoints: number): CompiledBackend {
-  return {
-    key,
-    backend: {
-      namespace: 'ns',
-      service: key,
-      protocol: 'HTTP',
-      endpoints: [],
-      balancer: { type: 'RoundRobin' },
-    },
-    endpoints: Array.from({ length: endpoints }, (_, i) => ({
-      origin: `http://10.0.0.${i}:80`,
-      pool: {} as never,
-      terminating: false,
-    })),
-    next: 0,
-  };
+function backend(key: string, n: number) {
+  return backendOf(key, endpoints(n));
 }
 
 function groups(weights: number[]): BackendGroups {
@@ -31,6 +17,33 @@ describe('balancing', () => {
     const b = backend('svc', 3);
     const picks = Array.from({ length: 6 }, () => pickEndpoint(b)!.origin);
     assert.deepEqual(picks, [...b.endpoints.map((e) => e.origin), ...b.endpoints.map((e) => e.origin)]);
+  });
+
+  it('round robin steps past an ejected endpoint and past endpoints already tried', () => {
+    const b = backend('svc', 3);
+    b.endpoints[1].health.ejectedUntil = performance.now() + 60_000;
+    const picks = Array.from({ length: 4 }, () => pickEndpoint(b)!.origin);
+    assert.deepEqual(
+      picks,
+      [b.endpoints[0], b.endpoints[2], b.endpoints[0], b.endpoints[2]].map((e) => e.origin),
+    );
+    assert.equal(pickEndpoint(b, undefined, undefined, [b.endpoints[0]]), b.endpoints[2]);
+    assert.equal(pickEndpoint(b, undefined, undefined, [b.endpoints[0], b.endpoints[2]]), b.endpoints[1]);
+    assert.equal(pickEndpoint(b, undefined, undefined, b.endpoints), undefined);
+  });
+
+  it('when every endpoint is ejected, they are used anyway (panic) rather than answering 503', () => {
+    const b = backend('svc', 2);
+    for (const e of b.endpoints) e.health.ejectedUntil = performance.now() + 60_000;
+    assert.ok(pickEndpoint(b) !== undefined);
+  });
+
+  it('an ejection whose time is up is over: the endpoint is picked again', () => {
+    const b = backend('svc', 2);
+    b.endpoints[0].health.ejectedUntil = performance.now() - 1;
+    const picks = new Set(Array.from({ length: 4 }, () => pickEndpoint(b)!.origin));
+    assert.equal(picks.size, 2);
+    assert.equal(b.endpoints[0].health.ejectedUntil, 0);
   });
 
   it('a backend without endpoints yields none (the proxy answers 503)', () => {

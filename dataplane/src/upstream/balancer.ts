@@ -1,31 +1,38 @@
 // Choosing an endpoint of a backend, and a backend group of a route. Compiled once per table;
-// a pick is a counter step, no allocation.
+// a pick is a counter step or a ring lookup, no allocation. The policies live beside this file.
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Pool } from 'undici';
 import type { Backend } from '../table/types.ts';
+import type { AffinityCookie } from './balancers.ts';
+import type { Balancer, PickClient } from './choice.ts';
+import type { EndpointHealth } from './health.ts';
 
 export interface UpstreamEndpoint {
-  /** `http://10.0.0.5:8080`: the pool key and the address logged. */
+  /** `http://10.0.0.5:8080`: the address logged and hashed. */
   origin: string;
   pool: Pool;
   terminating: boolean;
+  /** Shared by every table version (in-flight count, outlier state). */
+  health: EndpointHealth;
 }
 
 export interface CompiledBackend {
   key: string;
   backend: Backend;
   endpoints: UpstreamEndpoint[];
-  /** Round-robin cursor. */
-  next: number;
+  balancer: Balancer;
+  /** Set when the policy issues its own affinity cookie. */
+  affinity: AffinityCookie | undefined;
 }
 
-export function pickEndpoint(backend: CompiledBackend): UpstreamEndpoint | undefined {
-  const endpoints = backend.endpoints;
-  const n = endpoints.length;
-  if (n === 0) return undefined;
-  if (n === 1) return endpoints[0];
-  const i = backend.next;
-  backend.next = i + 1 >= n ? 0 : i + 1;
-  return endpoints[i];
+/** `exclude`: endpoints this request already tried (a retry goes elsewhere). */
+export function pickEndpoint(
+  backend: CompiledBackend,
+  headers?: IncomingHttpHeaders,
+  client?: PickClient,
+  exclude?: readonly UpstreamEndpoint[],
+): UpstreamEndpoint | undefined {
+  return backend.balancer.pick(backend.endpoints, headers, client, exclude);
 }
 
 /**

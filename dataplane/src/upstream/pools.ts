@@ -1,8 +1,17 @@
-// One undici keep-alive Pool per upstream endpoint (origin), shared by every table version:
+// One undici keep-alive Pool per upstream endpoint and transport, shared by every table version:
 // a new table reuses the pools of endpoints it keeps, so a config change costs no new upstream
 // connections. Pools whose endpoint left the table are closed gracefully: requests already on
 // them finish (the drain DESIGN.md asks for), new ones go elsewhere.
-import { Pool } from 'undici';
+//
+// The pool key is origin + transport: protocol (HTTP/1.1, HTTPS, h2c, h2 over TLS), the TLS
+// settings, and the connect timeout. undici fixes the connect timeout per pool, so a route with
+// its own `timeouts.connectMs` gets pools of its own to the same endpoints (keyed by that value);
+// routes without one share the default pools. Endpoint health is per origin, across all of them.
+import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
+import { buildConnector, Pool } from 'undici';
+import type { Backend } from '../table/types.ts';
+import { type EndpointHealth, newHealth } from './health.ts';
 
 export interface PoolOptions {
   /** Upper bound of connections to one endpoint. */
@@ -18,38 +27,104 @@ export const defaultPoolOptions: PoolOptions = {
   connectTimeoutMs: 5000,
 };
 
+/** How to reach a backend's endpoints; `id` names it inside pool keys. */
+export interface UpstreamTransport {
+  protocol: Backend['protocol'];
+  tls: Backend['tls'];
+  connectTimeoutMs: number | undefined;
+  id: string;
+}
+
+export function transportOf(backend: Backend, connectTimeoutMs?: number): UpstreamTransport {
+  let id = `${backend.protocol} ct=${connectTimeoutMs ?? ''}`;
+  const tls = backend.tls;
+  if (tls !== undefined && (backend.protocol === 'HTTPS' || backend.protocol === 'H2')) {
+    const ca =
+      tls.caPem === undefined ? '' : createHash('sha256').update(tls.caPem).digest('hex').slice(0, 16);
+    id += ` sni=${tls.serverName ?? ''} verify=${tls.verify} ca=${ca}`;
+  }
+  return { protocol: backend.protocol, tls: backend.tls, connectTimeoutMs, id };
+}
+
+export function originOf(address: string, port: number, protocol: Backend['protocol']): string {
+  const scheme = protocol === 'HTTPS' || protocol === 'H2' ? 'https' : 'http';
+  const host = address.includes(':') ? `[${address}]` : address;
+  return `${scheme}://${host}:${port}`;
+}
+
+export function poolKey(origin: string, transport: UpstreamTransport): string {
+  return `${origin} ${transport.id}`;
+}
+
+interface Entry {
+  pool: Pool;
+  origin: string;
+}
+
 export class UpstreamPools {
-  readonly #pools = new Map<string, Pool>();
+  readonly #pools = new Map<string, Entry>();
+  readonly #health = new Map<string, EndpointHealth>();
   readonly #options: PoolOptions;
 
   constructor(options: PoolOptions = defaultPoolOptions) {
     this.#options = options;
   }
 
-  get(origin: string): Pool {
-    let pool = this.#pools.get(origin);
-    if (pool === undefined) {
-      pool = new Pool(origin, {
-        connections: this.#options.connections,
-        pipelining: 1,
-        keepAliveTimeout: this.#options.keepAliveTimeoutMs,
-        keepAliveMaxTimeout: this.#options.keepAliveTimeoutMs,
-        connect: { timeout: this.#options.connectTimeoutMs },
-      });
-      // A pool error is reported per request; the pool itself must never take the worker down.
-      pool.on('connectionError', () => {});
-      this.#pools.set(origin, pool);
+  /** The pool for `origin` over `transport` (plain HTTP/1.1 when omitted), created on first use. */
+  get(origin: string, transport?: UpstreamTransport): Pool {
+    const key = transport === undefined ? origin : poolKey(origin, transport);
+    let entry = this.#pools.get(key);
+    if (entry === undefined) {
+      entry = { pool: this.#create(origin, transport), origin };
+      this.#pools.set(key, entry);
     }
+    return entry.pool;
+  }
+
+  health(origin: string): EndpointHealth {
+    let health = this.#health.get(origin);
+    if (health === undefined) {
+      health = newHealth();
+      this.#health.set(origin, health);
+    }
+    return health;
+  }
+
+  #create(origin: string, transport: UpstreamTransport | undefined): Pool {
+    const o = this.#options;
+    const protocol = transport?.protocol ?? 'HTTP';
+    const timeout = transport?.connectTimeoutMs ?? o.connectTimeoutMs;
+    const h2 = protocol === 'H2' || protocol === 'H2C';
+    const pool = new Pool(origin, {
+      connections: o.connections,
+      pipelining: 1,
+      keepAliveTimeout: o.keepAliveTimeoutMs,
+      keepAliveMaxTimeout: o.keepAliveTimeoutMs,
+      // HTTPS means HTTP/1.1 over TLS: undici would otherwise accept h2 if the pod offers it.
+      allowH2: h2,
+      ...(protocol === 'H2C' ? { useH2c: true } : {}),
+      connect:
+        protocol === 'HTTPS' || protocol === 'H2'
+          ? tlsConnector(new URL(origin).hostname, transport?.tls, timeout, protocol === 'H2')
+          : { timeout },
+    });
+    // A pool error is reported per request; the pool itself must never take the worker down.
+    pool.on('connectionError', () => {});
     return pool;
   }
 
-  /** Close the pools of origins the current table no longer uses. */
+  /** Close the pools (and forget the health) of what the current table no longer uses. */
   retainOnly(inUse: ReadonlySet<string>): void {
-    for (const [origin, pool] of this.#pools) {
-      if (inUse.has(origin)) continue;
-      this.#pools.delete(origin);
-      pool.close().catch(() => {});
+    const origins = new Set<string>();
+    for (const [key, entry] of this.#pools) {
+      if (inUse.has(key)) {
+        origins.add(entry.origin);
+        continue;
+      }
+      this.#pools.delete(key);
+      entry.pool.close().catch(() => {});
     }
+    for (const origin of this.#health.keys()) if (!origins.has(origin)) this.#health.delete(origin);
   }
 
   get size(): number {
@@ -57,8 +132,41 @@ export class UpstreamPools {
   }
 
   async closeAll(): Promise<void> {
-    const closing = [...this.#pools.values()].map((p) => p.close().catch(() => {}));
+    const closing = [...this.#pools.values()].map((e) => e.pool.close().catch(() => {}));
     this.#pools.clear();
     await Promise.all(closing);
   }
+}
+
+/**
+ * Dispatch option `servername` for every request: undici would otherwise take SNI from each
+ * request's Host header and drop the connection whenever it changes. The SNI actually sent is
+ * the connector's (tlsConnector), so this constant only keeps connections reusable.
+ */
+export const POOLED_SERVERNAME = 'gatehouse-upstream';
+
+/**
+ * TLS to the pod. SNI is `tls.serverName`, else the endpoint's DNS name, else none (an IP address
+ * is no SNI, RFC 6066 §3). Without `tls.verify` the certificate is not checked, as nginx's
+ * proxy_ssl_verify off: encrypted, not authenticated. With it, against `caPem` if given, else
+ * the system roots, and for the SNI name (or the address).
+ */
+function tlsConnector(
+  hostname: string,
+  tls: Backend['tls'],
+  timeout: number,
+  preferH2: boolean,
+): buildConnector.connector {
+  const verify = tls?.verify === true;
+  const address = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
+  const servername = tls?.serverName ?? (isIP(address) === 0 ? address : undefined);
+  const connector = buildConnector({
+    timeout,
+    allowH2: preferH2,
+    preferH2,
+    rejectUnauthorized: verify,
+    ...(verify && tls?.caPem ? { ca: tls.caPem } : {}),
+    ...(servername !== undefined ? { servername } : {}),
+  });
+  return (options, callback) => connector({ ...options, servername }, callback);
 }
