@@ -7,8 +7,9 @@ UNIT_TESTS := 'controller/**/*.test.ts' 'dataplane/**/*.test.ts' 'bench/**/*.tes
 INTEGRATION_TESTS := 'test/integration/**/*.test.ts'
 E2E_TESTS := 'e2e/**/*.test.ts'
 CHART_TESTS := 'test/chart/**/*.test.ts'
+METRICS_TESTS := 'test/metrics/**/*.test.ts'
 
-.PHONY: run test unit integration e2e typecheck lint format bench bench-router check-node cluster-build cluster-up cluster-down chart-tools chart-test
+.PHONY: run test unit integration e2e typecheck lint format bench bench-router check-node cluster-build cluster-up cluster-down chart-tools chart-test metrics-tools metrics h2spec-tools h2spec
 
 check-node:
 	@node -e 'const m = +process.versions.node.split(".")[0]; if (m < 26) { console.error("Node " + process.versions.node + " on PATH; run npm ci first (node@26 is a devDependency)"); process.exit(1) }'
@@ -18,7 +19,7 @@ run: check-node
 	node examples/run.ts
 
 ## test: everything CI runs
-test: check-node typecheck lint unit integration e2e chart-test
+test: check-node typecheck lint unit metrics integration h2spec e2e chart-test
 
 typecheck: check-node
 	tsc --noEmit -p .
@@ -32,7 +33,7 @@ format: check-node
 unit: check-node
 	node --test --test-timeout=60000 $(UNIT_TESTS)
 
-integration: check-node
+integration: check-node metrics-tools
 	node --test --test-concurrency=1 --test-timeout=120000 $(INTEGRATION_TESTS)
 
 bench-router: check-node
@@ -62,3 +63,19 @@ chart-tools:
 ## chart-test: the chart and image judged by helm lint, kubeconform, kube-score, RBAC and Dockerfile checks, then on a real kube-apiserver (needs root for netns)
 chart-test: check-node chart-tools cluster-build
 	node --test --test-concurrency=1 --test-timeout=300000 $(CHART_TESTS)
+
+## metrics-tools: promtool (Debian's prometheus package, else go install), cached in ~/.cache/gatehouse
+metrics-tools:
+	scripts/install-promtool.sh >/dev/null
+
+## metrics: promtool lint of the exposition, dashboard and docs checks
+metrics: check-node metrics-tools
+	node --test --test-timeout=120000 $(METRICS_TESTS)
+
+## h2spec-tools: h2spec (Go module proxy, cached) and nginx (Debian) for the HTTP/2 conformance test
+h2spec-tools:
+	scripts/install-h2spec.sh >/dev/null
+
+## h2spec: HTTP/2 conformance, Gatehouse against nginx and a bare node:http2 server (about 65 s)
+h2spec: check-node h2spec-tools
+	node --test --test-timeout=300000 'test/h2spec/**/*.test.ts'

@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import { startAdminServer } from './admin/server.ts';
 import { FlagError, type Flags, parseFlags, usage } from './cli/flags.ts';
 import { createLogger, type Logger } from './log.ts';
+import { createPrimaryMetrics } from './metrics/primary.ts';
 import { type Cluster, clusterMode } from './modes/cluster.ts';
 import type { ObjectSource } from './modes/source.ts';
 import { standaloneSource } from './modes/standalone.ts';
@@ -42,6 +43,8 @@ async function main(): Promise<void> {
   const log = createLogger(flags.logLevel, flags.logFormat);
   const cluster: Cluster | undefined = flags.manifests === undefined ? clusterMode(flags, log) : undefined;
   const source: ObjectSource = cluster?.source ?? standaloneSource(flags.manifests!, log);
+  const metrics = createPrimaryMetrics();
+  if (cluster) metrics.observeCluster(cluster);
 
   const supervisor = new Supervisor(
     flags.workers,
@@ -53,6 +56,9 @@ async function main(): Promise<void> {
       logLevel: flags.logLevel,
       logFormat: flags.logFormat,
       drainTimeoutMs: 10_000,
+      accessLog: flags.accessLog ? { sampleRate: flags.accessLogSample } : undefined,
+      clientHeaderTimeoutMs: flags.clientHeaderTimeoutMs,
+      keepAliveTimeoutMs: flags.keepAliveTimeoutMs,
     },
     log,
   );
@@ -66,9 +72,13 @@ async function main(): Promise<void> {
       defaultSslCertificate: flags.defaultSslCertificate,
       now: new Date(),
     }),
-    push: (table) => supervisor.push(table),
+    push: (table) => {
+      supervisor.push(table);
+      metrics.onTablePushed(table);
+    },
     onDiagnostics: (fresh, all) => {
       for (const d of fresh) logDiagnostic(log, d);
+      metrics.onDiagnostics(fresh);
       cluster?.afterSync(source.snapshot(), loop.handled, all);
     },
     onTranslated: ({ version, changed, translateMs, routes }) => {
@@ -76,6 +86,9 @@ async function main(): Promise<void> {
     },
   });
   supervisor.on('serving', () => cluster?.served(loop.handled));
+  supervisor.on('applied', (slot, version, compileMs) => metrics.onApplied(slot, version, compileMs));
+  supervisor.on('rejected', (slot, version) => metrics.onRejected(slot, version));
+  supervisor.on('restart', (slot) => metrics.onWorkerRestart(slot));
 
   let admin: Server | undefined;
   let shuttingDown = false;
@@ -94,6 +107,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown(0));
 
   admin = await startAdminServer(flags.adminPort, flags.bindAddress, {
+    metrics: (accept) => metrics.scrape(accept, () => supervisor.collectMetrics()),
     healthy: () => source.healthy(),
     ready: () => {
       if (!source.synced()) return { ok: false, detail: 'objects not listed yet' };

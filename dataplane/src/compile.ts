@@ -1,6 +1,7 @@
 // compile(RouteTable) → Runtime: everything a request needs, resolved once per table so the
 // request path only looks things up. The worker swaps runtimes with one assignment; a request
 // keeps the runtime it started with until it ends.
+import type { RouteSeries } from './metrics/route-series.ts';
 import { compileRouter, normalizePath, type Router } from './router/index.ts';
 import type {
   HeaderModifier,
@@ -10,8 +11,10 @@ import type {
   RouteTable,
   UrlRewriteFilter,
 } from './table/types.ts';
+import { BackendCompiler } from './upstream/backends.ts';
 import type { BackendGroups, CompiledBackend } from './upstream/balancer.ts';
 import type { UpstreamPools } from './upstream/pools.ts';
+import { type CompiledRetry, compileRetry } from './upstream/retry.ts';
 
 /** Defaults where a route sets no timeout: nginx's proxy_read_timeout of 60 s. */
 export const DEFAULT_RESPONSE_HEADER_MS = 60_000;
@@ -30,21 +33,22 @@ export interface CompiledRoute {
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
   maxRequestBodyBytes: number | undefined;
+  /** Retry policy (upstream/retry.ts), defaults included. */
+  retry: CompiledRetry;
+  /** Metric series of this route, one per backend, bound once per table (dataplane/src/metrics/). */
+  series?: RouteSeries;
 }
+
+/** Binds a route's metric series at compile time, so requests only look them up. */
+export type SeriesBinder = (route: Route, backends: readonly CompiledBackend[]) => RouteSeries;
 
 export interface Runtime {
   version: number;
   router: Router<CompiledRoute>;
   backends: Map<string, CompiledBackend>;
-  /** Origins of every endpoint this table uses: the pools to keep. */
+  /** Keys of every upstream pool this table uses (upstream/pools.ts): the pools to keep. */
   origins: Set<string>;
   problems: Array<{ routeId: string; message: string }>;
-}
-
-function originOf(address: string, port: number, protocol: string): string {
-  const scheme = protocol === 'HTTPS' || protocol === 'H2' ? 'https' : 'http';
-  const host = address.includes(':') ? `[${address}]` : address;
-  return `${scheme}://${host}:${port}`;
 }
 
 function mergeModifiers(
@@ -62,23 +66,17 @@ function mergeModifiers(
   return merged;
 }
 
-export function compile(table: RouteTable, pools: UpstreamPools): Runtime {
+export function compile(table: RouteTable, pools: UpstreamPools, bindSeries?: SeriesBinder): Runtime {
   const backends = new Map<string, CompiledBackend>();
-  const origins = new Set<string>();
-  for (const [key, backend] of Object.entries(table.backends)) {
-    const endpoints = backend.endpoints.map((ep) => {
-      const origin = originOf(ep.address, ep.port, backend.protocol);
-      origins.add(origin);
-      return { origin, pool: pools.get(origin), terminating: ep.terminating === true };
-    });
-    backends.set(key, { key, backend, endpoints, next: 0 });
-  }
+  const compiler = new BackendCompiler(table.backends, pools);
+  for (const key of Object.keys(table.backends)) backends.set(key, compiler.get(key)!);
+  const origins = compiler.poolKeys;
 
   const bind = (route: Route, host: HostRoutes | undefined): CompiledRoute => {
     const groupBackends: CompiledBackend[] = [];
     const weights: number[] = [];
     for (const wb of route.backends) {
-      const compiled = backends.get(wb.backend);
+      const compiled = compiler.get(wb.backend, route.timeouts?.connectMs);
       if (compiled === undefined) continue;
       groupBackends.push(compiled);
       weights.push(wb.weight);
@@ -104,6 +102,8 @@ export function compile(table: RouteTable, pools: UpstreamPools): Runtime {
       headersTimeoutMs: route.timeouts?.responseHeaderMs ?? DEFAULT_RESPONSE_HEADER_MS,
       bodyTimeoutMs: route.timeouts?.idleMs ?? DEFAULT_IDLE_MS,
       maxRequestBodyBytes: route.maxRequestBodyBytes,
+      retry: compileRetry(route.retry),
+      series: bindSeries?.(route, groupBackends),
     };
   };
 

@@ -1,25 +1,32 @@
 // Worker process entry: one event loop serving its own SO_REUSEPORT listeners. It takes whole
 // route tables over IPC, compiles each beside the one in force, swaps with one assignment and
 // acks the version. It never serves before it has a table, and never dies on a request.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { BlockList, isIP } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { compile } from './compile.ts';
+import { Listeners } from './listeners.ts';
 import { createLogger, type Logger } from './log.ts';
-import { answer, answerRaw } from './proxy/answers.ts';
-import { handleRequest, type ProxyContext } from './proxy/handler.ts';
-import { handleUpgrade } from './proxy/upgrade.ts';
+import {
+  countMalformed,
+  metricsSnapshot,
+  seriesBinder,
+  setupObservability,
+  trackConnection,
+} from './metrics/index.ts';
+import type { ExchangeObserver, ProxyContext } from './proxy/handler.ts';
 import type { FromWorker, ToWorker, WorkerConfig } from './table/messages.ts';
 import type { RouteTable } from './table/types.ts';
 import { validateRouteTable } from './table/validate.ts';
+import { CertificateContexts } from './tls/contexts.ts';
 import { UpstreamPools } from './upstream/pools.ts';
 
 const pools = new UpstreamPools();
 const current: ProxyContext['current'] = { runtime: undefined };
 let config: WorkerConfig | undefined;
 let log: Logger | undefined;
-let server: Server | undefined;
+let server: Listeners | undefined;
+const certificates = new CertificateContexts();
 let draining = false;
+let observer: ExchangeObserver | undefined;
 
 function send(message: FromWorker): void {
   if (process.connected) process.send?.(message);
@@ -37,17 +44,10 @@ export function trustedList(cidrs: string[]): BlockList | undefined {
   return list;
 }
 
-/** Client-side parse failures, answered before any request object exists (RFC 9112 §2.2). */
-function statusForClientError(code: string | undefined): number {
-  switch (code) {
-    case 'HPE_HEADER_OVERFLOW':
-      return 431;
-    case 'ERR_HTTP_REQUEST_TIMEOUT':
-    case 'ERR_HTTP_HEADERS_TIMEOUT':
-      return 408;
-    default:
-      return 400;
-  }
+/** New handshakes use the table's certificates; open TLS connections keep what they negotiated. */
+function applyCertificates(table: RouteTable): void {
+  for (const p of certificates.update(table)) log?.warn('certificate left out; its hosts get the default', p);
+  server?.useDefaultCertificate(certificates.defaultCertificate);
 }
 
 function applyTable(table: unknown): void {
@@ -64,13 +64,14 @@ function applyTable(table: unknown): void {
   }
   let runtime: ReturnType<typeof compile>;
   try {
-    runtime = compile(checked.table, pools);
+    runtime = compile(checked.table, pools, seriesBinder());
   } catch (error) {
     log?.error('route table failed to compile; keeping the one in force', { version, error: String(error) });
     send({ type: 'rejected', version, errors: [String(error)] });
     return;
   }
   current.runtime = runtime;
+  applyCertificates(checked.table);
   pools.retainOnly(runtime.origins);
   for (const p of runtime.problems) log?.warn('route left out', p);
   const compileMs = performance.now() - started;
@@ -79,52 +80,21 @@ function applyTable(table: unknown): void {
 }
 
 function startServing(cfg: WorkerConfig, logger: Logger): void {
-  const ctx: ProxyContext = {
-    current,
-    listener: { proto: 'http', port: String(cfg.httpPort), encrypted: false, httpsPort: cfg.httpsPort },
-    trusted: trustedList(cfg.trustedProxies),
-    observer: undefined,
-    log: logger,
-  };
-  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    if (draining) res.shouldKeepAlive = false;
-    try {
-      handleRequest(ctx, req, res);
-    } catch (error) {
-      logger.error('request handler failed', { error: String((error as Error)?.stack ?? error) });
-      answer(res, 500);
-    }
-  };
-  const http = createServer(
-    { maxHeaderSize: 32 * 1024, requestTimeout: 0, headersTimeout: 20_000, keepAliveTimeout: 75_000 },
-    onRequest,
-  );
-  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    try {
-      handleUpgrade(ctx, req, socket, head);
-    } catch (error) {
-      logger.error('upgrade handler failed', { error: String(error) });
-      answerRaw(socket, 500);
-    }
+  const base = { current, trusted: trustedList(cfg.trustedProxies), observer, log: logger };
+  server = new Listeners(cfg, base, certificates, {
+    draining: () => draining,
+    onListening: (ports) => {
+      send({ type: 'listening', ...ports });
+      logger.info('listening', ports);
+    },
+    onFatal: (message) => {
+      logger.error('listener failed', { message });
+      send({ type: 'fatal', message });
+      process.exit(1);
+    },
+    onMalformed: countMalformed,
+    onConnection: trackConnection,
   });
-  http.on('clientError', (error: Error & { code?: string }, socket: Duplex) => {
-    if (error.code === 'ECONNRESET' || !socket.writable) {
-      socket.destroy();
-      return;
-    }
-    answerRaw(socket, statusForClientError(error.code));
-  });
-  http.on('error', (error) => {
-    logger.error('listener failed', { error: String(error) });
-    send({ type: 'fatal', message: `cannot listen on ${cfg.bindAddress}:${cfg.httpPort}: ${error.message}` });
-    process.exit(1);
-  });
-  http.listen({ port: cfg.httpPort, host: cfg.bindAddress, reusePort: true, backlog: 4096 }, () => {
-    const address = http.address();
-    send({ type: 'listening', http: typeof address === 'object' && address ? address.port : cfg.httpPort });
-    logger.info('listening', { http: cfg.httpPort });
-  });
-  server = http;
 }
 
 function drain(): void {
@@ -141,12 +111,11 @@ function drain(): void {
   }
   server.close(exit);
   // Connections busy at SIGTERM turn idle once their response ends: close them as they do.
-  const sweep = setInterval(() => server?.closeIdleConnections(), 50);
+  const sweep = setInterval(() => server?.closeIdle(), 50);
   sweep.unref();
-  server.closeIdleConnections();
   setTimeout(() => {
     log?.warn('drain timeout: closing remaining connections');
-    server?.closeAllConnections();
+    server?.closeAll();
     exit();
   }, timeout).unref();
 }
@@ -159,6 +128,16 @@ process.on('message', (message: ToWorker) => {
       worker: config.slot,
       pid: process.pid,
     });
+    observer = setupObservability(config);
+    if (config.defaultCertificate) certificates.setFallback(config.defaultCertificate);
+  } else if (message.type === 'ticket-keys') {
+    server?.setTicketKeys(message.keys);
+  } else if (message.type === 'metrics-request') {
+    const id = message.id;
+    metricsSnapshot().then(
+      (metrics) => send({ type: 'metrics', id, metrics }),
+      (error) => log?.warn('metrics snapshot failed', { error: String(error) }),
+    );
   } else if (message.type === 'table') {
     applyTable(message.table);
     if (server === undefined && current.runtime !== undefined && config && log) startServing(config, log);

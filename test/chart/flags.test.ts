@@ -9,7 +9,7 @@ interface Case {
   flag: string;
   set: Record<string, string>;
   /** The value expected in --flag=value; undefined: the flag must be absent. */
-  expected: string | undefined;
+  expected: string | true | undefined;
 }
 
 /** How each flag is reached; flags that only make sense out of cluster go through extraArgs. */
@@ -67,6 +67,16 @@ const cases: Case[] = [
   },
   { flag: 'log-level', set: { 'controller.logLevel': 'debug' }, expected: 'debug' },
   { flag: 'log-format', set: { 'controller.logFormat': 'text' }, expected: 'text' },
+  { flag: 'access-log', set: { 'controller.accessLog.enabled': 'true' }, expected: true },
+  { flag: 'access-log', set: {}, expected: undefined },
+  {
+    flag: 'access-log-sample',
+    set: { 'controller.accessLog.enabled': 'true', 'controller.accessLog.sampleRate': '0.25' },
+    expected: '0.25',
+  },
+  { flag: 'client-header-timeout', set: { 'controller.clientHeaderTimeout': '30s' }, expected: '30s' },
+  { flag: 'keepalive-timeout', set: { 'controller.keepAliveTimeout': '120s' }, expected: '120s' },
+  { flag: 'keepalive-timeout', set: {}, expected: undefined },
   {
     flag: 'log-level',
     set: { 'controller.logLevel': 'debug', 'controller.extraArgs.log-level': 'warn' },
@@ -90,7 +100,13 @@ describe('command line from values', () => {
     const how = Object.entries(c.set)
       .map(([k, v]) => `${k}=${v}`)
       .join(', ');
-    test(`${how || 'defaults'} renders ${c.expected === undefined ? `no --${c.flag}` : `--${c.flag}=${c.expected}`}`, () => {
+    const rendered =
+      c.expected === undefined
+        ? `no --${c.flag}`
+        : c.expected === true
+          ? `--${c.flag}`
+          : `--${c.flag}=${c.expected}`;
+    test(`${how || 'defaults'} renders ${rendered}`, () => {
       const { objects } = render({ release: 'edge', set: c.set });
       assert.equal(argsOf(objects).get(c.flag), c.expected);
     });

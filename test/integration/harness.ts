@@ -179,6 +179,7 @@ export class ManifestDir {
 export interface Gatehouse {
   proc: ChildProcess;
   httpPort: number;
+  httpsPort: number;
   adminPort: number;
   output: () => string;
   url(path: string): string;
@@ -193,6 +194,7 @@ export async function startGatehouse(
   options: { workers?: number; args?: string[] } = {},
 ): Promise<Gatehouse> {
   const httpPort = await freePort();
+  const httpsPort = await freePort();
   const adminPort = await freePort();
   const proc = spawn(
     process.execPath,
@@ -205,7 +207,7 @@ export async function startGatehouse(
       '--http-port',
       String(httpPort),
       '--https-port',
-      String(await freePort()),
+      String(httpsPort),
       '--admin-port',
       String(adminPort),
       '--workers',
@@ -226,6 +228,7 @@ export async function startGatehouse(
   const g: Gatehouse = {
     proc,
     httpPort,
+    httpsPort,
     adminPort,
     output: () => output,
     url: (path) => `http://127.0.0.1:${httpPort}${path}`,
@@ -249,7 +252,7 @@ export async function startGatehouse(
       proc.kill('SIGTERM');
       const [code] = (await Promise.race([
         once(proc, 'exit'),
-        new Promise((r) => setTimeout(() => r([null]), 15_000)),
+        new Promise((r) => setTimeout(() => r([null]), 15_000).unref()),
       ])) as [number | null];
       // Whatever survived the drain (it should not) is ended by PID.
       for (const pid of [proc.pid!, ...workers]) {

@@ -92,6 +92,9 @@ as a sorted list of --flag=value so the pod spec is stable across renders.
 {{- with $c.trustedProxies }}{{ $_ := set $args "trusted-proxies" (join "," .) }}{{ end -}}
 {{- $_ := set $args "log-level" $c.logLevel -}}
 {{- $_ := set $args "log-format" $c.logFormat -}}
+{{- if $c.accessLog.enabled }}{{ $_ := set $args "access-log" true }}{{ $_ := set $args "access-log-sample" $c.accessLog.sampleRate }}{{ end -}}
+{{- with $c.clientHeaderTimeout }}{{ $_ := set $args "client-header-timeout" . }}{{ end -}}
+{{- with $c.keepAliveTimeout }}{{ $_ := set $args "keepalive-timeout" . }}{{ end -}}
 {{- range $flag, $value := $c.extraArgs }}{{ $_ := set $args $flag $value }}{{ end -}}
 {{- range $flag := keys $args | sortAlpha }}
 {{- $value := index $args $flag }}

@@ -56,6 +56,23 @@ describe('command line', () => {
     assert.equal(f.logFormat, 'text');
   });
 
+  it('the access log is off by default and samples every request once on', () => {
+    const off = parseFlags([], {});
+    assert.equal(off.accessLog, false);
+    const on = parseFlags(['--access-log'], {});
+    assert.equal(on.accessLog, true);
+    assert.equal(on.accessLogSample, 1);
+    assert.equal(parseFlags(['--access-log', '--access-log-sample', '0.25'], {}).accessLogSample, 0.25);
+  });
+
+  it('GATEHOUSE_ACCESS_LOG and GATEHOUSE_ACCESS_LOG_SAMPLE turn it on from the environment', () => {
+    const f = parseFlags([], { GATEHOUSE_ACCESS_LOG: 'true', GATEHOUSE_ACCESS_LOG_SAMPLE: '0.1' });
+    assert.equal(f.accessLog, true);
+    assert.equal(f.accessLogSample, 0.1);
+    assert.equal(parseFlags([], { GATEHOUSE_ACCESS_LOG: 'false' }).accessLog, false);
+    assert.throws(() => parseFlags([], { GATEHOUSE_ACCESS_LOG: 'maybe' }), FlagError);
+  });
+
   const bad: Array<[string, string[], RegExp]> = [
     ['an unknown flag', ['--nope'], /nope/],
     ['a port out of range', ['--http-port', '70000'], /--http-port/],
@@ -63,6 +80,10 @@ describe('command line', () => {
     ['a Service reference without namespace', ['--default-backend-service', 'fallback'], /NAMESPACE\/NAME/],
     ['a malformed CIDR', ['--trusted-proxies', '10.0.0.0/33'], /--trusted-proxies/],
     ['an unknown log format', ['--log-format', 'xml'], /--log-format/],
+    ['an access-log sample above 1', ['--access-log-sample', '1.5'], /--access-log-sample/],
+    ['a negative access-log sample', ['--access-log-sample', '-0.1'], /--access-log-sample/],
+    ['a non-numeric access-log sample', ['--access-log-sample', 'half'], /--access-log-sample/],
+    ['a value given to the boolean --access-log', ['--access-log=yes'], /access-log/],
     ['both sources at once', ['--manifests', 'x', '--kubeconfig', 'y'], /exclude each other/],
   ];
   for (const [what, argv, message] of bad) {

@@ -21,8 +21,16 @@ export interface Flags {
   defaultSslCertificate?: string;
   defaultBackendService?: string;
   trustedProxies: string[];
+  /** Slowloris bound: a request's headers must arrive within this (408 after); nginx's client_header_timeout. */
+  clientHeaderTimeoutMs: number;
+  /** Idle keep-alive connections are closed after this; nginx's keepalive_timeout. */
+  keepAliveTimeoutMs: number;
   logLevel: string;
   logFormat: 'json' | 'text';
+  /** One JSON line per request on stdout. */
+  accessLog: boolean;
+  /** Share of requests the access log keeps, 0..1. */
+  accessLogSample: number;
 }
 
 const options = {
@@ -41,8 +49,12 @@ const options = {
   'default-ssl-certificate': { type: 'string' },
   'default-backend-service': { type: 'string' },
   'trusted-proxies': { type: 'string' },
+  'client-header-timeout': { type: 'string', default: '20s' },
+  'keepalive-timeout': { type: 'string', default: '75s' },
   'log-level': { type: 'string', default: 'info' },
   'log-format': { type: 'string', default: 'json' },
+  'access-log': { type: 'boolean' },
+  'access-log-sample': { type: 'string', default: '1' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -62,8 +74,12 @@ export const usage = `Usage: gatehouse [flags]   (every flag also from GATEHOUSE
   --default-ssl-certificate NS/NAME certificate for TLS hosts without a valid secret (default: self-signed)
   --default-backend-service NS/NAME where unmatched requests go (default: built-in 404)
   --trusted-proxies CIDR,...        peers whose X-Forwarded-* and PROXY protocol are believed (default: none)
+  --client-header-timeout DURATION  time a client has to send request headers, e.g. 20s, 500ms (default 20s)
+  --keepalive-timeout DURATION      idle time before a keep-alive connection is closed (default 75s)
   --log-level LEVEL                 error, warn, info, debug (default info)
   --log-format json|text            (default json)
+  --access-log                      one JSON line per request on stdout (default off)
+  --access-log-sample RATE          share of requests logged, 0 to 1 (default 1)
 `;
 
 export class FlagError extends Error {}
@@ -77,6 +93,15 @@ function port(name: string, value: string): number {
   if (!/^\d+$/.test(value) || n < 0 || n > 65535)
     throw new FlagError(`--${name}: "${value}" is not a port (0-65535)`);
   return n;
+}
+
+/** `20s`, `500ms`, `1m`, or bare seconds as nginx reads them; at most a day. */
+function duration(name: string, value: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
+  const ms = m === null ? Number.NaN : Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000);
+  if (!(ms >= 1 && ms <= 86_400_000))
+    throw new FlagError(`--${name}: "${value}" is not a duration like 20s or 500ms`);
+  return Math.round(ms);
 }
 
 function namespacedName(name: string, value: string | undefined): string | undefined {
@@ -126,6 +151,24 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags & { he
   if (!['error', 'warn', 'info', 'debug'].includes(logLevel)) {
     throw new FlagError(`--log-level: "${logLevel}" is not error, warn, info or debug`);
   }
+  const accessLogEnv = env[envName('access-log')];
+  const accessLogExplicit = parsed.tokens.some((t) => t.kind === 'option' && t.name === 'access-log');
+  let accessLog = values['access-log'] === true;
+  if (!accessLogExplicit && accessLogEnv !== undefined) {
+    if (!/^(true|1|false|0)?$/i.test(accessLogEnv))
+      throw new FlagError(`GATEHOUSE_ACCESS_LOG: "${accessLogEnv}" is not true or false`);
+    accessLog = /^(true|1)$/i.test(accessLogEnv);
+  }
+  const sampleRaw = get('access-log-sample') ?? '1';
+  const accessLogSample = Number(sampleRaw);
+  if (
+    sampleRaw.trim() === '' ||
+    !Number.isFinite(accessLogSample) ||
+    accessLogSample < 0 ||
+    accessLogSample > 1
+  ) {
+    throw new FlagError(`--access-log-sample: "${sampleRaw}" is not a rate between 0 and 1`);
+  }
   const workersRaw = get('workers');
   const workers = workersRaw === undefined ? availableParallelism() : Number(workersRaw);
   if (!Number.isInteger(workers) || workers < 1 || workers > 256) {
@@ -151,8 +194,12 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags & { he
     defaultSslCertificate: namespacedName('default-ssl-certificate', get('default-ssl-certificate')),
     defaultBackendService: namespacedName('default-backend-service', get('default-backend-service')),
     trustedProxies: cidrs(get('trusted-proxies')),
+    clientHeaderTimeoutMs: duration('client-header-timeout', get('client-header-timeout') ?? '20s'),
+    keepAliveTimeoutMs: duration('keepalive-timeout', get('keepalive-timeout') ?? '75s'),
     logLevel,
     logFormat: logFormat as 'json' | 'text',
+    accessLog,
+    accessLogSample,
   };
   if (flags.kubeconfig !== undefined && flags.manifests !== undefined) {
     throw new FlagError('--kubeconfig and --manifests exclude each other: one source of objects at a time');

@@ -4,9 +4,17 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import type { FromWorker, ToWorker, WorkerConfig } from '../../../dataplane/src/table/messages.ts';
+import type {
+  FromWorker,
+  MetricFamily,
+  ToWorker,
+  WorkerConfig,
+} from '../../../dataplane/src/table/messages.ts';
 import type { RouteTable } from '../../../dataplane/src/table/types.ts';
+import { selfSignedCertificate } from '../../../dataplane/src/tls/self-signed.ts';
+import { TicketKeys } from '../../../dataplane/src/tls/ticket-keys.ts';
 import type { Logger } from '../log.ts';
+import { ScrapeRequests } from '../metrics/scrape-requests.ts';
 
 export const workerScript = fileURLToPath(new URL('../../../dataplane/src/worker.ts', import.meta.url));
 
@@ -44,7 +52,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   readonly #slots: Slot[];
   #table: RouteTable | undefined;
   #stopping = false;
+  /** Shared by all workers: TLS resumption works across them; the default certificate is one. */
+  readonly #ticketKeys = new TicketKeys();
+  readonly #defaultCertificate = selfSignedCertificate();
   #servingVersion = -1;
+  readonly #scrapes = new ScrapeRequests();
   restarts = 0;
 
   constructor(workers: number, config: Omit<WorkerConfig, 'slot'>, log: Logger) {
@@ -64,6 +76,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   start(): void {
+    this.#ticketKeys.start((keys) => {
+      for (const slot of this.#slots) this.#send(slot, { type: 'ticket-keys', keys });
+    });
     for (const slot of this.#slots) this.#spawn(slot);
   }
 
@@ -97,9 +112,23 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     }));
   }
 
+  /** Every live worker's metrics; a worker that does not answer within `timeoutMs` is left out. */
+  collectMetrics(timeoutMs = 2_000): Promise<MetricFamily[][]> {
+    return this.#scrapes.collect((id) => {
+      let asked = 0;
+      for (const slot of this.#slots) {
+        if (slot.child?.connected !== true) continue;
+        this.#send(slot, { type: 'metrics-request', id });
+        asked++;
+      }
+      return asked;
+    }, timeoutMs);
+  }
+
   /** SIGTERM every worker (they drain) and resolve once all have exited. */
   async stop(): Promise<void> {
     this.#stopping = true;
+    this.#ticketKeys.stop();
     const exits: Promise<void>[] = [];
     for (const slot of this.#slots) {
       clearTimeout(slot.respawnTimer);
@@ -137,7 +166,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       this.#log.error('worker process error', { worker: slot.slot, error: error.message }),
     );
     child.on('exit', (code, signal) => this.#onExit(slot, child, code, signal));
-    this.#send(slot, { type: 'init', config: { ...this.#config, slot: slot.slot } });
+    const tls = { ticketKeys: this.#ticketKeys.current, defaultCertificate: this.#defaultCertificate };
+    this.#send(slot, { type: 'init', config: { ...tls, ...this.#config, slot: slot.slot } });
     if (this.#table !== undefined) this.#send(slot, { type: 'table', table: this.#table });
   }
 
@@ -163,6 +193,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       case 'fatal':
         this.#log.error('worker cannot serve', { worker: slot.slot, message: message.message });
         this.emit('fatal', message.message);
+        break;
+      case 'metrics':
+        this.#scrapes.answer(message.id, message.metrics);
         break;
     }
   }

@@ -2,12 +2,28 @@
 // dispatcher API with streaming both ways. One Exchange object per request is the only
 // allocation the proxy itself adds; no closures are created per request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest } from 'node:http2';
 import type { BlockList } from 'node:net';
 import type { Dispatcher } from 'undici';
 import type { CompiledRoute, Runtime } from '../compile.ts';
 import { normalizePath } from '../router/index.ts';
-import { pickEndpoint, pickGroup, type UpstreamEndpoint } from '../upstream/balancer.ts';
+import {
+  type Attempt,
+  attemptAnswered,
+  attemptEnded,
+  attemptFailed,
+  dispatchFirst,
+} from '../upstream/attempt.ts';
+import {
+  type CompiledBackend,
+  pickEndpoint,
+  pickGroup,
+  type UpstreamEndpoint,
+} from '../upstream/balancer.ts';
+import { affinityCookie } from '../upstream/balancers.ts';
+import type { CompiledRetry } from '../upstream/retry.ts';
 import { answer, redirect } from './answers.ts';
+import { BODY_TOO_LARGE, limitedBody } from './body-limit.ts';
 import {
   hostWithoutPort,
   modifyRequestHeaders,
@@ -15,16 +31,81 @@ import {
   redirectLocation,
   rewritePath,
 } from './filters.ts';
-import { clientView, downstreamHeaders, type Listener, upstreamHeaders } from './forwarding.ts';
+import {
+  type ClientView,
+  clientView,
+  downstreamHeaders,
+  type Listener,
+  upstreamHeaders,
+} from './forwarding.ts';
+import { answerRequest, forwardsTeTrailers, respondTrailersOnly } from './grpc.ts';
+import { forwardTraceparent } from './trace.ts';
 
-/** What a finished exchange reports: the seam for metrics and access logs. */
+/** What a finished exchange reports: the seam for metrics and access logs (dataplane/src/metrics/). */
 export interface ExchangeObserver {
-  onExchangeEnd(
-    route: CompiledRoute | undefined,
-    endpoint: UpstreamEndpoint | undefined,
-    status: number,
-    error?: Error,
-  ): void;
+  /** Share of requests the observer records in full (access log): the `sampled` flag of new traces. */
+  readonly sampleRate: number;
+  /** Called once per exchange, synchronously: read `end`, never keep it (own answers reuse one record). */
+  onExchangeEnd(end: ExchangeEnd): void;
+}
+
+/** A finished exchange as observers see it. Times are performance.now(); 0 where they do not apply. */
+export interface ExchangeEnd {
+  readonly req: IncomingMessage;
+  /** Undefined for upgrades, answered on the raw socket. */
+  readonly res: ServerResponse | undefined;
+  readonly route: CompiledRoute | undefined;
+  readonly backend: CompiledBackend | undefined;
+  readonly endpoint: UpstreamEndpoint | undefined;
+  readonly status: number;
+  readonly startedAt: number;
+  readonly upstreamStartedAt: number;
+  readonly upstreamEndedAt: number;
+  /** What the proxy believed about the client; only for forwarded requests. */
+  readonly view: ClientView | undefined;
+  readonly traceparent: string | undefined;
+  readonly error: Error | undefined;
+}
+
+/** The record of an answer the proxy gave itself: one, reused, as observers read it synchronously. */
+class OwnAnswer implements ExchangeEnd {
+  req = undefined as unknown as IncomingMessage;
+  res: ServerResponse | undefined = undefined;
+  route: CompiledRoute | undefined = undefined;
+  backend: CompiledBackend | undefined = undefined;
+  endpoint = undefined;
+  status = 0;
+  startedAt = 0;
+  upstreamStartedAt = 0;
+  upstreamEndedAt = 0;
+  view = undefined;
+  traceparent = undefined;
+  error = undefined;
+}
+const ownAnswerRecord = new OwnAnswer();
+
+/** Reports an answer of the proxy itself (no upstream exchange) to the context's observer. */
+export function reportAnswer(
+  ctx: ProxyContext,
+  req: IncomingMessage,
+  res: ServerResponse | undefined,
+  route: CompiledRoute | undefined,
+  backend: CompiledBackend | undefined,
+  status: number,
+  startedAt: number,
+): void {
+  const observer = ctx.observer;
+  if (observer === undefined) return;
+  const own = ownAnswerRecord;
+  own.req = req;
+  own.res = res;
+  own.route = route;
+  own.backend = backend;
+  own.status = status;
+  own.startedAt = startedAt;
+  observer.onExchangeEnd(own);
+  own.req = undefined as unknown as IncomingMessage;
+  own.res = undefined;
 }
 
 export interface ProxyContext {
@@ -49,20 +130,38 @@ export function statusForUpstreamError(error: Error & { code?: string }): number
       return 504;
     case 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH':
       return 400;
+    case BODY_TOO_LARGE:
+      return 413;
     default:
       return 502;
   }
 }
 
-class Exchange implements Dispatcher.DispatchHandler {
+class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attempt {
   readonly req: IncomingMessage;
   readonly res: TrackedResponse;
   readonly route: CompiledRoute;
-  readonly endpoint: UpstreamEndpoint;
+  /** Changes when a failed attempt is retried on another endpoint (upstream/attempt.ts). */
+  endpoint: UpstreamEndpoint;
   readonly ctx: ProxyContext;
   controller: Dispatcher.DispatchController | undefined = undefined;
   status = 0;
   done = false;
+  backend: CompiledBackend | undefined = undefined;
+  startedAt = 0;
+  upstreamStartedAt = 0;
+  upstreamEndedAt = 0;
+  view: ClientView | undefined = undefined;
+  traceparent: string | undefined = undefined;
+  error: Error | undefined = undefined;
+  options: Dispatcher.DispatchOptions | undefined = undefined;
+  retry: CompiledRetry;
+  retries = 0;
+  tried: UpstreamEndpoint[] | undefined = undefined;
+  inflight = false;
+  redispatch = false;
+  /** Set-Cookie of a session-affinity cookie issued with this response. */
+  affinityCookie: string | undefined = undefined;
 
   constructor(
     req: IncomingMessage,
@@ -76,6 +175,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.route = route;
     this.endpoint = endpoint;
     this.ctx = ctx;
+    this.retry = route.retry;
     res[kExchange] = this;
     res.on('close', onClientClose);
     res.on('drain', onClientDrain);
@@ -86,7 +186,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseStart(
-    _controller: Dispatcher.DispatchController,
+    controller: Dispatcher.DispatchController,
     statusCode: number,
     headers: Record<string, string | string[] | undefined>,
     statusMessage?: string,
@@ -94,9 +194,13 @@ class Exchange implements Dispatcher.DispatchHandler {
     // 1xx interim responses are not relayed: Node answers `Expect: 100-continue` itself.
     if (statusCode < 200) return;
     this.status = statusCode;
+    if (attemptAnswered(this, statusCode, controller)) return;
     downstreamHeaders(headers);
+    if (this.affinityCookie !== undefined) appendSetCookie(headers, this.affinityCookie);
     if (this.route.responseHeaders) modifyResponseHeaders(headers, this.route.responseHeaders);
-    if (statusMessage) this.res.writeHead(statusCode, statusMessage, headers);
+    if (respondTrailersOnly(this.req, this.res, statusCode, headers)) return;
+    if (statusMessage && this.req.httpVersionMajor === 1)
+      this.res.writeHead(statusCode, statusMessage, headers);
     else this.res.writeHead(statusCode, headers);
   }
 
@@ -108,7 +212,11 @@ class Exchange implements Dispatcher.DispatchHandler {
     _controller: Dispatcher.DispatchController,
     trailers: Record<string, string | string[] | undefined>,
   ): void {
-    if (trailers && Object.keys(trailers).length > 0 && this.res.chunkedEncoding) {
+    if (
+      trailers &&
+      Object.keys(trailers).length > 0 &&
+      (this.res.chunkedEncoding || this.req.httpVersionMajor === 2)
+    ) {
       this.res.addTrailers(trailers as Record<string, string>);
     }
     this.res.end();
@@ -117,6 +225,7 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
     if (this.done) return;
+    if (attemptFailed(this, error, this.res.headersSent)) return;
     const status = this.res.headersSent ? this.status : statusForUpstreamError(error);
     if ((error as { code?: string }).code !== 'UND_ERR_ABORTED') {
       this.ctx.log.debug('upstream error', {
@@ -126,14 +235,20 @@ class Exchange implements Dispatcher.DispatchHandler {
       });
     }
     if (this.res.headersSent) this.res.destroy();
-    else if (!this.res.destroyed) answer(this.res, status);
+    else if (!this.res.destroyed) answerRequest(this.res, status);
     this.finish(status, error);
   }
 
   finish(status: number, error?: Error): void {
     if (this.done) return;
     this.done = true;
-    this.ctx.observer?.onExchangeEnd(this.route, this.endpoint, status, error);
+    attemptEnded(this);
+    const observer = this.ctx.observer;
+    if (observer === undefined) return;
+    this.status = status;
+    this.error = error;
+    this.upstreamEndedAt = performance.now();
+    observer.onExchangeEnd(this);
   }
 }
 
@@ -151,6 +266,8 @@ function onClientDrain(this: TrackedResponse): void {
 }
 
 function hasBody(req: IncomingMessage): boolean {
+  // HTTP/2 frames the body itself: a request without one ends its stream with the HEADERS frame.
+  if (req.httpVersionMajor === 2) return !(req as unknown as Http2ServerRequest).stream.endAfterHeaders;
   const length = req.headers['content-length'];
   return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
 }
@@ -175,11 +292,12 @@ export function splitTarget(url: string): { path: string; query: string | undefi
 }
 
 export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse): void {
+  const startedAt = ctx.observer === undefined ? 0 : performance.now();
   const runtime = ctx.current.runtime;
   const target = splitTarget(req.url ?? '/');
   if (runtime === undefined || target === undefined) {
     answer(res, runtime === undefined ? 503 : 400);
-    ctx.observer?.onExchangeEnd(undefined, undefined, runtime === undefined ? 503 : 400);
+    reportAnswer(ctx, req, res, undefined, undefined, runtime === undefined ? 503 : 400, startedAt);
     return;
   }
   const method = req.method ?? 'GET';
@@ -190,12 +308,12 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
     const status = host.entry.tls.redirectStatus ?? 308;
     const query = target.query === undefined ? '' : `?${target.query}`;
     redirect(res, status, `https://${hostWithoutPort(hostHeader)}${port}${target.path}${query}`);
-    ctx.observer?.onExchangeEnd(undefined, undefined, status);
+    reportAnswer(ctx, req, res, undefined, undefined, status, startedAt);
     return;
   }
   const route = host?.match(target.path, method, req.headers, target.query) ?? runtime.router.defaultRoute;
   if (route === undefined) {
-    ownAnswer(ctx, res, undefined, 404);
+    ownAnswer(ctx, req, res, undefined, undefined, 404, startedAt);
     return;
   }
   if (route.redirect) {
@@ -209,22 +327,22 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
       route.matchedPrefix,
     );
     redirect(res, route.redirect.statusCode, location);
-    ctx.observer?.onExchangeEnd(route, undefined, route.redirect.statusCode);
+    reportAnswer(ctx, req, res, route, undefined, route.redirect.statusCode, startedAt);
     return;
   }
   const max = route.maxRequestBodyBytes;
   if (max !== undefined && Number(req.headers['content-length'] ?? 0) > max) {
-    ownAnswer(ctx, res, route, 413);
+    ownAnswer(ctx, req, res, route, undefined, 413, startedAt);
     return;
   }
+  const view = clientView(req.headers, req.socket.remoteAddress ?? '', ctx.listener, ctx.trusted);
   const group = pickGroup(route.groups);
-  const endpoint = group === undefined ? undefined : pickEndpoint(group);
+  const endpoint = group === undefined ? undefined : pickEndpoint(group, req.headers, view);
   if (endpoint === undefined) {
-    ownAnswer(ctx, res, route, 503);
+    ownAnswer(ctx, req, res, route, group, 503, startedAt);
     return;
   }
 
-  const view = clientView(req.headers, req.socket.remoteAddress ?? '', ctx.listener, ctx.trusted);
   let headers = upstreamHeaders(req.rawHeaders, req.headers.connection, view);
   let path = target.query === undefined ? target.path : `${target.path}?${target.query}`;
   const rewrite = route.rewrite;
@@ -237,27 +355,44 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
       headers = modifyRequestHeaders(headers, { set: [{ name: 'host', value: rewrite.hostname }] });
   }
   if (route.requestHeaders) headers = modifyRequestHeaders(headers, route.requestHeaders);
+  if (forwardsTeTrailers(req.headers.te, group!.backend.protocol)) headers.push('te', 'trailers');
+  const traceparent = forwardTraceparent(headers, req.headers.traceparent, ctx.observer?.sampleRate ?? 0);
 
   const exchange = new Exchange(req, res, route, endpoint, ctx);
-  endpoint.pool.dispatch(
-    {
-      path,
-      method,
-      headers,
-      body: hasBody(req) ? req : null,
-      headersTimeout: route.headersTimeoutMs,
-      bodyTimeout: route.bodyTimeoutMs,
-    },
-    exchange,
-  );
+  exchange.backend = group;
+  exchange.view = view;
+  if (group!.affinity !== undefined) exchange.affinityCookie = affinityCookie(group!, req.headers, view);
+  if (ctx.observer !== undefined) {
+    exchange.startedAt = startedAt;
+    exchange.traceparent = traceparent;
+    exchange.upstreamStartedAt = performance.now();
+  }
+  exchange.options = {
+    path,
+    method,
+    headers,
+    body: hasBody(req) ? limitedBody(req, route.maxRequestBodyBytes) : null,
+    headersTimeout: route.headersTimeoutMs,
+    bodyTimeout: route.bodyTimeoutMs,
+  };
+  dispatchFirst(exchange);
+}
+
+function appendSetCookie(headers: Record<string, string | string[] | undefined>, cookie: string): void {
+  const existing = headers['set-cookie'];
+  headers['set-cookie'] =
+    existing === undefined ? cookie : [...(Array.isArray(existing) ? existing : [existing]), cookie];
 }
 
 function ownAnswer(
   ctx: ProxyContext,
+  req: IncomingMessage,
   res: ServerResponse,
   route: CompiledRoute | undefined,
+  backend: CompiledBackend | undefined,
   status: number,
+  startedAt: number,
 ): void {
-  answer(res, status);
-  ctx.observer?.onExchangeEnd(route, undefined, status);
+  answerRequest(res, status);
+  reportAnswer(ctx, req, res, route, backend, status, startedAt);
 }

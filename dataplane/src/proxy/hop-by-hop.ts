@@ -11,6 +11,8 @@ const HOP_BY_HOP = new Set([
   'trailer',
   'transfer-encoding',
   'upgrade',
+  // Connection-specific in HTTP/2 too (RFC 7540 §3.2.1); an h2 response carrying it is malformed.
+  'http2-settings',
 ]);
 
 export function isHopByHop(lowerName: string): boolean {

@@ -1,25 +1,47 @@
 // Upgrades (WebSocket and any other `Upgrade`): the request is routed like any other, then the
 // two sockets are joined byte for byte until either side closes or the tunnel idles out.
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { CompiledRoute } from '../compile.ts';
-import { pickEndpoint, pickGroup, type UpstreamEndpoint } from '../upstream/balancer.ts';
+import {
+  type CompiledBackend,
+  pickEndpoint,
+  pickGroup,
+  type UpstreamEndpoint,
+} from '../upstream/balancer.ts';
 import { answerRaw } from './answers.ts';
-import { clientView, upstreamHeaders } from './forwarding.ts';
-import { type ProxyContext, splitTarget, statusForUpstreamError } from './handler.ts';
+import { type ClientView, clientView, upstreamHeaders } from './forwarding.ts';
+import {
+  type ExchangeEnd,
+  type ProxyContext,
+  reportAnswer,
+  splitTarget,
+  statusForUpstreamError,
+} from './handler.ts';
+import { forwardTraceparent } from './trace.ts';
 
 /** Idle tunnels are closed after this long without a byte either way (nginx: proxy_read_timeout). */
 export const DEFAULT_TUNNEL_IDLE_MS = 60_000;
 
-class Tunnel implements Dispatcher.DispatchHandler {
+class Tunnel implements Dispatcher.DispatchHandler, ExchangeEnd {
   readonly client: Duplex;
   readonly head: Buffer;
   readonly route: CompiledRoute;
   readonly endpoint: UpstreamEndpoint;
   readonly ctx: ProxyContext;
   done = false;
+  req = undefined as unknown as IncomingMessage;
+  readonly res: ServerResponse | undefined = undefined;
+  backend: CompiledBackend | undefined = undefined;
+  status = 0;
+  startedAt = 0;
+  upstreamStartedAt = 0;
+  upstreamEndedAt = 0;
+  view: ClientView | undefined = undefined;
+  traceparent: string | undefined = undefined;
+  error: Error | undefined = undefined;
 
   constructor(
     client: Duplex,
@@ -79,16 +101,23 @@ class Tunnel implements Dispatcher.DispatchHandler {
   end(status: number, error?: Error): void {
     if (this.done) return;
     this.done = true;
-    this.ctx.observer?.onExchangeEnd(this.route, this.endpoint, status, error);
+    const observer = this.ctx.observer;
+    if (observer === undefined) return;
+    this.status = status;
+    this.error = error;
+    this.upstreamEndedAt = performance.now();
+    observer.onExchangeEnd(this);
   }
 }
 
 export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, client: Duplex, head: Buffer): void {
   client.on('error', () => client.destroy());
+  const startedAt = ctx.observer === undefined ? 0 : performance.now();
   const runtime = ctx.current.runtime;
   const target = splitTarget(req.url ?? '/');
   if (runtime === undefined || target === undefined) {
     answerRaw(client, runtime === undefined ? 503 : 400);
+    reportAnswer(ctx, req, undefined, undefined, undefined, runtime === undefined ? 503 : 400, startedAt);
     return;
   }
   const host = runtime.router.host(req.headers.host ?? '');
@@ -96,24 +125,37 @@ export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, client: D
     host?.match(target.path, req.method ?? 'GET', req.headers, target.query) ?? runtime.router.defaultRoute;
   if (route === undefined) {
     answerRaw(client, 404);
+    reportAnswer(ctx, req, undefined, undefined, undefined, 404, startedAt);
     return;
   }
   const group = pickGroup(route.groups);
   const endpoint = group === undefined ? undefined : pickEndpoint(group);
   if (endpoint === undefined) {
     answerRaw(client, 503);
+    reportAnswer(ctx, req, undefined, route, group, 503, startedAt);
     return;
   }
   const view = clientView(req.headers, req.socket.remoteAddress ?? '', ctx.listener, ctx.trusted);
   const protocol = req.headers.upgrade ?? 'websocket';
+  const headers = upstreamHeaders(req.rawHeaders, req.headers.connection, view);
+  const traceparent = forwardTraceparent(headers, req.headers.traceparent, ctx.observer?.sampleRate ?? 0);
+  const tunnel = new Tunnel(client, head, route, endpoint, ctx);
+  if (ctx.observer !== undefined) {
+    tunnel.req = req;
+    tunnel.backend = group;
+    tunnel.startedAt = startedAt;
+    tunnel.view = view;
+    tunnel.traceparent = traceparent;
+    tunnel.upstreamStartedAt = performance.now();
+  }
   endpoint.pool.dispatch(
     {
       path: target.query === undefined ? target.path : `${target.path}?${target.query}`,
       method: req.method ?? 'GET',
-      headers: upstreamHeaders(req.rawHeaders, req.headers.connection, view),
+      headers,
       upgrade: protocol,
       headersTimeout: route.headersTimeoutMs,
     },
-    new Tunnel(client, head, route, endpoint, ctx),
+    tunnel,
   );
 }

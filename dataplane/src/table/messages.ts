@@ -1,6 +1,6 @@
 // Messages on the IPC channel between the primary and a worker: part of the data plane's
 // contract, like the table itself. The primary always sends the whole table, versioned.
-import type { RouteTable } from './types.ts';
+import type { Certificate, RouteTable } from './types.ts';
 
 export interface WorkerConfig {
   /** 1-based slot of this worker, stable across respawns. */
@@ -13,12 +13,37 @@ export interface WorkerConfig {
   logFormat: 'json' | 'text';
   /** How long SIGTERM waits for in-flight requests before closing what is left. */
   drainTimeoutMs: number;
+  /** One JSON line per request (`--access-log`), for this share of requests; absent: off. */
+  accessLog?: { sampleRate: number };
+  /** Request metrics on (the default) or off, for benchmarks comparing both. */
+  metrics?: boolean;
+  /** TLS session-ticket keys (48 bytes) shared by all workers, so resumption works on any of them. */
+  ticketKeys?: Uint8Array;
+  /** Served for TLS names without a certificate when the table names no default (self-signed). */
+  defaultCertificate?: Certificate;
+  /** Time allowed for a request's headers (slowloris: 408 after it); keep-alive idle time. */
+  clientHeaderTimeoutMs?: number;
+  keepAliveTimeoutMs?: number;
 }
 
-export type ToWorker = { type: 'init'; config: WorkerConfig } | { type: 'table'; table: RouteTable };
+/** One metric family in the shape of prom-client's `getMetricsAsJSON()`, which the primary aggregates. */
+export interface MetricFamily {
+  name: string;
+  help: string;
+  type: 'counter' | 'gauge' | 'histogram' | 'summary';
+  aggregator: 'omit' | 'sum' | 'first' | 'min' | 'max' | 'average';
+  values: Array<{ value: number; labels: Record<string, string | number>; metricName?: string }>;
+}
+
+export type ToWorker =
+  | { type: 'init'; config: WorkerConfig }
+  | { type: 'table'; table: RouteTable }
+  | { type: 'metrics-request'; id: number }
+  | { type: 'ticket-keys'; keys: Uint8Array };
 
 export type FromWorker =
   | { type: 'applied'; version: number; compileMs: number }
   | { type: 'rejected'; version: number; errors: string[] }
   | { type: 'listening'; http: number; https?: number }
-  | { type: 'fatal'; message: string };
+  | { type: 'fatal'; message: string }
+  | { type: 'metrics'; id: number; metrics: MetricFamily[] };
