@@ -72,6 +72,8 @@ async function main(): Promise<void> {
       defaultSslCertificate: flags.defaultSslCertificate,
       now: new Date(),
     }),
+    // The manifest source debounces file events itself; a second debounce would only add latency.
+    debounceMs: source.mode === 'standalone' ? 0 : 50,
     push: (table) => {
       supervisor.push(table);
       metrics.onTablePushed(table);

@@ -3,7 +3,7 @@
 // peer is a trusted proxy (--trusted-proxies); otherwise the peer's own address is the truth.
 import { randomUUID } from 'node:crypto';
 import type { BlockList } from 'node:net';
-import { connectionListed, isHopByHop } from './hop-by-hop.ts';
+import { connectionListed, deleteHopByHop, isHopByHop } from './hop-by-hop.ts';
 
 export interface Listener {
   proto: 'http' | 'https';
@@ -130,8 +130,6 @@ export function downstreamHeaders(
   headers: Record<string, string | string[] | undefined>,
 ): Record<string, string | string[] | undefined> {
   const listed = connectionListed(headers.connection);
-  for (const name in headers) {
-    if (isHopByHop(name) || listed?.has(name)) delete headers[name];
-  }
-  return headers;
+  if (listed !== undefined) for (const name of listed) delete headers[name];
+  return deleteHopByHop(headers);
 }

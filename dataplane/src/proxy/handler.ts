@@ -178,7 +178,6 @@ class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attempt {
     this.retry = route.retry;
     res[kExchange] = this;
     res.on('close', onClientClose);
-    res.on('drain', onClientDrain);
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -205,7 +204,10 @@ class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attempt {
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (!this.res.write(chunk)) controller.pause();
+    if (this.res.write(chunk)) return;
+    // Backpressure: most responses never fill the socket, so the drain listener is added only here.
+    controller.pause();
+    this.res.once('drain', onClientDrain);
   }
 
   onResponseEnd(

@@ -1,10 +1,39 @@
 // Table Backends → CompiledBackends, once per table: endpoints bound to their pools and health,
 // and the balancer the backend's policy asks for. A route with its own connect timeout gets its
 // own variant of the backend (same endpoints and health, pools keyed by that timeout).
+import type { Pool } from 'undici';
 import type { Backend } from '../table/types.ts';
-import type { CompiledBackend } from './balancer.ts';
+import type { CompiledBackend, UpstreamEndpoint } from './balancer.ts';
 import { affinityOf, createBalancer } from './balancers.ts';
-import { originOf, poolKey, transportOf, type UpstreamPools } from './pools.ts';
+import type { EndpointHealth } from './health.ts';
+import { originOf, poolKey, transportOf, type UpstreamPools, type UpstreamTransport } from './pools.ts';
+
+/**
+ * An endpoint whose pool is created on its first request, not when the table is compiled: an
+ * undici Pool costs ~23 KiB, so 50 000 endpoints compiled eagerly cost over a gigabyte and most
+ * of a large table's apply time, while most endpoints of a big table see no traffic in a worker.
+ */
+class LazyEndpoint implements UpstreamEndpoint {
+  readonly origin: string;
+  readonly terminating: boolean;
+  readonly health: EndpointHealth;
+  readonly #pools: UpstreamPools;
+  readonly #transport: UpstreamTransport;
+  #pool: Pool | undefined = undefined;
+
+  constructor(origin: string, terminating: boolean, pools: UpstreamPools, transport: UpstreamTransport) {
+    this.origin = origin;
+    this.terminating = terminating;
+    this.health = pools.health(origin);
+    this.#pools = pools;
+    this.#transport = transport;
+  }
+
+  get pool(): Pool {
+    this.#pool ??= this.#pools.get(this.origin, this.#transport);
+    return this.#pool;
+  }
+}
 
 export class BackendCompiler {
   readonly #backends: Record<string, Backend>;
@@ -35,12 +64,7 @@ export class BackendCompiler {
     const endpoints = backend.endpoints.map((ep) => {
       const origin = originOf(ep.address, ep.port, backend.protocol);
       this.poolKeys.add(poolKey(origin, transport));
-      return {
-        origin,
-        pool: this.#pools.get(origin, transport),
-        terminating: ep.terminating === true,
-        health: this.#pools.health(origin),
-      };
+      return new LazyEndpoint(origin, ep.terminating === true, this.#pools, transport);
     });
     return {
       key,

@@ -9,9 +9,10 @@ import type { EndpointHealth } from './health.ts';
 
 export interface UpstreamEndpoint {
   /** `http://10.0.0.5:8080`: the address logged and hashed. */
-  origin: string;
-  pool: Pool;
-  terminating: boolean;
+  readonly origin: string;
+  /** Created on first use (upstream/backends.ts), then shared by every table that keeps the endpoint. */
+  readonly pool: Pool;
+  readonly terminating: boolean;
   /** Shared by every table version (in-flight count, outlier state). */
   health: EndpointHealth;
 }

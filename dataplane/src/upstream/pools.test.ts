@@ -97,6 +97,15 @@ describe('upstream pools', () => {
     pools.closeAll();
   });
 
+  it('an endpoint of the table with no pool yet keeps its health across a swap', () => {
+    const pools = new UpstreamPools();
+    const t = transportOf(backend('HTTP'));
+    pools.health('http://127.0.0.1:3').ejections = 1;
+    pools.retainOnly(new Set([poolKey('http://127.0.0.1:3', t)]));
+    assert.equal(pools.size, 0, 'no pool was created by the swap');
+    assert.equal(pools.health('http://127.0.0.1:3').ejections, 1);
+  });
+
   describe('protocols', () => {
     const servers: Array<{ close(): void }> = [];
     const pools = new UpstreamPools();

@@ -115,12 +115,15 @@ export class UpstreamPools {
 
   /** Close the pools (and forget the health) of what the current table no longer uses. */
   retainOnly(inUse: ReadonlySet<string>): void {
+    // Origins come from the table's keys, not from the pools: pools are created on first use, and
+    // an endpoint that has not been used yet still keeps its health (outlier state) across tables.
     const origins = new Set<string>();
+    for (const key of inUse) {
+      const space = key.indexOf(' ');
+      origins.add(space === -1 ? key : key.slice(0, space));
+    }
     for (const [key, entry] of this.#pools) {
-      if (inUse.has(key)) {
-        origins.add(entry.origin);
-        continue;
-      }
+      if (inUse.has(key)) continue;
       this.#pools.delete(key);
       entry.pool.close().catch(() => {});
     }
