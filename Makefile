@@ -9,7 +9,7 @@ E2E_TESTS := 'e2e/**/*.test.ts'
 CHART_TESTS := 'test/chart/**/*.test.ts'
 METRICS_TESTS := 'test/metrics/**/*.test.ts'
 
-.PHONY: run test unit integration e2e typecheck lint format bench bench-router check-node cluster-build cluster-up cluster-down chart-tools chart-test metrics-tools metrics h2spec-tools h2spec
+.PHONY: run test unit integration e2e typecheck lint format bench bench-quick bench-scale bench-profile bench-router check-node cluster-build cluster-up cluster-down chart-tools chart-test metrics-tools metrics h2spec-tools h2spec
 
 check-node:
 	@node -e 'const m = +process.versions.node.split(".")[0]; if (m < 26) { console.error("Node " + process.versions.node + " on PATH; run npm ci first (node@26 is a devDependency)"); process.exit(1) }'
@@ -79,3 +79,19 @@ h2spec-tools:
 ## h2spec: HTTP/2 conformance, Gatehouse against nginx and a bare node:http2 server (about 65 s)
 h2spec: check-node h2spec-tools
 	node --test --test-timeout=300000 'test/h2spec/**/*.test.ts'
+
+## bench: gatehouse against nginx (A/B rounds), TLS h1/h2, 1 000 connections, control-plane scale, profile (~10 min)
+bench: check-node
+	node bench/run.ts
+
+## bench-quick: a short smoke run of the same benchmark
+bench-quick: check-node
+	node bench/run.ts --quick
+
+## bench-scale: only the control-plane scale part (10 000 Ingresses, propagation, RSS over updates)
+bench-scale: check-node
+	node bench/run.ts --parts scale
+
+## bench-profile: CPU profile of the workers under load (flame graphs in bench/results/, not in git)
+bench-profile: check-node
+	node bench/run.ts --parts profile
