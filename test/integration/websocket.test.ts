@@ -144,3 +144,51 @@ describe('WebSocket idle timeout', () => {
     }
   });
 });
+
+describe('upgrades are shaped and balanced like any request on their route', () => {
+  test('hash affinity pins every upgrade of one key to one endpoint, and request-header filters apply', async () => {
+    const echoes = [await startEchoServer(), await startEchoServer(), await startEchoServer()];
+    const table = tableOf(
+      1,
+      [
+        prefixRoute('pinned', '/', 'echo', {
+          filters: [{ type: 'RequestHeaderModifier', set: [{ name: 'x-via', value: 'gatehouse' }] }],
+        }),
+      ],
+      { echo: echoes[0].port },
+    );
+    table.backends.echo.endpoints = echoes.map((e) => ({ address: '127.0.0.1', port: e.port }));
+    table.backends.echo.balancer = { type: 'ConsistentHash', on: 'Header', name: 'x-user' };
+    const worker = await startWorker(table);
+    const upgrade = async (user: string): Promise<void> => {
+      const socket = netConnect(worker.httpPort, '127.0.0.1');
+      await once(socket, 'connect');
+      socket.write(
+        `GET /raw HTTP/1.1\r\nHost: pinned.test\r\nX-User: ${user}\r\nConnection: Upgrade\r\nUpgrade: echo-raw/1\r\n\r\n`,
+      );
+      let received = '';
+      socket.on('data', (d: Buffer) => {
+        received += d.toString('latin1');
+      });
+      await waitFor('101 Switching Protocols', () => received.includes('\r\n\r\n'));
+      socket.destroy();
+    };
+    try {
+      for (let i = 0; i < 6; i++) await upgrade('alice');
+      const counts = echoes.map((e) => e.upgrades.length);
+      assert.deepEqual(
+        counts.filter((n) => n > 0),
+        [6],
+        `upgrades per endpoint: ${counts}`,
+      );
+      const seen = echoes.flatMap((e) => e.upgrades);
+      assert.ok(
+        seen.every((h) => h['x-via'] === 'gatehouse'),
+        'the route filter set x-via on the handshake',
+      );
+    } finally {
+      await worker.stop();
+      for (const e of echoes) await e.close();
+    }
+  });
+});

@@ -345,18 +345,7 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
     return;
   }
 
-  let headers = upstreamHeaders(req.rawHeaders, req.headers.connection, view);
-  let path = target.query === undefined ? target.path : `${target.path}?${target.query}`;
-  const rewrite = route.rewrite;
-  if (rewrite !== undefined) {
-    if (rewrite.path) {
-      const newPath = rewritePath(target.path, route.matchedPrefix, rewrite.path);
-      path = target.query === undefined ? newPath : `${newPath}?${target.query}`;
-    }
-    if (rewrite.hostname)
-      headers = modifyRequestHeaders(headers, { set: [{ name: 'host', value: rewrite.hostname }] });
-  }
-  if (route.requestHeaders) headers = modifyRequestHeaders(headers, route.requestHeaders);
+  const { path, headers } = upstreamRequest(req, route, target, view);
   if (forwardsTeTrailers(req.headers.te, group!.backend.protocol)) headers.push('te', 'trailers');
   const traceparent = forwardTraceparent(headers, req.headers.traceparent, ctx.observer?.sampleRate ?? 0);
 
@@ -378,6 +367,32 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
     bodyTimeout: route.bodyTimeoutMs,
   };
   dispatchFirst(exchange);
+}
+
+/**
+ * The path and headers sent upstream for a routed request: forwarding headers, then the route's
+ * URL rewrite and request-header filters. Shared by plain requests and upgrades, so a WebSocket
+ * handshake is shaped exactly like any other request on its route.
+ */
+export function upstreamRequest(
+  req: IncomingMessage,
+  route: CompiledRoute,
+  target: { path: string; query: string | undefined },
+  view: ClientView,
+): { path: string; headers: string[] } {
+  let headers = upstreamHeaders(req.rawHeaders, req.headers.connection, view);
+  let path = target.query === undefined ? target.path : `${target.path}?${target.query}`;
+  const rewrite = route.rewrite;
+  if (rewrite !== undefined) {
+    if (rewrite.path) {
+      const newPath = rewritePath(target.path, route.matchedPrefix, rewrite.path);
+      path = target.query === undefined ? newPath : `${newPath}?${target.query}`;
+    }
+    if (rewrite.hostname)
+      headers = modifyRequestHeaders(headers, { set: [{ name: 'host', value: rewrite.hostname }] });
+  }
+  if (route.requestHeaders) headers = modifyRequestHeaders(headers, route.requestHeaders);
+  return { path, headers };
 }
 
 function appendSetCookie(headers: Record<string, string | string[] | undefined>, cookie: string): void {

@@ -12,13 +12,14 @@ import {
   type UpstreamEndpoint,
 } from '../upstream/balancer.ts';
 import { answerRaw } from './answers.ts';
-import { type ClientView, clientView, upstreamHeaders } from './forwarding.ts';
+import { type ClientView, clientView } from './forwarding.ts';
 import {
   type ExchangeEnd,
   type ProxyContext,
   reportAnswer,
   splitTarget,
   statusForUpstreamError,
+  upstreamRequest,
 } from './handler.ts';
 import { forwardTraceparent } from './trace.ts';
 
@@ -128,16 +129,17 @@ export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, client: D
     reportAnswer(ctx, req, undefined, undefined, undefined, 404, startedAt);
     return;
   }
+  const view = clientView(req.headers, req.socket.remoteAddress ?? '', ctx.listener, ctx.trusted);
   const group = pickGroup(route.groups);
-  const endpoint = group === undefined ? undefined : pickEndpoint(group);
+  // Headers and client address go to the balancer too: hash affinity must pin WebSockets as well.
+  const endpoint = group === undefined ? undefined : pickEndpoint(group, req.headers, view);
   if (endpoint === undefined) {
     answerRaw(client, 503);
     reportAnswer(ctx, req, undefined, route, group, 503, startedAt);
     return;
   }
-  const view = clientView(req.headers, req.socket.remoteAddress ?? '', ctx.listener, ctx.trusted);
   const protocol = req.headers.upgrade ?? 'websocket';
-  const headers = upstreamHeaders(req.rawHeaders, req.headers.connection, view);
+  const { path, headers } = upstreamRequest(req, route, target, view);
   const traceparent = forwardTraceparent(headers, req.headers.traceparent, ctx.observer?.sampleRate ?? 0);
   const tunnel = new Tunnel(client, head, route, endpoint, ctx);
   if (ctx.observer !== undefined) {
@@ -150,7 +152,7 @@ export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, client: D
   }
   endpoint.pool.dispatch(
     {
-      path: target.query === undefined ? target.path : `${target.path}?${target.query}`,
+      path,
       method: req.method ?? 'GET',
       headers,
       upgrade: protocol,
