@@ -13,7 +13,7 @@ import { createSecureServer, type Http2SecureServer } from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { selfSignedCertificate } from '../../dataplane/src/tls/self-signed.ts';
+import { selfSignedCertificate } from '../../controller/src/tls/self-signed.ts';
 import {
   type Backend,
   freePort,

@@ -7,8 +7,8 @@ import { once } from 'node:events';
 import { connect as http2Connect } from 'node:http2';
 import { after, before, describe, test } from 'node:test';
 import { type PeerCertificate, type TLSSocket, connect as tlsConnect } from 'node:tls';
-import { selfSignedCertificate } from '../../dataplane/src/tls/self-signed.ts';
-import { TICKET_KEYS_BYTES } from '../../dataplane/src/tls/ticket-keys.ts';
+import { selfSignedCertificate } from '../../controller/src/tls/self-signed.ts';
+import { TICKET_KEYS_BYTES } from '../../controller/src/tls/ticket-keys.ts';
 import {
   type Backend,
   type Gatehouse,

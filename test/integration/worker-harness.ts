@@ -4,9 +4,9 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { selfSignedCertificate } from '../../controller/src/tls/self-signed.ts';
 import type { FromWorker, ToWorker, WorkerConfig } from '../../dataplane/src/table/messages.ts';
 import type { Route, RouteTable } from '../../dataplane/src/table/types.ts';
-import { selfSignedCertificate } from '../../dataplane/src/tls/self-signed.ts';
 import { root, waitFor } from './harness.ts';
 
 export interface BareWorker {

@@ -11,10 +11,10 @@ import type {
   WorkerConfig,
 } from '../../../dataplane/src/table/messages.ts';
 import type { RouteTable } from '../../../dataplane/src/table/types.ts';
-import { selfSignedCertificate } from '../../../dataplane/src/tls/self-signed.ts';
-import { TicketKeys } from '../../../dataplane/src/tls/ticket-keys.ts';
 import type { Logger } from '../log.ts';
 import { ScrapeRequests } from '../metrics/scrape-requests.ts';
+import { selfSignedCertificate } from '../tls/self-signed.ts';
+import { TicketKeys } from '../tls/ticket-keys.ts';
 
 export const workerScript = fileURLToPath(new URL('../../../dataplane/src/worker.ts', import.meta.url));
 

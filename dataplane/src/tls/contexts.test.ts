@@ -1,12 +1,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { HostRoutes, RouteTable } from '../table/types.ts';
+import { makeTestCerts } from '../upstream/test-certs.ts';
 import { CertificateContexts } from './contexts.ts';
-import { selfSignedCertificate } from './self-signed.ts';
 
-const shop = { ...selfSignedCertificate({ dnsNames: ['shop.example.com'] }), source: 'secret/a/shop' };
-const wild = { ...selfSignedCertificate({ dnsNames: ['*.example.org'] }), source: 'secret/a/wild' };
-const fallback = selfSignedCertificate();
+// Certificates from openssl: the primary's self-signed generator lives in controller/, which the
+// data plane never imports.
+function certificate(name: string, source: string) {
+  const { certPem, keyPem } = makeTestCerts(name);
+  return { certPem, keyPem, source };
+}
+
+const shop = certificate('shop.example.com', 'secret/a/shop');
+const wild = certificate('*.example.org', 'secret/a/wild');
+const fallback = certificate('gatehouse.invalid', 'default');
 
 function host(name: string, certificate?: string): HostRoutes {
   return { host: name, routes: [], ...(certificate ? { tls: { certificate, redirect: true } } : {}) };
@@ -63,7 +70,7 @@ test('an unchanged certificate keeps its context across tables; a changed one ge
   const wildBefore = contexts.select('a.example.org');
   contexts.update({ ...table(), certificates: { shop: { ...shop }, wild } });
   assert.equal(contexts.select('shop.example.com'), before, 'same content, same context');
-  const renewed = { ...selfSignedCertificate({ dnsNames: ['shop.example.com'] }), source: 'secret/a/shop' };
+  const renewed = certificate('shop.example.com', 'secret/a/shop');
   contexts.update({ ...table(), certificates: { shop: renewed, wild } });
   assert.notEqual(contexts.select('shop.example.com'), before);
   assert.equal(contexts.select('a.example.org'), wildBefore);

@@ -3,7 +3,7 @@
 // the runtime image has no openssl CLI, so this file encodes the one fixed certificate shape in DER
 // (RFC 5280 §4.1) itself rather than adding a dependency.
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
-import type { Certificate } from '../table/types.ts';
+import type { Certificate } from '../../../dataplane/src/table/types.ts';
 
 export interface SelfSignedOptions {
   commonName?: string;
