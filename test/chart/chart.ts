@@ -103,7 +103,7 @@ export function find(objects: K8sObject[], kind: string, name?: string): K8sObje
   return objects.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
 }
 
-export function only(objects: K8sObject[], kind: string, name?: string): K8sObject {
+export function soleObject(objects: K8sObject[], kind: string, name?: string): K8sObject {
   const found = find(objects, kind, name);
   if (found.length !== 1) {
     throw new Error(`expected one ${kind}${name ? ` ${name}` : ''}, rendered ${found.length}`);

@@ -5,7 +5,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { chartDir, find, only, render, renderRun } from './chart.ts';
+import { chartDir, find, render, renderRun, soleObject } from './chart.ts';
 
 const fixture = new URL('./fixtures/dashboard.json', import.meta.url);
 const work = mkdtempSync(join(tmpdir(), 'gatehouse-chart-'));
@@ -36,7 +36,7 @@ describe('Grafana dashboards', () => {
     }
     const chart = chartWith('some', shipped);
     const { objects } = render({ chart, set: { 'grafanaDashboard.enabled': 'true' } });
-    const cm = only(objects, 'ConfigMap');
+    const cm = soleObject(objects, 'ConfigMap');
     assert.equal(cm.metadata.labels?.grafana_dashboard, '1');
     assert.deepEqual(Object.keys(cm.data).sort(), Object.keys(shipped).sort());
     for (const [file, path] of Object.entries(shipped)) {

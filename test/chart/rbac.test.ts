@@ -5,7 +5,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
-import { chartDir, find, type K8sObject, only, render, repoDir, valueSets, valuesDir } from './chart.ts';
+import {
+  chartDir,
+  find,
+  type K8sObject,
+  render,
+  repoDir,
+  soleObject,
+  valueSets,
+  valuesDir,
+} from './chart.ts';
 
 interface PolicyRule {
   apiGroups: string[];
@@ -84,7 +93,7 @@ describe('RBAC', () => {
   for (const set of valueSets) {
     test(`values "${set.name}": every rendered Role and ClusterRole together grant nothing beyond cluster mode's list`, () => {
       const { objects } = render({ files: set.files });
-      const lease = only(objects, 'IngressClass').metadata.name;
+      const lease = soleObject(objects, 'IngressClass').metadata.name;
       const rendered = [...find(objects, 'ClusterRole'), ...find(objects, 'Role')].flatMap((o) =>
         grants(rulesOf(o)),
       );
@@ -94,12 +103,12 @@ describe('RBAC', () => {
 
   test('cluster-wide watch: the ClusterRole has the rules of deploy/rbac/clusterrole.yaml, in order', () => {
     const { objects } = render();
-    assert.deepEqual(rulesOf(only(objects, 'ClusterRole')), fileRules(deployDir, 'clusterrole.yaml'));
+    assert.deepEqual(rulesOf(soleObject(objects, 'ClusterRole')), fileRules(deployDir, 'clusterrole.yaml'));
   });
 
   test('watch namespace: IngressClass stays cluster-wide, the namespaced kinds become a Role in that namespace', () => {
     const { objects } = render({ files: [join(valuesDir, 'scoped.yaml')] });
-    const clusterRole = only(objects, 'ClusterRole');
+    const clusterRole = soleObject(objects, 'ClusterRole');
     assert.deepEqual(grants(rulesOf(clusterRole)), [
       'networking.k8s.io/ingressclasses:get',
       'networking.k8s.io/ingressclasses:list',
@@ -135,7 +144,7 @@ describe('RBAC', () => {
   test('every binding names a rendered role and the ServiceAccount the pods run as', () => {
     for (const set of valueSets) {
       const { objects } = render({ files: set.files });
-      const sa = only(objects, 'ServiceAccount');
+      const sa = soleObject(objects, 'ServiceAccount');
       const podSa = find(objects, 'Deployment').concat(find(objects, 'DaemonSet'))[0].spec.template.spec
         .serviceAccountName;
       assert.equal(podSa, sa.metadata.name);

@@ -9,9 +9,9 @@ import {
   controllerContainer,
   find,
   type K8sObject,
-  only,
   render,
   repoDir,
+  soleObject,
   valueSets,
   valuesDir,
   workload,
@@ -107,9 +107,9 @@ describe('rendered objects', () => {
 
   test('defaults: a one-replica Deployment behind a LoadBalancer on 80/443 → the http/https listeners', () => {
     const { objects } = render();
-    const deployment = only(objects, 'Deployment');
+    const deployment = soleObject(objects, 'Deployment');
     assert.equal(deployment.spec.replicas, 1);
-    const service = only(objects, 'Service');
+    const service = soleObject(objects, 'Service');
     assert.equal(service.spec.type, 'LoadBalancer');
     assert.deepEqual(
       service.spec.ports.map((p: { name: string; port: number; targetPort: string }) => [
@@ -126,12 +126,16 @@ describe('rendered objects', () => {
     assert.equal(containerPort(objects, 'https'), 8443);
     assert.deepEqual(find(objects, 'PodDisruptionBudget'), [], 'no PDB for a single replica');
     assert.deepEqual(find(objects, 'HorizontalPodAutoscaler'), []);
-    assert.equal(only(objects, 'IngressClass').metadata.annotations, undefined, 'not the default class');
+    assert.equal(
+      soleObject(objects, 'IngressClass').metadata.annotations,
+      undefined,
+      'not the default class',
+    );
   });
 
   test('DaemonSet: one pod per node on host ports 80/443, no replicas, NodePort Service keeping client addresses', () => {
     const { objects } = render({ files: values('daemonset') });
-    const ds = only(objects, 'DaemonSet');
+    const ds = soleObject(objects, 'DaemonSet');
     assert.deepEqual(find(objects, 'Deployment'), []);
     assert.equal(ds.spec.replicas, undefined);
     assert.equal(ds.spec.updateStrategy.type, 'RollingUpdate');
@@ -143,7 +147,7 @@ describe('rendered objects', () => {
         ['https', 443],
       ],
     );
-    const service = only(objects, 'Service');
+    const service = soleObject(objects, 'Service');
     assert.equal(service.spec.type, 'NodePort');
     assert.equal(service.spec.externalTrafficPolicy, 'Local');
     assert.deepEqual(
@@ -155,8 +159,8 @@ describe('rendered objects', () => {
 
   test('HPA: scales the Deployment between min and max on CPU and memory; the Deployment leaves replicas to it', () => {
     const { objects } = render({ files: values('hpa') });
-    const hpa = only(objects, 'HorizontalPodAutoscaler');
-    const deployment = only(objects, 'Deployment');
+    const hpa = soleObject(objects, 'HorizontalPodAutoscaler');
+    const deployment = soleObject(objects, 'Deployment');
     assert.deepEqual(hpa.spec.scaleTargetRef, {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
@@ -175,7 +179,7 @@ describe('rendered objects', () => {
       ],
     );
     assert.equal(deployment.spec.replicas, undefined);
-    const pdb = only(objects, 'PodDisruptionBudget');
+    const pdb = soleObject(objects, 'PodDisruptionBudget');
     assert.equal(pdb.spec.maxUnavailable, 1);
     assert.equal(pdb.spec.minAvailable, undefined);
     const spread = podSpec(objects).topologySpreadConstraints as Array<{
@@ -188,11 +192,11 @@ describe('rendered objects', () => {
 
   test('default class: the IngressClass carries is-default-class, and two replicas get a PDB', () => {
     const { objects } = render({ files: values('default-class') });
-    const cls = only(objects, 'IngressClass');
+    const cls = soleObject(objects, 'IngressClass');
     assert.equal(cls.metadata.annotations?.['ingressclass.kubernetes.io/is-default-class'], 'true');
     assert.equal(cls.spec.controller, argsOf(objects).get('controller-name'));
     assert.equal(cls.metadata.name, argsOf(objects).get('ingress-class'));
-    assert.equal(only(objects, 'PodDisruptionBudget').spec.minAvailable, 1);
+    assert.equal(soleObject(objects, 'PodDisruptionBudget').spec.minAvailable, 1);
   });
 
   test('metrics: a metrics Service, a ServiceMonitor that selects only it, and a PodMonitor on the admin port', () => {
@@ -204,7 +208,7 @@ describe('rendered objects', () => {
       metrics.spec.ports.map((p: { port: number; targetPort: string }) => [p.port, p.targetPort]),
       [[10254, 'metrics']],
     );
-    const monitor = only(objects, 'ServiceMonitor');
+    const monitor = soleObject(objects, 'ServiceMonitor');
     assert.deepEqual(
       services
         .filter((s) => selects(monitor.spec.selector.matchLabels, s.metadata.labels ?? {}))
@@ -214,9 +218,9 @@ describe('rendered objects', () => {
     assert.equal(monitor.spec.endpoints[0].port, 'metrics');
     assert.equal(monitor.spec.endpoints[0].path, '/metrics');
     assert.equal(monitor.metadata.labels?.release, 'kube-prometheus-stack');
-    const podMonitor = only(objects, 'PodMonitor');
+    const podMonitor = soleObject(objects, 'PodMonitor');
     assert.equal(containerPort(objects, podMonitor.spec.podMetricsEndpoints[0].port), 10254);
-    const policy = only(objects, 'NetworkPolicy');
+    const policy = soleObject(objects, 'NetworkPolicy');
     const admin = policy.spec.ingress.find(
       (r: { ports: Array<{ port: number }> }) => r.ports[0].port === 10254,
     );
@@ -227,7 +231,7 @@ describe('rendered objects', () => {
 
   test('NetworkPolicy admits exactly the listener and admin ports and leaves egress open', () => {
     const { objects } = render({ files: values('flags') });
-    const policy = only(objects, 'NetworkPolicy');
+    const policy = soleObject(objects, 'NetworkPolicy');
     const ports = policy.spec.ingress
       .flatMap((r: { ports: Array<{ port: number }> }) => r.ports.map((p) => p.port))
       .sort();
@@ -241,7 +245,7 @@ describe('rendered objects', () => {
 
   test('scoped: ClusterIP Service, and the pods know their namespace for the Lease', () => {
     const { objects } = render({ files: values('scoped') });
-    assert.equal(only(objects, 'Service').spec.type, 'ClusterIP');
+    assert.equal(soleObject(objects, 'Service').spec.type, 'ClusterIP');
     const env = controllerContainer(objects).env as Array<{
       name: string;
       valueFrom?: { fieldRef?: { fieldPath: string } };
