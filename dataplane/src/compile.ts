@@ -45,9 +45,8 @@ export type SeriesBinder = (route: Route, backends: readonly CompiledBackend[]) 
 export interface Runtime {
   version: number;
   router: Router<CompiledRoute>;
-  backends: Map<string, CompiledBackend>;
-  /** Keys of every upstream pool this table uses (upstream/pools.ts): the pools to keep. */
-  origins: Set<string>;
+  /** Keys of every upstream pool this table's routes use (upstream/pools.ts): the pools to keep. */
+  poolKeys: Set<string>;
   problems: Array<{ routeId: string; message: string }>;
 }
 
@@ -67,10 +66,8 @@ function mergeModifiers(
 }
 
 export function compile(table: RouteTable, pools: UpstreamPools, bindSeries?: SeriesBinder): Runtime {
-  const backends = new Map<string, CompiledBackend>();
+  // Backends are compiled as routes reach them: one no route uses carries no traffic.
   const compiler = new BackendCompiler(table.backends, pools);
-  for (const key of Object.keys(table.backends)) backends.set(key, compiler.get(key)!);
-  const origins = compiler.poolKeys;
 
   const bind = (route: Route, host: HostRoutes | undefined): CompiledRoute => {
     const groupBackends: CompiledBackend[] = [];
@@ -108,5 +105,5 @@ export function compile(table: RouteTable, pools: UpstreamPools, bindSeries?: Se
   };
 
   const router = compileRouter(table, bind);
-  return { version: table.version, router, backends, origins, problems: router.problems };
+  return { version: table.version, router, poolKeys: compiler.poolKeys, problems: router.problems };
 }

@@ -72,7 +72,7 @@ function applyTable(table: unknown): void {
   }
   current.runtime = runtime;
   applyCertificates(checked.table);
-  pools.retainOnly(runtime.origins);
+  pools.retainOnly(runtime.poolKeys);
   for (const p of runtime.problems) log?.warn('route left out', p);
   const compileMs = performance.now() - started;
   log?.debug('route table applied', { version, compileMs });

@@ -57,7 +57,6 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   readonly #defaultCertificate = selfSignedCertificate();
   #servingVersion = -1;
   readonly #scrapes = new ScrapeRequests();
-  restarts = 0;
 
   constructor(workers: number, config: Omit<WorkerConfig, 'slot'>, log: Logger) {
     super();
@@ -101,15 +100,6 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   workerPids(): number[] {
     return this.#slots.flatMap((s) => (s.pid === undefined ? [] : [s.pid]));
-  }
-
-  status(): Array<{ slot: number; pid: number | undefined; listening: boolean; version: number }> {
-    return this.#slots.map((s) => ({
-      slot: s.slot,
-      pid: s.pid,
-      listening: s.listening,
-      version: s.appliedVersion,
-    }));
   }
 
   /** Every live worker's metrics; a worker that does not answer within `timeoutMs` is left out. */
@@ -216,7 +206,6 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const lived = Date.now() - slot.startedAt;
     slot.crashes = lived > STABLE_AFTER_MS ? 1 : slot.crashes + 1;
     const delay = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS * 2 ** (slot.crashes - 1));
-    this.restarts++;
     this.#log.warn('worker exited; respawning', { worker: slot.slot, code, signal, inMs: delay });
     this.emit('restart', slot.slot);
     slot.respawnTimer = setTimeout(() => this.#spawn(slot), delay);
