@@ -1,9 +1,12 @@
 // Every process the benchmark starts is registered here and stopped by PID at the end — on
 // success, on a failure and on SIGINT/SIGTERM alike. Gatehouse's workers are found through
 // /proc (children of the primary), never by name.
-import { type ChildProcess, execFileSync, type SpawnOptions, spawn } from 'node:child_process';
+import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
+import { childPids } from '../../test/lib/processes.ts';
+
+export { childPids };
 
 export interface Started {
   name: string;
@@ -14,19 +17,6 @@ export interface Started {
 }
 
 const running = new Set<Started>();
-
-/** Direct children of a process, read from ps by parent PID. */
-export function childPids(pid: number): number[] {
-  try {
-    const out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
-    return out
-      .split('\n')
-      .map((s) => Number(s.trim()))
-      .filter((n) => n > 0);
-  } catch {
-    return [];
-  }
-}
 
 /** Register a process started elsewhere (a fork) so that `stopAll` stops it too. */
 export function track(name: string, proc: ChildProcess, stopSignal: NodeJS.Signals = 'SIGTERM'): Started {

@@ -1,38 +1,14 @@
 // Small helpers shared by the benchmark's parts: free ports, polling with a deadline, RSS, stats.
-import { once } from 'node:events';
+import { freePort, waitFor as poll } from '../../test/lib/processes.ts';
+
+export { freePort };
+
+/** test/lib's waitFor with the benchmark's longer default deadline (its servers start under load). */
+export function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 15_000, everyMs = 25) {
+  return poll(what, check, timeoutMs, everyMs);
+}
+
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as { port: number }).port;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
-/** Poll `check` every `everyMs` until it returns a truthy value; throw `what` after `timeoutMs`. */
-export async function waitFor<T>(
-  what: string,
-  check: () => T | Promise<T>,
-  timeoutMs = 15_000,
-  everyMs = 25,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value as NonNullable<T>;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
-    await sleep(everyMs);
-  }
-}
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

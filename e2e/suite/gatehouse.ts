@@ -1,11 +1,11 @@
 // A Gatehouse replica in cluster mode against the e2e apiserver, run as the checked-in RBAC identity.
 // Its PIDs go into the cluster's pids file, so down.sh stops it even if this process dies first.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
+import { childPids, freePort } from '../../test/lib/processes.ts';
 import type { Cluster } from '../lib/cluster.ts';
 import { isRunning, type RecordedProcess, recordPid, startTimeOf } from '../lib/procs.ts';
 import { waitFor } from '../lib/wait.ts';
@@ -40,26 +40,6 @@ export interface Gatehouse {
   stop(): Promise<void>;
   /** SIGKILL the primary and its workers: a crash, no Lease release. */
   kill(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
-function childPids(pid: number): number[] {
-  try {
-    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
-      .split('\n')
-      .map((s) => Number(s.trim()))
-      .filter((n) => n > 0);
-  } catch {
-    return [];
-  }
 }
 
 /** The process and its workers as they are now, so a later kill never hits a recycled PID. */
