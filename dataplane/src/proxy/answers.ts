@@ -36,12 +36,36 @@ export function redirect(res: ServerResponse, status: number, location: string):
 
 /** An answer written straight to a socket: for parse errors, before any request object exists. */
 export function answerRaw(socket: Duplex, status: number): void {
+  writeRaw(socket, status, '');
+}
+
+/**
+ * A redirect written straight to a socket (an upgrade has no ServerResponse). Node's header checks
+ * are bypassed here, so a Location that could split the header block is refused with a 400.
+ */
+export function redirectRaw(socket: Duplex, status: number, location: string): void {
+  if (isSafeLocation(location)) writeRaw(socket, status, `location: ${location}\r\n`);
+  else writeRaw(socket, 400, '');
+}
+
+/** No C0 control, space, DEL or character beyond Latin-1: nothing that could end or split a header line. */
+export function isSafeLocation(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c <= 0x20 || c === 0x7f || c > 0xff) return false;
+  }
+  return true;
+}
+
+function writeRaw(socket: Duplex, status: number, extraHeaders: string): void {
   if (!socket.writable) {
     socket.destroy();
     return;
   }
   const body = bodyFor(status);
+  // Latin-1, as Node writes header values: the bytes of a path are sent back as they came.
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nserver: gatehouse\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nserver: gatehouse\r\n${extraHeaders}content-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
+    'latin1',
   );
 }

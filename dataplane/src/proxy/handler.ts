@@ -6,7 +6,6 @@ import type { Http2ServerRequest } from 'node:http2';
 import type { BlockList } from 'node:net';
 import type { Dispatcher } from 'undici';
 import type { CompiledRoute, Runtime } from '../compile.ts';
-import { normalizePath } from '../router/index.ts';
 import {
   type Attempt,
   attemptAnswered,
@@ -24,13 +23,7 @@ import { affinityCookie } from '../upstream/balancers.ts';
 import type { CompiledRetry } from '../upstream/retry.ts';
 import { answer, redirect } from './answers.ts';
 import { BODY_TOO_LARGE, limitedBody } from './body-limit.ts';
-import {
-  hostWithoutPort,
-  modifyRequestHeaders,
-  modifyResponseHeaders,
-  redirectLocation,
-  rewritePath,
-} from './filters.ts';
+import { modifyRequestHeaders, modifyResponseHeaders, rewritePath } from './filters.ts';
 import {
   type ClientView,
   clientView,
@@ -39,6 +32,7 @@ import {
   upstreamHeaders,
 } from './forwarding.ts';
 import { answerRequest, forwardsTeTrailers, respondTrailersOnly } from './grpc.ts';
+import { resolve } from './resolve.ts';
 import { forwardTraceparent } from './trace.ts';
 
 /** What a finished exchange reports: the seam for metrics and access logs (dataplane/src/metrics/). */
@@ -274,64 +268,23 @@ function hasBody(req: IncomingMessage): boolean {
   return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
 }
 
-/**
- * Split a request target into a normalised path and the raw query; absolute-form (RFC 9112 §3.2.2)
- * is accepted too. The path is normalised (dot segments, `//`, unreserved escapes) once, here, and
- * that same path is both routed and forwarded: a backend never sees `/public/../admin` for a
- * request that was routed as `/admin`. Undefined for a target that is not a path.
- */
-export function splitTarget(url: string): { path: string; query: string | undefined } | undefined {
-  let target = url;
-  if (target.charCodeAt(0) !== 47 /* '/' */) {
-    if (!/^https?:\/\//i.test(target)) return undefined;
-    const slash = target.indexOf('/', target.indexOf('//') + 2);
-    target = slash === -1 ? '/' : target.slice(slash);
-  }
-  const q = target.indexOf('?');
-  const path = normalizePath(q === -1 ? target : target.slice(0, q));
-  if (path === undefined) return undefined;
-  return { path, query: q === -1 ? undefined : target.slice(q + 1) };
-}
-
 export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse): void {
   const startedAt = ctx.observer === undefined ? 0 : performance.now();
-  const runtime = ctx.current.runtime;
-  const target = splitTarget(req.url ?? '/');
-  if (runtime === undefined || target === undefined) {
-    answer(res, runtime === undefined ? 503 : 400);
-    reportAnswer(ctx, req, res, undefined, undefined, runtime === undefined ? 503 : 400, startedAt);
-    return;
-  }
   const method = req.method ?? 'GET';
-  const hostHeader = req.headers.host ?? '';
-  const host = runtime.router.host(hostHeader);
-  if (!ctx.listener.encrypted && host?.entry.tls?.redirect) {
-    const port = ctx.listener.httpsPort === 443 ? '' : `:${ctx.listener.httpsPort}`;
-    const status = host.entry.tls.redirectStatus ?? 308;
-    const query = target.query === undefined ? '' : `?${target.query}`;
-    redirect(res, status, `https://${hostWithoutPort(hostHeader)}${port}${target.path}${query}`);
-    reportAnswer(ctx, req, res, undefined, undefined, status, startedAt);
+  const target = resolve(ctx.current.runtime, ctx.listener, req.url ?? '/', method, req.headers);
+  if (target.kind === 'redirect') {
+    redirect(res, target.status, target.location);
+    reportAnswer(ctx, req, res, target.route, undefined, target.status, startedAt);
     return;
   }
-  const route = host?.match(target.path, method, req.headers, target.query) ?? runtime.router.defaultRoute;
-  if (route === undefined) {
-    ownAnswer(ctx, req, res, undefined, undefined, 404, startedAt);
+  if (target.kind === 'answer') {
+    // Before routing (no table, bad target) the answer is plain HTTP; a 404 speaks gRPC to gRPC.
+    if (target.status === 404) answerRequest(res, 404);
+    else answer(res, target.status);
+    reportAnswer(ctx, req, res, undefined, undefined, target.status, startedAt);
     return;
   }
-  if (route.redirect) {
-    const scheme = ctx.listener.encrypted ? 'https' : 'http';
-    const location = redirectLocation(
-      route.redirect,
-      scheme,
-      hostHeader,
-      target.path,
-      target.query,
-      route.matchedPrefix,
-    );
-    redirect(res, route.redirect.statusCode, location);
-    reportAnswer(ctx, req, res, route, undefined, route.redirect.statusCode, startedAt);
-    return;
-  }
+  const route = target.route;
   const max = route.maxRequestBodyBytes;
   if (max !== undefined && Number(req.headers['content-length'] ?? 0) > max) {
     ownAnswer(ctx, req, res, route, undefined, 413, startedAt);

@@ -1,5 +1,6 @@
-// Upgrades (WebSocket and any other `Upgrade`): the request is routed like any other, then the
-// two sockets are joined byte for byte until either side closes or the tunnel idles out.
+// Upgrades (WebSocket and any other `Upgrade`): the request is resolved like any other (resolve.ts:
+// the same redirects and answers), then the two sockets are joined byte for byte until either
+// side closes or the tunnel idles out.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -11,16 +12,16 @@ import {
   pickGroup,
   type UpstreamEndpoint,
 } from '../upstream/balancer.ts';
-import { answerRaw } from './answers.ts';
+import { answerRaw, redirectRaw } from './answers.ts';
 import { type ClientView, clientView } from './forwarding.ts';
 import {
   type ExchangeEnd,
   type ProxyContext,
   reportAnswer,
-  splitTarget,
   statusForUpstreamError,
   upstreamRequest,
 } from './handler.ts';
+import { resolve } from './resolve.ts';
 import { forwardTraceparent } from './trace.ts';
 
 /** Idle tunnels are closed after this long without a byte either way (nginx: proxy_read_timeout). */
@@ -114,21 +115,19 @@ class Tunnel implements Dispatcher.DispatchHandler, ExchangeEnd {
 export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, client: Duplex, head: Buffer): void {
   client.on('error', () => client.destroy());
   const startedAt = ctx.observer === undefined ? 0 : performance.now();
-  const runtime = ctx.current.runtime;
-  const target = splitTarget(req.url ?? '/');
-  if (runtime === undefined || target === undefined) {
-    answerRaw(client, runtime === undefined ? 503 : 400);
-    reportAnswer(ctx, req, undefined, undefined, undefined, runtime === undefined ? 503 : 400, startedAt);
+  const target = resolve(ctx.current.runtime, ctx.listener, req.url ?? '/', req.method ?? 'GET', req.headers);
+  if (target.kind === 'redirect') {
+    // ingress-nginx redirects a handshake like any request: a plain ws:// never reaches a TLS-only host.
+    redirectRaw(client, target.status, target.location);
+    reportAnswer(ctx, req, undefined, target.route, undefined, target.status, startedAt);
     return;
   }
-  const host = runtime.router.host(req.headers.host ?? '');
-  const route =
-    host?.match(target.path, req.method ?? 'GET', req.headers, target.query) ?? runtime.router.defaultRoute;
-  if (route === undefined) {
-    answerRaw(client, 404);
-    reportAnswer(ctx, req, undefined, undefined, undefined, 404, startedAt);
+  if (target.kind === 'answer') {
+    answerRaw(client, target.status);
+    reportAnswer(ctx, req, undefined, undefined, undefined, target.status, startedAt);
     return;
   }
+  const route = target.route;
   const view = clientView(req.headers, req.socket.remoteAddress ?? '', ctx.listener, ctx.trusted);
   const group = pickGroup(route.groups);
   // Headers and client address go to the balancer too: hash affinity must pin WebSockets as well.

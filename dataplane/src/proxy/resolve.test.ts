@@ -1,0 +1,260 @@
+import assert from 'node:assert/strict';
+import type { IncomingHttpHeaders } from 'node:http';
+import { describe, test } from 'node:test';
+import { compile } from '../compile.ts';
+import type { Route, RouteTable } from '../table/types.ts';
+import { UpstreamPools } from '../upstream/pools.ts';
+import { type ResolveListener, resolve } from './resolve.ts';
+
+function route(id: string, prefix: string, filters: Route['filters'] = []): Route {
+  return {
+    id,
+    source: { kind: 'Ingress', namespace: 'test', name: id },
+    match: { path: { type: 'Prefix', value: prefix } },
+    backends: [],
+    filters,
+  };
+}
+
+const table: RouteTable = {
+  version: 1,
+  hosts: [
+    { host: 'shop.example.com', routes: [route('shop', '/')], tls: { certificate: 'c', redirect: true } },
+    {
+      host: 'moved.example.com',
+      routes: [route('moved', '/')],
+      tls: { certificate: 'c', redirect: true, redirectStatus: 301 },
+    },
+    { host: 'both.example.com', routes: [route('both', '/')], tls: { certificate: 'c', redirect: false } },
+    {
+      host: 'plain.example.com',
+      routes: [
+        route('api', '/api'),
+        route('old', '/old', [
+          {
+            type: 'RequestRedirect',
+            path: { type: 'ReplacePrefixMatch', value: '/new' },
+            statusCode: 302,
+          },
+        ]),
+      ],
+    },
+  ],
+  defaultRoute: route('default', '/'),
+  backends: {},
+  certificates: {},
+};
+
+const pools = new UpstreamPools();
+const runtime = compile(table, pools);
+const withoutDefault = compile({ ...table, defaultRoute: undefined }, pools);
+
+const plain: ResolveListener = { encrypted: false, httpsPort: 8443 };
+const secure: ResolveListener = { encrypted: true, httpsPort: 8443 };
+const standardPorts: ResolveListener = { encrypted: false, httpsPort: 443 };
+
+interface Case {
+  rule: string;
+  listener?: ResolveListener;
+  url: string;
+  host: string | undefined;
+  runtime?: typeof runtime | undefined;
+  expect:
+    | { kind: 'route'; route: string; path: string; query: string | undefined }
+    | { kind: 'redirect'; status: number; location: string; route: string | undefined }
+    | { kind: 'answer'; status: number };
+}
+
+const cases: Case[] = [
+  {
+    rule: 'a plain request to a TLS host that redirects gets 308 to https on the HTTPS port, path and query kept',
+    url: '/a/b?x=1&y=%20',
+    host: 'shop.example.com',
+    expect: {
+      kind: 'redirect',
+      status: 308,
+      location: 'https://shop.example.com:8443/a/b?x=1&y=%20',
+      route: undefined,
+    },
+  },
+  {
+    rule: 'the port of the Host header is dropped and 443 is left out of the Location',
+    listener: standardPorts,
+    url: '/',
+    host: 'shop.example.com:80',
+    expect: { kind: 'redirect', status: 308, location: 'https://shop.example.com/', route: undefined },
+  },
+  {
+    rule: "the host's redirect status is used when set",
+    url: '/x',
+    host: 'moved.example.com',
+    expect: { kind: 'redirect', status: 301, location: 'https://moved.example.com:8443/x', route: undefined },
+  },
+  {
+    rule: 'the Location carries the normalised path, not dot segments or doubled slashes',
+    url: '/a/../b//c?q',
+    host: 'shop.example.com',
+    expect: {
+      kind: 'redirect',
+      status: 308,
+      location: 'https://shop.example.com:8443/b/c?q',
+      route: undefined,
+    },
+  },
+  {
+    rule: 'an absolute-form target redirects with its path and query only',
+    url: 'http://shop.example.com/x?y=1',
+    host: 'shop.example.com',
+    expect: {
+      kind: 'redirect',
+      status: 308,
+      location: 'https://shop.example.com:8443/x?y=1',
+      route: undefined,
+    },
+  },
+  {
+    rule: 'an encoded CR LF stays encoded in the Location',
+    url: '/a%0d%0aSet-Cookie:%20x=1',
+    host: 'shop.example.com',
+    expect: {
+      kind: 'redirect',
+      status: 308,
+      location: 'https://shop.example.com:8443/a%0D%0ASet-Cookie:%20x=1',
+      route: undefined,
+    },
+  },
+  {
+    rule: 'a raw CR LF in the query never reaches a Location: 400',
+    url: '/a?x=1\r\nSet-Cookie: x=1',
+    host: 'shop.example.com',
+    expect: { kind: 'answer', status: 400 },
+  },
+  {
+    rule: 'a raw space in the path never reaches a Location: 400',
+    url: '/a b',
+    host: 'shop.example.com',
+    expect: { kind: 'answer', status: 400 },
+  },
+  {
+    rule: 'the same host on the HTTPS listener is routed',
+    listener: secure,
+    url: '/a?x=1',
+    host: 'shop.example.com',
+    expect: { kind: 'route', route: 'shop', path: '/a', query: 'x=1' },
+  },
+  {
+    rule: 'a TLS host that does not ask for the redirect is served over plain HTTP',
+    url: '/a',
+    host: 'both.example.com',
+    expect: { kind: 'route', route: 'both', path: '/a', query: undefined },
+  },
+  {
+    rule: 'a routed request carries its normalised path and raw query',
+    url: '/api/./v1//items?id=%20',
+    host: 'plain.example.com',
+    expect: { kind: 'route', route: 'api', path: '/api/v1/items', query: 'id=%20' },
+  },
+  {
+    rule: "a route's RequestRedirect filter redirects with the request's scheme",
+    url: '/old/page?z=1',
+    host: 'plain.example.com',
+    expect: {
+      kind: 'redirect',
+      status: 302,
+      location: 'http://plain.example.com/new/page?z=1',
+      route: 'old',
+    },
+  },
+  {
+    rule: "a route's RequestRedirect filter on the HTTPS listener keeps https",
+    listener: secure,
+    url: '/old',
+    host: 'plain.example.com',
+    expect: { kind: 'redirect', status: 302, location: 'https://plain.example.com/new', route: 'old' },
+  },
+  {
+    rule: "a host's unmatched path takes the table's default route",
+    url: '/elsewhere',
+    host: 'plain.example.com',
+    expect: { kind: 'route', route: 'default', path: '/elsewhere', query: undefined },
+  },
+  {
+    rule: 'an unknown host takes the default route',
+    url: '/',
+    host: 'unknown.example.com',
+    expect: { kind: 'route', route: 'default', path: '/', query: undefined },
+  },
+  {
+    rule: 'no Host header takes the default route',
+    url: '/',
+    host: undefined,
+    expect: { kind: 'route', route: 'default', path: '/', query: undefined },
+  },
+  {
+    rule: 'an unknown host without a default route is a 404',
+    runtime: withoutDefault,
+    url: '/',
+    host: 'unknown.example.com',
+    expect: { kind: 'answer', status: 404 },
+  },
+  {
+    rule: 'a TLS redirect is decided before routes: it applies even where no route would match',
+    runtime: withoutDefault,
+    url: '/nothing-here',
+    host: 'shop.example.com',
+    expect: {
+      kind: 'redirect',
+      status: 308,
+      location: 'https://shop.example.com:8443/nothing-here',
+      route: undefined,
+    },
+  },
+  {
+    rule: 'before the first table every request is a 503',
+    runtime: undefined,
+    url: '/',
+    host: 'shop.example.com',
+    expect: { kind: 'answer', status: 503 },
+  },
+  {
+    rule: 'an asterisk-form target is a 400',
+    url: '*',
+    host: 'shop.example.com',
+    expect: { kind: 'answer', status: 400 },
+  },
+  {
+    rule: 'an absolute-form target of another scheme is a 400',
+    url: 'ftp://shop.example.com/x',
+    host: 'shop.example.com',
+    expect: { kind: 'answer', status: 400 },
+  },
+];
+
+describe('resolve: one routing decision for requests and upgrades', () => {
+  for (const c of cases) {
+    test(c.rule, () => {
+      const headers: IncomingHttpHeaders = c.host === undefined ? {} : { host: c.host };
+      const r = resolve('runtime' in c ? c.runtime : runtime, c.listener ?? plain, c.url, 'GET', headers);
+      const e = c.expect;
+      assert.equal(r.kind, e.kind);
+      assert.equal(r.status, e.kind === 'route' ? 0 : e.status);
+      if (e.kind === 'redirect') {
+        assert.equal(r.location, e.location);
+        assert.equal(r.route?.route.id, e.route);
+      }
+      if (e.kind === 'route') {
+        assert.equal(r.route?.route.id, e.route);
+        assert.equal(r.path, e.path);
+        assert.equal(r.query, e.query);
+      }
+      if (e.kind === 'answer') assert.equal(r.location, undefined);
+    });
+  }
+
+  test('answers are shared values, so answering allocates nothing', () => {
+    const first = resolve(withoutDefault, plain, '/', 'GET', { host: 'unknown.example.com' });
+    const second = resolve(withoutDefault, plain, '/x', 'GET', { host: 'other.example.com' });
+    assert.equal(first.status, 404);
+    assert.equal(first, second);
+  });
+});

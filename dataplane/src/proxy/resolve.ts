@@ -1,0 +1,117 @@
+// Where a request goes, decided in one place for plain requests and upgrades alike, so a WebSocket
+// handshake meets the same HTTPS redirect, route redirect and 404 as any other request (issue #14).
+// Pure: the runtime in force, the listener and the request's target and headers in, one value out.
+import type { IncomingHttpHeaders } from 'node:http';
+import type { CompiledRoute, Runtime } from '../compile.ts';
+import { normalizePath } from '../router/index.ts';
+import { isSafeLocation } from './answers.ts';
+import { hostWithoutPort, redirectLocation } from './filters.ts';
+
+/** What resolving needs of the listener a request arrived on. */
+export interface ResolveListener {
+  readonly encrypted: boolean;
+  /** The HTTPS port redirects point to (left out of the URL when 443). */
+  readonly httpsPort: number;
+}
+
+// The three outcomes share one set of fields, in one order, so the engine sees a single shape.
+
+/** Forward to `route`. `path` is normalised: the same path is routed and sent upstream. */
+export interface Routed {
+  readonly kind: 'route';
+  readonly status: 0;
+  readonly location: undefined;
+  readonly route: CompiledRoute;
+  readonly path: string;
+  readonly query: string | undefined;
+}
+
+/** Answer with a redirect. `location` holds no control character or space (safe to write raw). */
+export interface Redirected {
+  readonly kind: 'redirect';
+  readonly status: number;
+  readonly location: string;
+  /** The route whose RequestRedirect filter answered; undefined for the host's HTTP→HTTPS redirect. */
+  readonly route: CompiledRoute | undefined;
+  readonly path: string;
+  readonly query: string | undefined;
+}
+
+/** The proxy answers itself: 503 no table yet, 400 a target that is not a path, 404 no route. */
+export interface Answered {
+  readonly kind: 'answer';
+  readonly status: 400 | 404 | 503;
+  readonly location: undefined;
+  readonly route: undefined;
+  readonly path: undefined;
+  readonly query: undefined;
+}
+
+export type Resolution = Routed | Redirected | Answered;
+
+// Shared, never mutated: answering costs no allocation.
+const NO_TABLE: Answered = answered(503);
+const BAD_TARGET: Answered = answered(400);
+const NO_ROUTE: Answered = answered(404);
+
+function answered(status: 400 | 404 | 503): Answered {
+  return { kind: 'answer', status, location: undefined, route: undefined, path: undefined, query: undefined };
+}
+
+const ABSOLUTE_FORM = /^https?:\/\//i;
+
+/**
+ * Resolve a request: its target is split into a normalised path and the raw query (absolute-form,
+ * RFC 9112 §3.2.2, accepted too), a plain request to a host whose TLS asks for it is redirected
+ * to HTTPS, else the host's route (or the table's default route) is looked up, and a route with
+ * a RequestRedirect filter redirects.
+ */
+export function resolve(
+  runtime: Runtime | undefined,
+  listener: ResolveListener,
+  url: string,
+  method: string,
+  headers: IncomingHttpHeaders,
+): Resolution {
+  if (runtime === undefined) return NO_TABLE;
+  let target = url;
+  if (target.charCodeAt(0) !== 47 /* '/' */) {
+    if (!ABSOLUTE_FORM.test(target)) return BAD_TARGET;
+    const slash = target.indexOf('/', target.indexOf('//') + 2);
+    target = slash === -1 ? '/' : target.slice(slash);
+  }
+  const q = target.indexOf('?');
+  const path = normalizePath(q === -1 ? target : target.slice(0, q));
+  if (path === undefined) return BAD_TARGET;
+  const query = q === -1 ? undefined : target.slice(q + 1);
+
+  const hostHeader = headers.host ?? '';
+  const host = runtime.router.host(hostHeader);
+  const tls = host?.entry.tls;
+  if (!listener.encrypted && tls?.redirect) {
+    const port = listener.httpsPort === 443 ? '' : `:${listener.httpsPort}`;
+    const location = `https://${hostWithoutPort(hostHeader)}${port}${path}${query === undefined ? '' : `?${query}`}`;
+    return redirected(tls.redirectStatus ?? 308, location, undefined, path, query);
+  }
+  const route = host?.match(path, method, headers, query) ?? runtime.router.defaultRoute;
+  if (route === undefined) return NO_ROUTE;
+  if (route.redirect !== undefined) {
+    const scheme = listener.encrypted ? 'https' : 'http';
+    const location = redirectLocation(route.redirect, scheme, hostHeader, path, query, route.matchedPrefix);
+    return redirected(route.redirect.statusCode, location, route, path, query);
+  }
+  return { kind: 'route', status: 0, location: undefined, route, path, query };
+}
+
+function redirected(
+  status: number,
+  location: string,
+  route: CompiledRoute | undefined,
+  path: string,
+  query: string | undefined,
+): Resolution {
+  // Host and path passed the HTTP parser, which refuses CR/LF; a Location is written raw on
+  // upgrades, so this holds it regardless: a URI never contains controls or spaces (RFC 3986 §2).
+  if (!isSafeLocation(location)) return BAD_TARGET;
+  return { kind: 'redirect', status, location, route, path, query };
+}
