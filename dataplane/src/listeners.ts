@@ -19,8 +19,10 @@ import {
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
+import { GuardedSocket } from './http2/guarded-socket.ts';
 import { answer, answerRaw } from './proxy/answers.ts';
 import { handleRequest, type ProxyContext, reportAnswer } from './proxy/handler.ts';
+import { recordSessionPeer } from './proxy/peer.ts';
 import { handleUpgrade } from './proxy/upgrade.ts';
 import type { WorkerConfig } from './table/messages.ts';
 import type { Certificate } from './table/types.ts';
@@ -91,6 +93,8 @@ export class Listeners {
   readonly https: HttpsServer;
   readonly h2: Http2Server;
   readonly #sessions = new Set<ServerHttp2Session>();
+  /** The guarded socket whose session is being made right now (Node makes it synchronously). */
+  #connecting: GuardedSocket | undefined;
   #defaultCertificate: Certificate | undefined;
 
   constructor(cfg: WorkerConfig, base: BaseContext, contexts: CertificateContexts, hooks: ListenerHooks) {
@@ -137,6 +141,11 @@ export class Listeners {
     this.h2.setTimeout(keepAlive);
     this.h2.on('request', http2Listener(secure, hooks));
     this.h2.on('session', (session: ServerHttp2Session) => {
+      const guarded = this.#connecting;
+      if (guarded !== undefined) {
+        guarded.attach(session);
+        recordSessionPeer(session, guarded.socket.remoteAddress);
+      }
       this.#sessions.add(session);
       session.once('close', () => this.#sessions.delete(session));
       if (hooks.draining()) session.close();
@@ -150,7 +159,7 @@ export class Listeners {
     this.https.on('secureConnection', (socket: TLSSocket) => {
       const h2 = socket.alpnProtocol === 'h2';
       hooks.onConnection?.(socket, 'https', h2 ? 'h2' : 'http/1.1');
-      if (h2) this.h2.emit('connection', socket);
+      if (h2) this.#serveHttp2(socket, base);
       else http1OverTls.call(this.https, socket);
     });
     this.http.on('connection', (socket: Duplex) => hooks.onConnection?.(socket, 'http', 'http/1.1'));
@@ -166,6 +175,20 @@ export class Listeners {
       base.log.debug('tls handshake failed', { error: error.message, code: error.code }),
     );
     this.#listen(cfg, hooks);
+  }
+
+  /** HTTP/2 runs behind the frame guard, which answers what Node's nghttp2 lets through. */
+  #serveHttp2(socket: TLSSocket, base: BaseContext): void {
+    socket.setNoDelay(true);
+    const guarded = new GuardedSocket(socket, (v) =>
+      base.log.debug('http2 protocol error', { scope: v.scope, code: v.code, reason: v.reason }),
+    );
+    this.#connecting = guarded;
+    try {
+      this.h2.emit('connection', guarded);
+    } finally {
+      this.#connecting = undefined;
+    }
   }
 
   /** The certificate for clients without SNI follows the table's default (which a table may change). */

@@ -202,7 +202,7 @@ describe('TLS termination', () => {
     modern.destroy();
   });
 
-  test('h2 is negotiated through ALPN and proxied with Host and X-Forwarded-Proto https', async () => {
+  test('h2 is negotiated through ALPN and proxied with Host, X-Forwarded-Proto https and the client address', async () => {
     const session = http2Connect(`https://127.0.0.1:${g.httpsPort}`, {
       servername: 'shop.example.com',
       rejectUnauthorized: false,
@@ -216,6 +216,8 @@ describe('TLS termination', () => {
       const headers = got.json.headers as Record<string, string>;
       assert.equal(headers.host, 'shop.example.com');
       assert.equal(headers['x-forwarded-proto'], 'https');
+      // HTTP/2 runs over the frame guard's stream, which has no address of its own.
+      assert.equal(headers['x-forwarded-for'], '127.0.0.1');
       const trailed = await h2Get(session, '/trailers', 'shop.example.com');
       assert.equal(trailed.trailers?.['x-checksum'], 'abc123', 'upstream trailers reach the h2 client');
       const posted = await h2Get(session, '/orders', 'shop.example.com', 'a body without content-length');

@@ -6,6 +6,7 @@ import type { Writable } from 'node:stream';
 import winston from 'winston';
 import { FdWriter } from './fd-writer.ts';
 import { plainAddress } from './forwarding.ts';
+import { peerAddress } from './peer.ts';
 import type { ExchangeEnd } from './handler.ts';
 import { sampledByTraceId, traceId } from './trace.ts';
 
@@ -69,7 +70,7 @@ export function accessLogFields(
     time: new Date().toISOString(),
     request_id: end.view?.requestId ?? single(req.headers['x-request-id']),
     trace_id: end.traceparent === undefined ? '' : traceId(end.traceparent),
-    client: end.view?.address ?? plainAddress(req.socket?.remoteAddress ?? ''),
+    client: end.view?.address ?? plainAddress(peerAddress(req)),
     method: req.method ?? '',
     host: single(req.headers.host),
     path,

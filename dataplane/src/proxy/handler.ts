@@ -32,6 +32,7 @@ import {
   upstreamHeaders,
 } from './forwarding.ts';
 import { answerRequest, forwardsTeTrailers, respondTrailersOnly } from './grpc.ts';
+import { peerAddress } from './peer.ts';
 import { resolve } from './resolve.ts';
 import { forwardTraceparent } from './trace.ts';
 
@@ -290,7 +291,7 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
     ownAnswer(ctx, req, res, route, undefined, 413, startedAt);
     return;
   }
-  const view = clientView(req.headers, req.socket.remoteAddress ?? '', ctx.listener, ctx.trusted);
+  const view = clientView(req.headers, peerAddress(req), ctx.listener, ctx.trusted);
   const group = pickGroup(route.groups);
   const endpoint = group === undefined ? undefined : pickEndpoint(group, req.headers, view);
   if (endpoint === undefined) {

@@ -1,0 +1,200 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ErrorCode, FrameGuard, type Violation } from './frame-guard.ts';
+
+const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+const T = { DATA: 0, HEADERS: 1, PRIORITY: 2, RST_STREAM: 3, SETTINGS: 4, PING: 6, WINDOW_UPDATE: 8 };
+const END_STREAM = 0x1;
+const END_HEADERS = 0x4;
+
+function frame(type: number, flags: number, streamId: number, payload: Buffer = Buffer.alloc(0)): Buffer {
+  const header = Buffer.alloc(9);
+  header.writeUIntBE(payload.length, 0, 3);
+  header[3] = type;
+  header[4] = flags;
+  header.writeUInt32BE(streamId, 5);
+  return Buffer.concat([header, payload]);
+}
+const u32 = (n: number) => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n);
+  return b;
+};
+/** A header block's bytes do not matter to the guard: any payload stands for one. */
+const headers = (id: number, flags = END_HEADERS) => frame(T.HEADERS, flags, id, Buffer.from([0x82]));
+const data = (id: number, flags = 0, size = 4) => frame(T.DATA, flags, id, Buffer.alloc(size, 0x61));
+const rst = (id: number) => frame(T.RST_STREAM, 0, id, u32(0x8));
+const windowUpdate = (id: number, increment: number) => frame(T.WINDOW_UPDATE, 0, id, u32(increment));
+const priority = (id: number, dependsOn: number) =>
+  frame(T.PRIORITY, 0, id, Buffer.concat([u32(dependsOn), Buffer.from([15])]));
+const ping = (flags: number, length = 8) => frame(T.PING, flags, 0, Buffer.alloc(length));
+const settings = (entries: Array<[number, number]>) =>
+  frame(
+    T.SETTINGS,
+    0,
+    0,
+    Buffer.concat(
+      entries.map(([id, value]) => {
+        const b = Buffer.alloc(6);
+        b.writeUInt16BE(id);
+        b.writeUInt32BE(value, 2);
+        return b;
+      }),
+    ),
+  );
+
+interface Run {
+  forwarded: Buffer;
+  slices: number;
+  violations: Violation[];
+  guard: FrameGuard;
+}
+
+/** Feeds `chunks` of client bytes (the preface first), with `server` frames sent before chunk i. */
+function run(chunks: Buffer[], server: Map<number, Buffer[]> = new Map()): Run {
+  const out: Buffer[] = [];
+  const violations: Violation[] = [];
+  const guard = new FrameGuard({
+    forward: (b) => out.push(Buffer.from(b)),
+    violation: (v) => violations.push(v),
+  });
+  guard.inbound(PREFACE);
+  chunks.forEach((chunk, i) => {
+    for (const f of server.get(i) ?? []) guard.outbound(f);
+    guard.inbound(chunk);
+  });
+  return { forwarded: Buffer.concat(out), slices: out.length, violations, guard };
+}
+
+/** The same bytes, one byte per chunk: the verdicts must not depend on where chunks split. */
+function byteByByte(frames: Buffer[]): Run {
+  const bytes = Buffer.concat(frames);
+  return run([...bytes].map((b) => Buffer.from([b])));
+}
+
+const codes = (r: Run) => r.violations.map((v) => `${v.scope}:${v.code}`);
+
+describe('FrameGuard', () => {
+  test('a chunk of frames that all pass is forwarded as one unchanged slice', () => {
+    const chunk = Buffer.concat([
+      settings([[4, 1000]]),
+      headers(1),
+      data(1, END_STREAM),
+      ping(0),
+      windowUpdate(0, 10),
+    ]);
+    const r = run([chunk]);
+    assert.equal(r.slices, 2, 'the preface and the chunk');
+    assert.deepEqual(r.forwarded, Buffer.concat([PREFACE, chunk]));
+    assert.deepEqual(r.violations, []);
+  });
+
+  test('frames split anywhere are forwarded byte for byte as when whole', () => {
+    const frames = [
+      settings([[4, 1000]]),
+      headers(1),
+      data(1, 0, 300),
+      ping(1),
+      data(1, END_STREAM),
+      ping(0),
+    ];
+    const whole = run([Buffer.concat(frames)]);
+    const split = byteByByte(frames);
+    assert.deepEqual(split.forwarded, whole.forwarded);
+    assert.deepEqual(split.violations, whole.violations);
+  });
+
+  test('an unsolicited PING ACK is dropped (§6.7); a PING and a malformed PING ACK pass to nghttp2', () => {
+    for (const r of [
+      run([Buffer.concat([ping(1), ping(0), ping(1, 7)])]),
+      byteByByte([ping(1), ping(0), ping(1, 7)]),
+    ]) {
+      assert.deepEqual(r.forwarded, Buffer.concat([PREFACE, ping(0), ping(1, 7)]));
+      assert.deepEqual(r.violations, []);
+    }
+  });
+
+  test('PRIORITY on stream 0 is a connection error and nothing after it passes (§6.3)', () => {
+    const r = run([Buffer.concat([headers(1), priority(0, 1), headers(3)]), headers(5)]);
+    assert.deepEqual(codes(r), [`connection:${ErrorCode.PROTOCOL_ERROR}`]);
+    assert.deepEqual(r.forwarded, Buffer.concat([PREFACE, headers(1)]));
+  });
+
+  test('a stream depending on itself is a stream error; the frame is withheld and later ones pass (§5.3.1)', () => {
+    for (const r of [
+      run([Buffer.concat([headers(1), priority(1, 1), ping(0)])]),
+      byteByByte([headers(1), priority(1, 1), ping(0)]),
+    ]) {
+      assert.deepEqual(r.violations, [
+        { scope: 'stream', streamId: 1, code: ErrorCode.PROTOCOL_ERROR, reason: 'stream depends on itself' },
+      ]);
+      assert.deepEqual(r.forwarded, Buffer.concat([PREFACE, headers(1), ping(0)]));
+    }
+    assert.deepEqual(run([Buffer.concat([headers(1), priority(1, 3)])]).violations, []);
+  });
+
+  test('trailers on an open stream pass; HEADERS on a stream both sides closed is STREAM_CLOSED (§5.1)', () => {
+    const open = run([Buffer.concat([headers(1), data(1), headers(1, END_HEADERS | END_STREAM)])]);
+    assert.deepEqual(open.violations, []);
+    const closed = run(
+      [headers(1, END_HEADERS | END_STREAM), headers(1)],
+      new Map([[1, [data(1, END_STREAM)]]]),
+    );
+    assert.deepEqual(codes(closed), [`connection:${ErrorCode.STREAM_CLOSED}`]);
+    // While the server still answers, nghttp2 knows the stream and answers itself.
+    const answering = run([headers(1, END_HEADERS | END_STREAM), headers(1)]);
+    assert.deepEqual(answering.violations, []);
+  });
+
+  test('DATA or HEADERS after the client reset its stream is STREAM_CLOSED; after the server reset it, ignored', () => {
+    for (const late of [data(1), headers(1)]) {
+      const byClient = run([Buffer.concat([headers(1), rst(1), late])]);
+      assert.deepEqual(codes(byClient), [`connection:${ErrorCode.STREAM_CLOSED}`]);
+      const byServer = run([headers(1), late], new Map([[1, [rst(1)]]]));
+      assert.deepEqual(byServer.violations, [], 'frames in flight after our RST_STREAM are ignored (§5.1)');
+      assert.deepEqual(byServer.forwarded, Buffer.concat([PREFACE, headers(1), late]));
+    }
+  });
+
+  test('a new stream numbered below the last one is PROTOCOL_ERROR (§5.1.1)', () => {
+    const r = run([
+      Buffer.concat([headers(5, END_HEADERS | END_STREAM), headers(3, END_HEADERS | END_STREAM)]),
+    ]);
+    assert.deepEqual(codes(r), [`connection:${ErrorCode.PROTOCOL_ERROR}`]);
+    assert.deepEqual(run([Buffer.concat([headers(1), headers(3), headers(5)])]).violations, []);
+  });
+
+  test('a stream window above 2^31-1 is FLOW_CONTROL_ERROR on that stream; updates after it are dropped (§6.9.1)', () => {
+    const max = 2 ** 31 - 1;
+    const fits = run([Buffer.concat([headers(1), windowUpdate(1, max - 65_535)])]);
+    assert.deepEqual(fits.violations, []);
+    const over = run([Buffer.concat([headers(1), windowUpdate(1, max), windowUpdate(1, max), ping(0)])]);
+    assert.deepEqual(codes(over), [`stream:${ErrorCode.FLOW_CONTROL_ERROR}`]);
+    assert.deepEqual(over.forwarded, Buffer.concat([PREFACE, headers(1), ping(0)]));
+    // DATA the server sent takes room from the window, so the same grant then fits.
+    const afterData = run(
+      [headers(1), windowUpdate(1, max - 65_535 + 100)],
+      new Map([[1, [data(1, 0, 100)]]]),
+    );
+    assert.deepEqual(afterData.violations, []);
+  });
+
+  test("the client's SETTINGS_INITIAL_WINDOW_SIZE counts, even split across chunks", () => {
+    const frames = [settings([[4, 2 ** 31 - 1]]), headers(1), windowUpdate(1, 1)];
+    assert.deepEqual(codes(byteByByte(frames)), [`stream:${ErrorCode.FLOW_CONTROL_ERROR}`]);
+    assert.deepEqual(
+      run([Buffer.concat([settings([[4, 1]]), headers(1), windowUpdate(1, 2 ** 31 - 2)])]).violations,
+      [],
+    );
+  });
+
+  test('memory stays bounded over many streams on one connection', () => {
+    const r = run([]);
+    for (let id = 1; id < 20_000; id += 2) {
+      r.guard.inbound(headers(id, END_HEADERS | END_STREAM));
+      r.guard.outbound(data(id, END_STREAM));
+    }
+    assert.ok(r.guard.ledger.size <= 256, `${r.guard.ledger.size} streams remembered`);
+    assert.deepEqual(r.violations, []);
+  });
+});

@@ -1,0 +1,17 @@
+// The client address of a request. An HTTP/2 session reads its bytes through the frame guard (a
+// JS stream, see http2/guarded-socket.ts), whose socket has no peer address, so the listener
+// records the TLS socket's address per session.
+import type { IncomingMessage } from 'node:http';
+
+const sessionPeers = new WeakMap<object, string>();
+
+export function recordSessionPeer(session: object, address: string | undefined): void {
+  if (address !== undefined) sessionPeers.set(session, address);
+}
+
+export function peerAddress(req: IncomingMessage): string {
+  const address = req.socket?.remoteAddress;
+  if (address !== undefined) return address;
+  const session = (req as unknown as { stream?: { session?: object } }).stream?.session;
+  return (session === undefined ? undefined : sessionPeers.get(session)) ?? '';
+}
