@@ -28,6 +28,13 @@ test('a Host field the client sent is kept; repeated fields stay repeated', () =
   assert.deepEqual(req.rawHeaders, ['host', 'b.test', 'x-tag', '1', 'x-tag', '2']);
 });
 
+test('a request with neither :authority nor Host gets an empty Host, which is refused later', () => {
+  const req = h2Request({ ':method': 'GET', ':path': '/', ':scheme': 'https' });
+  asHttp1View(req);
+  assert.equal(req.headers.host, '');
+  assert.deepEqual(req.rawHeaders, ['host', '']);
+});
+
 test('parse errors map to 431 for oversized headers, 408 for timeouts, else 400', () => {
   const cases: Array<[string | undefined, number]> = [
     ['HPE_HEADER_OVERFLOW', 431],

@@ -76,10 +76,12 @@ export function asHttp1View(req: Http2ServerRequest): void {
     if (Array.isArray(value)) for (const v of value) raw.push(name, v);
     else if (value !== undefined) raw.push(name, String(value));
   }
-  const authority = headers[':authority'];
-  if (headers.host === undefined && typeof authority === 'string') {
-    headers.host = authority;
-    raw.push('host', authority);
+  if (headers.host === undefined) {
+    // Neither :authority nor Host: an empty Host, which the resolver refuses with 400 (as nginx).
+    const authority = headers[':authority'];
+    const host = typeof authority === 'string' ? authority : '';
+    headers.host = host;
+    raw.push('host', host);
   }
   Object.defineProperty(req, 'rawHeaders', { value: raw, configurable: true });
 }

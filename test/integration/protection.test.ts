@@ -109,6 +109,17 @@ describe('client protections', () => {
       400,
     ],
     ['a space in a header name is refused', `GET /smuggle HTTP/1.1\r\n${H}Bad Name: x\r\n\r\n`, 400],
+    // A Host that is not host[:port] (RFC 9110 §7.2) is never routed, redirected or forwarded.
+    ['a Host with a slash is refused', 'GET /smuggle HTTP/1.1\r\nHost: evil/x.protect.test\r\n\r\n', 400],
+    ['an empty Host is refused', 'GET /smuggle HTTP/1.1\r\nHost:\r\n\r\n', 400],
+    // Node keeps the first Host; a backend reading the second would see another host (RFC 9112 §3.2).
+    ['a repeated Host is refused', `GET /smuggle HTTP/1.1\r\n${H}Host: other.test\r\n\r\n`, 400],
+    [
+      'a WebSocket handshake with an empty label in its Host is refused',
+      'GET /smuggle HTTP/1.1\r\nHost: a..protect.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+        'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+      400,
+    ],
     [
       'whitespace before the colon is refused',
       `POST /smuggle HTTP/1.1\r\n${H}Content-Length : 3\r\n\r\nabc`,
@@ -142,6 +153,30 @@ describe('client protections', () => {
       assert.equal(await statusOf(worker.httpPort, bytes), status);
     });
   }
+
+  test('HTTP/2: an :authority that is not a host is refused: 400, or a stream reset by nghttp2', async () => {
+    const session = http2Connect(`https://127.0.0.1:${worker.httpsPort}`, { rejectUnauthorized: false });
+    session.on('error', () => {});
+    const outcome = (authority: string, path = '/smuggle') =>
+      new Promise<string>((resolve) => {
+        const stream = session.request({ ':path': path, ':authority': authority });
+        stream.on('error', () => {});
+        stream.on('response', (h) => resolve(`status ${h[':status']}`));
+        stream.on('close', () => resolve(`reset ${stream.rstCode}`));
+        stream.resume();
+        stream.end();
+      });
+    try {
+      for (const authority of ['a..protect.test', '.protect.test', 'protect.test:8a', '[::1'])
+        assert.equal(await outcome(authority), 'status 400', authority);
+      // nghttp2 checks :authority characters itself (RFC 9113 §8.3.1): PROTOCOL_ERROR before us.
+      for (const authority of ['user@protect.test', 'evil/x.protect.test'])
+        assert.equal(await outcome(authority), 'reset 1', authority);
+      assert.equal(await outcome('protect.test', '/ok'), 'status 200', 'a good one on the same session');
+    } finally {
+      session.destroy();
+    }
+  });
 
   test('no refused request reached the backend', () => {
     assert.ok(reached.includes('/ok'), 'the well-formed requests did');

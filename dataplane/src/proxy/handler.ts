@@ -272,7 +272,14 @@ function hasBody(req: IncomingMessage): boolean {
 export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse): void {
   const startedAt = ctx.observer === undefined ? 0 : performance.now();
   const method = req.method ?? 'GET';
-  const target = resolve(ctx.current.runtime, ctx.listener, req.url ?? '/', method, req.headers);
+  const target = resolve(
+    ctx.current.runtime,
+    ctx.listener,
+    req.url ?? '/',
+    method,
+    req.headers,
+    req.rawHeaders,
+  );
   if (target.kind === 'redirect') {
     redirect(res, target.status, target.location);
     reportAnswer(ctx, req, res, target.route, undefined, target.status, startedAt);

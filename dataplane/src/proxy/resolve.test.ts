@@ -27,6 +27,11 @@ const table: RouteTable = {
     },
     { host: 'both.example.com', routes: [route('both', '/')], tls: { certificate: 'c', redirect: false } },
     {
+      host: '*.secure.example.com',
+      routes: [route('secure', '/')],
+      tls: { certificate: 'c', redirect: true },
+    },
+    {
       host: 'plain.example.com',
       routes: [
         route('api', '/api'),
@@ -188,6 +193,53 @@ const cases: Case[] = [
     rule: 'no Host header takes the default route',
     url: '/',
     host: undefined,
+    expect: { kind: 'route', route: 'default', path: '/', query: undefined },
+  },
+  {
+    rule: 'a wildcard TLS host redirects a name it covers',
+    url: '/a',
+    host: 'shop.secure.example.com',
+    expect: {
+      kind: 'redirect',
+      status: 308,
+      location: 'https://shop.secure.example.com:8443/a',
+      route: undefined,
+    },
+  },
+  {
+    rule: 'a Host with a slash is a 400, never a redirect to another authority',
+    url: '/a',
+    host: 'evil/x.secure.example.com',
+    expect: { kind: 'answer', status: 400 },
+  },
+  {
+    rule: 'a Host with userinfo is a 400',
+    url: '/a',
+    host: 'user@shop.secure.example.com',
+    expect: { kind: 'answer', status: 400 },
+  },
+  {
+    rule: 'a Host with an empty label is a 400, even where only the default route would match',
+    url: '/',
+    host: 'a..example.com',
+    expect: { kind: 'answer', status: 400 },
+  },
+  {
+    rule: 'an empty Host is a 400 (an http URI never has an empty host, RFC 9110 §4.2.1)',
+    url: '/',
+    host: '',
+    expect: { kind: 'answer', status: 400 },
+  },
+  {
+    rule: 'a Host with a port that is not digits is a 400',
+    url: '/api',
+    host: 'plain.example.com:80x',
+    expect: { kind: 'answer', status: 400 },
+  },
+  {
+    rule: 'an IPv6 literal Host with a port takes the default route',
+    url: '/',
+    host: '[::1]:8080',
     expect: { kind: 'route', route: 'default', path: '/', query: undefined },
   },
   {

@@ -6,6 +6,7 @@ import type { CompiledRoute, Runtime } from '../compile.ts';
 import { normalizePath } from '../router/index.ts';
 import { isSafeLocation } from './answers.ts';
 import { hostWithoutPort, redirectLocation } from './filters.ts';
+import { hasRepeatedHost, isValidHost } from './host.ts';
 
 /** What resolving needs of the listener a request arrived on. */
 export interface ResolveListener {
@@ -37,7 +38,7 @@ export interface Redirected {
   readonly query: string | undefined;
 }
 
-/** The proxy answers itself: 503 no table yet, 400 a target that is not a path, 404 no route. */
+/** The proxy answers itself: 503 no table yet, 400 a bad target or Host, 404 no route. */
 export interface Answered {
   readonly kind: 'answer';
   readonly status: 400 | 404 | 503;
@@ -62,9 +63,9 @@ const ABSOLUTE_FORM = /^https?:\/\//i;
 
 /**
  * Resolve a request: its target is split into a normalised path and the raw query (absolute-form,
- * RFC 9112 §3.2.2, accepted too), a plain request to a host whose TLS asks for it is redirected
- * to HTTPS, else the host's route (or the table's default route) is looked up, and a route with
- * a RequestRedirect filter redirects.
+ * RFC 9112 §3.2.2, accepted too), a Host that is not `host[:port]` is refused (RFC 9110 §7.2), a
+ * plain request to a host whose TLS asks for it is redirected to HTTPS, else the host's route (or
+ * the table's default route) is looked up, and a route with a RequestRedirect filter redirects.
  */
 export function resolve(
   runtime: Runtime | undefined,
@@ -72,6 +73,8 @@ export function resolve(
   url: string,
   method: string,
   headers: IncomingHttpHeaders,
+  /** The request's raw field lines, to refuse a repeated Host (the parsed headers keep only one). */
+  rawHeaders?: readonly string[],
 ): Resolution {
   if (runtime === undefined) return NO_TABLE;
   let target = url;
@@ -85,7 +88,10 @@ export function resolve(
   if (path === undefined) return BAD_TARGET;
   const query = q === -1 ? undefined : target.slice(q + 1);
 
+  // No Host at all: HTTP/1.0 (Node's parser answers 400 to HTTP/1.1 without one), default route.
   const hostHeader = headers.host ?? '';
+  if (headers.host !== undefined && !isValidHost(hostHeader)) return BAD_TARGET;
+  if (rawHeaders !== undefined && hasRepeatedHost(rawHeaders)) return BAD_TARGET;
   const host = runtime.router.host(hostHeader);
   const tls = host?.entry.tls;
   if (!listener.encrypted && tls?.redirect) {

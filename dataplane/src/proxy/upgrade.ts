@@ -115,7 +115,14 @@ class Tunnel implements Dispatcher.DispatchHandler, ExchangeEnd {
 export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, client: Duplex, head: Buffer): void {
   client.on('error', () => client.destroy());
   const startedAt = ctx.observer === undefined ? 0 : performance.now();
-  const target = resolve(ctx.current.runtime, ctx.listener, req.url ?? '/', req.method ?? 'GET', req.headers);
+  const target = resolve(
+    ctx.current.runtime,
+    ctx.listener,
+    req.url ?? '/',
+    req.method ?? 'GET',
+    req.headers,
+    req.rawHeaders,
+  );
   if (target.kind === 'redirect') {
     // ingress-nginx redirects a handshake like any request: a plain ws:// never reaches a TLS-only host.
     redirectRaw(client, target.status, target.location);
