@@ -6,8 +6,8 @@ import type { Writable } from 'node:stream';
 import winston from 'winston';
 import { FdWriter } from './fd-writer.ts';
 import { plainAddress } from './forwarding.ts';
-import { peerAddress } from './peer.ts';
 import type { ExchangeEnd } from './handler.ts';
+import { peerAddress } from './peer.ts';
 import { sampledByTraceId, traceId } from './trace.ts';
 
 export interface AccessLogOptions {
