@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { test } from 'node:test';
 import { createSecureContext } from 'node:tls';
-import { DEFAULT_CERTIFICATE_NAME, selfSignedCertificate } from './self-signed.ts';
+import { DEFAULT_CERTIFICATE_NAME, selfSignedCertificate, serialNumber } from './self-signed.ts';
 
 test('the default certificate names gatehouse.invalid, is signed by its own key and holds its key', () => {
   const { certPem, keyPem } = selfSignedCertificate();
@@ -26,6 +26,14 @@ test('validity runs from an hour before `now` for validDays; dates past 2049 use
     const x509 = new X509Certificate(selfSignedCertificate({ now: new Date(now), validDays: days }).certPem);
     assert.equal(x509.validFromDate.getTime(), new Date(now).getTime() - 3_600_000, now);
     assert.equal(x509.validToDate.getTime(), new Date(now).getTime() + days * 86_400_000, now);
+  }
+});
+
+test('a serial is positive and minimal DER whatever the random bytes', () => {
+  for (const first of [0x00, 0x01, 0x7f, 0x80, 0xff]) {
+    const serial = serialNumber(Buffer.from([first, 0x00, 0x12]));
+    assert.ok(serial[0] >= 1 && serial[0] <= 0x7f, `first byte ${first} -> ${serial[0]}`);
+    assert.equal(serial.length, 3);
   }
 });
 

@@ -50,6 +50,17 @@ function integer(value: Buffer): Buffer {
   return der(0x02, value[0] & 0x80 ? Buffer.concat([Buffer.from([0]), value]) : value);
 }
 
+/**
+ * A positive serial of `random`'s length (RFC 5280 §4.1.2.2). The first byte is kept in 1..127:
+ * a leading 1 bit would make the DER integer negative, and a leading zero byte followed by a byte
+ * below 0x80 is not minimal DER, which OpenSSL refuses to parse (1 certificate in 256).
+ */
+export function serialNumber(random: Buffer): Buffer {
+  const serial = Buffer.from(random);
+  serial[0] = serial[0] & 0x7f || 1;
+  return serial;
+}
+
 /** UTCTime until 2049, GeneralizedTime from 2050 (RFC 5280 §4.1.2.5). */
 function time(date: Date): Buffer {
   const iso = date.toISOString().replace(/[-:T]/g, '').slice(0, 14);
@@ -78,8 +89,7 @@ export function selfSignedCertificate(options: SelfSignedOptions = {}): Certific
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const spki = publicKey.export({ type: 'spki', format: 'der' });
   const ecdsaWithSha256 = sequence(oid('1.2.840.10045.4.3.2'));
-  const serial = randomBytes(16);
-  serial[0] &= 0x7f;
+  const serial = serialNumber(randomBytes(16));
   const altNames = sequence(...dnsNames.map((d) => der(0x82, Buffer.from(d, 'ascii'))));
   const extensions = sequence(
     extension('2.5.29.19', true, sequence()), // basicConstraints: not a CA
