@@ -1,6 +1,7 @@
 // compile(RouteTable) → Runtime: everything a request needs, resolved once per table so the
 // request path only looks things up. The worker swaps runtimes with one assignment; a request
 // keeps the runtime it started with until it ends.
+import { compactRoutes, Interner } from './compact-routes.ts';
 import type { RouteSeries } from './metrics/route-series.ts';
 import { compileRouter, normalizePath, type Router } from './router/index.ts';
 import type {
@@ -13,7 +14,7 @@ import type {
 } from './table/types.ts';
 import { BackendCompiler } from './upstream/backends.ts';
 import type { BackendGroups, CompiledBackend } from './upstream/balancer.ts';
-import type { UpstreamPools } from './upstream/pools.ts';
+import type { PoolKeys, UpstreamPools } from './upstream/pools.ts';
 import { type CompiledRetry, compileRetry } from './upstream/retry.ts';
 
 /** Defaults where a route sets no timeout: nginx's proxy_read_timeout of 60 s. */
@@ -35,18 +36,18 @@ export interface CompiledRoute {
   maxRequestBodyBytes: number | undefined;
   /** Retry policy (upstream/retry.ts), defaults included. */
   retry: CompiledRetry;
-  /** Metric series of this route, one per backend, bound once per table (dataplane/src/metrics/). */
-  series?: RouteSeries;
+  /** Metric series of this route, one per backend (dataplane/src/metrics/), bound on first use. */
+  readonly series?: RouteSeries;
 }
 
-/** Binds a route's metric series at compile time, so requests only look them up. */
+/** Binds a route's metric series, once per route and table, so requests only look them up. */
 export type SeriesBinder = (route: Route, backends: readonly CompiledBackend[]) => RouteSeries;
 
 export interface Runtime {
   version: number;
   router: Router<CompiledRoute>;
   /** Keys of every upstream pool this table's routes use (upstream/pools.ts): the pools to keep. */
-  poolKeys: Set<string>;
+  poolKeys: PoolKeys;
   problems: Array<{ routeId: string; message: string }>;
 }
 
@@ -65,45 +66,79 @@ function mergeModifiers(
   return merged;
 }
 
-export function compile(table: RouteTable, pools: UpstreamPools, bindSeries?: SeriesBinder): Runtime {
-  // Backends are compiled as routes reach them: one no route uses carries no traffic.
-  const compiler = new BackendCompiler(table.backends, pools);
+/**
+ * A compiled route whose series are bound by its first request, not at compile time: binding
+ * 10 000 routes eagerly cost ~24 MiB per worker, for routes most of which see no traffic there.
+ */
+class BoundRoute implements CompiledRoute {
+  readonly route: Route;
+  readonly host: HostRoutes | undefined;
+  readonly groups: BackendGroups;
+  readonly matchedPrefix: string;
+  readonly requestHeaders: HeaderModifier | undefined;
+  readonly responseHeaders: HeaderModifier | undefined;
+  readonly redirect: RequestRedirectFilter | undefined;
+  readonly rewrite: UrlRewriteFilter | undefined;
+  readonly headersTimeoutMs: number;
+  readonly bodyTimeoutMs: number;
+  readonly maxRequestBodyBytes: number | undefined;
+  readonly retry: CompiledRetry;
+  #bindSeries: SeriesBinder | undefined;
+  #series: RouteSeries | undefined = undefined;
 
-  const bind = (route: Route, host: HostRoutes | undefined): CompiledRoute => {
-    const groupBackends: CompiledBackend[] = [];
-    const weights: number[] = [];
-    for (const wb of route.backends) {
-      const compiled = compiler.get(wb.backend, route.timeouts?.connectMs);
-      if (compiled === undefined) continue;
-      groupBackends.push(compiled);
-      weights.push(wb.weight);
-    }
-    const total = weights.reduce((a, b) => a + b, 0);
+  constructor(route: Route, host: HostRoutes | undefined, groups: BackendGroups, bindSeries?: SeriesBinder) {
+    this.route = route;
+    this.host = host;
+    this.groups = groups;
+    // Normalised like the request path it is compared with, so a rewrite cuts where the match did.
+    this.matchedPrefix =
+      route.match.path.type === 'Prefix' ? (normalizePath(route.match.path.value) ?? '/') : '/';
+    this.requestHeaders = mergeModifiers(route, 'RequestHeaderModifier');
+    this.responseHeaders = mergeModifiers(route, 'ResponseHeaderModifier');
     let redirect: RequestRedirectFilter | undefined;
     let rewrite: UrlRewriteFilter | undefined;
     for (const f of route.filters) {
       if (f.type === 'RequestRedirect') redirect ??= f;
       else if (f.type === 'URLRewrite') rewrite ??= f;
     }
-    return {
-      route,
-      host,
-      groups: { backends: groupBackends, weights, current: weights.map(() => 0), total },
-      // Normalised like the request path it is compared with, so a rewrite cuts where the match did.
-      matchedPrefix:
-        route.match.path.type === 'Prefix' ? (normalizePath(route.match.path.value) ?? '/') : '/',
-      requestHeaders: mergeModifiers(route, 'RequestHeaderModifier'),
-      responseHeaders: mergeModifiers(route, 'ResponseHeaderModifier'),
-      redirect,
-      rewrite,
-      headersTimeoutMs: route.timeouts?.responseHeaderMs ?? DEFAULT_RESPONSE_HEADER_MS,
-      bodyTimeoutMs: route.timeouts?.idleMs ?? DEFAULT_IDLE_MS,
-      maxRequestBodyBytes: route.maxRequestBodyBytes,
-      retry: compileRetry(route.retry),
-      series: bindSeries?.(route, groupBackends),
-    };
+    this.redirect = redirect;
+    this.rewrite = rewrite;
+    this.headersTimeoutMs = route.timeouts?.responseHeaderMs ?? DEFAULT_RESPONSE_HEADER_MS;
+    this.bodyTimeoutMs = route.timeouts?.idleMs ?? DEFAULT_IDLE_MS;
+    this.maxRequestBodyBytes = route.maxRequestBodyBytes;
+    this.retry = compileRetry(route.retry);
+    this.#bindSeries = bindSeries;
+  }
+
+  get series(): RouteSeries | undefined {
+    if (this.#series === undefined && this.#bindSeries !== undefined) {
+      this.#series = this.#bindSeries(this.route, this.groups.backends);
+      this.#bindSeries = undefined;
+    }
+    return this.#series;
+  }
+}
+
+const NO_CURRENT: number[] = [];
+
+export function compile(table: RouteTable, pools: UpstreamPools, bindSeries?: SeriesBinder): Runtime {
+  const strings = new Interner();
+  // Backends are compiled as routes reach them: one no route uses carries no traffic.
+  const compiler = new BackendCompiler(table.backends, pools, strings);
+
+  const bind = (route: Route, host: HostRoutes | undefined): CompiledRoute => {
+    const connectMs = route.timeouts?.connectMs;
+    // Built by filter and map, not push: exact-size arrays (a pushed one reserves 17 slots).
+    const kept = route.backends.filter((wb) => compiler.get(wb.backend, connectMs) !== undefined);
+    const groupBackends = kept.map((wb) => compiler.get(wb.backend, connectMs) as CompiledBackend);
+    const weights = kept.map((wb) => wb.weight);
+    const total = weights.reduce((a, b) => a + b, 0);
+    // pickGroup keeps no state for a single group: those routes share one unused `current`.
+    const current = groupBackends.length > 1 ? weights.map(() => 0) : NO_CURRENT;
+    const groups = { backends: groupBackends, weights, current, total };
+    return new BoundRoute(route, host, groups, bindSeries);
   };
 
-  const router = compileRouter(table, bind);
+  const router = compileRouter(compactRoutes(table, strings), bind);
   return { version: table.version, router, poolKeys: compiler.poolKeys, problems: router.problems };
 }

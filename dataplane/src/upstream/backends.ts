@@ -2,49 +2,77 @@
 // and the balancer the backend's policy asks for. A route with its own connect timeout gets its
 // own variant of the backend (same endpoints and health, pools keyed by that timeout).
 import type { Pool } from 'undici';
-import type { Backend } from '../table/types.ts';
+import { Interner } from '../compact-routes.ts';
+import type { Backend, BalancerPolicy } from '../table/types.ts';
 import type { CompiledBackend, UpstreamEndpoint } from './balancer.ts';
 import { affinityOf, createBalancer } from './balancers.ts';
 import type { EndpointHealth } from './health.ts';
-import { originOf, poolKey, transportOf, type UpstreamPools, type UpstreamTransport } from './pools.ts';
+import { originOf, PoolKeys, transportOf, type UpstreamPools, type UpstreamTransport } from './pools.ts';
+
+/** Where the endpoints of one compiled backend get their pools: shared, so an endpoint holds one reference. */
+interface PoolSource {
+  pools: UpstreamPools;
+  transport: UpstreamTransport;
+}
 
 /**
  * An endpoint whose pool is created on its first request, not when the table is compiled: an
  * undici Pool costs ~23 KiB, so 50 000 endpoints compiled eagerly cost over a gigabyte and most
  * of a large table's apply time, while most endpoints of a big table see no traffic in a worker.
+ * Its health record is looked up on first use too (the same one for every table keeping it):
+ * 50 000 eager records and their map entries cost ~5 MiB per worker.
  */
 class LazyEndpoint implements UpstreamEndpoint {
   readonly origin: string;
   readonly terminating: boolean;
-  readonly health: EndpointHealth;
-  readonly #pools: UpstreamPools;
-  readonly #transport: UpstreamTransport;
+  readonly #source: PoolSource;
   #pool: Pool | undefined = undefined;
+  #health: EndpointHealth | undefined = undefined;
 
-  constructor(origin: string, terminating: boolean, pools: UpstreamPools, transport: UpstreamTransport) {
+  constructor(origin: string, terminating: boolean, source: PoolSource) {
     this.origin = origin;
     this.terminating = terminating;
-    this.health = pools.health(origin);
-    this.#pools = pools;
-    this.#transport = transport;
+    this.#source = source;
   }
 
   get pool(): Pool {
-    this.#pool ??= this.#pools.get(this.origin, this.#transport);
+    this.#pool ??= this.#source.pools.get(this.origin, this.#source.transport);
     return this.#pool;
   }
+
+  get health(): EndpointHealth {
+    this.#health ??= this.#source.pools.health(this.origin);
+    return this.#health;
+  }
 }
+
+const PROTOCOLS: { readonly [P in Backend['protocol']]: P } = {
+  HTTP: 'HTTP',
+  HTTPS: 'HTTPS',
+  H2C: 'H2C',
+  H2: 'H2',
+};
+
+/** The policies without parameters, one object each for all backends. */
+const SHARED_POLICIES: Partial<Record<BalancerPolicy['type'], BalancerPolicy>> = {
+  RoundRobin: Object.freeze({ type: 'RoundRobin' }),
+  LeastRequest: Object.freeze({ type: 'LeastRequest' }),
+};
 
 export class BackendCompiler {
   readonly #backends: Record<string, Backend>;
   readonly #pools: UpstreamPools;
   readonly #compiled = new Map<string, CompiledBackend>();
-  /** Keys of every pool the table uses: what the pools keep when the table is swapped in. */
-  readonly poolKeys = new Set<string>();
+  readonly #sources = new Map<string, PoolSource>();
+  readonly #strings: Interner;
+  /** Every pool the table uses: what the pools keep when the table is swapped in. */
+  readonly poolKeys = new PoolKeys();
 
-  constructor(backends: Record<string, Backend>, pools: UpstreamPools) {
+  /** `strings`: shared with the rest of the compile, so a service name and an Ingress's are one string. */
+  constructor(backends: Record<string, Backend>, pools: UpstreamPools, strings = new Interner()) {
     this.#backends = backends;
     this.#pools = pools;
+    this.#strings = strings;
   }
 
   /** The backend `key` (for a route whose connect timeout is `connectMs`), or undefined if absent. */
@@ -60,18 +88,37 @@ export class BackendCompiler {
   }
 
   #build(key: string, backend: Backend, connectMs: number | undefined): CompiledBackend {
-    const transport = transportOf(backend, connectMs);
-    const endpoints = backend.endpoints.map((ep) => {
-      const origin = originOf(ep.address, ep.port, backend.protocol);
-      this.poolKeys.add(poolKey(origin, transport));
-      return new LazyEndpoint(origin, ep.terminating === true, this.#pools, transport);
-    });
+    const source = this.#source(transportOf(backend, connectMs));
+    const endpoints = backend.endpoints.map(
+      (ep) =>
+        new LazyEndpoint(originOf(ep.address, ep.port, backend.protocol), ep.terminating === true, source),
+    );
+    this.poolKeys.add(source.transport, endpoints);
+    // The backend without its raw endpoints (50 000 objects and address strings cost ~5 MiB), its
+    // repeated values shared: a received table holds a copy of each string for every backend.
+    const info: CompiledBackend['backend'] = {
+      namespace: this.#strings.string(backend.namespace),
+      service: this.#strings.string(backend.service),
+      protocol: PROTOCOLS[backend.protocol],
+      balancer: SHARED_POLICIES[backend.balancer.type] ?? backend.balancer,
+      tls: backend.tls,
+    };
     return {
       key,
-      backend,
+      backend: info,
       endpoints,
       balancer: createBalancer(backend.balancer, endpoints),
       affinity: affinityOf(backend.balancer),
     };
+  }
+
+  /** One PoolSource per transport, shared by every backend reached over it. */
+  #source(transport: UpstreamTransport): PoolSource {
+    let source = this.#sources.get(transport.id);
+    if (source === undefined) {
+      source = { pools: this.#pools, transport };
+      this.#sources.set(transport.id, source);
+    }
+    return source;
   }
 }

@@ -19,7 +19,8 @@ export interface UpstreamEndpoint {
 
 export interface CompiledBackend {
   key: string;
-  backend: Backend;
+  /** The table's Backend minus its endpoints (compiled below), so the raw endpoint list can be freed. */
+  backend: Omit<Backend, 'endpoints'>;
   endpoints: UpstreamEndpoint[];
   balancer: Balancer;
   /** Set when the policy issues its own affinity cookie. */

@@ -5,11 +5,18 @@ import { createServer as createH2cServer, createSecureServer } from 'node:http2'
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Backend } from '../table/types.ts';
-import { originOf, poolKey, transportOf, UpstreamPools } from './pools.ts';
+import { originOf, PoolKeys, transportOf, UpstreamPools, type UpstreamTransport } from './pools.ts';
 import { makeTestCerts, type TestCerts } from './test-certs.ts';
 
 function backend(protocol: Backend['protocol'], tls?: Backend['tls']): Backend {
   return { namespace: 'ns', service: 's', protocol, endpoints: [], balancer: { type: 'RoundRobin' }, tls };
+}
+
+/** The pool keys of a table using `origin` over `transport`. */
+function keysOf(origin: string, transport: UpstreamTransport): PoolKeys {
+  const keys = new PoolKeys();
+  keys.add(transport, [{ origin }]);
+  return keys;
 }
 
 async function listen(server: {
@@ -32,18 +39,22 @@ describe('upstream pools', () => {
     certs = makeTestCerts();
   });
 
-  it('the pool key separates protocols, TLS settings and connect timeouts of one origin', () => {
+  it('one origin gets a pool per protocol, TLS setting and connect timeout', () => {
+    const pools = new UpstreamPools();
     const origin = 'http://10.0.0.1:80';
-    const keys = new Set([
-      poolKey(origin, transportOf(backend('HTTP'))),
-      poolKey(origin, transportOf(backend('H2C'))),
-      poolKey(origin, transportOf(backend('HTTP'), 250)),
-      poolKey('https://10.0.0.1:80', transportOf(backend('HTTPS', { verify: true, caPem: 'a' }))),
-      poolKey('https://10.0.0.1:80', transportOf(backend('HTTPS', { verify: true, caPem: 'b' }))),
-      poolKey('https://10.0.0.1:80', transportOf(backend('H2', { verify: true, caPem: 'b' }))),
+    const tlsOrigin = 'https://10.0.0.1:80';
+    const distinct = new Set([
+      pools.get(origin, transportOf(backend('HTTP'))),
+      pools.get(origin, transportOf(backend('H2C'))),
+      pools.get(origin, transportOf(backend('HTTP'), 250)),
+      pools.get(tlsOrigin, transportOf(backend('HTTPS', { verify: true, caPem: 'a' }))),
+      pools.get(tlsOrigin, transportOf(backend('HTTPS', { verify: true, caPem: 'b' }))),
+      pools.get(tlsOrigin, transportOf(backend('H2', { verify: true, caPem: 'b' }))),
     ]);
-    assert.equal(keys.size, 6);
+    assert.equal(distinct.size, 6);
+    assert.equal(pools.size, 6);
     assert.equal(originOf('fd00::1', 8080, 'H2'), 'https://[fd00::1]:8080');
+    pools.closeAll();
   });
 
   it('the same origin and transport reuse one pool across tables', () => {
@@ -72,7 +83,7 @@ describe('upstream pools', () => {
     const pool = pools.get(origin, transport);
     const inFlight = pool.request({ path: '/', method: 'GET' });
     while (release === undefined) await new Promise((r) => setImmediate(r));
-    pools.retainOnly(new Set());
+    pools.retainOnly(new PoolKeys());
     assert.equal(pools.size, 0);
     release();
     const res = await inFlight;
@@ -89,7 +100,7 @@ describe('upstream pools', () => {
     pools.get('http://127.0.0.1:2', t);
     const health = pools.health('http://127.0.0.1:1');
     health.ejections = 2;
-    pools.retainOnly(new Set([poolKey('http://127.0.0.1:1', t)]));
+    pools.retainOnly(keysOf('http://127.0.0.1:1', t));
     assert.equal(pools.size, 1);
     assert.equal(pools.get('http://127.0.0.1:1', t), kept);
     assert.equal(pools.health('http://127.0.0.1:1').ejections, 2);
@@ -101,7 +112,7 @@ describe('upstream pools', () => {
     const pools = new UpstreamPools();
     const t = transportOf(backend('HTTP'));
     pools.health('http://127.0.0.1:3').ejections = 1;
-    pools.retainOnly(new Set([poolKey('http://127.0.0.1:3', t)]));
+    pools.retainOnly(keysOf('http://127.0.0.1:3', t));
     assert.equal(pools.size, 0, 'no pool was created by the swap');
     assert.equal(pools.health('http://127.0.0.1:3').ejections, 1);
   });

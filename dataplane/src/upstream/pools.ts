@@ -52,19 +52,48 @@ export function originOf(address: string, port: number, protocol: Backend['proto
   return `${scheme}://${host}:${port}`;
 }
 
-export function poolKey(origin: string, transport: UpstreamTransport): string {
-  return `${origin} ${transport.id}`;
+/**
+ * The pools a table uses: its endpoint lists, each with the transport its backend reaches them
+ * over. Lists of the compiled endpoints themselves, so a 50 000-endpoint table costs two short
+ * arrays here, not a set of 50 000 key strings (~4 MiB).
+ */
+export class PoolKeys {
+  readonly #transports: UpstreamTransport[] = [];
+  readonly #endpoints: Array<readonly { readonly origin: string }[]> = [];
+
+  add(transport: UpstreamTransport, endpoints: readonly { readonly origin: string }[]): void {
+    this.#transports.push(transport);
+    this.#endpoints.push(endpoints);
+  }
+
+  forEach(visit: (origin: string, transportId: string) => void): void {
+    for (let i = 0; i < this.#transports.length; i++) {
+      const id = this.#transports[i].id;
+      for (const endpoint of this.#endpoints[i]) visit(endpoint.origin, id);
+    }
+  }
 }
 
 interface Entry {
   pool: Pool;
-  origin: string;
+  /** The last retainOnly that found this pool in use. */
+  mark: number;
 }
 
+interface HealthEntry {
+  health: EndpointHealth;
+  mark: number;
+}
+
+/** Pools asked for without a transport (plain HTTP/1.1): no table names them, so none is kept. */
+const NO_TRANSPORT = '';
+
 export class UpstreamPools {
-  readonly #pools = new Map<string, Entry>();
-  readonly #health = new Map<string, EndpointHealth>();
+  /** Transport id → origin → pool: found from a table's own strings, no key is built per lookup. */
+  readonly #pools = new Map<string, Map<string, Entry>>();
+  readonly #health = new Map<string, HealthEntry>();
   readonly #options: PoolOptions;
+  #mark = 0;
 
   constructor(options: PoolOptions = defaultPoolOptions) {
     this.#options = options;
@@ -72,22 +101,27 @@ export class UpstreamPools {
 
   /** The pool for `origin` over `transport` (plain HTTP/1.1 when omitted), created on first use. */
   get(origin: string, transport?: UpstreamTransport): Pool {
-    const key = transport === undefined ? origin : poolKey(origin, transport);
-    let entry = this.#pools.get(key);
+    const id = transport?.id ?? NO_TRANSPORT;
+    let byOrigin = this.#pools.get(id);
+    if (byOrigin === undefined) {
+      byOrigin = new Map();
+      this.#pools.set(id, byOrigin);
+    }
+    let entry = byOrigin.get(origin);
     if (entry === undefined) {
-      entry = { pool: this.#create(origin, transport), origin };
-      this.#pools.set(key, entry);
+      entry = { pool: this.#create(origin, transport), mark: this.#mark };
+      byOrigin.set(origin, entry);
     }
     return entry.pool;
   }
 
   health(origin: string): EndpointHealth {
-    let health = this.#health.get(origin);
-    if (health === undefined) {
-      health = newHealth();
-      this.#health.set(origin, health);
+    let entry = this.#health.get(origin);
+    if (entry === undefined) {
+      entry = { health: newHealth(), mark: this.#mark };
+      this.#health.set(origin, entry);
     }
-    return health;
+    return entry.health;
   }
 
   #create(origin: string, transport: UpstreamTransport | undefined): Pool {
@@ -114,28 +148,37 @@ export class UpstreamPools {
   }
 
   /** Close the pools (and forget the health) of what the current table no longer uses. */
-  retainOnly(inUse: ReadonlySet<string>): void {
-    // Origins come from the table's keys, not from the pools: pools are created on first use, and
-    // an endpoint that has not been used yet still keeps its health (outlier state) across tables.
-    const origins = new Set<string>();
-    for (const key of inUse) {
-      const space = key.indexOf(' ');
-      origins.add(space === -1 ? key : key.slice(0, space));
+  retainOnly(inUse: PoolKeys): void {
+    const mark = ++this.#mark;
+    // Marked from the table, not the pools: pools are created on first use, and an endpoint that
+    // has not been used yet still keeps its health (outlier state) across tables.
+    inUse.forEach((origin, transportId) => {
+      const entry = this.#pools.get(transportId)?.get(origin);
+      if (entry !== undefined) entry.mark = mark;
+      const health = this.#health.get(origin);
+      if (health !== undefined) health.mark = mark;
+    });
+    for (const [id, byOrigin] of this.#pools) {
+      for (const [origin, entry] of byOrigin) {
+        if (entry.mark === mark) continue;
+        byOrigin.delete(origin);
+        entry.pool.close().catch(() => {});
+      }
+      if (byOrigin.size === 0) this.#pools.delete(id);
     }
-    for (const [key, entry] of this.#pools) {
-      if (inUse.has(key)) continue;
-      this.#pools.delete(key);
-      entry.pool.close().catch(() => {});
-    }
-    for (const origin of this.#health.keys()) if (!origins.has(origin)) this.#health.delete(origin);
+    for (const [origin, entry] of this.#health) if (entry.mark !== mark) this.#health.delete(origin);
   }
 
   get size(): number {
-    return this.#pools.size;
+    let n = 0;
+    for (const byOrigin of this.#pools.values()) n += byOrigin.size;
+    return n;
   }
 
   async closeAll(): Promise<void> {
-    const closing = [...this.#pools.values()].map((e) => e.pool.close().catch(() => {}));
+    const closing: Promise<void>[] = [];
+    for (const byOrigin of this.#pools.values())
+      for (const entry of byOrigin.values()) closing.push(entry.pool.close().catch(() => {}));
     this.#pools.clear();
     await Promise.all(closing);
   }

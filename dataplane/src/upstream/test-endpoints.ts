@@ -19,7 +19,7 @@ export function backendOf(
 ): CompiledBackend {
   return {
     key,
-    backend: { namespace: 'ns', service: key, protocol: 'HTTP', endpoints: [], balancer },
+    backend: { namespace: 'ns', service: key, protocol: 'HTTP', balancer },
     endpoints: eps,
     balancer: createBalancer(balancer, eps),
     affinity: affinityOf(balancer),

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { type CompiledRoute, compile, type SeriesBinder } from './compile.ts';
+import type { RouteSeries } from './metrics/route-series.ts';
+import { lookup } from './router/index.ts';
+import type { RouteTable } from './table/types.ts';
+import { UpstreamPools } from './upstream/pools.ts';
+
+const table: RouteTable = JSON.parse(
+  readFileSync(new URL('./table/testdata/table.json', import.meta.url), 'utf8'),
+);
+
+function counting(): { bind: SeriesBinder; calls: string[] } {
+  const calls: string[] = [];
+  const bind: SeriesBinder = (route, backends) => {
+    calls.push(route.id);
+    return { backends } as unknown as RouteSeries;
+  };
+  return { bind, calls };
+}
+
+function apiRoute(runtime: ReturnType<typeof compile>): CompiledRoute {
+  const headers = { host: 'shop.example.com', 'x-canary': 'on' };
+  return lookup(runtime.router, 'shop.example.com', '/api/x', 'GET', headers, 'v=2')!;
+}
+
+describe('compile', () => {
+  it("binds a route's metric series on its first use, once, with the route's backends", () => {
+    const { bind, calls } = counting();
+    const route = apiRoute(compile(table, new UpstreamPools(), bind));
+    assert.deepEqual(calls, [], 'nothing bound at compile time');
+    const series = route.series;
+    assert.equal(route.series, series);
+    assert.deepEqual(calls, ['ingress/shop/web/0/0']);
+    assert.deepEqual(
+      series?.backends.map((b) => b.key),
+      ['shop/api:http', 'shop/api-canary:http'],
+    );
+  });
+
+  it('without a binder (metrics off) a route has no series', () => {
+    assert.equal(apiRoute(compile(table, new UpstreamPools())).series, undefined);
+  });
+
+  it('a compiled route carries what the table says of it', () => {
+    const route = apiRoute(compile(table, new UpstreamPools()));
+    assert.equal(route.route.id, 'ingress/shop/web/0/0');
+    assert.deepEqual(route.route, table.hosts[0].routes[0]);
+    assert.deepEqual(route.groups.weights, [90, 10]);
+    assert.equal(route.groups.total, 100);
+    assert.equal(route.matchedPrefix, '/api');
+    assert.equal(route.headersTimeoutMs, 30_000);
+    assert.deepEqual(route.requestHeaders, {
+      set: [{ name: 'x-env', value: 'prod' }],
+      add: [],
+      remove: ['x-debug'],
+    });
+    assert.equal(route.retry.attempts, 2);
+  });
+});
