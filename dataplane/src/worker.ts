@@ -3,6 +3,7 @@
 // acks the version. It never serves before it has a table, and never dies on a request.
 import { BlockList, isIP } from 'node:net';
 import { compile } from './compile.ts';
+import { settleHeapSoon } from './heap-settle.ts';
 import { Listeners } from './listeners.ts';
 import { createLogger, type Logger } from './log.ts';
 import {
@@ -140,6 +141,8 @@ process.on('message', (message: ToWorker) => {
     );
   } else if (message.type === 'table') {
     applyTable(message.table);
+    // The old runtime and this message are garbage now; an idle worker would keep them (heap-settle.ts).
+    settleHeapSoon();
     if (server === undefined && current.runtime !== undefined && config && log) startServing(config, log);
   }
 });
