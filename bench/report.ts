@@ -55,7 +55,8 @@ export function scaleTable(
       `| validate / compile (in-process) | ${ms(t.validateMs)} / ${ms(t.compileMs)} | |`,
       `| worker apply, send → ack (first table / next table swapped in) | ${ms(t.firstApplyMs)} / ${ms(t.swapApplyMs)} | |`,
       `| translate + transfer + validate + compile + swap (first table) | ${ms(t.totalMs)} | < 1 s |`,
-      `| worker RSS holding that table | ${mib(t.workerRssKiB)} | < 150 MiB |`,
+      `| worker RSS before any route (booted, empty table) | ${mib(t.workerIdleRssKiB)} | |`,
+      `| worker RSS holding that table, right after the swap / settled | ${mib(t.workerSwapRssKiB)} / ${mib(t.workerRssKiB)} | < 150 MiB settled |`,
     );
   }
   if (b)

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { serialize } from 'node:v8';
 import { translate } from '../controller/src/translate/index.ts';
 import { compile } from '../dataplane/src/compile.ts';
+import { SETTLE_QUIET_MS } from '../dataplane/src/heap-settle.ts';
 import type { RouteTable } from '../dataplane/src/table/types.ts';
 import { validateRouteTable } from '../dataplane/src/table/validate.ts';
 import { UpstreamPools } from '../dataplane/src/upstream/pools.ts';
@@ -46,6 +47,11 @@ export interface TableScale {
   /** The same, for a second table compiled beside the first and swapped in. */
   swapApplyMs: number;
   workerReportedMs: number;
+  /** RSS of the booted worker before any route (it holds an empty table). */
+  workerIdleRssKiB: number;
+  /** RSS right after the second table's ack: the first runtime and both messages are garbage still. */
+  workerSwapRssKiB: number;
+  /** RSS once the worker has settled its heap after the swap (dataplane/src/heap-settle.ts). */
   workerRssKiB: number;
   totalMs: number;
 }
@@ -70,10 +76,14 @@ export async function tableScale(ingresses: number, runs: number): Promise<Table
 
   const worker = await forkWorker(await freePort());
   try {
+    await sleep(SETTLE_QUIET_MS + 1000);
+    const workerIdleRssKiB = worker.rssKiB();
     const first = await worker.apply(table);
     if (!first.applied) throw new Error('the worker rejected the generated table');
     const second = await worker.apply({ ...table, version: 2 });
-    await sleep(500);
+    const workerSwapRssKiB = worker.rssKiB();
+    // The worker settles its heap once tables stop arriving for SETTLE_QUIET_MS.
+    await sleep(SETTLE_QUIET_MS + 1000);
     const translateMs = median(translations.map((t) => t.ms));
     return {
       ingresses,
@@ -88,6 +98,8 @@ export async function tableScale(ingresses: number, runs: number): Promise<Table
       firstApplyMs: first.ms,
       swapApplyMs: second.ms,
       workerReportedMs: second.compileMs,
+      workerIdleRssKiB,
+      workerSwapRssKiB,
       workerRssKiB: worker.rssKiB(),
       totalMs: translateMs + first.ms,
     };
