@@ -1,6 +1,7 @@
 // Worker process entry: one event loop serving its own SO_REUSEPORT listeners. It takes whole
 // route tables over IPC, compiles each beside the one in force, swaps with one assignment and
 // acks the version. It never serves before it has a table, and never dies on a request.
+import { flushCompileCache } from 'node:module';
 import { BlockList, isIP } from 'node:net';
 import { compile } from './compile.ts';
 import { settleHeapSoon } from './heap-settle.ts';
@@ -87,6 +88,9 @@ function startServing(cfg: WorkerConfig, logger: Logger): void {
     onListening: (ports) => {
       send({ type: 'listening', ...ports });
       logger.info('listening', ports);
+      // Node writes its compile cache only at exit, and a worker rarely exits: write it now, so
+      // the next worker starts from it (NODE_COMPILE_CACHE, set by the supervisor).
+      flushCompileCache();
     },
     onFatal: (message) => {
       logger.error('listener failed', { message });

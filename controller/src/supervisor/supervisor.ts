@@ -15,6 +15,7 @@ import type { Logger } from '../log.ts';
 import { ScrapeRequests } from '../metrics/scrape-requests.ts';
 import { selfSignedCertificate } from '../tls/self-signed.ts';
 import { TicketKeys } from '../tls/ticket-keys.ts';
+import { compileCacheDir, workerEnv } from './compile-cache.ts';
 
 export const workerScript = fileURLToPath(new URL('../../../dataplane/src/worker.ts', import.meta.url));
 
@@ -54,6 +55,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   #stopping = false;
   /** Shared by all workers: TLS resumption works across them; the default certificate is one. */
   readonly #ticketKeys = new TicketKeys();
+  /** Workers share one compile cache (compile-cache.ts): faster starts, less RSS. */
+  readonly #workerEnv = workerEnv(process.env, compileCacheDir());
   readonly #defaultCertificate = selfSignedCertificate();
   #servingVersion = -1;
   readonly #scrapes = new ScrapeRequests();
@@ -142,6 +145,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     slot.respawnTimer = undefined;
     const child = fork(workerScript, [], {
       execArgv: [...process.execArgv, ...WORKER_EXEC_ARGV],
+      env: this.#workerEnv,
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
