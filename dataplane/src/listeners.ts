@@ -1,7 +1,8 @@
 // The worker's listeners: plain HTTP/1.1 on --http-port, and TLS on --https-port offering h2 and
 // http/1.1 through ALPN. A TLS connection is handed to an HTTP/1 server or an HTTP/2 server by the
 // protocol it negotiated, so HTTP/1 over TLS has exactly the limits and timeouts of plain HTTP.
-// Both feed the same proxy handler; HTTP/2 requests are first given the HTTP/1 view it reads.
+// Both feed the same proxy handler; an HTTP/2 stream is served through an Http2Exchange, which
+// presents it as the HTTP/1 request and response the handler reads and writes.
 import {
   createServer as createHttpServer,
   type IncomingMessage,
@@ -12,13 +13,14 @@ import {
 import {
   createServer as createHttp2Server,
   type Http2Server,
-  type Http2ServerRequest,
-  type Http2ServerResponse,
+  type IncomingHttpHeaders,
   type ServerHttp2Session,
+  type ServerHttp2Stream,
 } from 'node:http2';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
+import { Http2Exchange, interimStatus } from './http2/exchange.ts';
 import { GuardedSocket } from './http2/guarded-socket.ts';
 import { answer, answerRaw } from './proxy/answers.ts';
 import { handleRequest, type ProxyContext, reportAnswer } from './proxy/handler.ts';
@@ -61,29 +63,6 @@ export function statusForClientError(code: string | undefined): number {
     default:
       return 400;
   }
-}
-
-/**
- * An HTTP/2 request seen as HTTP/1: `:authority` becomes Host (RFC 9113 §8.3.1) and the raw
- * header list loses its pseudo-headers, which are not fields to forward. Mutates `req`.
- */
-export function asHttp1View(req: Http2ServerRequest): void {
-  const headers = req.headers;
-  const raw: string[] = [];
-  for (const name in headers) {
-    if (name.charCodeAt(0) === 58 /* ':' */) continue;
-    const value = headers[name];
-    if (Array.isArray(value)) for (const v of value) raw.push(name, v);
-    else if (value !== undefined) raw.push(name, String(value));
-  }
-  if (headers.host === undefined) {
-    // Neither :authority nor Host: an empty Host, which the resolver refuses with 400 (as nginx).
-    const authority = headers[':authority'];
-    const host = typeof authority === 'string' ? authority : '';
-    headers.host = host;
-    raw.push('host', host);
-  }
-  Object.defineProperty(req, 'rawHeaders', { value: raw, configurable: true });
 }
 
 function tooManyHeaders(req: IncomingMessage): boolean {
@@ -141,7 +120,7 @@ export class Listeners {
     this.https.maxHeadersCount = MAX_HEADERS + 1;
     this.h2 = createHttp2Server(http2Options({ maxHeaderBytes: MAX_HEADER_BYTES, maxHeaders: MAX_HEADERS }));
     this.h2.setTimeout(keepAlive);
-    this.h2.on('request', http2Listener(secure, hooks));
+    this.h2.on('stream', http2Listener(secure, hooks));
     this.h2.on('session', (session: ServerHttp2Session) => {
       const guarded = this.#connecting;
       if (guarded !== undefined) {
@@ -264,11 +243,21 @@ function requestListener(ctx: ProxyContext, hooks: ListenerHooks) {
   };
 }
 
+/** HTTP/2 streams on Node's core API; the exchange is the request and the response at once. */
 function http2Listener(ctx: ProxyContext, hooks: ListenerHooks) {
-  return (req: Http2ServerRequest, res: Http2ServerResponse): void => {
-    if (hooks.draining()) req.stream.session?.close();
-    asHttp1View(req);
-    serve(ctx, req as unknown as IncomingMessage, res as unknown as ServerResponse);
+  return (stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void => {
+    if (hooks.draining()) stream.session?.close();
+    const exchange = new Http2Exchange(stream, headers);
+    const req = exchange as unknown as IncomingMessage;
+    const res = exchange as unknown as ServerResponse;
+    const interim = interimStatus(headers);
+    if (interim === 100) stream.additionalHeaders({ ':status': 100 });
+    else if (interim !== 0) {
+      answer(res, interim);
+      reportAnswer(ctx, req, res, undefined, undefined, interim, performance.now());
+      return;
+    }
+    serve(ctx, req, res);
   };
 }
 

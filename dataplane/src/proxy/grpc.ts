@@ -9,7 +9,7 @@ import {
   type ServerResponse,
   STATUS_CODES,
 } from 'node:http';
-import type { Http2ServerResponse } from 'node:http2';
+import type { ServerHttp2Stream } from 'node:http2';
 import type { Backend } from '../table/types.ts';
 import { answer } from './answers.ts';
 
@@ -75,10 +75,10 @@ export function answerGrpc(res: ServerResponse, httpStatus: number): void {
 
 /**
  * Over HTTP/2 a Trailers-Only response must be one HEADERS frame with END_STREAM: gRPC clients
- * read `grpc-status` in a header block only then, and Node's compatibility API always sends an
- * END_STREAM of its own after the headers. So a gRPC status in response headers (our own answer,
- * or relayed from an upstream that answered Trailers-Only) is sent on the stream directly.
- * False when it does not apply (HTTP/1.1, no grpc-status): write the headers as usual.
+ * read `grpc-status` in a header block only then, and a head written with writeHead leaves the
+ * stream open for a body and trailers (http2/exchange.ts). So a gRPC status in response headers
+ * (our own answer, or relayed from an upstream that answered Trailers-Only) is sent on the stream
+ * directly. False when it does not apply (HTTP/1.1, no grpc-status): write the headers as usual.
  */
 export function respondTrailersOnly(
   req: IncomingMessage | undefined,
@@ -87,7 +87,7 @@ export function respondTrailersOnly(
   headers: Record<string, string | string[] | number | undefined>,
 ): boolean {
   if (req?.httpVersionMajor !== 2 || headers['grpc-status'] === undefined) return false;
-  const stream = (res as unknown as Http2ServerResponse).stream;
+  const stream = (res as unknown as { stream?: ServerHttp2Stream }).stream;
   if (stream === undefined || stream.destroyed || stream.headersSent) return false;
   const out: OutgoingHttpHeaders = { ':status': status };
   for (const name in headers) if (headers[name] !== undefined) out[name] = headers[name];

@@ -2,10 +2,10 @@
 // dispatcher API with streaming both ways. One Exchange object per request is the only
 // allocation the proxy itself adds; no closures are created per request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Http2ServerRequest } from 'node:http2';
 import type { BlockList } from 'node:net';
 import type { Dispatcher } from 'undici';
 import type { CompiledRoute, Runtime } from '../compile.ts';
+import type { Http2Exchange } from '../http2/exchange.ts';
 import {
   type Attempt,
   attemptAnswered,
@@ -264,9 +264,14 @@ function onClientDrain(this: TrackedResponse): void {
 
 function hasBody(req: IncomingMessage): boolean {
   // HTTP/2 frames the body itself: a request without one ends its stream with the HEADERS frame.
-  if (req.httpVersionMajor === 2) return !(req as unknown as Http2ServerRequest).stream.endAfterHeaders;
+  if (req.httpVersionMajor === 2) return !(req as unknown as Http2Exchange).stream.endAfterHeaders;
   const length = req.headers['content-length'];
   return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
+/** The body to forward: HTTP/2's is a Readable of its own (http2/exchange.ts), HTTP/1's the request. */
+function bodyOf(req: IncomingMessage): IncomingMessage {
+  return req.httpVersionMajor === 2 ? (req as unknown as Http2Exchange).requestBody() : req;
 }
 
 export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse): void {
@@ -323,7 +328,7 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
     path,
     method,
     headers,
-    body: hasBody(req) ? limitedBody(req, route.maxRequestBodyBytes) : null,
+    body: hasBody(req) ? limitedBody(bodyOf(req), route.maxRequestBodyBytes) : null,
     headersTimeout: route.headersTimeoutMs,
     bodyTimeout: route.bodyTimeoutMs,
   };
