@@ -1,6 +1,6 @@
 // Routing through real workers: the documented Ingress rules, end to end, with real sockets.
 import assert from 'node:assert/strict';
-import { get as httpGet } from 'node:http';
+import { get as httpGet, request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import {
   type Backend,
@@ -215,6 +215,41 @@ describe('routing through worker processes', () => {
     assert.equal(headers['x-forwarded-port'], String(g.httpPort));
     assert.match(headers['x-request-id'], /^[0-9a-f-]{36}$/);
     assert.equal(headers['x-secret'], undefined, 'a header named by Connection is hop-by-hop');
+  });
+
+  it('answers Expect: 100-continue itself and forwards the body, not the expectation', async () => {
+    // curl sends this on large uploads; undici refuses to forward Expect (it was a 502).
+    const result = await new Promise<{ status: number; body: string; continued: boolean }>(
+      (resolve, reject) => {
+        let continued = false;
+        const req = httpRequest(
+          {
+            host: '127.0.0.1',
+            port: g.httpPort,
+            method: 'POST',
+            path: '/api/upload',
+            headers: { host: 'shop.example.com', expect: '100-continue', 'content-length': '5' },
+          },
+          (res) => {
+            let body = '';
+            res.on('data', (d: Buffer) => {
+              body += d.toString();
+            });
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body, continued }));
+          },
+        );
+        req.on('continue', () => {
+          continued = true;
+          req.end('hello');
+        });
+        req.on('error', reject);
+      },
+    );
+    assert.equal(result.continued, true, 'the client was told to continue');
+    assert.equal(result.status, 200);
+    const seen = JSON.parse(result.body) as { headers: Record<string, string> };
+    assert.equal(seen.headers['content-length'], '5', 'the body went upstream');
+    assert.equal(seen.headers.expect, undefined);
   });
 
   it('routes and forwards the same normalised path: /x/../api/v1 reaches Exact /api/v1 as /api/v1', async () => {

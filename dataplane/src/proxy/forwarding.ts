@@ -88,6 +88,9 @@ const REPLACED = new Set([
   'x-forwarded-port',
   'x-real-ip',
   'x-request-id',
+  // Answered at the edge (Node sends 100 Continue, as nginx does); undici refuses to forward it,
+  // so passing it on failed every such request with 502.
+  'expect',
 ]);
 
 /**
