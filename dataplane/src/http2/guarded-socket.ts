@@ -9,6 +9,14 @@ import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { FrameGuard, type Violation } from './frame-guard.ts';
 
+const kOpenStreams = Symbol('gatehouse.openStreams');
+type OpenStream = ServerHttp2Stream & { [kOpenStreams]?: Map<number, ServerHttp2Stream> };
+
+/** A module function, not a closure per stream: streams are the hot path of HTTP/2. */
+function forgetStream(this: OpenStream): void {
+  if (this.id !== undefined) this[kOpenStreams]?.delete(this.id);
+}
+
 export class GuardedSocket extends Duplex {
   /** The client's own socket, for its address and its counters. */
   readonly socket: Socket;
@@ -41,7 +49,8 @@ export class GuardedSocket extends Duplex {
       const id = stream.id;
       if (id === undefined) return;
       this.#streams.set(id, stream);
-      stream.once('close', () => this.#streams.delete(id));
+      (stream as OpenStream)[kOpenStreams] = this.#streams;
+      stream.once('close', forgetStream);
     });
   }
 
