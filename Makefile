@@ -9,7 +9,7 @@ E2E_TESTS := 'e2e/**/*.test.ts'
 CHART_TESTS := 'test/chart/**/*.test.ts'
 METRICS_TESTS := 'test/metrics/**/*.test.ts'
 
-.PHONY: run test unit integration e2e typecheck lint format bench bench-quick bench-scale bench-profile bench-router check-node cluster-build cluster-up cluster-down chart-tools chart-test metrics-tools metrics h2spec-tools h2spec
+.PHONY: run test unit integration e2e typecheck lint format bench bench-quick bench-headline bench-scale bench-profile bench-router check-node cluster-build cluster-up cluster-down chart-tools chart-test metrics-tools metrics h2spec-tools h2spec
 
 check-node:
 	@node -e 'const m = +process.versions.node.split(".")[0]; if (m < 26) { console.error("Node " + process.versions.node + " on PATH; run npm ci first (node@26 is a devDependency)"); process.exit(1) }'
@@ -87,6 +87,10 @@ bench: check-node
 ## bench-quick: a short smoke run of the same benchmark
 bench-quick: check-node
 	node bench/run.ts --quick
+
+## bench-headline: only the headline scenario (nginx, Gatehouse, pass-through), for trying an optimisation
+bench-headline: check-node
+	node bench/run.ts --parts headline
 
 ## bench-scale: only the control-plane scale part (10 000 Ingresses, propagation, RSS over updates)
 bench-scale: check-node

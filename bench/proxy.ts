@@ -3,7 +3,7 @@
 // Gatehouse, …) so a noisy neighbour on this shared machine hurts both alike; a side's result is
 // the median over its rounds, its RSS the peak sampled during its runs.
 import type { LoadResult, LoadSpec } from './lib/load.ts';
-import { median, sleep } from './lib/util.ts';
+import { median, sleep, sumCpuMs } from './lib/util.ts';
 
 export interface Side {
   name: string;
@@ -11,6 +11,8 @@ export interface Side {
   /** Undefined when this side has no TLS listener (a hook until Gatehouse's lands). */
   httpsPort: number | undefined;
   rssKiB(): number;
+  /** Every process of this side, for its CPU time. */
+  pids(): number[];
 }
 
 export interface Scenario {
@@ -26,6 +28,8 @@ export interface SideResult {
   p50Ms: number;
   p99Ms: number;
   peakRssKiB: number;
+  /** CPU (user + system, all the side's processes) per request served, µs: median over rounds. */
+  cpuUsPerRequest: number;
   errors: number;
   rounds: LoadResult[];
 }
@@ -55,6 +59,9 @@ function specFor(side: Side, s: Scenario, durationS: number): LoadSpec {
 }
 
 async function measure(driver: Driver, side: Side, s: Scenario, durationS: number) {
+  // The processes are listed once, before the load: a side's process set does not change during it.
+  const pids = side.pids();
+  const cpuBefore = sumCpuMs(pids);
   let peak = side.rssKiB();
   const sampler = setInterval(() => {
     peak = Math.max(peak, side.rssKiB());
@@ -62,10 +69,17 @@ async function measure(driver: Driver, side: Side, s: Scenario, durationS: numbe
   try {
     const spec = specFor(side, s, durationS);
     const result = s.protocol === 'h2-tls' ? await driver.h2load(spec) : await driver.wrk(spec);
-    return { result, peak: Math.max(peak, side.rssKiB()) };
+    const cpuUs = (sumCpuMs(pids) - cpuBefore) * 1000;
+    return { result, peak: Math.max(peak, side.rssKiB()), cpuUs };
   } finally {
     clearInterval(sampler);
   }
+}
+
+type Measured = Awaited<ReturnType<typeof measure>>;
+
+function perRequest(m: Measured): number {
+  return m.result.requests > 0 ? m.cpuUs / m.result.requests : Number.NaN;
 }
 
 export async function runScenario(
@@ -80,7 +94,7 @@ export async function runScenario(
   // Warm-up: JIT, connection pools and nginx's upstream keep-alive cache, on every side.
   const sides = [nginx, gatehouse, ...others];
   for (const side of sides) await measure(driver, side, s, o.warmupS);
-  const rounds: Record<string, Array<{ result: LoadResult; peak: number }>> = {};
+  const rounds: Record<string, Measured[]> = {};
   for (const side of sides) rounds[side.name] = [];
   for (let r = 1; r <= o.rounds; r++) {
     for (const side of sides) {
@@ -90,15 +104,17 @@ export async function runScenario(
       progress(
         `  ${s.name} round ${r} ${side.name.padEnd(12)} ${m.result.rps.toFixed(0).padStart(7)} req/s` +
           `  p50 ${m.result.p50Ms.toFixed(2)} ms  p99 ${m.result.p99Ms.toFixed(2)} ms` +
+          `  CPU ${perRequest(m).toFixed(1)} µs/req` +
           (m.result.errors > 0 ? `  errors ${m.result.errors}` : ''),
       );
     }
   }
-  const summarise = (list: Array<{ result: LoadResult; peak: number }>): SideResult => ({
+  const summarise = (list: Measured[]): SideResult => ({
     rps: median(list.map((m) => m.result.rps)),
     p50Ms: median(list.map((m) => m.result.p50Ms)),
     p99Ms: median(list.map((m) => m.result.p99Ms)),
     peakRssKiB: Math.max(...list.map((m) => m.peak)),
+    cpuUsPerRequest: median(list.map(perRequest)),
     errors: list.reduce((n, m) => n + m.result.errors, 0),
     rounds: list.map((m) => m.result),
   });

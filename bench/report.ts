@@ -8,6 +8,7 @@ import type { BurstResult, PropagationResult, TableScale, UpdateGrowth } from '.
 const times = (r: number) => (Number.isFinite(r) ? `${r.toFixed(2)}×` : '–');
 const ratio = (a: number, b: number) => times(a / b);
 const num = (n: number) => Math.round(n).toLocaleString('en');
+const us = (n: number) => (Number.isFinite(n) ? `${n.toFixed(1)} µs` : '–');
 
 /**
  * Ratios are taken per round, each side against the nginx run just before it, then the median of
@@ -22,21 +23,21 @@ function row(name: string, n: SideResult, g: SideResult): string {
   return (
     `| ${name}${errors} | ${num(n.rps)} | ${num(g.rps)} | ${times(pairedRatio(g, n, 'rps'))} | ` +
     `${ms(n.p50Ms)} / ${ms(n.p99Ms)} | ${ms(g.p50Ms)} / ${ms(g.p99Ms)} | ${times(pairedRatio(g, n, 'p99Ms'))} | ` +
-    `${mib(n.peakRssKiB)} | ${mib(g.peakRssKiB)} |`
+    `${mib(n.peakRssKiB)} | ${mib(g.peakRssKiB)} | ${us(n.cpuUsPerRequest)} / ${us(g.cpuUsPerRequest)} |`
   );
 }
 
 export function proxyTable(results: ScenarioResult[], skipped: string[]): string {
   const lines = [
-    '| scenario | nginx req/s | Gatehouse req/s | ratio | nginx p50 / p99 | Gatehouse p50 / p99 | p99 ratio | nginx RSS, all processes | Gatehouse RSS, all processes |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| scenario | nginx req/s | Gatehouse req/s | ratio | nginx p50 / p99 | Gatehouse p50 / p99 | p99 ratio | nginx RSS, all processes | Gatehouse RSS, all processes | CPU per request, nginx / Gatehouse |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const { scenario: s, nginx: n, gatehouse: g } of results) lines.push(row(s.name, n, g));
   for (const { scenario: s, nginx: n, others } of results) {
     for (const [name, o] of Object.entries(others))
       lines.push(row(`${s.name}: ${name} instead of Gatehouse`, n, o));
   }
-  for (const s of skipped) lines.push(`| ${s} | – | – | – | – | – | – | – | – |`);
+  for (const s of skipped) lines.push(`| ${s} | – | – | – | – | – | – | – | – | – |`);
   return lines.join('\n');
 }
 
@@ -84,6 +85,7 @@ export function ratioLine(r: ScenarioResult): string {
   return (
     `RESULT ${r.scenario.name}: gatehouse/nginx throughput ${times(pairedRatio(g, n, 'rps'))} ` +
     `(rounds ${perRound}; target ≥ 0.60×), p50 ${times(pairedRatio(g, n, 'p50Ms'))}, ` +
-    `p99 ${times(pairedRatio(g, n, 'p99Ms'))} (target ≤ 1.30×), RSS ${ratio(g.peakRssKiB, n.peakRssKiB)}`
+    `p99 ${times(pairedRatio(g, n, 'p99Ms'))} (target ≤ 1.30×), RSS ${ratio(g.peakRssKiB, n.peakRssKiB)}, ` +
+    `CPU per request ${ratio(g.cpuUsPerRequest, n.cpuUsPerRequest)}`
   );
 }

@@ -1,5 +1,5 @@
 // Gatehouse's benchmark against nginx (README "Performance"). Run: node bench/run.ts [--quick]
-// [--parts proxy,scale,profile] [--rounds N] [--duration S]. Everything listens on 127.0.0.1 on
+// [--parts proxy,scale,profile,headline] [--rounds N] [--duration S]. Everything listens on 127.0.0.1 on
 // free ports; every process started is stopped by PID at the end, on failure and on Ctrl-C too.
 // The last line printed is the headline ratio (small body, 64 connections).
 import { execFileSync } from 'node:child_process';
@@ -32,6 +32,14 @@ import { burst, propagation, tableScale, updateGrowth } from './scale.ts';
 
 const WORKERS = 2;
 const INGRESSES = 1000;
+/** The scenario the targets are set on; its name says whether metrics are on. */
+const HEADLINE: Scenario = {
+  name: 'HTTP/1.1, small body, 64 connections',
+  path: '/small',
+  connections: 64,
+  protocol: 'h1',
+  host: BENCH_HOST,
+};
 
 const { values: args } = parseArgs({
   options: {
@@ -93,6 +101,7 @@ function gatehouseSide(g: GatehouseProcess, tls: boolean): Side {
     httpPort: g.httpPort,
     httpsPort: tls ? g.httpsPort : undefined,
     rssKiB: g.rssKiB,
+    pids: g.pids,
   };
 }
 
@@ -120,10 +129,12 @@ async function startPassthrough(upstreamPort: number): Promise<Side> {
     httpPort: port,
     httpsPort: undefined,
     rssKiB: () => sumRssKiB(procs.map((p) => p.pid)),
+    pids: () => procs.map((p) => p.pid),
   };
 }
 
-async function proxyPart(upstreamPort: number): Promise<{ results: ScenarioResult[]; skipped: string[] }> {
+/** The reference nginx proxy and the manifests of 1 000 Ingresses both sides serve. */
+async function proxySetup(upstreamPort: number) {
   const cert = selfSignedCertificate(out, [TLS_HOST, BENCH_HOST]);
   const manifests = join(out, 'manifests');
   mkdirSync(manifests, { recursive: true });
@@ -161,12 +172,18 @@ async function proxyPart(upstreamPort: number): Promise<{ results: ScenarioResul
     httpPort: nginxPorts.http,
     httpsPort: nginxPorts.https,
     rssKiB: () => sumRssKiB([proxy.pid, ...childPids(proxy.pid)]),
+    pids: () => [proxy.pid, ...childPids(proxy.pid)],
   };
   await waitFor('the reference nginx', () => {
     if (proxy.proc.exitCode !== null) throw new Error(`nginx exited; see ${nginxDir}`);
     return checkServes('nginx', nginxPorts.http).then(() => true);
   });
 
+  return { proxy, nginx, manifests, objects };
+}
+
+async function proxyPart(upstreamPort: number): Promise<{ results: ScenarioResult[]; skipped: string[] }> {
+  const { proxy, nginx, manifests, objects } = await proxySetup(upstreamPort);
   const usage = await usageText();
   const offArgs = metricsOffArgs(usage);
   let g = await startGatehouse({
@@ -221,13 +238,7 @@ async function proxyPart(upstreamPort: number): Promise<{ results: ScenarioResul
   } else {
     skipped.push('TLS HTTP/1.1 and HTTP/2 (hook: Gatehouse has no https listener yet)');
   }
-  const headline: Scenario = {
-    name: `HTTP/1.1, small body, 64 connections, ${metricsLabel}`,
-    path: '/small',
-    connections: 64,
-    protocol: 'h1',
-    host: BENCH_HOST,
-  };
+  const headline: Scenario = { ...HEADLINE, name: `HTTP/1.1, small body, 64 connections, ${metricsLabel}` };
 
   const results: ScenarioResult[] = [];
   const runOne = async (s: Scenario) => {
@@ -265,6 +276,34 @@ async function proxyPart(upstreamPort: number): Promise<{ results: ScenarioResul
   await stop(g.started);
   await stop(proxy);
   return { results, skipped };
+}
+
+/**
+ * Only the headline scenario (small body, 64 connections, metrics on) against nginx and the
+ * pass-through: the quick loop for trying an optimisation (`make bench-headline`).
+ */
+async function headlinePart(upstreamPort: number): Promise<ScenarioResult> {
+  const { proxy, nginx, manifests } = await proxySetup(upstreamPort);
+  const g = await startGatehouse({
+    manifests,
+    workers: WORKERS,
+    logFile: join(out, 'gatehouse.log'),
+    args: extraArgs,
+  });
+  await checkServes('gatehouse', g.httpPort);
+  const passthrough = await startPassthrough(upstreamPort);
+  const result = await runScenario(
+    driver,
+    nginx,
+    gatehouseSide(g, false),
+    [passthrough],
+    { ...HEADLINE, name: 'HTTP/1.1, small body, 64 connections, metrics on' },
+    plan,
+    say,
+  );
+  await stop(g.started);
+  await stop(proxy);
+  return result;
 }
 
 async function scalePart(ports: { main: number; alt: number }) {
@@ -367,6 +406,11 @@ async function main(): Promise<void> {
     const s = await scalePart(ports);
     add(scaleTable(s.table, s.growth, s.burst, s.propagation));
     writeFileSync(join(out, 'scale.json'), JSON.stringify(s, null, 2));
+  }
+  if (parts.has('headline')) {
+    const result = await headlinePart(ports.main);
+    add(proxyTable([result], []));
+    headline = result;
   }
   if (parts.has('proxy')) {
     const { results, skipped } = await proxyPart(ports.main);

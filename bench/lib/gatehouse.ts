@@ -17,6 +17,8 @@ export interface GatehouseProcess {
   workerPids(): number[];
   /** Primary and workers, KiB. */
   rssKiB(): number;
+  /** The primary and its workers. */
+  pids(): number[];
   /** The version every worker serves, or undefined while /readyz is not 200. */
   readyVersion(): Promise<number | undefined>;
 }
@@ -87,6 +89,7 @@ export async function startGatehouse(o: GatehouseOptions): Promise<GatehouseProc
     adminPort,
     workerPids: () => childPids(started.pid),
     rssKiB: () => sumRssKiB([started.pid, ...childPids(started.pid)]),
+    pids: () => [started.pid, ...childPids(started.pid)],
     readyVersion,
   };
   await waitFor(

@@ -1,4 +1,6 @@
-// Small helpers shared by the benchmark's parts: free ports, polling with a deadline, RSS, stats.
+// Small helpers shared by the benchmark's parts: free ports, polling with a deadline, RSS, CPU, stats.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { freePort, waitFor as poll } from '../../test/lib/processes.ts';
 
 export { freePort };
@@ -7,8 +9,6 @@ export { freePort };
 export function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 15_000, everyMs = 25) {
   return poll(what, check, timeoutMs, everyMs);
 }
-
-import { readFileSync } from 'node:fs';
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
@@ -27,6 +27,32 @@ export function rssKiB(pid: number): number {
 
 export function sumRssKiB(pids: number[]): number {
   return pids.reduce((n, pid) => n + rssKiB(pid), 0);
+}
+
+/**
+ * User + system CPU ticks from a /proc/PID/stat line: fields 14 and 15, counted after the
+ * command name's closing parenthesis (the name itself may hold spaces and parentheses).
+ */
+export function statCpuTicks(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state): utime is field 14, stime field 15.
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+let ticksPerSecond: number | undefined;
+
+/** CPU time (user + system) the processes have used so far, ms; a process gone counts 0. */
+export function sumCpuMs(pids: number[]): number {
+  ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      ticks += statCpuTicks(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    } catch {
+      // exited
+    }
+  }
+  return (ticks * 1000) / ticksPerSecond;
 }
 
 /** Percentile by nearest rank over an unsorted sample (p in 0..100). */
