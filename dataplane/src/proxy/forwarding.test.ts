@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { BlockList } from 'node:net';
 import { describe, it } from 'node:test';
-import { clientView, downstreamHeaders, upstreamHeaders } from './forwarding.ts';
+import { clientView, downstreamHeaders, relayedHeaders, upstreamHeaders } from './forwarding.ts';
 
 const listener = { proto: 'http' as const, port: '8080' };
 const trusted = new BlockList();
@@ -84,5 +84,20 @@ describe('forwarding headers', () => {
       'x-ok': '1',
     });
     assert.deepEqual(Object.keys(h), ['x-ok']);
+  });
+
+  it('relayed response headers are a flat list without hop-by-hop ones, repeated values kept whole', () => {
+    const upstream = {
+      connection: 'keep-alive, x-internal',
+      'keep-alive': 'timeout=5',
+      'x-internal': '1',
+      'set-cookie': ['a=1', 'b=2'],
+      'content-length': '5',
+      'transfer-encoding': undefined,
+      upgrade: 'h2c',
+    };
+    assert.deepEqual(relayedHeaders(upstream), ['set-cookie', ['a=1', 'b=2'], 'content-length', '5']);
+    // The upstream's object is left as it was (no delete on the hot path).
+    assert.equal(upstream['x-internal'], '1');
   });
 });

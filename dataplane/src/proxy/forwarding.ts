@@ -128,6 +128,24 @@ export function upstreamHeaders(
   return out;
 }
 
+/**
+ * Response headers for the client as the flat [name, value, …] list writeHead takes: the
+ * upstream's, less hop-by-hop ones, in one pass. Deleting from undici's header object instead
+ * cost ~1 µs per response (a delete turns the object into a slow dictionary) — the common case.
+ */
+export function relayedHeaders(
+  headers: Record<string, string | string[] | undefined>,
+): Array<string | string[]> {
+  const listed = connectionListed(headers.connection);
+  const out: Array<string | string[]> = [];
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || isHopByHop(name) || listed?.has(name)) continue;
+    out.push(name, value);
+  }
+  return out;
+}
+
 /** Response headers for the client: the upstream's, less hop-by-hop ones. Mutates and returns. */
 export function downstreamHeaders(
   headers: Record<string, string | string[] | undefined>,

@@ -29,6 +29,7 @@ import {
   clientView,
   downstreamHeaders,
   type Listener,
+  relayedHeaders,
   upstreamHeaders,
 } from './forwarding.ts';
 import { answerRequest, forwardsTeTrailers, respondTrailersOnly } from './grpc.ts';
@@ -189,12 +190,19 @@ class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attempt {
     if (statusCode < 200) return;
     this.status = statusCode;
     if (attemptAnswered(this, statusCode, controller)) return;
+    const req = this.req;
+    if (req.httpVersionMajor === 1 && this.affinityCookie === undefined && !this.route.responseHeaders) {
+      // The common case, relayed as they came: no header object is edited (see relayedHeaders).
+      const relayed = relayedHeaders(headers);
+      if (statusMessage) this.res.writeHead(statusCode, statusMessage, relayed);
+      else this.res.writeHead(statusCode, relayed);
+      return;
+    }
     downstreamHeaders(headers);
     if (this.affinityCookie !== undefined) appendSetCookie(headers, this.affinityCookie);
     if (this.route.responseHeaders) modifyResponseHeaders(headers, this.route.responseHeaders);
-    if (respondTrailersOnly(this.req, this.res, statusCode, headers)) return;
-    if (statusMessage && this.req.httpVersionMajor === 1)
-      this.res.writeHead(statusCode, statusMessage, headers);
+    if (respondTrailersOnly(req, this.res, statusCode, headers)) return;
+    if (statusMessage && req.httpVersionMajor === 1) this.res.writeHead(statusCode, statusMessage, headers);
     else this.res.writeHead(statusCode, headers);
   }
 
