@@ -3,15 +3,14 @@
 // Gatehouse, …) so a noisy neighbour on this shared machine hurts both alike; a side's result is
 // the median over its rounds, its RSS the peak sampled during its runs.
 import type { LoadResult, LoadSpec } from './lib/load.ts';
-import { median, sleep, sumCpuMs } from './lib/util.ts';
+import { median, sleep, sumCpuMs, sumRssKiB } from './lib/util.ts';
 
 export interface Side {
   name: string;
   httpPort: number;
   /** Undefined when this side has no TLS listener (a hook until Gatehouse's lands). */
   httpsPort: number | undefined;
-  rssKiB(): number;
-  /** Every process of this side, for its CPU time. */
+  /** Every process of this side, for its RSS and CPU time. */
   pids(): number[];
 }
 
@@ -62,15 +61,15 @@ async function measure(driver: Driver, side: Side, s: Scenario, durationS: numbe
   // The processes are listed once, before the load: a side's process set does not change during it.
   const pids = side.pids();
   const cpuBefore = sumCpuMs(pids);
-  let peak = side.rssKiB();
+  let peak = sumRssKiB(pids);
   const sampler = setInterval(() => {
-    peak = Math.max(peak, side.rssKiB());
+    peak = Math.max(peak, sumRssKiB(pids));
   }, 250);
   try {
     const spec = specFor(side, s, durationS);
     const result = s.protocol === 'h2-tls' ? await driver.h2load(spec) : await driver.wrk(spec);
     const cpuUs = (sumCpuMs(pids) - cpuBefore) * 1000;
-    return { result, peak: Math.max(peak, side.rssKiB()), cpuUs };
+    return { result, peak: Math.max(peak, sumRssKiB(pids)), cpuUs };
   } finally {
     clearInterval(sampler);
   }

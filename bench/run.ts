@@ -25,7 +25,7 @@ import {
 import { LARGE_BODY, proxyConfig, SMALL_BODY, startNginx, upstreamConfig } from './lib/nginx.ts';
 import { closeProbes, get } from './lib/probe.ts';
 import { childPids, start, stop, stopAll, stopAllOnSignal } from './lib/processes.ts';
-import { freePort, sumRssKiB, waitFor } from './lib/util.ts';
+import { freePort, waitFor } from './lib/util.ts';
 import { type Driver, runScenario, type Scenario, type ScenarioResult, type Side } from './proxy.ts';
 import { proxyTable, ratioLine, scaleTable } from './report.ts';
 import { burst, propagation, tableScale, updateGrowth } from './scale.ts';
@@ -100,7 +100,6 @@ function gatehouseSide(g: GatehouseProcess, tls: boolean): Side {
     name: 'gatehouse',
     httpPort: g.httpPort,
     httpsPort: tls ? g.httpsPort : undefined,
-    rssKiB: g.rssKiB,
     pids: g.pids,
   };
 }
@@ -128,7 +127,6 @@ async function startPassthrough(upstreamPort: number): Promise<Side> {
     name: 'pass-through',
     httpPort: port,
     httpsPort: undefined,
-    rssKiB: () => sumRssKiB(procs.map((p) => p.pid)),
     pids: () => procs.map((p) => p.pid),
   };
 }
@@ -171,7 +169,6 @@ async function proxySetup(upstreamPort: number) {
     name: 'nginx',
     httpPort: nginxPorts.http,
     httpsPort: nginxPorts.https,
-    rssKiB: () => sumRssKiB([proxy.pid, ...childPids(proxy.pid)]),
     pids: () => [proxy.pid, ...childPids(proxy.pid)],
   };
   await waitFor('the reference nginx', () => {
@@ -243,9 +240,8 @@ async function proxyPart(upstreamPort: number): Promise<{ results: ScenarioResul
   const results: ScenarioResult[] = [];
   const runOne = async (s: Scenario) => {
     say(`scenario: ${s.name}`);
-    results.push(await runScenario(driver, nginx, gatehouseSide(g, hasTls), extra, s, plan, say));
+    results.push(await runScenario(driver, nginx, gatehouseSide(g, hasTls), [], s, plan, say));
   };
-  let extra: Side[] = [];
   for (const s of scenarios) await runOne(s);
   // Metrics off: through the CLI switch when this build has one, else through the launcher
   // (the same Supervisor and workers, with the worker setting the CLI does not expose yet).
@@ -263,19 +259,39 @@ async function proxyPart(upstreamPort: number): Promise<{ results: ScenarioResul
   const how = offArgs ? offArgs.join(' ') : 'bench launcher, no CLI switch yet';
   await runOne({ ...headline, name: `HTTP/1.1, small body, 64 connections, metrics off (${how})` });
   await stop(g.started);
-  g = await startGatehouse({
+  // The headline scenario runs last, so its numbers are the ones printed on the last line.
+  results.push(await runHeadline(upstreamPort, nginx, manifests, headline.name));
+  await stop(proxy);
+  return { results, skipped };
+}
+
+/**
+ * The headline scenario on a Gatehouse of its own, the minimal pass-through joining its rounds
+ * to show where Node's own floor is on this machine.
+ */
+async function runHeadline(upstreamPort: number, nginx: Side, manifests: string, name: string) {
+  const g = await startGatehouse({
     manifests,
     workers: WORKERS,
     logFile: join(out, 'gatehouse.log'),
     args: extraArgs,
   });
-  // The headline scenario runs last, so its numbers are the ones printed on the last line; the
-  // minimal pass-through joins its rounds, to show where Node's own floor is on this machine.
-  extra = [await startPassthrough(upstreamPort)];
-  await runOne(headline);
-  await stop(g.started);
-  await stop(proxy);
-  return { results, skipped };
+  try {
+    await checkServes('gatehouse', g.httpPort);
+    const passthrough = await startPassthrough(upstreamPort);
+    say(`scenario: ${name}`);
+    return await runScenario(
+      driver,
+      nginx,
+      gatehouseSide(g, false),
+      [passthrough],
+      { ...HEADLINE, name },
+      plan,
+      say,
+    );
+  } finally {
+    await stop(g.started);
+  }
 }
 
 /**
@@ -284,24 +300,7 @@ async function proxyPart(upstreamPort: number): Promise<{ results: ScenarioResul
  */
 async function headlinePart(upstreamPort: number): Promise<ScenarioResult> {
   const { proxy, nginx, manifests } = await proxySetup(upstreamPort);
-  const g = await startGatehouse({
-    manifests,
-    workers: WORKERS,
-    logFile: join(out, 'gatehouse.log'),
-    args: extraArgs,
-  });
-  await checkServes('gatehouse', g.httpPort);
-  const passthrough = await startPassthrough(upstreamPort);
-  const result = await runScenario(
-    driver,
-    nginx,
-    gatehouseSide(g, false),
-    [passthrough],
-    { ...HEADLINE, name: 'HTTP/1.1, small body, 64 connections, metrics on' },
-    plan,
-    say,
-  );
-  await stop(g.started);
+  const result = await runHeadline(upstreamPort, nginx, manifests, `${HEADLINE.name}, metrics on`);
   await stop(proxy);
   return result;
 }

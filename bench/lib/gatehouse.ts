@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { childPids, type Started, start } from './processes.ts';
-import { freePort, sumRssKiB, waitFor } from './util.ts';
+import { freePort, waitFor } from './util.ts';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -15,8 +15,6 @@ export interface GatehouseProcess {
   httpsPort: number;
   adminPort: number;
   workerPids(): number[];
-  /** Primary and workers, KiB. */
-  rssKiB(): number;
   /** The primary and its workers. */
   pids(): number[];
   /** The version every worker serves, or undefined while /readyz is not 200. */
@@ -88,7 +86,6 @@ export async function startGatehouse(o: GatehouseOptions): Promise<GatehouseProc
     httpsPort,
     adminPort,
     workerPids: () => childPids(started.pid),
-    rssKiB: () => sumRssKiB([started.pid, ...childPids(started.pid)]),
     pids: () => [started.pid, ...childPids(started.pid)],
     readyVersion,
   };
