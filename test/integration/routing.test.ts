@@ -1,6 +1,8 @@
 // Routing through real workers: the documented Ingress rules, end to end, with real sockets.
 import assert from 'node:assert/strict';
-import { get as httpGet, request as httpRequest } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { Agent, get as httpGet, request as httpRequest } from 'node:http';
+import type { Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import {
   type Backend,
@@ -33,6 +35,48 @@ function rawGet(
   });
 }
 
+/** A body far larger than one socket read, so the proxy relays it in many chunks. */
+const BIG = randomBytes(1024 * 1024 + 7);
+
+/** Answers /big/declared with BIG and its Content-Length, /big/chunked with BIG chunked plus a trailer. */
+function bigBody(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): void {
+  if (req.url === '/big/chunked') {
+    res.writeHead(200, { 'content-type': 'application/octet-stream', trailer: 'x-checksum' });
+    res.write(BIG.subarray(0, 1000));
+    res.write(BIG.subarray(1000));
+    res.addTrailers({ 'x-checksum': String(BIG.length) });
+    res.end();
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(BIG.length) });
+  res.end(BIG);
+}
+
+/** GET through `agent` (keep-alive): the body, the trailers and the socket that carried it. */
+function agentGet(
+  g: Gatehouse,
+  agent: Agent,
+  path: string,
+): Promise<{ status: number; body: Buffer; trailers: NodeJS.Dict<string>; socket: Socket }> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet(g.url(path), { agent, headers: { host: 'shop.example.com' } }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (d: Buffer) => parts.push(d));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          body: Buffer.concat(parts),
+          trailers: res.trailers,
+          socket: res.socket as Socket,
+        }),
+      );
+    });
+    // A body cut short leaves the client waiting for the rest: fail then, not at the test timeout.
+    req.setTimeout(10_000, () => req.destroy(new Error(`${path}: no complete response within 10 s`)));
+    req.on('error', reject);
+  });
+}
+
 describe('routing through worker processes', () => {
   const dir = new ManifestDir();
   const backends: Record<string, Backend> = {};
@@ -41,6 +85,7 @@ describe('routing through worker processes', () => {
   before(async () => {
     for (const name of ['web', 'api', 'exact', 'wild', 'any', 'fallback', 'web2'])
       backends[name] = await startBackend(name);
+    backends.big = await startBackend('big', bigBody);
     dir.write('objects.yaml', [
       ingressClass(),
       ...serviceFor('shop', 'web', [backends.web]),
@@ -51,6 +96,7 @@ describe('routing through worker processes', () => {
       ...serviceFor('shop', 'any', [backends.any]),
       ...serviceFor('shop', 'fallback', [backends.fallback]),
       ...serviceFor('shop', 'empty', []),
+      ...serviceFor('shop', 'big', [backends.big]),
       ingress('shop', 'main', [
         {
           host: 'shop.example.com',
@@ -59,6 +105,7 @@ describe('routing through worker processes', () => {
             { path: '/api', service: 'api' },
             { path: '/api/v1', pathType: 'Exact', service: 'exact' },
             { path: '/down', service: 'empty' },
+            { path: '/big', service: 'big' },
             { path: '/missing', service: 'no-such-service' },
           ],
         },
@@ -215,6 +262,24 @@ describe('routing through worker processes', () => {
     assert.equal(headers['x-forwarded-port'], String(g.httpPort));
     assert.match(headers['x-request-id'], /^[0-9a-f-]{36}$/);
     assert.equal(headers['x-secret'], undefined, 'a header named by Connection is hop-by-hop');
+  });
+
+  it('relays large bodies whole, declared-length and chunked with trailers, on one kept-alive connection', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const sockets = new Set<Socket>();
+      for (const path of ['/big/declared', '/big/chunked', '/big/declared']) {
+        const { status, body, trailers, socket } = await agentGet(g, agent, path);
+        assert.equal(status, 200, path);
+        assert.equal(body.length, BIG.length, path);
+        assert.ok(body.equals(BIG), `${path}: the bytes differ`);
+        if (path === '/big/chunked') assert.equal(trailers['x-checksum'], String(BIG.length));
+        sockets.add(socket);
+      }
+      assert.equal(sockets.size, 1, 'each response ended cleanly, so the connection was reused');
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('answers Expect: 100-continue itself and forwards the body, not the expectation', async () => {

@@ -158,6 +158,8 @@ class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attempt {
   redispatch = false;
   /** Set-Cookie of a session-affinity cookie issued with this response. */
   affinityCookie: string | undefined = undefined;
+  /** Body bytes an HTTP/1 response still owes by its upstream's Content-Length; -1 when unknown. */
+  bodyLeft = -1;
 
   constructor(
     req: IncomingMessage,
@@ -191,6 +193,7 @@ class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attempt {
     this.status = statusCode;
     if (attemptAnswered(this, statusCode, controller)) return;
     const req = this.req;
+    if (req.httpVersionMajor === 1) this.bodyLeft = declaredLength(headers['content-length']);
     if (req.httpVersionMajor === 1 && this.affinityCookie === undefined && !this.route.responseHeaders) {
       // The common case, relayed as they came: no header object is edited (see relayedHeaders).
       const relayed = relayedHeaders(headers);
@@ -207,6 +210,14 @@ class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attempt {
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (chunk.length === this.bodyLeft) {
+      // The body's last bytes: end with them. A write() first corks the socket until the next
+      // tick and end() then sends an empty chunk of its own; most responses are one chunk.
+      this.bodyLeft = 0;
+      this.res.end(chunk);
+      return;
+    }
+    this.bodyLeft -= chunk.length;
     if (this.res.write(chunk)) return;
     // Backpressure: most responses never fill the socket, so the drain listener is added only here.
     controller.pause();
@@ -217,6 +228,10 @@ class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attempt {
     _controller: Dispatcher.DispatchController,
     trailers: Record<string, string | string[] | undefined>,
   ): void {
+    if (this.bodyLeft === 0) {
+      this.finish(this.status);
+      return;
+    }
     if (
       trailers &&
       Object.keys(trailers).length > 0 &&
@@ -255,6 +270,13 @@ class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attempt {
     this.upstreamEndedAt = performance.now();
     observer.onExchangeEnd(this);
   }
+}
+
+/** A Content-Length value as a byte count; -1 when absent or not a plain number (undici has refused those). */
+function declaredLength(value: string | string[] | undefined): number {
+  if (typeof value !== 'string') return -1;
+  const n = Number(value);
+  return Number.isSafeInteger(n) && n > 0 ? n : -1;
 }
 
 function onClientClose(this: TrackedResponse): void {
