@@ -18,8 +18,10 @@ import {
   type ServerHttp2Stream,
 } from 'node:http2';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { Server as NetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
+import { ACCEPT_SOCKETS, openAcceptors } from './acceptors.ts';
 import { Http2Exchange, interimStatus } from './http2/exchange.ts';
 import { GuardedSocket } from './http2/guarded-socket.ts';
 import { answer, answerRaw } from './proxy/answers.ts';
@@ -37,6 +39,8 @@ export const MAX_HEADER_BYTES = 32 * 1024;
 export const MAX_HEADERS = 100;
 /** Slowloris bound: a request's headers must arrive within this (408 after). */
 export const DEFAULT_CLIENT_HEADER_TIMEOUT_MS = 20_000;
+/** Accept queue of each listening socket (the kernel caps it at net.core.somaxconn). */
+const LISTEN_BACKLOG = 4096;
 /** nginx's keepalive_timeout. */
 export const DEFAULT_KEEPALIVE_TIMEOUT_MS = 75_000;
 
@@ -74,6 +78,8 @@ export class Listeners {
   readonly https: HttpsServer;
   readonly h2: Http2Server;
   readonly #sessions = new Set<ServerHttp2Session>();
+  /** More sockets on the listeners' ports (acceptors.ts): a burst of connections is accepted sooner. */
+  readonly #acceptors: NetServer[] = [];
   /** The guarded socket whose session is being made right now (Node makes it synchronously). */
   #connecting: GuardedSocket | undefined;
   #defaultCertificate: Certificate | undefined;
@@ -191,12 +197,14 @@ export class Listeners {
 
   /** Stop accepting; finish what is in flight; `done` once every connection is gone. */
   close(done: () => void): void {
-    let open = 2;
+    // A connection counts with the socket that accepted it: each closes once its own are gone.
+    let open = 2 + this.#acceptors.length;
     const closed = (): void => {
       if (--open === 0) done();
     };
     this.http.close(closed);
     this.https.close(closed);
+    for (const acceptor of this.#acceptors) acceptor.close(closed);
     for (const session of this.#sessions) session.close();
     this.closeIdle();
   }
@@ -222,10 +230,20 @@ export class Listeners {
       server.on('error', (error) => {
         hooks.onFatal(`cannot listen on ${cfg.bindAddress}:${port}: ${error.message}`);
       });
-      server.listen({ port, host: cfg.bindAddress, reusePort: true, backlog: 4096 }, () => {
+      server.listen({ port, host: cfg.bindAddress, reusePort: true, backlog: LISTEN_BACKLOG }, () => {
         const address = server.address();
         if (typeof address === 'object' && address) ports[key] = address.port;
-        if (--pending === 0) hooks.onListening(ports);
+        const at = { port: ports[key], host: cfg.bindAddress, backlog: LISTEN_BACKLOG };
+        const opened = openAcceptors(
+          server,
+          at,
+          ACCEPT_SOCKETS - 1,
+          () => {
+            if (--pending === 0) hooks.onListening(ports);
+          },
+          (error) => hooks.onFatal(`cannot listen on ${cfg.bindAddress}:${at.port}: ${error.message}`),
+        );
+        this.#acceptors.push(...opened);
       });
     }
   }
