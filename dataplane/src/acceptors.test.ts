@@ -81,6 +81,26 @@ describe('acceptors', () => {
     }
   });
 
+  it('pass a failed accept, once listening, to the server as its own error', async () => {
+    const server = createNetServer();
+    const errors: Error[] = [];
+    server.on('error', (e) => errors.push(e));
+    server.listen({ port: 0, host: '127.0.0.1', reusePort: true });
+    await once(server, 'listening');
+    const acceptors = await opened(server, 1);
+    try {
+      // What net.Server emits when accept() fails, e.g. out of file descriptors.
+      acceptors[0].emit('error', Object.assign(new Error('accept EMFILE'), { code: 'EMFILE' }));
+      assert.deepEqual(
+        errors.map((e) => e.message),
+        ['accept EMFILE'],
+      );
+      assert.equal(acceptors[0].listening, true, 'the acceptor keeps listening');
+    } finally {
+      await Promise.all([close(server), ...acceptors.map(close)]);
+    }
+  });
+
   it('with none to open, report ready at once', async () => {
     const server = createNetServer();
     server.listen({ port: 0, host: '127.0.0.1', reusePort: true });

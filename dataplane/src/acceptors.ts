@@ -21,7 +21,8 @@ export interface ListenAt {
 /**
  * Opens `count` more sockets on `at` (the server's own, already bound: its port is resolved),
  * passing every connection to `server` as if it had accepted it. Calls `ready` once all listen,
- * `failed` on the first error.
+ * `failed` on the first error before that; an error once listening (a failed accept) is the
+ * server's own 'error', as if its socket had failed.
  */
 export function openAcceptors(
   server: Server,
@@ -40,7 +41,10 @@ export function openAcceptors(
     const acceptor = createServer({ noDelay: true }, (socket: Socket) => {
       server.emit('connection', socket);
     });
-    acceptor.once('error', failed);
+    acceptor.on('error', (error: Error) => {
+      if (acceptor.listening) server.emit('error', error);
+      else failed(error);
+    });
     acceptor.listen({ port: at.port, host: at.host, reusePort: true, backlog: at.backlog }, () => {
       if (--pending === 0) ready();
     });

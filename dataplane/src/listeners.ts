@@ -69,6 +69,24 @@ export function statusForClientError(code: string | undefined): number {
   }
 }
 
+/**
+ * A listening socket's 'error': fatal while it binds (the port is taken: the worker cannot serve);
+ * once it listens, a failed accept (EMFILE when out of descriptors, ECONNABORTED) is logged and
+ * the socket keeps listening — nginx logs `accept() failed` and carries on the same way.
+ */
+export function listenerErrorHandler(
+  server: { readonly listening: boolean },
+  where: string,
+  onFatal: (message: string) => void,
+  log: { warn(message: string, meta?: object): void },
+): (error: Error & { code?: string }) => void {
+  return (error) => {
+    if (server.listening)
+      log.warn('accept failed', { listener: where, error: error.message, code: error.code });
+    else onFatal(`cannot listen on ${where}: ${error.message}`);
+  };
+}
+
 function tooManyHeaders(req: IncomingMessage): boolean {
   return req.rawHeaders.length > 2 * MAX_HEADERS;
 }
@@ -161,7 +179,7 @@ export class Listeners {
     this.https.on('tlsClientError', (error: Error & { code?: string }) =>
       base.log.debug('tls handshake failed', { error: error.message, code: error.code }),
     );
-    this.#listen(cfg, hooks);
+    this.#listen(cfg, hooks, base.log);
   }
 
   /** HTTP/2 runs behind the frame guard, which answers what Node's nghttp2 lets through. */
@@ -220,16 +238,14 @@ export class Listeners {
     for (const session of this.#sessions) session.destroy();
   }
 
-  #listen(cfg: WorkerConfig, hooks: ListenerHooks): void {
+  #listen(cfg: WorkerConfig, hooks: ListenerHooks, log: BaseContext['log']): void {
     const ports = { http: cfg.httpPort, https: cfg.httpsPort };
     let pending = 2;
     for (const [server, port, key] of [
       [this.http, cfg.httpPort, 'http'],
       [this.https, cfg.httpsPort, 'https'],
     ] as const) {
-      server.on('error', (error) => {
-        hooks.onFatal(`cannot listen on ${cfg.bindAddress}:${port}: ${error.message}`);
-      });
+      server.on('error', listenerErrorHandler(server, `${cfg.bindAddress}:${port}`, hooks.onFatal, log));
       server.listen({ port, host: cfg.bindAddress, reusePort: true, backlog: LISTEN_BACKLOG }, () => {
         const address = server.address();
         if (typeof address === 'object' && address) ports[key] = address.port;
