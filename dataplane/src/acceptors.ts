@@ -9,7 +9,7 @@
 // N connections a turn, and the spread between workers stays even.
 import { createServer, type Server, type Socket } from 'node:net';
 
-/** Listening sockets per server and worker, its own included: a 1 000-connection burst in a few turns. */
+/** Listening sockets per server and worker, its own included: 500 new connections take ~16 turns, not 500. */
 export const ACCEPT_SOCKETS = 32;
 
 export interface ListenAt {

@@ -1,7 +1,13 @@
 // Routing through real workers: the documented Ingress rules, end to end, with real sockets.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { Agent, get as httpGet, request as httpRequest } from 'node:http';
+import {
+  Agent,
+  get as httpGet,
+  request as httpRequest,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import type { Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -39,7 +45,7 @@ function rawGet(
 const BIG = randomBytes(1024 * 1024 + 7);
 
 /** Answers /big/declared with BIG and its Content-Length, /big/chunked with BIG chunked plus a trailer. */
-function bigBody(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): void {
+function bigBody(req: IncomingMessage, res: ServerResponse): void {
   if (req.url === '/big/chunked') {
     res.writeHead(200, { 'content-type': 'application/octet-stream', trailer: 'x-checksum' });
     res.write(BIG.subarray(0, 1000));
