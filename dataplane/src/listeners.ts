@@ -64,6 +64,9 @@ export function statusForClientError(code: string | undefined): number {
     case 'ERR_HTTP_REQUEST_TIMEOUT':
     case 'ERR_HTTP_HEADERS_TIMEOUT':
       return 408;
+    // llhttp refuses versions other than 0.9, 1.x and 2.0; nginx answers any major version past 1 with 505.
+    case 'HPE_INVALID_VERSION':
+      return 505;
     default:
       return 400;
   }
@@ -89,6 +92,14 @@ export function listenerErrorHandler(
 
 function tooManyHeaders(req: IncomingMessage): boolean {
   return req.rawHeaders.length > 2 * MAX_HEADERS;
+}
+
+/**
+ * The HTTP/1 servers speak HTTP/1.x only: llhttp also parses `HTTP/2.0` and HTTP/0.9 request lines,
+ * which nginx answers with 505 (RFC 9110 §15.6.6). HTTP/2 comes through ALPN, never a request line.
+ */
+export function unsupportedVersion(req: IncomingMessage): boolean {
+  return req.httpVersionMajor !== 1;
 }
 
 export class Listeners {
@@ -268,9 +279,12 @@ export class Listeners {
 function requestListener(ctx: ProxyContext, hooks: ListenerHooks) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     if (hooks.draining()) res.shouldKeepAlive = false;
-    if (tooManyHeaders(req)) {
-      answer(res, 431);
-      reportAnswer(ctx, req, res, undefined, undefined, 431, performance.now());
+    const refused = unsupportedVersion(req) ? 505 : tooManyHeaders(req) ? 431 : 0;
+    if (refused !== 0) {
+      // A client speaking another version is not spoken to again on this connection.
+      if (refused === 505) res.shouldKeepAlive = false;
+      answer(res, refused);
+      reportAnswer(ctx, req, res, undefined, undefined, refused, performance.now());
       return;
     }
     serve(ctx, req, res);
@@ -306,8 +320,10 @@ function serve(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse): vo
 
 function upgradeListener(ctx: ProxyContext) {
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    if (tooManyHeaders(req)) {
-      answerRaw(socket, 431);
+    const refused = unsupportedVersion(req) ? 505 : tooManyHeaders(req) ? 431 : 0;
+    if (refused !== 0) {
+      answerRaw(socket, refused);
+      reportAnswer(ctx, req, undefined, undefined, undefined, refused, performance.now());
       return;
     }
     try {

@@ -132,6 +132,16 @@ describe('client protections', () => {
     ],
     ['more than 100 header fields answer 431', `GET /smuggle HTTP/1.1\r\n${H}${headers(100)}\r\n`, 431],
     ['100 header fields are served', `GET /ok HTTP/1.1\r\n${H}${headers(99)}\r\n`, 200],
+    // nginx answers 505 to a major version other than 1 (RFC 9110 §15.6.6): HTTP/2 is ALPN or h2c only.
+    ['an HTTP/1 request line claiming HTTP/2.0 answers 505', `GET /smuggle HTTP/2.0\r\n${H}\r\n`, 505],
+    ['an HTTP/1 request line claiming HTTP/3.0 answers 505', `GET /smuggle HTTP/3.0\r\n${H}\r\n`, 505],
+    ['an HTTP/0.9 request line with fields answers 505', `GET /smuggle HTTP/0.9\r\n${H}\r\n`, 505],
+    ['a request line without a version (HTTP/0.9) answers 505', `GET /smuggle\r\n${H}\r\n`, 505],
+    [
+      'an upgrade on a request line claiming HTTP/2.0 answers 505',
+      `GET /smuggle HTTP/2.0\r\n${H}Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n`,
+      505,
+    ],
     [
       'a declared body over the route limit answers 413',
       `POST /limited HTTP/1.1\r\n${H}Content-Length: ${BODY_LIMIT + 1}\r\n\r\n${'a'.repeat(BODY_LIMIT + 1)}`,
@@ -176,6 +186,10 @@ describe('client protections', () => {
     } finally {
       session.destroy();
     }
+  });
+
+  test('no request made the handler throw', () => {
+    assert.doesNotMatch(worker.output(), /handler failed/);
   });
 
   test('no refused request reached the backend', () => {

@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BlockList } from 'node:net';
 import type { Dispatcher } from 'undici';
 import type { CompiledRoute, Runtime } from '../compile.ts';
-import type { Http2Exchange } from '../http2/exchange.ts';
+import { Http2Exchange } from '../http2/exchange.ts';
 import {
   type Attempt,
   attemptAnswered,
@@ -292,16 +292,18 @@ function onClientDrain(this: TrackedResponse): void {
   if (controller?.paused) controller.resume();
 }
 
+// An Http2Exchange is told by its class, never by httpVersionMajor, which an HTTP/1 request line can
+// claim (`GET / HTTP/2.0`): that cast once threw here and answered 500.
 function hasBody(req: IncomingMessage): boolean {
   // HTTP/2 frames the body itself: a request without one ends its stream with the HEADERS frame.
-  if (req.httpVersionMajor === 2) return !(req as unknown as Http2Exchange).stream.endAfterHeaders;
+  if (req instanceof Http2Exchange) return !req.stream.endAfterHeaders;
   const length = req.headers['content-length'];
   return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
 }
 
 /** The body to forward: HTTP/2's is a Readable of its own (http2/exchange.ts), HTTP/1's the request. */
 function bodyOf(req: IncomingMessage): IncomingMessage {
-  return req.httpVersionMajor === 2 ? (req as unknown as Http2Exchange).requestBody() : req;
+  return req instanceof Http2Exchange ? req.requestBody() : req;
 }
 
 export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse): void {
