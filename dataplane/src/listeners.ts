@@ -25,6 +25,14 @@ import { ACCEPT_SOCKETS, openAcceptors } from './acceptors.ts';
 import { Http2Exchange, interimStatus } from './http2/exchange.ts';
 import { GuardedSocket } from './http2/guarded-socket.ts';
 import { answer, answerRaw } from './proxy/answers.ts';
+import {
+  type BodyPace,
+  bodyPace,
+  DEFAULT_CLIENT_BODY_MIN_RATE,
+  DEFAULT_CLIENT_BODY_MIN_RATE_GRACE_MS,
+  DEFAULT_CLIENT_BODY_TIMEOUT_MS,
+  withoutMinRate,
+} from './proxy/body-pace.ts';
 import { handleRequest, type ProxyContext, reportAnswer } from './proxy/handler.ts';
 import { recordSessionPeer } from './proxy/peer.ts';
 import { handleUpgrade } from './proxy/upgrade.ts';
@@ -54,7 +62,7 @@ export interface ListenerHooks {
   onConnection?(socket: Duplex, listener: 'http' | 'https', protocol: 'http/1.1' | 'h2'): void;
 }
 
-type BaseContext = Omit<ProxyContext, 'listener'>;
+type BaseContext = Omit<ProxyContext, 'listener' | 'bodyPace'>;
 
 /** Client-side parse failures, answered before any request object exists (RFC 9112 §2.2). */
 export function statusForClientError(code: string | undefined): number {
@@ -102,6 +110,16 @@ export function unsupportedVersion(req: IncomingMessage): boolean {
   return req.httpVersionMajor !== 1;
 }
 
+/** The body pace rules of the WorkerConfig (flags --client-body-*), compiled once. */
+export function bodyPaces(cfg: WorkerConfig): ProxyContext['bodyPace'] {
+  const uploads: BodyPace = bodyPace(
+    cfg.clientBodyTimeoutMs ?? DEFAULT_CLIENT_BODY_TIMEOUT_MS,
+    cfg.clientBodyMinRate ?? DEFAULT_CLIENT_BODY_MIN_RATE,
+    cfg.clientBodyMinRateGraceMs ?? DEFAULT_CLIENT_BODY_MIN_RATE_GRACE_MS,
+  );
+  return { uploads, grpcStreams: withoutMinRate(uploads) };
+}
+
 export class Listeners {
   readonly http: Server;
   readonly https: HttpsServer;
@@ -125,12 +143,15 @@ export class Listeners {
       // Node checks header deadlines on this interval: keep it well under the deadline.
       connectionsCheckingInterval: Math.max(100, Math.min(1_000, headerTimeout / 4)),
     };
+    const paces = bodyPaces(cfg);
     const plain: ProxyContext = {
       ...base,
+      bodyPace: paces,
       listener: { proto: 'http', port: String(cfg.httpPort), encrypted: false, httpsPort: cfg.httpsPort },
     };
     const secure: ProxyContext = {
       ...base,
+      bodyPace: paces,
       listener: { proto: 'https', port: String(cfg.httpsPort), encrypted: true, httpsPort: cfg.httpsPort },
     };
 

@@ -123,7 +123,8 @@ export class Http2Exchange {
 
   /**
    * The request body, as a Readable of its own: undici destroys the body it sent, and the stream
-   * must live on. Typed as the IncomingMessage proxy/body-limit.ts reads (a Readable with headers).
+   * must live on. Typed as an IncomingMessage (a Readable with headers), as HTTP/1's body is one;
+   * proxy/body-guard.ts reads it.
    */
   requestBody(): IncomingMessage {
     let body = this[kBody];
@@ -250,9 +251,9 @@ function onWantTrailers(this: OwnedStream): void {
 function ignoreError(): void {}
 
 /**
- * A request body read from its stream with backpressure. It carries the request's headers too,
- * as proxy/body-limit.ts reads the declared length on the body it is given. Destroying it (undici
- * does once the body is sent, or when the upstream failed) never resets the stream: the client's
+ * A request body read from its stream with backpressure. It carries the request's headers too, as
+ * an IncomingMessage does. Destroying it (undici does once the body is sent, or when the upstream
+ * failed) never resets the stream: the client's
  * remaining upload is read and dropped, so that the response can still be delivered.
  */
 export class RequestBody extends Readable {

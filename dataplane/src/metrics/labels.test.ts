@@ -55,6 +55,10 @@ describe('bounded label values', () => {
     ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'tls'],
     ['UND_ERR_ABORTED', undefined],
     ['UND_ERR_REQ_CONTENT_LENGTH_MISMATCH', undefined],
+    // The client's body: too large (413), stalled or too slow (408).
+    ['GATEHOUSE_BODY_TOO_LARGE', undefined],
+    ['GATEHOUSE_CLIENT_BODY_TIMEOUT', undefined],
+    ['GATEHOUSE_CLIENT_BODY_TOO_SLOW', undefined],
   ];
   for (const [code, reason] of reasons) {
     it(`upstream error ${code} has reason ${reason ?? 'none (not the upstream’s fault)'}`, () => {

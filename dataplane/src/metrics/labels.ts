@@ -1,5 +1,6 @@
 // The bounded label values of DESIGN.md: known methods (else OTHER), status classes, upstream
 // error reasons. Each maps to a small index, so a route's series are found in an array.
+import { BODY_TOO_LARGE, CLIENT_BODY_TIMEOUT, CLIENT_BODY_TOO_SLOW } from '../proxy/body-guard.ts';
 
 export const METHODS = [
   'GET',
@@ -68,6 +69,10 @@ export function upstreamErrorReason(error: Error & { code?: string }): UpstreamE
     case 'UND_ERR_ABORTED':
     case 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH':
     case 'UND_ERR_REQ_RETRY':
+    // The client's body: too large, stalled or too slow (proxy/body-guard.ts).
+    case BODY_TOO_LARGE:
+    case CLIENT_BODY_TIMEOUT:
+    case CLIENT_BODY_TOO_SLOW:
       return undefined;
     case 'UND_ERR_HEADERS_TIMEOUT':
     case 'UND_ERR_BODY_TIMEOUT':

@@ -138,6 +138,29 @@ describe('request metrics of a worker', () => {
     assert.equal(family?.values.length, 2);
   });
 
+  it('request bodies cut off for stalling or dripping count by reason, not as upstream errors', () => {
+    const metrics = new ProxyMetrics();
+    const r = compiled(metrics);
+    const endpoint = { origin: 'http://10.0.0.1:80' } as UpstreamEndpoint;
+    const error = (code: string) => Object.assign(new Error(code), { code });
+    for (const code of [
+      'GATEHOUSE_CLIENT_BODY_TIMEOUT',
+      'GATEHOUSE_CLIENT_BODY_TOO_SLOW',
+      'GATEHOUSE_CLIENT_BODY_TOO_SLOW',
+    ])
+      metrics.record(end({ route: r, backend: stable, endpoint, status: 408, error: error(code) }), 0, 0, 0);
+    metrics.record(
+      end({ route: r, backend: stable, endpoint, status: 413, error: error('GATEHOUSE_BODY_TOO_LARGE') }),
+      0,
+      0,
+      0,
+    );
+    assert.equal(count(metrics, 'gatehouse_client_body_timeouts_total', { reason: 'idle' }), 1);
+    assert.equal(count(metrics, 'gatehouse_client_body_timeouts_total', { reason: 'rate' }), 2);
+    const upstreamErrors = metrics.toJSON().find((f) => f.name === 'gatehouse_upstream_errors_total');
+    assert.deepEqual(upstreamErrors?.values, []);
+  });
+
   it('upstream duration is observed only for exchanges that went upstream', () => {
     const metrics = new ProxyMetrics();
     const r = compiled(metrics);

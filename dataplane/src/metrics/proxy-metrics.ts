@@ -3,6 +3,7 @@
 // render as prom-client JSON when the primary asks for a scrape.
 import type { Duplex } from 'node:stream';
 import type { SeriesBinder } from '../compile.ts';
+import { CLIENT_BODY_TIMEOUT, CLIENT_BODY_TOO_SLOW } from '../proxy/body-guard.ts';
 import type { ExchangeEnd } from '../proxy/handler.ts';
 import type { MetricFamily } from '../table/messages.ts';
 import type { Route } from '../table/types.ts';
@@ -56,6 +57,14 @@ export class ProxyMetrics {
     'Client connections accepted, by listener and protocol.',
     ['listener', 'protocol'],
   );
+  readonly clientBodyTimeouts = new CounterFamily(
+    'gatehouse_client_body_timeouts_total',
+    'Requests answered 408 because their body stalled (reason idle: --client-body-timeout) or ' +
+      'dripped below --client-body-min-rate (reason rate).',
+    ['reason'],
+  );
+  readonly #bodyIdle: CounterSeries;
+  readonly #bodyRate: CounterSeries;
   readonly accessLogDropped = new CounterFamily(
     'gatehouse_access_log_dropped_total',
     'Access log lines dropped because the log output could not keep up.',
@@ -104,6 +113,8 @@ export class ProxyMetrics {
     };
     this.unmatched = this.seriesFor({ namespace: '', ingress: '', service: '' });
     this.accessLogDropped.bind({});
+    this.#bodyIdle = this.clientBodyTimeouts.bind({ reason: 'idle' });
+    this.#bodyRate = this.clientBodyTimeouts.bind({ reason: 'rate' });
   }
 
   seriesFor(labels: RouteLabels): BackendSeries {
@@ -135,8 +146,11 @@ export class ProxyMetrics {
     }
     series.requestBytes().value += bytesIn;
     series.responseBytes().value += bytesOut;
-    const error = end.error;
-    if (error !== undefined && end.endpoint !== undefined) {
+    const error = end.error as (Error & { code?: string }) | undefined;
+    if (error === undefined) return;
+    if (error.code === CLIENT_BODY_TIMEOUT) this.#bodyIdle.value++;
+    else if (error.code === CLIENT_BODY_TOO_SLOW) this.#bodyRate.value++;
+    if (end.endpoint !== undefined) {
       const reason = upstreamErrorReason(error);
       if (reason !== undefined) series.upstreamError(reasonIndex(reason)).value++;
     }
@@ -182,6 +196,7 @@ export class ProxyMetrics {
       f.retries,
       this.connectionsActive,
       this.connectionsTotal,
+      this.clientBodyTimeouts,
       this.accessLogDropped,
     ].map((family) => family.toJSON());
   }

@@ -5,7 +5,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BlockList } from 'node:net';
 import type { Dispatcher } from 'undici';
 import type { CompiledRoute, Runtime } from '../compile.ts';
-import { Http2Exchange } from '../http2/exchange.ts';
 import {
   type Attempt,
   attemptAnswered,
@@ -22,7 +21,14 @@ import {
 import { affinityCookie } from '../upstream/balancers.ts';
 import type { CompiledRetry } from '../upstream/retry.ts';
 import { answer, redirect } from './answers.ts';
-import { BODY_TOO_LARGE, limitedBody } from './body-limit.ts';
+import {
+  BODY_TOO_LARGE,
+  type BodyError,
+  type BodyOwner,
+  CLIENT_BODY_TIMEOUT,
+  CLIENT_BODY_TOO_SLOW,
+  isClientBodyTimeout,
+} from './body-guard.ts';
 import { modifyRequestHeaders, modifyResponseHeaders, rewritePath } from './filters.ts';
 import {
   type ClientView,
@@ -34,6 +40,7 @@ import {
 } from './forwarding.ts';
 import { answerRequest, forwardsTeTrailers, respondTrailersOnly } from './grpc.ts';
 import { peerAddress } from './peer.ts';
+import { answerAndClose, type BodyPaces, closeClient, forwardedBody } from './request-body.ts';
 import { resolve } from './resolve.ts';
 import { forwardTraceparent } from './trace.ts';
 
@@ -111,6 +118,8 @@ export interface ProxyContext {
   trusted: BlockList | undefined;
   observer: ExchangeObserver | undefined;
   log: { warn(message: string, meta?: object): void; debug(message: string, meta?: object): void };
+  /** How request bodies must keep coming (body-pace.ts); gRPC streams have no minimum rate. */
+  bodyPace: BodyPaces;
 }
 
 const kExchange = Symbol('gatehouse.exchange');
@@ -128,12 +137,16 @@ export function statusForUpstreamError(error: Error & { code?: string }): number
       return 400;
     case BODY_TOO_LARGE:
       return 413;
+    // The client's body stalled: nginx answers client_body_timeout with 408 too.
+    case CLIENT_BODY_TIMEOUT:
+    case CLIENT_BODY_TOO_SLOW:
+      return 408;
     default:
       return 502;
   }
 }
 
-class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attempt {
+class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attempt, BodyOwner {
   readonly req: IncomingMessage;
   readonly res: TrackedResponse;
   readonly route: CompiledRoute;
@@ -255,8 +268,20 @@ class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attempt {
       });
     }
     if (this.res.headersSent) this.res.destroy();
-    else if (!this.res.destroyed) answerRequest(this.res, status);
+    else if (!this.res.destroyed) {
+      if (isClientBodyTimeout(error)) answerAndClose(this.req, this.res, status);
+      else answerRequest(this.res, status);
+    }
     this.finish(status, error);
+  }
+
+  /** The client's body ran out of time (body-guard.ts): stop the upstream request, end the client's. */
+  bodyExpired(error: BodyError): void {
+    this.ctx.log.debug('client request body timed out', { error: error.message, route: this.route.route.id });
+    // undici closes the upstream connection of a request cut off mid-body, then calls onResponseError.
+    if (!this.done) this.controller?.abort(error);
+    // Answered already: the rest of the body is never read, so its connection or stream ends.
+    else closeClient(this.req, this.res);
   }
 
   finish(status: number, error?: Error): void {
@@ -290,20 +315,6 @@ function onClientClose(this: TrackedResponse): void {
 function onClientDrain(this: TrackedResponse): void {
   const controller = this[kExchange]?.controller;
   if (controller?.paused) controller.resume();
-}
-
-// An Http2Exchange is told by its class, never by httpVersionMajor, which an HTTP/1 request line can
-// claim (`GET / HTTP/2.0`): that cast once threw here and answered 500.
-function hasBody(req: IncomingMessage): boolean {
-  // HTTP/2 frames the body itself: a request without one ends its stream with the HEADERS frame.
-  if (req instanceof Http2Exchange) return !req.stream.endAfterHeaders;
-  const length = req.headers['content-length'];
-  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
-}
-
-/** The body to forward: HTTP/2's is a Readable of its own (http2/exchange.ts), HTTP/1's the request. */
-function bodyOf(req: IncomingMessage): IncomingMessage {
-  return req instanceof Http2Exchange ? req.requestBody() : req;
 }
 
 export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse): void {
@@ -360,7 +371,7 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
     path,
     method,
     headers,
-    body: hasBody(req) ? limitedBody(bodyOf(req), route.maxRequestBodyBytes) : null,
+    body: forwardedBody(req, exchange, route, group!, ctx.bodyPace),
     headersTimeout: route.headersTimeoutMs,
     bodyTimeout: route.bodyTimeoutMs,
   };

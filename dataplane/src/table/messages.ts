@@ -24,6 +24,12 @@ export interface WorkerConfig {
   /** Time allowed for a request's headers (slowloris: 408 after it); keep-alive idle time. */
   clientHeaderTimeoutMs?: number;
   keepAliveTimeoutMs?: number;
+  /** Longest wait for the next request-body byte (408 after); nginx's client_body_timeout. */
+  clientBodyTimeoutMs?: number;
+  /** Bytes per second a request body must average after its grace (408 below); 0: no minimum. */
+  clientBodyMinRate?: number;
+  /** Waiting time a request body gets before the minimum rate applies. */
+  clientBodyMinRateGraceMs?: number;
 }
 
 /** One metric family in the shape of prom-client's `getMetricsAsJSON()`, which the primary aggregates. */

@@ -42,7 +42,7 @@ export const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'T
 
 /**
  * The request body can still be sent again: there is none, or not a byte of it was read (from
- * the client, nor from a wrapper such as the body-limit counter).
+ * the client, nor from the body stage that times and counts it, proxy/body-guard.ts).
  */
 export function bodyReplayable(req: IncomingMessage, body: unknown): boolean {
   if (body === null || body === undefined) return true;
