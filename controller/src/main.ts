@@ -59,6 +59,9 @@ async function main(): Promise<void> {
       accessLog: flags.accessLog ? { sampleRate: flags.accessLogSample } : undefined,
       clientHeaderTimeoutMs: flags.clientHeaderTimeoutMs,
       keepAliveTimeoutMs: flags.keepAliveTimeoutMs,
+      clientBodyTimeoutMs: flags.clientBodyTimeoutMs,
+      clientBodyMinRate: flags.clientBodyMinRate,
+      clientBodyMinRateGraceMs: flags.clientBodyMinRateGraceMs,
     },
     log,
   );

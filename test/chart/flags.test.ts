@@ -77,6 +77,17 @@ const cases: Case[] = [
   { flag: 'client-header-timeout', set: { 'controller.clientHeaderTimeout': '30s' }, expected: '30s' },
   { flag: 'keepalive-timeout', set: { 'controller.keepAliveTimeout': '120s' }, expected: '120s' },
   { flag: 'keepalive-timeout', set: {}, expected: undefined },
+  { flag: 'client-body-timeout', set: { 'controller.clientBodyTimeout': '90s' }, expected: '90s' },
+  { flag: 'client-body-timeout', set: {}, expected: undefined },
+  { flag: 'client-body-min-rate', set: { 'controller.clientBodyMinRate': '2048' }, expected: '2048' },
+  // 0 turns the rate off: it must render, not fall back to the controller's default.
+  { flag: 'client-body-min-rate', set: { 'controller.clientBodyMinRate': '0' }, expected: '0' },
+  { flag: 'client-body-min-rate', set: {}, expected: undefined },
+  {
+    flag: 'client-body-min-rate-grace',
+    set: { 'controller.clientBodyMinRateGrace': '30s' },
+    expected: '30s',
+  },
   {
     flag: 'log-level',
     set: { 'controller.logLevel': 'debug', 'controller.extraArgs.log-level': 'warn' },

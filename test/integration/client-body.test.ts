@@ -9,7 +9,17 @@ import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
-import { type Backend, startBackend, waitFor } from './harness.ts';
+import {
+  type Backend,
+  type Gatehouse,
+  ingress,
+  ingressClass,
+  ManifestDir,
+  serviceFor,
+  startBackend,
+  startGatehouse,
+  waitFor,
+} from './harness.ts';
 import { type BareWorker, prefixRoute, startWorker, tableOf } from './worker-harness.ts';
 
 const H = 'Host: body.test\r\n';
@@ -249,5 +259,36 @@ describe('client body minimum rate, after a grace (beyond nginx; Apache mod_reqt
     const received = await closedBy(client, 'a steady upload');
     assert.match(received, /^HTTP\/1\.1 200 /);
     assert.ok(received.endsWith('received 61440'), received.slice(-200));
+  });
+});
+
+describe('--client-body-timeout reaches the workers', () => {
+  const manifests = new ManifestDir();
+  const outcomes: Outcomes = new Map();
+  let backend: Backend;
+  let g: Gatehouse;
+
+  before(async () => {
+    backend = await bodyBackend('flagged', outcomes);
+    manifests.write('objects.yaml', [
+      ingressClass(),
+      ...serviceFor('default', 'flagged', [backend]),
+      ingress('default', 'flagged', [{ paths: [{ path: '/', service: 'flagged' }] }]),
+    ]);
+    g = await startGatehouse(manifests.dir, { workers: 1, args: ['--client-body-timeout', '1s'] });
+    await g.waitReady();
+  });
+
+  after(async () => {
+    await g?.stop();
+    await backend?.close();
+    manifests.cleanup();
+  });
+
+  test('a stalled body gets 408 after the flag’s timeout', async () => {
+    const client = await rawClient(g.httpPort);
+    client.socket.write(`POST /flagged HTTP/1.1\r\n${H}Content-Length: 10\r\n\r\nabc`);
+    assert.match(await closedBy(client, 'a stalled body'), /^HTTP\/1\.1 408 /);
+    await waitFor('the backend to see its request aborted', () => outcomes.get('/flagged') === 'aborted');
   });
 });

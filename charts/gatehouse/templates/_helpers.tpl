@@ -95,6 +95,10 @@ as a sorted list of --flag=value so the pod spec is stable across renders.
 {{- if $c.accessLog.enabled }}{{ $_ := set $args "access-log" true }}{{ $_ := set $args "access-log-sample" $c.accessLog.sampleRate }}{{ end -}}
 {{- with $c.clientHeaderTimeout }}{{ $_ := set $args "client-header-timeout" . }}{{ end -}}
 {{- with $c.keepAliveTimeout }}{{ $_ := set $args "keepalive-timeout" . }}{{ end -}}
+{{- with $c.clientBodyTimeout }}{{ $_ := set $args "client-body-timeout" . }}{{ end -}}
+{{- /* Not `with`: 0 turns the rate off and must render. */ -}}
+{{- if ne (toString $c.clientBodyMinRate) "" }}{{ $_ := set $args "client-body-min-rate" (int64 $c.clientBodyMinRate | toString) }}{{ end -}}
+{{- with $c.clientBodyMinRateGrace }}{{ $_ := set $args "client-body-min-rate-grace" . }}{{ end -}}
 {{- range $flag, $value := $c.extraArgs }}{{ $_ := set $args $flag $value }}{{ end -}}
 {{- range $flag := keys $args | sortAlpha }}
 {{- $value := index $args $flag }}

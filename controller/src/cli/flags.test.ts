@@ -73,6 +73,26 @@ describe('command line', () => {
     assert.throws(() => parseFlags([], { GATEHOUSE_ACCESS_LOG: 'maybe' }), FlagError);
   });
 
+  it('request bodies: 60 s between reads (nginx), then at least 1 KiB/s after a 20 s grace', () => {
+    const f = parseFlags([], {});
+    assert.equal(f.clientBodyTimeoutMs, 60_000);
+    assert.equal(f.clientBodyMinRate, 1024);
+    assert.equal(f.clientBodyMinRateGraceMs, 20_000);
+    const set = parseFlags(
+      ['--client-body-timeout', '5s', '--client-body-min-rate', '500', '--client-body-min-rate-grace', '1m'],
+      {},
+    );
+    assert.equal(set.clientBodyTimeoutMs, 5_000);
+    assert.equal(set.clientBodyMinRate, 500);
+    assert.equal(set.clientBodyMinRateGraceMs, 60_000);
+    assert.equal(
+      parseFlags(['--client-body-min-rate', '0'], {}).clientBodyMinRate,
+      0,
+      '0 turns the rate off',
+    );
+    assert.equal(parseFlags([], { GATEHOUSE_CLIENT_BODY_TIMEOUT: '90' }).clientBodyTimeoutMs, 90_000);
+  });
+
   const bad: Array<[string, string[], RegExp]> = [
     ['an unknown flag', ['--nope'], /nope/],
     ['a port out of range', ['--http-port', '70000'], /--http-port/],
@@ -84,6 +104,15 @@ describe('command line', () => {
     ['a negative access-log sample', ['--access-log-sample', '-0.1'], /--access-log-sample/],
     ['a non-numeric access-log sample', ['--access-log-sample', 'half'], /--access-log-sample/],
     ['a value given to the boolean --access-log', ['--access-log=yes'], /access-log/],
+    [
+      'a client body timeout that is not a duration',
+      ['--client-body-timeout', 'soon'],
+      /--client-body-timeout/,
+    ],
+    ['a fractional minimum body rate', ['--client-body-min-rate', '1.5'], /--client-body-min-rate/],
+    ['a negative minimum body rate', ['--client-body-min-rate', '-1'], /--client-body-min-rate/],
+    ['a minimum body rate with a unit', ['--client-body-min-rate', '1k'], /--client-body-min-rate/],
+    ['a grace that is not a duration', ['--client-body-min-rate-grace', 'x'], /--client-body-min-rate-grace/],
     ['both sources at once', ['--manifests', 'x', '--kubeconfig', 'y'], /exclude each other/],
   ];
   for (const [what, argv, message] of bad) {

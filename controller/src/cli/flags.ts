@@ -25,6 +25,12 @@ export interface Flags {
   clientHeaderTimeoutMs: number;
   /** Idle keep-alive connections are closed after this; nginx's keepalive_timeout. */
   keepAliveTimeoutMs: number;
+  /** Longest wait for the next request-body byte (408 after); nginx's client_body_timeout. */
+  clientBodyTimeoutMs: number;
+  /** Bytes per second a request body must average once its grace is spent (408 below); 0: off. */
+  clientBodyMinRate: number;
+  /** Waiting time a request body gets before the minimum rate applies. */
+  clientBodyMinRateGraceMs: number;
   logLevel: string;
   logFormat: 'json' | 'text';
   /** One JSON line per request on stdout. */
@@ -51,6 +57,9 @@ const options = {
   'trusted-proxies': { type: 'string' },
   'client-header-timeout': { type: 'string', default: '20s' },
   'keepalive-timeout': { type: 'string', default: '75s' },
+  'client-body-timeout': { type: 'string', default: '60s' },
+  'client-body-min-rate': { type: 'string', default: '1024' },
+  'client-body-min-rate-grace': { type: 'string', default: '20s' },
   'log-level': { type: 'string', default: 'info' },
   'log-format': { type: 'string', default: 'json' },
   'access-log': { type: 'boolean' },
@@ -76,6 +85,10 @@ export const usage = `Usage: gatehouse [flags]   (every flag also from GATEHOUSE
   --trusted-proxies CIDR,...        peers whose X-Forwarded-* and PROXY protocol are believed (default: none)
   --client-header-timeout DURATION  time a client has to send request headers, e.g. 20s, 500ms (default 20s)
   --keepalive-timeout DURATION      idle time before a keep-alive connection is closed (default 75s)
+  --client-body-timeout DURATION    longest wait for the next request-body byte, then 408 (default 60s)
+  --client-body-min-rate BYTES      bytes/s a request body must average after its grace, then 408; 0: off (default 1024)
+  --client-body-min-rate-grace DURATION
+                                    time a request body gets before the minimum rate applies (default 20s)
   --log-level LEVEL                 error, warn, info, debug (default info)
   --log-format json|text            (default json)
   --access-log                      one JSON line per request on stdout (default off)
@@ -102,6 +115,14 @@ function duration(name: string, value: string): number {
   if (!(ms >= 1 && ms <= 86_400_000))
     throw new FlagError(`--${name}: "${value}" is not a duration like 20s or 500ms`);
   return Math.round(ms);
+}
+
+/** A whole number of bytes per second, 0 allowed (turns the rule off). */
+function bytesPerSecond(name: string, value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n))
+    throw new FlagError(`--${name}: "${value}" is not a whole number of bytes per second`);
+  return n;
 }
 
 function namespacedName(name: string, value: string | undefined): string | undefined {
@@ -196,6 +217,12 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags & { he
     trustedProxies: cidrs(get('trusted-proxies')),
     clientHeaderTimeoutMs: duration('client-header-timeout', get('client-header-timeout') ?? '20s'),
     keepAliveTimeoutMs: duration('keepalive-timeout', get('keepalive-timeout') ?? '75s'),
+    clientBodyTimeoutMs: duration('client-body-timeout', get('client-body-timeout') ?? '60s'),
+    clientBodyMinRate: bytesPerSecond('client-body-min-rate', get('client-body-min-rate') ?? '1024'),
+    clientBodyMinRateGraceMs: duration(
+      'client-body-min-rate-grace',
+      get('client-body-min-rate-grace') ?? '20s',
+    ),
     logLevel,
     logFormat: logFormat as 'json' | 'text',
     accessLog,
