@@ -137,6 +137,7 @@ export class Listeners {
     const http1: ServerOptions = {
       maxHeaderSize: MAX_HEADER_BYTES,
       insecureHTTPParser: false,
+      // No deadline on a whole request: bodies are timed between reads and by rate (proxy/body-guard.ts).
       requestTimeout: 0,
       headersTimeout: headerTimeout,
       keepAliveTimeout: keepAlive,
