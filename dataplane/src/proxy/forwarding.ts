@@ -3,7 +3,7 @@
 // peer is a trusted proxy (--trusted-proxies); otherwise the peer's own address is the truth.
 import { randomUUID } from 'node:crypto';
 import type { BlockList } from 'node:net';
-import { connectionListed, deleteHopByHop, isHopByHop } from './hop-by-hop.ts';
+import { deleteHopByHop, isHopByHop } from './hop-by-hop.ts';
 
 export interface Listener {
   proto: 'http' | 'https';
@@ -97,18 +97,12 @@ const REPLACED = new Set([
  * Flat [name, value, …] list for undici from the client's raw headers (original case kept).
  * For an upgrade, undici writes Connection/Upgrade itself from its `upgrade` option.
  */
-export function upstreamHeaders(
-  rawHeaders: string[],
-  connection: string | string[] | undefined,
-  view: ClientView,
-): string[] {
-  const listed = connectionListed(connection);
+export function upstreamHeaders(rawHeaders: string[], view: ClientView): string[] {
   const out: string[] = [];
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i];
     const lower = name.toLowerCase();
     if (isHopByHop(lower) || REPLACED.has(lower)) continue;
-    if (listed?.has(lower)) continue;
     out.push(name, rawHeaders[i + 1]);
   }
   out.push(
@@ -136,11 +130,10 @@ export function upstreamHeaders(
 export function relayedHeaders(
   headers: Record<string, string | string[] | undefined>,
 ): Array<string | string[]> {
-  const listed = connectionListed(headers.connection);
   const out: Array<string | string[]> = [];
   for (const name in headers) {
     const value = headers[name];
-    if (value === undefined || isHopByHop(name) || listed?.has(name)) continue;
+    if (value === undefined || isHopByHop(name)) continue;
     out.push(name, value);
   }
   return out;
@@ -150,7 +143,5 @@ export function relayedHeaders(
 export function downstreamHeaders(
   headers: Record<string, string | string[] | undefined>,
 ): Record<string, string | string[] | undefined> {
-  const listed = connectionListed(headers.connection);
-  if (listed !== undefined) for (const name of listed) delete headers[name];
   return deleteHopByHop(headers);
 }

@@ -376,7 +376,7 @@ export function upstreamRequest(
   target: { path: string; query: string | undefined },
   view: ClientView,
 ): { path: string; headers: string[] } {
-  let headers = upstreamHeaders(req.rawHeaders, req.headers.connection, view);
+  let headers = upstreamHeaders(req.rawHeaders, view);
   let path = target.query === undefined ? target.path : `${target.path}?${target.query}`;
   const rewrite = route.rewrite;
   if (rewrite !== undefined) {
