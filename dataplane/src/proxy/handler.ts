@@ -307,6 +307,7 @@ function bodyOf(req: IncomingMessage): IncomingMessage {
 export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse): void {
   const startedAt = ctx.observer === undefined ? 0 : performance.now();
   const method = req.method ?? 'GET';
+  const peer = peerAddress(req);
   const target = resolve(
     ctx.current.runtime,
     ctx.listener,
@@ -314,6 +315,8 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
     method,
     req.headers,
     req.rawHeaders,
+    peer,
+    ctx.trusted,
   );
   if (target.kind === 'redirect') {
     redirect(res, target.status, target.location);
@@ -333,7 +336,7 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
     ownAnswer(ctx, req, res, route, undefined, 413, startedAt);
     return;
   }
-  const view = clientView(req.headers, peerAddress(req), ctx.listener, ctx.trusted);
+  const view = clientView(req.headers, peer, ctx.listener, ctx.trusted);
   const group = pickGroup(route.groups);
   const endpoint = group === undefined ? undefined : pickEndpoint(group, req.headers, view);
   if (endpoint === undefined) {

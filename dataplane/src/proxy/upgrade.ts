@@ -21,6 +21,7 @@ import {
   statusForUpstreamError,
   upstreamRequest,
 } from './handler.ts';
+import { peerAddress } from './peer.ts';
 import { resolve } from './resolve.ts';
 import { forwardTraceparent } from './trace.ts';
 
@@ -115,6 +116,7 @@ class Tunnel implements Dispatcher.DispatchHandler, ExchangeEnd {
 export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, client: Duplex, head: Buffer): void {
   client.on('error', () => client.destroy());
   const startedAt = ctx.observer === undefined ? 0 : performance.now();
+  const peer = peerAddress(req);
   const target = resolve(
     ctx.current.runtime,
     ctx.listener,
@@ -122,6 +124,8 @@ export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, client: D
     req.method ?? 'GET',
     req.headers,
     req.rawHeaders,
+    peer,
+    ctx.trusted,
   );
   if (target.kind === 'redirect') {
     // ingress-nginx redirects a handshake like any request: a plain ws:// never reaches a TLS-only host.
@@ -135,7 +139,7 @@ export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, client: D
     return;
   }
   const route = target.route;
-  const view = clientView(req.headers, req.socket.remoteAddress ?? '', ctx.listener, ctx.trusted);
+  const view = clientView(req.headers, peer, ctx.listener, ctx.trusted);
   const group = pickGroup(route.groups);
   // Headers and client address go to the balancer too: hash affinity must pin WebSockets as well.
   const endpoint = group === undefined ? undefined : pickEndpoint(group, req.headers, view);
