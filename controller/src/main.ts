@@ -53,6 +53,7 @@ async function main(): Promise<void> {
       httpsPort: flags.httpsPort,
       bindAddress: flags.bindAddress,
       trustedProxies: flags.trustedProxies,
+      proxyProtocol: flags.proxyProtocol,
       logLevel: flags.logLevel,
       logFormat: flags.logFormat,
       drainTimeoutMs: 10_000,

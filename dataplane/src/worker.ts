@@ -9,6 +9,7 @@ import { Listeners } from './listeners.ts';
 import { createLogger, type Logger } from './log.ts';
 import {
   countMalformed,
+  countProxyHeaderRefused,
   metricsSnapshot,
   seriesBinder,
   setupObservability,
@@ -99,6 +100,7 @@ function startServing(cfg: WorkerConfig, logger: Logger): void {
     },
     onMalformed: countMalformed,
     onConnection: trackConnection,
+    onProxyHeaderRefused: countProxyHeaderRefused,
   });
 }
 

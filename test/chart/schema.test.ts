@@ -82,6 +82,11 @@ const cases: Array<{ why: string; set: Record<string, string>; message: RegExp }
     message: /controller\.containerPort\.http \(8080\).*must differ/,
   },
   {
+    why: 'PROXY protocol with no trusted proxy to send it',
+    set: { 'controller.proxyProtocol': 'true' },
+    message: /controller\.proxyProtocol needs controller\.trustedProxies/,
+  },
+  {
     why: 'externalTrafficPolicy on a ClusterIP Service',
     set: { 'controller.service.type': 'ClusterIP', 'controller.service.externalTrafficPolicy': 'Local' },
     message: /externalTrafficPolicy applies to type LoadBalancer or NodePort/,

@@ -73,6 +73,15 @@ describe('command line', () => {
     assert.throws(() => parseFlags([], { GATEHOUSE_ACCESS_LOG: 'maybe' }), FlagError);
   });
 
+  it('--proxy-protocol is off by default and turns on from the flag or GATEHOUSE_PROXY_PROTOCOL', () => {
+    const trusted = ['--trusted-proxies', '10.0.0.0/8'];
+    assert.equal(parseFlags([], {}).proxyProtocol, false);
+    assert.equal(parseFlags([...trusted, '--proxy-protocol'], {}).proxyProtocol, true);
+    assert.equal(parseFlags(trusted, { GATEHOUSE_PROXY_PROTOCOL: 'true' }).proxyProtocol, true);
+    assert.equal(parseFlags(trusted, { GATEHOUSE_PROXY_PROTOCOL: '0' }).proxyProtocol, false);
+    assert.throws(() => parseFlags(trusted, { GATEHOUSE_PROXY_PROTOCOL: 'on?' }), /GATEHOUSE_PROXY_PROTOCOL/);
+  });
+
   const bad: Array<[string, string[], RegExp]> = [
     ['an unknown flag', ['--nope'], /nope/],
     ['a port out of range', ['--http-port', '70000'], /--http-port/],
@@ -85,6 +94,13 @@ describe('command line', () => {
     ['a non-numeric access-log sample', ['--access-log-sample', 'half'], /--access-log-sample/],
     ['a value given to the boolean --access-log', ['--access-log=yes'], /access-log/],
     ['both sources at once', ['--manifests', 'x', '--kubeconfig', 'y'], /exclude each other/],
+    // Only a trusted peer may send a PROXY header: with none, every connection would be refused.
+    [
+      '--proxy-protocol without --trusted-proxies',
+      ['--proxy-protocol'],
+      /--proxy-protocol.*--trusted-proxies/,
+    ],
+    ['a value given to the boolean --proxy-protocol', ['--proxy-protocol=yes'], /proxy-protocol/],
   ];
   for (const [what, argv, message] of bad) {
     it(`refuses ${what} with a clear error`, () => {

@@ -21,6 +21,8 @@ export interface Flags {
   defaultSslCertificate?: string;
   defaultBackendService?: string;
   trustedProxies: string[];
+  /** Every connection opens with a PROXY protocol v1/v2 header from a trusted proxy (ingress-nginx's use-proxy-protocol). */
+  proxyProtocol: boolean;
   /** Slowloris bound: a request's headers must arrive within this (408 after); nginx's client_header_timeout. */
   clientHeaderTimeoutMs: number;
   /** Idle keep-alive connections are closed after this; nginx's keepalive_timeout. */
@@ -49,6 +51,7 @@ const options = {
   'default-ssl-certificate': { type: 'string' },
   'default-backend-service': { type: 'string' },
   'trusted-proxies': { type: 'string' },
+  'proxy-protocol': { type: 'boolean' },
   'client-header-timeout': { type: 'string', default: '20s' },
   'keepalive-timeout': { type: 'string', default: '75s' },
   'log-level': { type: 'string', default: 'info' },
@@ -74,6 +77,8 @@ export const usage = `Usage: gatehouse [flags]   (every flag also from GATEHOUSE
   --default-ssl-certificate NS/NAME certificate for TLS hosts without a valid secret (default: self-signed)
   --default-backend-service NS/NAME where unmatched requests go (default: built-in 404)
   --trusted-proxies CIDR,...        peers whose X-Forwarded-* and PROXY protocol are believed (default: none)
+  --proxy-protocol                  every connection opens with a PROXY protocol v1/v2 header from a
+                                    --trusted-proxies peer; others are closed (default off)
   --client-header-timeout DURATION  time a client has to send request headers, e.g. 20s, 500ms (default 20s)
   --keepalive-timeout DURATION      idle time before a keep-alive connection is closed (default 75s)
   --log-level LEVEL                 error, warn, info, debug (default info)
@@ -151,14 +156,16 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags & { he
   if (!['error', 'warn', 'info', 'debug'].includes(logLevel)) {
     throw new FlagError(`--log-level: "${logLevel}" is not error, warn, info or debug`);
   }
-  const accessLogEnv = env[envName('access-log')];
-  const accessLogExplicit = parsed.tokens.some((t) => t.kind === 'option' && t.name === 'access-log');
-  let accessLog = values['access-log'] === true;
-  if (!accessLogExplicit && accessLogEnv !== undefined) {
-    if (!/^(true|1|false|0)?$/i.test(accessLogEnv))
-      throw new FlagError(`GATEHOUSE_ACCESS_LOG: "${accessLogEnv}" is not true or false`);
-    accessLog = /^(true|1)$/i.test(accessLogEnv);
-  }
+  const switchOn = (flag: 'access-log' | 'proxy-protocol'): boolean => {
+    // A boolean flag takes no value; from the environment it is true/1 or false/0 (or empty: off).
+    const fromEnv = env[envName(flag)];
+    const explicit = parsed.tokens.some((t) => t.kind === 'option' && t.name === flag);
+    if (explicit || fromEnv === undefined) return values[flag] === true;
+    if (!/^(true|1|false|0)?$/i.test(fromEnv))
+      throw new FlagError(`${envName(flag)}: "${fromEnv}" is not true or false`);
+    return /^(true|1)$/i.test(fromEnv);
+  };
+  const accessLog = switchOn('access-log');
   const sampleRaw = get('access-log-sample') ?? '1';
   const accessLogSample = Number(sampleRaw);
   if (
@@ -194,6 +201,7 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags & { he
     defaultSslCertificate: namespacedName('default-ssl-certificate', get('default-ssl-certificate')),
     defaultBackendService: namespacedName('default-backend-service', get('default-backend-service')),
     trustedProxies: cidrs(get('trusted-proxies')),
+    proxyProtocol: switchOn('proxy-protocol'),
     clientHeaderTimeoutMs: duration('client-header-timeout', get('client-header-timeout') ?? '20s'),
     keepAliveTimeoutMs: duration('keepalive-timeout', get('keepalive-timeout') ?? '75s'),
     logLevel,
@@ -201,6 +209,11 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags & { he
     accessLog,
     accessLogSample,
   };
+  if (flags.proxyProtocol && flags.trustedProxies.length === 0) {
+    throw new FlagError(
+      '--proxy-protocol needs --trusted-proxies: only the load balancers listed there may send a PROXY header',
+    );
+  }
   if (flags.kubeconfig !== undefined && flags.manifests !== undefined) {
     throw new FlagError('--kubeconfig and --manifests exclude each other: one source of objects at a time');
   }

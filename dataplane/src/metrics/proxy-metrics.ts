@@ -56,6 +56,11 @@ export class ProxyMetrics {
     'Client connections accepted, by listener and protocol.',
     ['listener', 'protocol'],
   );
+  readonly proxyHeaderRefused = new CounterFamily(
+    'gatehouse_proxy_protocol_refused_total',
+    'Connections closed because their PROXY protocol header was refused, by listener and reason.',
+    ['listener', 'reason'],
+  );
   readonly accessLogDropped = new CounterFamily(
     'gatehouse_access_log_dropped_total',
     'Access log lines dropped because the log output could not keep up.',
@@ -182,6 +187,7 @@ export class ProxyMetrics {
       f.retries,
       this.connectionsActive,
       this.connectionsTotal,
+      this.proxyHeaderRefused,
       this.accessLogDropped,
     ].map((family) => family.toJSON());
   }

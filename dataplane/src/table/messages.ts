@@ -9,6 +9,8 @@ export interface WorkerConfig {
   httpsPort: number;
   bindAddress: string;
   trustedProxies: string[];
+  /** Every connection opens with a PROXY protocol v1/v2 header from a trusted proxy (--proxy-protocol). */
+  proxyProtocol?: boolean;
   logLevel: string;
   logFormat: 'json' | 'text';
   /** How long SIGTERM waits for in-flight requests before closing what is left. */
