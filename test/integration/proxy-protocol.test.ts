@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { type Backend, startBackend, waitFor } from './harness.ts';
 import { type BareWorker, prefixRoute, startWorker, tableOf } from './worker-harness.ts';
+import { type EchoServer, startEchoServer } from './ws-echo.ts';
 
 const TRUSTED = '127.0.0.1';
 const UNTRUSTED = '127.0.0.2';
@@ -93,6 +94,7 @@ async function closedUnanswered(socket: Socket, send: Buffer | string): Promise<
 
 describe('PROXY protocol (--proxy-protocol)', () => {
   let backend: Backend;
+  let echo: EchoServer;
   let worker: BareWorker;
 
   before(async () => {
@@ -105,7 +107,9 @@ describe('PROXY protocol (--proxy-protocol)', () => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
       res.end(body);
     });
-    worker = await startWorker(tableOf(1, [prefixRoute('pp', '/', 'pp')], { pp: backend.port }), {
+    echo = await startEchoServer();
+    const routes = [prefixRoute('ws', '/ws', 'echo'), prefixRoute('pp', '/', 'pp')];
+    worker = await startWorker(tableOf(1, routes, { pp: backend.port, echo: echo.port }), {
       proxyProtocol: true,
       trustedProxies: [`${TRUSTED}/32`, '10.0.0.0/8'],
       clientHeaderTimeoutMs: HEADER_TIMEOUT_MS,
@@ -117,6 +121,7 @@ describe('PROXY protocol (--proxy-protocol)', () => {
   after(async () => {
     await worker?.stop();
     await backend?.close();
+    await echo?.close();
   });
 
   describe('the address a trusted balancer names is the client', () => {
@@ -155,6 +160,28 @@ describe('PROXY protocol (--proxy-protocol)', () => {
       const seen = await plainRequest(worker.httpPort, [v1('10.1.2.3')]);
       assert.equal(seen.realIp, '192.0.2.99');
       assert.equal(seen.xff, '192.0.2.99, 10.1.2.3');
+    });
+
+    test('an upgrade after a v1 header: the backend sees the named client', async () => {
+      const socket = await open(worker.httpPort);
+      let received = '';
+      socket.on('data', (d: Buffer) => {
+        received += d.toString('latin1');
+      });
+      socket.write(
+        Buffer.concat([
+          v1('203.0.113.11'),
+          Buffer.from(
+            'GET /ws HTTP/1.1\r\nHost: pp.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+              'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+          ),
+        ]),
+      );
+      await waitFor('the 101', () => received.includes('\r\n\r\n'));
+      socket.destroy();
+      assert.match(received, /^HTTP\/1\.1 101 /, received);
+      assert.equal(echo.upgrades.at(-1)?.['x-real-ip'], '203.0.113.11');
+      assert.equal(echo.upgrades.at(-1)?.['x-forwarded-for'], '203.0.113.11');
     });
 
     test('v1 before the TLS handshake, HTTP/1.1 inside', async () => {

@@ -1,6 +1,10 @@
 // The request headers sent upstream: the client's headers less hop-by-hop ones, plus the
 // forwarding headers of DESIGN.md. X-Forwarded-* from the client are believed only when the
 // peer is a trusted proxy (--trusted-proxies); otherwise the peer's own address is the truth.
+// With --proxy-protocol the peer is the address the balancer's PROXY header named (proxy-protocol/
+// gate.ts): the balancer's trust is spent on that header, as nginx's set_real_ip_from applies to
+// the proxy with real_ip_header proxy_protocol, so the named client's own X-Forwarded-* is believed
+// only if it is itself in --trusted-proxies (a proxy behind the balancer).
 import { randomUUID } from 'node:crypto';
 import type { BlockList } from 'node:net';
 import { deleteHopByHop, isHopByHop } from './hop-by-hop.ts';
