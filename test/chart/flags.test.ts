@@ -65,6 +65,12 @@ const cases: Case[] = [
     set: { 'controller.trustedProxies': '{10.0.0.0/8,192.168.0.0/16}' },
     expected: '10.0.0.0/8,192.168.0.0/16',
   },
+  {
+    flag: 'enable-external-name-services',
+    set: { 'controller.enableExternalNameServices': 'true' },
+    expected: true,
+  },
+  { flag: 'enable-external-name-services', set: {}, expected: undefined },
   { flag: 'log-level', set: { 'controller.logLevel': 'debug' }, expected: 'debug' },
   { flag: 'log-format', set: { 'controller.logFormat': 'text' }, expected: 'text' },
   { flag: 'access-log', set: { 'controller.accessLog.enabled': 'true' }, expected: true },

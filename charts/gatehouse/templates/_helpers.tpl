@@ -90,6 +90,7 @@ as a sorted list of --flag=value so the pod spec is stable across renders.
 {{- with $c.defaultSSLCertificate }}{{ $_ := set $args "default-ssl-certificate" . }}{{ end -}}
 {{- with $c.defaultBackendService }}{{ $_ := set $args "default-backend-service" . }}{{ end -}}
 {{- with $c.trustedProxies }}{{ $_ := set $args "trusted-proxies" (join "," .) }}{{ end -}}
+{{- if $c.enableExternalNameServices }}{{ $_ := set $args "enable-external-name-services" true }}{{ end -}}
 {{- $_ := set $args "log-level" $c.logLevel -}}
 {{- $_ := set $args "log-format" $c.logFormat -}}
 {{- if $c.accessLog.enabled }}{{ $_ := set $args "access-log" true }}{{ $_ := set $args "access-log-sample" $c.accessLog.sampleRate }}{{ end -}}

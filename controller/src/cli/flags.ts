@@ -21,6 +21,8 @@ export interface Flags {
   defaultSslCertificate?: string;
   defaultBackendService?: string;
   trustedProxies: string[];
+  /** Serve ExternalName Services (Contour's enableExternalNameService); never to loopback or own addresses. */
+  enableExternalNameServices: boolean;
   /** Slowloris bound: a request's headers must arrive within this (408 after); nginx's client_header_timeout. */
   clientHeaderTimeoutMs: number;
   /** Idle keep-alive connections are closed after this; nginx's keepalive_timeout. */
@@ -49,6 +51,7 @@ const options = {
   'default-ssl-certificate': { type: 'string' },
   'default-backend-service': { type: 'string' },
   'trusted-proxies': { type: 'string' },
+  'enable-external-name-services': { type: 'boolean' },
   'client-header-timeout': { type: 'string', default: '20s' },
   'keepalive-timeout': { type: 'string', default: '75s' },
   'log-level': { type: 'string', default: 'info' },
@@ -74,6 +77,8 @@ export const usage = `Usage: gatehouse [flags]   (every flag also from GATEHOUSE
   --default-ssl-certificate NS/NAME certificate for TLS hosts without a valid secret (default: self-signed)
   --default-backend-service NS/NAME where unmatched requests go (default: built-in 404)
   --trusted-proxies CIDR,...        peers whose X-Forwarded-* and PROXY protocol are believed (default: none)
+  --enable-external-name-services   allow ExternalName Service backends (default off); even then never loopback,
+                                    link-local, unspecified, cloud metadata or this pod's own addresses
   --client-header-timeout DURATION  time a client has to send request headers, e.g. 20s, 500ms (default 20s)
   --keepalive-timeout DURATION      idle time before a keep-alive connection is closed (default 75s)
   --log-level LEVEL                 error, warn, info, debug (default info)
@@ -127,6 +132,21 @@ function cidrs(value: string | undefined): string[] {
   });
 }
 
+/** A boolean flag: on when given; else GATEHOUSE_<FLAG> as true/1 or false/0; else off. */
+function booleanFlag(
+  flag: string,
+  given: boolean,
+  tokens: ReadonlyArray<{ kind: string; name?: string }>,
+  env: NodeJS.ProcessEnv,
+): boolean {
+  if (tokens.some((t) => t.kind === 'option' && t.name === flag)) return given;
+  const value = env[envName(flag)];
+  if (value === undefined) return false;
+  if (!/^(true|1|false|0)?$/i.test(value))
+    throw new FlagError(`${envName(flag)}: "${value}" is not true or false`);
+  return /^(true|1)$/i.test(value);
+}
+
 /** Parses argv (without node and script) and the environment into Flags, or throws FlagError. */
 export function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags & { help: boolean } {
   const parse = () => parseArgs({ args: argv, options, allowPositionals: false, strict: true, tokens: true });
@@ -159,6 +179,12 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags & { he
       throw new FlagError(`GATEHOUSE_ACCESS_LOG: "${accessLogEnv}" is not true or false`);
     accessLog = /^(true|1)$/i.test(accessLogEnv);
   }
+  const enableExternalNameServices = booleanFlag(
+    'enable-external-name-services',
+    values['enable-external-name-services'] === true,
+    parsed.tokens,
+    env,
+  );
   const sampleRaw = get('access-log-sample') ?? '1';
   const accessLogSample = Number(sampleRaw);
   if (
@@ -194,6 +220,7 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags & { he
     defaultSslCertificate: namespacedName('default-ssl-certificate', get('default-ssl-certificate')),
     defaultBackendService: namespacedName('default-backend-service', get('default-backend-service')),
     trustedProxies: cidrs(get('trusted-proxies')),
+    enableExternalNameServices,
     clientHeaderTimeoutMs: duration('client-header-timeout', get('client-header-timeout') ?? '20s'),
     keepAliveTimeoutMs: duration('keepalive-timeout', get('keepalive-timeout') ?? '75s'),
     logLevel,
