@@ -19,9 +19,12 @@ import type { FromWorker, ToWorker, WorkerConfig } from './table/messages.ts';
 import type { RouteTable } from './table/types.ts';
 import { validateRouteTable } from './table/validate.ts';
 import { CertificateContexts } from './tls/contexts.ts';
-import { UpstreamPools } from './upstream/pools.ts';
+import { AddressGuard } from './upstream/address-guard.ts';
+import { defaultPoolOptions, UpstreamPools } from './upstream/pools.ts';
 
-const pools = new UpstreamPools();
+/** Where ExternalName connections may not go; this worker's own addresses are re-read per table. */
+const addressGuard = new AddressGuard();
+const pools = new UpstreamPools(defaultPoolOptions, addressGuard);
 const current: ProxyContext['current'] = { runtime: undefined };
 let config: WorkerConfig | undefined;
 let log: Logger | undefined;
@@ -73,6 +76,7 @@ function applyTable(table: unknown): void {
     return;
   }
   current.runtime = runtime;
+  addressGuard.refresh();
   applyCertificates(checked.table);
   pools.retainOnly(runtime.poolKeys);
   for (const p of runtime.problems) log?.warn('route left out', p);
@@ -134,6 +138,12 @@ process.on('message', (message: ToWorker) => {
       pid: process.pid,
     });
     observer = setupObservability(config);
+    addressGuard.onRefused = (refusal) =>
+      log?.warn('upstream address refused', {
+        upstream: refusal.host,
+        address: refusal.address,
+        refused: refusal.refused,
+      });
     if (config.defaultCertificate) certificates.setFallback(config.defaultCertificate);
   } else if (message.type === 'ticket-keys') {
     server?.setTicketKeys(message.keys);
