@@ -15,6 +15,7 @@ import {
   trackConnection,
 } from './metrics/index.ts';
 import type { ExchangeObserver, ProxyContext } from './proxy/handler.ts';
+import { newViaPseudonym, ViaMarker } from './proxy/loop.ts';
 import type { FromWorker, ToWorker, WorkerConfig } from './table/messages.ts';
 import type { RouteTable } from './table/types.ts';
 import { validateRouteTable } from './table/validate.ts';
@@ -86,7 +87,13 @@ function applyTable(table: unknown): void {
 }
 
 function startServing(cfg: WorkerConfig, logger: Logger): void {
-  const base = { current, trusted: trustedList(cfg.trustedProxies), observer, log: logger };
+  const base = {
+    current,
+    trusted: trustedList(cfg.trustedProxies),
+    observer,
+    via: new ViaMarker(cfg.viaPseudonym ?? newViaPseudonym()),
+    log: logger,
+  };
   server = new Listeners(cfg, base, certificates, {
     draining: () => draining,
     onListening: (ports) => {
