@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { LookupAddress } from 'node:dns';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
+import { createServer as createH2cServer, createSecureServer } from 'node:http2';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, LookupFunction } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -179,6 +180,31 @@ describe('upstream pools: ExternalName endpoints connect only to allowed address
     const result = await ask(pools, `http://127.0.0.1:${port}`, backend('HTTP', true));
     assert.equal(result.code, REFUSED_ADDRESS);
     await pools.closeAll();
+  });
+
+  it('H2C and H2 ExternalName endpoints still speak HTTP/2 through the guard', async () => {
+    const certs = makeTestCerts('localhost');
+    const version = (req: { httpVersion: string }, res: { end(body: string): void }) =>
+      res.end(req.httpVersion);
+    const h2c = createH2cServer(version);
+    const h2 = createSecureServer({ cert: certs.certPem, key: certs.keyPem, allowHTTP1: true }, version);
+    const ports: number[] = [];
+    for (const s of [h2c, h2]) {
+      s.listen(0, '127.0.0.1');
+      await once(s, 'listening');
+      ports.push((s.address() as AddressInfo).port);
+    }
+    const pools = new UpstreamPools(undefined, policy());
+    const cleartext = await ask(pools, `http://localhost:${ports[0]}`, backend('H2C', true));
+    const tls = await ask(
+      pools,
+      `https://localhost:${ports[1]}`,
+      backend('H2', true, { verify: true, caPem: certs.caPem }),
+    );
+    assert.deepEqual([cleartext.body, tls.body], ['2.0', '2.0']);
+    await pools.closeAll();
+    h2c.close();
+    h2.close();
   });
 
   it('HTTPS to an allowed ExternalName keeps its SNI: the name, or tls.serverName when set', async () => {

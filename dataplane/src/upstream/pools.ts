@@ -145,6 +145,8 @@ export class UpstreamPools {
     const tls = protocol === 'HTTPS' || protocol === 'H2';
     const { hostname } = new URL(origin);
     const host = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
+    // Pod addresses were vetted by the API server (it refuses loopback and link-local endpoints);
+    // an ExternalName, and a name from any table, are checked on every connect instead.
     const guarded = transport?.external === true || isIP(host) === 0;
     const lookup = guarded ? this.#lookup : undefined;
     let connect: buildConnector.connector | { timeout: number } = { timeout };
