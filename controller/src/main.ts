@@ -70,6 +70,7 @@ async function main(): Promise<void> {
       ingressClass: flags.ingressClass,
       controllerName: flags.controllerName,
       defaultBackendService: flags.defaultBackendService,
+      enableExternalNameServices: flags.enableExternalNameServices,
       defaultSslCertificate: flags.defaultSslCertificate,
       now: new Date(),
     }),

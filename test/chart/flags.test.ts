@@ -71,6 +71,12 @@ const cases: Case[] = [
     expected: true,
   },
   { flag: 'proxy-protocol', set: {}, expected: undefined },
+  {
+    flag: 'enable-external-name-services',
+    set: { 'controller.enableExternalNameServices': 'true' },
+    expected: true,
+  },
+  { flag: 'enable-external-name-services', set: {}, expected: undefined },
   { flag: 'log-level', set: { 'controller.logLevel': 'debug' }, expected: 'debug' },
   { flag: 'log-format', set: { 'controller.logFormat': 'text' }, expected: 'text' },
   { flag: 'access-log', set: { 'controller.accessLog.enabled': 'true' }, expected: true },

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FlagError, parseFlags } from './flags.ts';
+import { FlagError, parseFlags, usage } from './flags.ts';
 
 describe('command line', () => {
   it('defaults are the ones DESIGN.md documents', () => {
@@ -80,6 +80,24 @@ describe('command line', () => {
     assert.equal(parseFlags(trusted, { GATEHOUSE_PROXY_PROTOCOL: 'true' }).proxyProtocol, true);
     assert.equal(parseFlags(trusted, { GATEHOUSE_PROXY_PROTOCOL: '0' }).proxyProtocol, false);
     assert.throws(() => parseFlags(trusted, { GATEHOUSE_PROXY_PROTOCOL: 'on?' }), /GATEHOUSE_PROXY_PROTOCOL/);
+  });
+
+  it('ExternalName Services are off unless --enable-external-name-services (Contour: enableExternalNameService)', () => {
+    assert.equal(parseFlags([], {}).enableExternalNameServices, false);
+    assert.equal(parseFlags(['--enable-external-name-services'], {}).enableExternalNameServices, true);
+    const fromEnv = (value: string) =>
+      parseFlags([], { GATEHOUSE_ENABLE_EXTERNAL_NAME_SERVICES: value }).enableExternalNameServices;
+    assert.equal(fromEnv('true'), true);
+    assert.equal(fromEnv('1'), true);
+    assert.equal(fromEnv('false'), false);
+    assert.equal(fromEnv('0'), false);
+    assert.throws(() => fromEnv('yes please'), /GATEHOUSE_ENABLE_EXTERNAL_NAME_SERVICES/);
+    assert.throws(() => parseFlags(['--enable-external-name-services=yes'], {}), FlagError);
+  });
+
+  it('--help documents --enable-external-name-services and what it never allows', () => {
+    assert.match(usage, /--enable-external-name-services +allow ExternalName Service backends/);
+    assert.match(usage, /never loopback,\s+link-local/);
   });
 
   const bad: Array<[string, string[], RegExp]> = [

@@ -23,6 +23,8 @@ export interface Flags {
   trustedProxies: string[];
   /** Every connection opens with a PROXY protocol v1/v2 header from a trusted proxy (ingress-nginx's use-proxy-protocol). */
   proxyProtocol: boolean;
+  /** Serve ExternalName Services (Contour's enableExternalNameService); never to loopback or own addresses. */
+  enableExternalNameServices: boolean;
   /** Slowloris bound: a request's headers must arrive within this (408 after); nginx's client_header_timeout. */
   clientHeaderTimeoutMs: number;
   /** Idle keep-alive connections are closed after this; nginx's keepalive_timeout. */
@@ -52,6 +54,7 @@ const options = {
   'default-backend-service': { type: 'string' },
   'trusted-proxies': { type: 'string' },
   'proxy-protocol': { type: 'boolean' },
+  'enable-external-name-services': { type: 'boolean' },
   'client-header-timeout': { type: 'string', default: '20s' },
   'keepalive-timeout': { type: 'string', default: '75s' },
   'log-level': { type: 'string', default: 'info' },
@@ -79,6 +82,8 @@ export const usage = `Usage: gatehouse [flags]   (every flag also from GATEHOUSE
   --trusted-proxies CIDR,...        peers whose X-Forwarded-* and PROXY protocol are believed (default: none)
   --proxy-protocol                  every connection opens with a PROXY protocol v1/v2 header from a
                                     --trusted-proxies peer; others are closed (default off)
+  --enable-external-name-services   allow ExternalName Service backends (default off); even then never loopback,
+                                    link-local, unspecified, cloud metadata or this pod's own addresses
   --client-header-timeout DURATION  time a client has to send request headers, e.g. 20s, 500ms (default 20s)
   --keepalive-timeout DURATION      idle time before a keep-alive connection is closed (default 75s)
   --log-level LEVEL                 error, warn, info, debug (default info)
@@ -132,6 +137,21 @@ function cidrs(value: string | undefined): string[] {
   });
 }
 
+/** A boolean flag: on when given; else GATEHOUSE_<FLAG> as true/1 or false/0; else off. */
+function booleanFlag(
+  flag: string,
+  given: boolean,
+  tokens: ReadonlyArray<{ kind: string; name?: string }>,
+  env: NodeJS.ProcessEnv,
+): boolean {
+  if (tokens.some((t) => t.kind === 'option' && t.name === flag)) return given;
+  const value = env[envName(flag)];
+  if (value === undefined) return false;
+  if (!/^(true|1|false|0)?$/i.test(value))
+    throw new FlagError(`${envName(flag)}: "${value}" is not true or false`);
+  return /^(true|1)$/i.test(value);
+}
+
 /** Parses argv (without node and script) and the environment into Flags, or throws FlagError. */
 export function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags & { help: boolean } {
   const parse = () => parseArgs({ args: argv, options, allowPositionals: false, strict: true, tokens: true });
@@ -156,16 +176,10 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags & { he
   if (!['error', 'warn', 'info', 'debug'].includes(logLevel)) {
     throw new FlagError(`--log-level: "${logLevel}" is not error, warn, info or debug`);
   }
-  const switchOn = (flag: 'access-log' | 'proxy-protocol'): boolean => {
-    // A boolean flag takes no value; from the environment it is true/1 or false/0 (or empty: off).
-    const fromEnv = env[envName(flag)];
-    const explicit = parsed.tokens.some((t) => t.kind === 'option' && t.name === flag);
-    if (explicit || fromEnv === undefined) return values[flag] === true;
-    if (!/^(true|1|false|0)?$/i.test(fromEnv))
-      throw new FlagError(`${envName(flag)}: "${fromEnv}" is not true or false`);
-    return /^(true|1)$/i.test(fromEnv);
-  };
+  const switchOn = (flag: 'access-log' | 'proxy-protocol' | 'enable-external-name-services'): boolean =>
+    booleanFlag(flag, values[flag] === true, parsed.tokens, env);
   const accessLog = switchOn('access-log');
+  const enableExternalNameServices = switchOn('enable-external-name-services');
   const sampleRaw = get('access-log-sample') ?? '1';
   const accessLogSample = Number(sampleRaw);
   if (
@@ -202,6 +216,7 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags & { he
     defaultBackendService: namespacedName('default-backend-service', get('default-backend-service')),
     trustedProxies: cidrs(get('trusted-proxies')),
     proxyProtocol: switchOn('proxy-protocol'),
+    enableExternalNameServices,
     clientHeaderTimeoutMs: duration('client-header-timeout', get('client-header-timeout') ?? '20s'),
     keepAliveTimeoutMs: duration('keepalive-timeout', get('keepalive-timeout') ?? '75s'),
     logLevel,

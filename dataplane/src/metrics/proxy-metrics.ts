@@ -102,7 +102,7 @@ export class ProxyMetrics {
       ),
       upstreamErrors: new CounterFamily(
         'gatehouse_upstream_errors_total',
-        'Failed upstream attempts, by reason: connect, timeout, reset, tls, ejected.',
+        'Failed upstream attempts, by reason: connect, timeout, reset, tls, ejected, refused_address.',
         ['namespace', 'service', 'reason'],
       ),
       retries: new CounterFamily('gatehouse_retries_total', 'Upstream attempts retried.', ROUTE_LABELS),

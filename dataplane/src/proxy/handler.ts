@@ -33,6 +33,7 @@ import {
   upstreamHeaders,
 } from './forwarding.ts';
 import { answerRequest, forwardsTeTrailers, respondTrailersOnly } from './grpc.ts';
+import type { ViaMarker } from './loop.ts';
 import { peerAddress } from './peer.ts';
 import { resolve } from './resolve.ts';
 import { forwardTraceparent } from './trace.ts';
@@ -110,6 +111,8 @@ export interface ProxyContext {
   listener: Listener & { encrypted: boolean; httpsPort: number };
   trusted: BlockList | undefined;
   observer: ExchangeObserver | undefined;
+  /** This installation's Via entry: added to every forwarded request, refused (508) on arrival. */
+  via: ViaMarker;
   log: { warn(message: string, meta?: object): void; debug(message: string, meta?: object): void };
 }
 
@@ -306,6 +309,12 @@ function bodyOf(req: IncomingMessage): IncomingMessage {
 
 export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse): void {
   const startedAt = ctx.observer === undefined ? 0 : performance.now();
+  const via = req.headers.via;
+  if (via !== undefined && ctx.via.seenIn(via)) {
+    // Forwarded by this proxy before: a loop, refused before routing costs anything (loop.ts).
+    ownAnswer(ctx, req, res, undefined, undefined, 508, startedAt);
+    return;
+  }
   const method = req.method ?? 'GET';
   const peer = peerAddress(req);
   const target = resolve(
@@ -344,7 +353,7 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
     return;
   }
 
-  const { path, headers } = upstreamRequest(req, route, target, view);
+  const { path, headers } = upstreamRequest(req, route, target, view, ctx.via);
   if (forwardsTeTrailers(req.headers.te, group!.backend.protocol)) headers.push('te', 'trailers');
   const traceparent = forwardTraceparent(headers, req.headers.traceparent, ctx.observer?.sampleRate ?? 0);
 
@@ -370,14 +379,15 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
 
 /**
  * The path and headers sent upstream for a routed request: forwarding headers, then the route's
- * URL rewrite and request-header filters. Shared by plain requests and upgrades, so a WebSocket
- * handshake is shaped exactly like any other request on its route.
+ * URL rewrite and request-header filters, then our Via entry. Shared by plain requests and
+ * upgrades, so a WebSocket handshake is shaped exactly like any other request on its route.
  */
 export function upstreamRequest(
   req: IncomingMessage,
   route: CompiledRoute,
   target: { path: string; query: string | undefined },
   view: ClientView,
+  via: ViaMarker,
 ): { path: string; headers: string[] } {
   let headers = upstreamHeaders(req.rawHeaders, view);
   let path = target.query === undefined ? target.path : `${target.path}?${target.query}`;
@@ -391,6 +401,9 @@ export function upstreamRequest(
       headers = modifyRequestHeaders(headers, { set: [{ name: 'host', value: rewrite.hostname }] });
   }
   if (route.requestHeaders) headers = modifyRequestHeaders(headers, route.requestHeaders);
+  // Last, after the filters, so no route can remove it; a field line of its own after the
+  // client's Via lines is the same list with ours appended (RFC 9110 §5.3).
+  headers.push('via', via.entry(req.httpVersionMajor, req.httpVersionMinor));
   return { path, headers };
 }
 

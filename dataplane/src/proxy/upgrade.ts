@@ -117,6 +117,12 @@ export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, client: D
   client.on('error', () => client.destroy());
   const startedAt = ctx.observer === undefined ? 0 : performance.now();
   const peer = peerAddress(req);
+  if (ctx.via.seenIn(req.headers.via)) {
+    // A handshake this proxy forwarded before: a loop (loop.ts).
+    answerRaw(client, 508);
+    reportAnswer(ctx, req, undefined, undefined, undefined, 508, startedAt);
+    return;
+  }
   const target = resolve(
     ctx.current.runtime,
     ctx.listener,
@@ -149,7 +155,7 @@ export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, client: D
     return;
   }
   const protocol = req.headers.upgrade ?? 'websocket';
-  const { path, headers } = upstreamRequest(req, route, target, view);
+  const { path, headers } = upstreamRequest(req, route, target, view, ctx.via);
   const traceparent = forwardTraceparent(headers, req.headers.traceparent, ctx.observer?.sampleRate ?? 0);
   const tunnel = new Tunnel(client, head, route, endpoint, ctx);
   if (ctx.observer !== undefined) {

@@ -26,6 +26,11 @@ export interface WorkerConfig {
   /** Time allowed for a request's headers (slowloris: 408 after it); keep-alive idle time. */
   clientHeaderTimeoutMs?: number;
   keepAliveTimeoutMs?: number;
+  /**
+   * This installation's Via pseudonym (an HTTP token), the same in every worker: forwarded requests
+   * carry it, and one that comes back with it is a loop (508). A worker given none draws its own.
+   */
+  viaPseudonym?: string;
 }
 
 /** One metric family in the shape of prom-client's `getMetricsAsJSON()`, which the primary aggregates. */
