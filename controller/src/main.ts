@@ -110,7 +110,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown(0));
   process.on('SIGINT', () => void shutdown(0));
 
-  admin = await startAdminServer(flags.adminPort, flags.bindAddress, {
+  admin = await startAdminServer(flags.adminPort, flags.adminBindAddress, {
     metrics: (accept) => metrics.scrape(accept, () => supervisor.collectMetrics()),
     healthy: () => source.healthy(),
     ready: () => {

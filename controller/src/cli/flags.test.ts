@@ -100,7 +100,21 @@ describe('command line', () => {
     assert.match(usage, /never loopback,\s+link-local/);
   });
 
+  it('the admin port binds --bind-address unless --admin-bind-address (or its env) says otherwise', () => {
+    assert.equal(parseFlags([], {}).adminBindAddress, '0.0.0.0');
+    assert.equal(parseFlags(['--bind-address', '::'], {}).adminBindAddress, '::');
+    const apart = parseFlags(['--bind-address', '0.0.0.0', '--admin-bind-address', '127.0.0.1'], {});
+    assert.deepEqual([apart.bindAddress, apart.adminBindAddress], ['0.0.0.0', '127.0.0.1']);
+    assert.equal(parseFlags([], { GATEHOUSE_ADMIN_BIND_ADDRESS: 'fd00::1' }).adminBindAddress, 'fd00::1');
+    assert.equal(
+      parseFlags(['--admin-bind-address=10.0.0.1'], { GATEHOUSE_ADMIN_BIND_ADDRESS: 'fd00::1' })
+        .adminBindAddress,
+      '10.0.0.1',
+    );
+  });
+
   const bad: Array<[string, string[], RegExp]> = [
+    ['an admin address that is no IP', ['--admin-bind-address', 'localhost'], /--admin-bind-address/],
     ['an unknown flag', ['--nope'], /nope/],
     ['a port out of range', ['--http-port', '70000'], /--http-port/],
     ['a non-numeric worker count', ['--workers', 'many'], /--workers/],

@@ -15,6 +15,8 @@ export interface Flags {
   httpsPort: number;
   adminPort: number;
   bindAddress: string;
+  /** The admin port's address; `--bind-address` unless set, so it can stay off the data plane's network. */
+  adminBindAddress: string;
   workers: number;
   publishService?: string;
   publishAddress?: string;
@@ -47,6 +49,7 @@ const options = {
   'https-port': { type: 'string', default: '8443' },
   'admin-port': { type: 'string', default: '10254' },
   'bind-address': { type: 'string', default: '0.0.0.0' },
+  'admin-bind-address': { type: 'string' },
   workers: { type: 'string' },
   'publish-service': { type: 'string' },
   'publish-address': { type: 'string' },
@@ -74,6 +77,7 @@ export const usage = `Usage: gatehouse [flags]   (every flag also from GATEHOUSE
   --http-port N, --https-port N     data-plane listeners (default 8080, 8443)
   --admin-port N                    /healthz, /readyz, /metrics (default 10254)
   --bind-address ADDR               listeners' address (default 0.0.0.0)
+  --admin-bind-address ADDR         admin port's address (default: --bind-address)
   --workers N                       data-plane worker processes (default: number of CPUs)
   --publish-service NS/NAME         Service whose address goes into Ingress status
   --publish-address A               address that goes into Ingress status
@@ -197,6 +201,9 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags & { he
   }
   const bindAddress = get('bind-address') ?? '0.0.0.0';
   if (isIP(bindAddress) === 0) throw new FlagError(`--bind-address: "${bindAddress}" is not an IP address`);
+  const adminBindAddress = get('admin-bind-address') ?? bindAddress;
+  if (isIP(adminBindAddress) === 0)
+    throw new FlagError(`--admin-bind-address: "${adminBindAddress}" is not an IP address`);
   const publishAddress = get('publish-address');
   const flags = {
     help: values.help === true,
@@ -209,6 +216,7 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags & { he
     httpsPort: port('https-port', get('https-port') ?? '8443'),
     adminPort: port('admin-port', get('admin-port') ?? '10254'),
     bindAddress,
+    adminBindAddress,
     workers,
     publishService: namespacedName('publish-service', get('publish-service')),
     publishAddress,
