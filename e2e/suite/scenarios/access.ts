@@ -8,7 +8,6 @@ import { USER_AGENT } from '../../../controller/src/sources/kube/kube-http.ts';
 import { derivedRbac, grantsOf, type PolicyRule } from '../../../controller/src/sources/kube/rbac.ts';
 import { type AuditedRequest, auditedRequests } from '../../lib/audit.ts';
 import { shippedRbac, suite } from '../context.ts';
-import { LEASE_NAMESPACE } from '../gatehouse.ts';
 import { CLASS } from '../objects.ts';
 
 /** The permission (as grantsOf spells it) under which `r` was allowed, or why none applies. */
@@ -24,28 +23,33 @@ function permissionUsed(r: AuditedRequest, scoped: Array<{ rule: PolicyRule; nam
   return `NOT GRANTED ${base} ${r.requestURI} (${r.code})`;
 }
 
+/** The rules of deploy/rbac as the authorizer applies them: a Role's only in its namespace. */
+function shippedRules(): Array<{ rule: PolicyRule; namespace?: string }> {
+  return shippedRbac().flatMap((o) =>
+    o.kind === 'ClusterRole'
+      ? (o.rules as PolicyRule[]).map((rule) => ({ rule }))
+      : o.kind === 'Role'
+        ? (o.rules as PolicyRule[]).map((rule) => ({ rule, namespace: o.metadata.namespace as string }))
+        : [],
+  );
+}
+
 export function accessScenario(): void {
   describe('RBAC is exactly what the controller calls (apiserver audit log)', () => {
     test('the shipped RBAC is the one the access table derives', () => {
-      const shipped = shippedRbac().filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role');
       const rbac = derivedRbac(CLASS);
       assert.deepEqual(
-        grantsOf(shipped.flatMap((o) => o.rules as PolicyRule[])),
+        grantsOf(shippedRules().map((s) => s.rule)),
         grantsOf([...rbac.cluster, ...rbac.watched, ...rbac.own]),
       );
     });
 
-    test("every request of the replicas was granted by a rule, and every rule's every verb was used", () => {
+    test("every request of the replicas fell under a rule of deploy/rbac, and every rule's every verb was used", () => {
       const requests = auditedRequests(suite().cluster.auditLog).filter((r) => r.userAgent === USER_AGENT);
       assert.ok(requests.length > 0, 'the audit log holds requests of the gatehouse replicas');
-      const rbac = derivedRbac(CLASS);
-      // The ClusterRole applies in every namespace; the Lease Role only in the controller's own.
-      const scoped = [
-        ...[...rbac.cluster, ...rbac.watched].map((rule) => ({ rule })),
-        ...rbac.own.map((rule) => ({ rule, namespace: LEASE_NAMESPACE })),
-      ];
+      const scoped = shippedRules();
       const used = [...new Set(requests.map((r) => permissionUsed(r, scoped)))].sort();
-      assert.deepEqual(used, grantsOf([...rbac.cluster, ...rbac.watched, ...rbac.own]));
+      assert.deepEqual(used, grantsOf(scoped.map((s) => s.rule)));
     });
   });
 }
