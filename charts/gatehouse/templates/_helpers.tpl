@@ -79,6 +79,7 @@ as a sorted list of --flag=value so the pod spec is stable across renders.
 {{- $_ := set $args "https-port" $c.containerPort.https -}}
 {{- $_ := set $args "admin-port" $c.metrics.port -}}
 {{- with $c.bindAddress }}{{ $_ := set $args "bind-address" . }}{{ end -}}
+{{- with $c.adminBindAddress }}{{ $_ := set $args "admin-bind-address" . }}{{ end -}}
 {{- with $c.workers }}{{ $_ := set $args "workers" . }}{{ end -}}
 {{- if $c.publishAddress -}}
 {{- $_ := set $args "publish-address" $c.publishAddress -}}
