@@ -314,8 +314,8 @@ function bodyOf(req: IncomingMessage): IncomingMessage {
 export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse): void {
   const startedAt = ctx.observer === undefined ? 0 : performance.now();
   if (res.destroyed) {
-    // An HTTP/2 stream reset in the same read as its HEADERS is gone before its handler runs
-    // (and its 'close' may have been emitted already): nothing to route, nothing to send upstream.
+    // An HTTP/2 stream reset before its handler runs — by the client in the same read as its
+    // HEADERS, or by the frame guard — has no one to answer: nothing to route or send upstream.
     reportAnswer(ctx, req, res, undefined, undefined, 499, startedAt);
     return;
   }
