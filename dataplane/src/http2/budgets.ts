@@ -16,10 +16,16 @@ export const ENHANCE_YOUR_CALM = 0xb;
 /**
  * Resets a connection may spend at once: as many as the streams it may have open
  * (SETTINGS_MAX_CONCURRENT_STREAMS, tls/options.ts), so a browser cancelling everything it has in
- * flight when its user navigates away is never cut off. nghttp2's own bucket allows 1 000.
+ * flight when its user navigates away is never cut off. nghttp2's default bucket (1 000 at once,
+ * then 33 a second, ended with INTERNAL_ERROR) is kept far above this as a backstop (tls/options.ts).
  */
 export const RESET_BURST = 128;
-/** Resets earned back per second (nghttp2's own bucket refills 33 a second), and one per answered stream. */
+/**
+ * Resets earned back per second (about nghttp2's default rate), so a client whose every call times
+ * out before its answer (a gRPC deadline shorter than the upstream) goes on at that pace; and one
+ * per stream answered in full, so a client that completes as many as it cancels never runs out:
+ * an attacker gets at most one premature reset per request it lets finish (Envoy closes at 50 %).
+ */
 export const RESET_REFILL_PER_SECOND = 32;
 /** Frames of each flood-limited kind allowed before the connection has carried anything. */
 export const FRAME_ALLOWANCE = 100;
