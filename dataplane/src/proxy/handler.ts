@@ -183,6 +183,9 @@ class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attempt {
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
+    // The client left while the request waited for a connection (onClientClose found no
+    // controller to abort then): abort now, or the connection would wait on a response nobody reads.
+    if (this.done) controller.abort(CLIENT_CLOSED);
   }
 
   onResponseStart(
@@ -282,11 +285,15 @@ function declaredLength(value: string | string[] | undefined): number {
   return Number.isSafeInteger(n) && n > 0 ? n : -1;
 }
 
+/** One error for every abort of a request whose client left: no allocation per cancelled request. */
+const CLIENT_CLOSED = new Error('client closed the connection');
+
 function onClientClose(this: TrackedResponse): void {
   const exchange = this[kExchange];
   if (exchange === undefined || exchange.done) return;
-  // The client went away before the response ended: stop the upstream exchange too.
-  exchange.controller?.abort(new Error('client closed the connection'));
+  // The client went away before the response ended: stop the upstream exchange too. A request
+  // still queued for a connection has no controller yet; onRequestStart aborts it (done is set).
+  exchange.controller?.abort(CLIENT_CLOSED);
   exchange.finish(499);
 }
 
@@ -309,6 +316,12 @@ function bodyOf(req: IncomingMessage): IncomingMessage {
 
 export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse): void {
   const startedAt = ctx.observer === undefined ? 0 : performance.now();
+  if (res.destroyed) {
+    // An HTTP/2 stream reset before its handler runs — by the client in the same read as its
+    // HEADERS, or by the frame guard — has no one to answer: nothing to route or send upstream.
+    reportAnswer(ctx, req, res, undefined, undefined, 499, startedAt);
+    return;
+  }
   const via = req.headers.via;
   if (via !== undefined && ctx.via.seenIn(via)) {
     // Forwarded by this proxy before: a loop, refused before routing costs anything (loop.ts).
