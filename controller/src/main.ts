@@ -53,6 +53,7 @@ async function main(): Promise<void> {
       httpsPort: flags.httpsPort,
       bindAddress: flags.bindAddress,
       trustedProxies: flags.trustedProxies,
+      proxyProtocol: flags.proxyProtocol,
       logLevel: flags.logLevel,
       logFormat: flags.logFormat,
       drainTimeoutMs: 10_000,
@@ -72,6 +73,7 @@ async function main(): Promise<void> {
       ingressClass: flags.ingressClass,
       controllerName: flags.controllerName,
       defaultBackendService: flags.defaultBackendService,
+      enableExternalNameServices: flags.enableExternalNameServices,
       defaultSslCertificate: flags.defaultSslCertificate,
       now: new Date(),
     }),
@@ -111,7 +113,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown(0));
   process.on('SIGINT', () => void shutdown(0));
 
-  admin = await startAdminServer(flags.adminPort, flags.bindAddress, {
+  admin = await startAdminServer(flags.adminPort, flags.adminBindAddress, {
     metrics: (accept) => metrics.scrape(accept, () => supervisor.collectMetrics()),
     healthy: () => source.healthy(),
     ready: () => {

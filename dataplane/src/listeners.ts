@@ -36,6 +36,7 @@ import {
 import { handleRequest, type ProxyContext, reportAnswer } from './proxy/handler.ts';
 import { recordSessionPeer } from './proxy/peer.ts';
 import { handleUpgrade } from './proxy/upgrade.ts';
+import { inheritClientAddress, type RefusalReason, requireProxyHeader } from './proxy-protocol/gate.ts';
 import type { WorkerConfig } from './table/messages.ts';
 import type { Certificate } from './table/types.ts';
 import type { CertificateContexts } from './tls/contexts.ts';
@@ -60,6 +61,8 @@ export interface ListenerHooks {
   onMalformed?(status: number): void;
   /** A client connection accepted, with the protocol it speaks, for metrics. */
   onConnection?(socket: Duplex, listener: 'http' | 'https', protocol: 'http/1.1' | 'h2'): void;
+  /** A connection closed because its PROXY protocol header was refused (--proxy-protocol), for metrics. */
+  onProxyHeaderRefused?(listener: 'http' | 'https', reason: RefusalReason): void;
 }
 
 type BaseContext = Omit<ProxyContext, 'listener' | 'bodyPace'>;
@@ -194,7 +197,9 @@ export class Listeners {
     // connection listener, set by https.createServer, is kept for that).
     const http1OverTls = this.https.listeners('secureConnection')[0] as (socket: TLSSocket) => void;
     this.https.removeAllListeners('secureConnection');
+    const proxyProtocol = cfg.proxyProtocol === true;
     this.https.on('secureConnection', (socket: TLSSocket) => {
+      if (proxyProtocol) inheritClientAddress(socket);
       const h2 = socket.alpnProtocol === 'h2';
       hooks.onConnection?.(socket, 'https', h2 ? 'h2' : 'http/1.1');
       if (h2) this.#serveHttp2(socket, base);
@@ -212,6 +217,27 @@ export class Listeners {
     this.https.on('tlsClientError', (error: Error & { code?: string }) =>
       base.log.debug('tls handshake failed', { error: error.message, code: error.code }),
     );
+    // Last, so the gate holds back every 'connection' listener installed above (and Node's own).
+    if (proxyProtocol) {
+      for (const [server, listener] of [
+        [this.http, 'http'],
+        [this.https, 'https'],
+      ] as const) {
+        requireProxyHeader(server, {
+          trusted: base.trusted,
+          timeoutMs: headerTimeout,
+          onRefused: (reason, peer, detail) => {
+            hooks.onProxyHeaderRefused?.(listener, reason);
+            base.log.debug('PROXY protocol header refused; connection closed', {
+              listener,
+              reason,
+              peer,
+              detail,
+            });
+          },
+        });
+      }
+    }
     this.#listen(cfg, hooks, base.log);
   }
 

@@ -9,19 +9,24 @@ import { Listeners } from './listeners.ts';
 import { createLogger, type Logger } from './log.ts';
 import {
   countMalformed,
+  countProxyHeaderRefused,
   metricsSnapshot,
   seriesBinder,
   setupObservability,
   trackConnection,
 } from './metrics/index.ts';
 import type { ExchangeObserver, ProxyContext } from './proxy/handler.ts';
+import { newViaPseudonym, ViaMarker } from './proxy/loop.ts';
 import type { FromWorker, ToWorker, WorkerConfig } from './table/messages.ts';
 import type { RouteTable } from './table/types.ts';
 import { validateRouteTable } from './table/validate.ts';
 import { CertificateContexts } from './tls/contexts.ts';
-import { UpstreamPools } from './upstream/pools.ts';
+import { AddressGuard } from './upstream/address-guard.ts';
+import { defaultPoolOptions, UpstreamPools } from './upstream/pools.ts';
 
-const pools = new UpstreamPools();
+/** Where ExternalName connections may not go; this worker's own addresses are re-read per table. */
+const addressGuard = new AddressGuard();
+const pools = new UpstreamPools(defaultPoolOptions, addressGuard);
 const current: ProxyContext['current'] = { runtime: undefined };
 let config: WorkerConfig | undefined;
 let log: Logger | undefined;
@@ -73,6 +78,7 @@ function applyTable(table: unknown): void {
     return;
   }
   current.runtime = runtime;
+  addressGuard.refresh();
   applyCertificates(checked.table);
   pools.retainOnly(runtime.poolKeys);
   for (const p of runtime.problems) log?.warn('route left out', p);
@@ -82,7 +88,13 @@ function applyTable(table: unknown): void {
 }
 
 function startServing(cfg: WorkerConfig, logger: Logger): void {
-  const base = { current, trusted: trustedList(cfg.trustedProxies), observer, log: logger };
+  const base = {
+    current,
+    trusted: trustedList(cfg.trustedProxies),
+    observer,
+    via: new ViaMarker(cfg.viaPseudonym ?? newViaPseudonym()),
+    log: logger,
+  };
   server = new Listeners(cfg, base, certificates, {
     draining: () => draining,
     onListening: (ports) => {
@@ -99,6 +111,7 @@ function startServing(cfg: WorkerConfig, logger: Logger): void {
     },
     onMalformed: countMalformed,
     onConnection: trackConnection,
+    onProxyHeaderRefused: countProxyHeaderRefused,
   });
 }
 
@@ -134,6 +147,12 @@ process.on('message', (message: ToWorker) => {
       pid: process.pid,
     });
     observer = setupObservability(config);
+    addressGuard.onRefused = (refusal) =>
+      log?.warn('upstream address refused', {
+        upstream: refusal.host,
+        address: refusal.address,
+        refused: refusal.refused,
+      });
     if (config.defaultCertificate) certificates.setFallback(config.defaultCertificate);
   } else if (message.type === 'ticket-keys') {
     server?.setTicketKeys(message.keys);

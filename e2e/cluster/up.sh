@@ -150,6 +150,17 @@ wait_for etcd curl -fsS "http://127.0.0.1:$etcd_port/health"
 # --- kube-apiserver ------------------------------------------------------------------------------
 api_port=$(free_port)
 server=https://127.0.0.1:$api_port
+# Audit: every request of the gatehouse ServiceAccount, at Metadata level (verb, resource, name,
+# user agent; no bodies), so the e2e suite can compare what the controller calls with its RBAC.
+cat >"$state/audit-policy.yaml" <<EOF
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: Metadata
+    users: [system:serviceaccount:gatehouse:gatehouse]
+  - level: None
+EOF
 setsid "$KUBE_APISERVER_BIN" --etcd-servers "http://127.0.0.1:$etcd_port" \
   --bind-address 127.0.0.1 --secure-port "$api_port" --advertise-address "$root_ip" \
   --cert-dir "$pki" --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" \
@@ -157,6 +168,7 @@ setsid "$KUBE_APISERVER_BIN" --etcd-servers "http://127.0.0.1:$etcd_port" \
   --service-cluster-ip-range "$service_cidr" \
   --service-account-issuer https://kubernetes.default.svc.cluster.local \
   --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
+  --audit-policy-file "$state/audit-policy.yaml" --audit-log-path "$state/audit.log" \
   --profiling=false --v=1 \
   >"$state/apiserver.log" 2>&1 </dev/null &
 record kube-apiserver $!
@@ -222,6 +234,7 @@ BACKEND_IPS=${backend_ips[*]}
 SERVICE_CIDR=$service_cidr
 ADMIN_KUBECONFIG=$state/admin.kubeconfig
 GATEHOUSE_KUBECONFIG=$state/gatehouse.kubeconfig
+AUDIT_LOG=$state/audit.log
 EOF
 log "cluster $KUBE_VERSION at $server (state $state, netns $netns, backends ${backend_ips[*]})"
 echo "$state"

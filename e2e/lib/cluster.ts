@@ -34,6 +34,8 @@ export interface Cluster {
   adminKubeconfig: string;
   /** Token of ServiceAccount gatehouse/gatehouse, which has no RBAC until a test grants it. */
   gatehouseKubeconfig: string;
+  /** The apiserver's audit log (JSON lines): every request of gatehouse/gatehouse, Metadata level. */
+  auditLog: string;
   kubeConfig(who: 'admin' | 'gatehouse'): KubeConfig;
   /** Processes this run started (etcd, kube-apiserver, backends), as recorded in the state dir. */
   processes(): RecordedProcess[];
@@ -128,6 +130,7 @@ function clusterFrom(stateDir: string): Cluster {
     stateDir,
     adminKubeconfig: env.ADMIN_KUBECONFIG,
     gatehouseKubeconfig: env.GATEHOUSE_KUBECONFIG,
+    auditLog: env.AUDIT_LOG,
     kubeConfig(who) {
       const kc = new KubeConfig();
       kc.loadFromFile(who === 'admin' ? env.ADMIN_KUBECONFIG : env.GATEHOUSE_KUBECONFIG);

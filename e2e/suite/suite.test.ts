@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { setUp, suite, tearDown } from './context.ts';
+import { accessScenario } from './scenarios/access.ts';
 import { classesScenario } from './scenarios/classes.ts';
 import { leaderScenario } from './scenarios/leader.ts';
 import { outageScenario } from './scenarios/outage.ts';
@@ -35,7 +36,8 @@ describe('gatehouse in cluster mode, end to end', { timeout: 540_000 }, () => {
   });
 
   // Order matters only where a scenario changes the shared world: the leader scenario replaces the
-  // serving replica, the outage restarts the apiserver, and 1 000 Ingresses come last.
+  // serving replica, the outage restarts the apiserver, and 1 000 Ingresses come last; the audit of
+  // every request the replicas made is read once they all have run.
   classesScenario();
   routingScenario();
   statusScenario();
@@ -45,4 +47,5 @@ describe('gatehouse in cluster mode, end to end', { timeout: 540_000 }, () => {
   leaderScenario();
   outageScenario();
   scaleScenario();
+  accessScenario();
 });

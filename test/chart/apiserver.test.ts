@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { stringify } from 'yaml';
+import { derivedRbac, type PolicyRule } from '../../controller/src/sources/kube/rbac.ts';
 import { type Cluster, startCluster } from '../../e2e/lib/cluster.ts';
 import { waitFor } from '../../e2e/lib/wait.ts';
 import { chartDir, helm, type K8sObject, kubeVersion, render, repoDir, valueSets } from './chart.ts';
@@ -245,19 +246,36 @@ describe('chart on a real kube-apiserver', { timeout: 240_000 }, () => {
     assert.equal(install.status, 0, install.stderr);
     const canI = (...args: string[]) =>
       kubectl(['auth', 'can-i', ...args], undefined, cluster.gatehouseKubeconfig);
+    // Every permission the access table derives (controller/src/sources/kube/access.ts), asked as kubectl
+    // would: the watched kinds in some namespace, the Lease in the release namespace.
+    const { cluster: clusterRules, watched, own } = derivedRbac('gatehouse');
+    const canIArgs = (rules: PolicyRule[], namespace?: string) =>
+      rules.flatMap((r) =>
+        r.verbs.flatMap((verb) =>
+          r.resources.map((res) => {
+            const [plural, sub] = res.split('/');
+            const kind = r.apiGroups[0] === '' ? plural : `${plural}.${r.apiGroups[0]}`;
+            const name = r.resourceNames ? `/${r.resourceNames[0]}` : '';
+            return [
+              verb,
+              `${kind}${name}`,
+              ...(sub ? [`--subresource=${sub}`] : []),
+              ...(namespace ? ['-n', namespace] : []),
+            ];
+          }),
+        ),
+      );
     const allowed = [
-      ['list', 'ingresses.networking.k8s.io', '--all-namespaces'],
-      ['watch', 'ingressclasses.networking.k8s.io'],
-      ['update', 'ingresses.networking.k8s.io', '--subresource=status', '-n', 'apps'],
-      ['list', 'secrets', '--all-namespaces'],
-      ['watch', 'endpointslices.discovery.k8s.io', '--all-namespaces'],
-      ['create', 'events.events.k8s.io', '-n', 'apps'],
-      ['get', 'leases.coordination.k8s.io/gatehouse', '-n', 'gatehouse'],
-      ['update', 'leases.coordination.k8s.io/gatehouse', '-n', 'gatehouse'],
-      ['create', 'leases.coordination.k8s.io', '-n', 'gatehouse'],
+      ...canIArgs(clusterRules),
+      ...canIArgs(watched, 'apps'),
+      ...canIArgs(watched).map((args) => [...args, '--all-namespaces']),
+      ...canIArgs(own, 'gatehouse'),
     ];
     const refused = [
       ['update', 'ingresses.networking.k8s.io', '-n', 'apps'],
+      ['get', 'secrets/tls', '-n', 'apps'],
+      ['get', 'services/web', '-n', 'apps'],
+      ['patch', 'events.events.k8s.io', '-n', 'apps'],
       ['create', 'secrets', '-n', 'apps'],
       ['list', 'configmaps', '--all-namespaces'],
       ['list', 'pods', '--all-namespaces'],

@@ -41,6 +41,8 @@ const cases: Case[] = [
   { flag: 'https-port', set: { 'controller.containerPort.https': '9443' }, expected: '9443' },
   { flag: 'admin-port', set: { 'controller.metrics.port': '9254' }, expected: '9254' },
   { flag: 'bind-address', set: { 'controller.bindAddress': '127.0.0.1' }, expected: '127.0.0.1' },
+  { flag: 'admin-bind-address', set: { 'controller.adminBindAddress': '10.1.2.3' }, expected: '10.1.2.3' },
+  { flag: 'admin-bind-address', set: {}, expected: undefined },
   { flag: 'workers', set: { 'controller.workers': '3' }, expected: '3' },
   { flag: 'publish-service', set: {}, expected: 'ingress/edge-gatehouse' },
   {
@@ -65,6 +67,18 @@ const cases: Case[] = [
     set: { 'controller.trustedProxies': '{10.0.0.0/8,192.168.0.0/16}' },
     expected: '10.0.0.0/8,192.168.0.0/16',
   },
+  {
+    flag: 'proxy-protocol',
+    set: { 'controller.proxyProtocol': 'true', 'controller.trustedProxies': '{10.0.0.0/8}' },
+    expected: true,
+  },
+  { flag: 'proxy-protocol', set: {}, expected: undefined },
+  {
+    flag: 'enable-external-name-services',
+    set: { 'controller.enableExternalNameServices': 'true' },
+    expected: true,
+  },
+  { flag: 'enable-external-name-services', set: {}, expected: undefined },
   { flag: 'log-level', set: { 'controller.logLevel': 'debug' }, expected: 'debug' },
   { flag: 'log-format', set: { 'controller.logFormat': 'text' }, expected: 'text' },
   { flag: 'access-log', set: { 'controller.accessLog.enabled': 'true' }, expected: true },

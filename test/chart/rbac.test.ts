@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
+import { derivedRbac, grantsOf, type PolicyRule } from '../../controller/src/sources/kube/rbac.ts';
 import {
   chartDir,
   find,
@@ -16,58 +17,15 @@ import {
   valuesDir,
 } from './chart.ts';
 
-interface PolicyRule {
-  apiGroups: string[];
-  resources: string[];
-  verbs: string[];
-  resourceNames?: string[];
-}
-
-/** Cluster mode's needs, as DESIGN.md and the cluster-mode issue list them: one grant per line. */
-const clusterModeGrants = [
-  'networking.k8s.io/ingresses:get',
-  'networking.k8s.io/ingresses:list',
-  'networking.k8s.io/ingresses:watch',
-  'networking.k8s.io/ingressclasses:get',
-  'networking.k8s.io/ingressclasses:list',
-  'networking.k8s.io/ingressclasses:watch',
-  'networking.k8s.io/ingresses/status:update',
-  'core/services:get',
-  'core/services:list',
-  'core/services:watch',
-  'core/secrets:get',
-  'core/secrets:list',
-  'core/secrets:watch',
-  'discovery.k8s.io/endpointslices:get',
-  'discovery.k8s.io/endpointslices:list',
-  'discovery.k8s.io/endpointslices:watch',
-  'events.k8s.io/events:create',
-  'events.k8s.io/events:patch',
-];
+/**
+ * What cluster mode needs, derived from the table of its API requests
+ * (controller/src/sources/kube/access.ts), never a list pinned here.
+ */
+const derived = (lease: string) => derivedRbac(lease);
+/** Everything but the Lease: ClusterRole, or ClusterRole + a Role of the watched namespace. */
+const clusterModeGrants = grantsOf([...derived('gatehouse').cluster, ...derived('gatehouse').watched]);
 /** Leader election, in the controller's own namespace. */
-const leaseGrants = (lease: string) => [
-  `coordination.k8s.io/leases:get@${lease}`,
-  `coordination.k8s.io/leases:update@${lease}`,
-  'coordination.k8s.io/leases:create',
-];
-
-/** One string per (group, resource, verb, resourceName) a rule grants. */
-function grants(rules: PolicyRule[]): string[] {
-  const out: string[] = [];
-  for (const r of rules) {
-    for (const g of r.apiGroups) {
-      for (const res of r.resources) {
-        for (const v of r.verbs) {
-          const base = `${g === '' ? 'core' : g}/${res}:${v}`;
-          if (r.resourceNames?.length) for (const n of r.resourceNames) out.push(`${base}@${n}`);
-          else out.push(base);
-        }
-      }
-    }
-  }
-  return out.sort();
-}
-
+const leaseGrants = (lease: string) => grantsOf(derived(lease).own);
 const sorted = (xs: string[]) => [...xs].sort();
 const rulesOf = (o: K8sObject) => o.rules as PolicyRule[];
 const fileRules = (dir: string, file: string) => rulesOf(parse(readFileSync(join(dir, file), 'utf8')));
@@ -85,17 +43,17 @@ describe('RBAC', () => {
     }
   });
 
-  test("deploy/rbac grants exactly cluster mode's list: reads, Ingress status, Events, one Lease", () => {
-    assert.deepEqual(grants(fileRules(deployDir, 'clusterrole.yaml')), sorted(clusterModeGrants));
-    assert.deepEqual(grants(fileRules(deployDir, 'role.yaml')), sorted(leaseGrants('gatehouse')));
+  test('deploy/rbac grants exactly what the access table derives: reads, Ingress status, Events, one Lease', () => {
+    assert.deepEqual(grantsOf(fileRules(deployDir, 'clusterrole.yaml')), sorted(clusterModeGrants));
+    assert.deepEqual(grantsOf(fileRules(deployDir, 'role.yaml')), sorted(leaseGrants('gatehouse')));
   });
 
   for (const set of valueSets) {
-    test(`values "${set.name}": every rendered Role and ClusterRole together grant nothing beyond cluster mode's list`, () => {
+    test(`values "${set.name}": every rendered Role and ClusterRole together grant exactly the derived rules`, () => {
       const { objects } = render({ files: set.files });
       const lease = soleObject(objects, 'IngressClass').metadata.name;
       const rendered = [...find(objects, 'ClusterRole'), ...find(objects, 'Role')].flatMap((o) =>
-        grants(rulesOf(o)),
+        grantsOf(rulesOf(o)),
       );
       assert.deepEqual(sorted([...new Set(rendered)]), sorted([...clusterModeGrants, ...leaseGrants(lease)]));
     });
@@ -109,17 +67,10 @@ describe('RBAC', () => {
   test('watch namespace: IngressClass stays cluster-wide, the namespaced kinds become a Role in that namespace', () => {
     const { objects } = render({ files: [join(valuesDir, 'scoped.yaml')] });
     const clusterRole = soleObject(objects, 'ClusterRole');
-    assert.deepEqual(grants(rulesOf(clusterRole)), [
-      'networking.k8s.io/ingressclasses:get',
-      'networking.k8s.io/ingressclasses:list',
-      'networking.k8s.io/ingressclasses:watch',
-    ]);
+    assert.deepEqual(grantsOf(rulesOf(clusterRole)), grantsOf(derived('internal').cluster));
     const watchRole = find(objects, 'Role').filter((r) => r.metadata.namespace === 'apps');
     assert.equal(watchRole.length, 1, 'one Role in the watched namespace "apps"');
-    assert.deepEqual(
-      grants(rulesOf(watchRole[0])),
-      sorted(clusterModeGrants.filter((g) => !g.startsWith('networking.k8s.io/ingressclasses:'))),
-    );
+    assert.deepEqual(grantsOf(rulesOf(watchRole[0])), grantsOf(derived('internal').watched));
     const binding = find(objects, 'RoleBinding').find((b) => b.metadata.namespace === 'apps');
     assert.deepEqual(binding?.roleRef, {
       apiGroup: 'rbac.authorization.k8s.io',
@@ -137,7 +88,7 @@ describe('RBAC', () => {
       const role = find(objects, 'Role').find((r) => r.metadata.name.endsWith('-leader-election'));
       assert.ok(role, 'a leader-election Role');
       assert.equal(role.metadata.namespace, 'edge-system');
-      assert.deepEqual(grants(rulesOf(role)), sorted(leaseGrants(lease)));
+      assert.deepEqual(grantsOf(rulesOf(role)), sorted(leaseGrants(lease)));
     }
   });
 

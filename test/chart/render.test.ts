@@ -225,8 +225,33 @@ describe('rendered objects', () => {
       (r: { ports: Array<{ port: number }> }) => r.ports[0].port === 10254,
     );
     assert.deepEqual(admin.from, [
-      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
+      {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+      },
     ]);
+  });
+
+  test('NetworkPolicy by default: listeners open to every peer, the admin port to pods of the release namespace only', () => {
+    const { objects } = render();
+    const rules = soleObject(objects, 'NetworkPolicy').spec.ingress as Array<{
+      ports: Array<{ port: number }>;
+      from?: unknown[];
+    }>;
+    const listeners = rules.find((r) => r.ports.some((p) => p.port === 8080));
+    const admin = rules.find((r) => r.ports.some((p) => p.port === 10254));
+    assert.deepEqual(
+      listeners?.ports.map((p) => p.port),
+      [8080, 8443],
+    );
+    assert.equal(listeners?.from, undefined, 'the listeners admit every peer');
+    assert.deepEqual(
+      admin?.ports,
+      [{ protocol: 'TCP', port: 10254 }],
+      'the admin port has a rule of its own',
+    );
+    // A podSelector alone selects pods of the policy's own namespace: the release namespace.
+    assert.deepEqual(admin?.from, [{ podSelector: {} }]);
   });
 
   test('NetworkPolicy admits exactly the listener and admin ports and leaves egress open', () => {

@@ -36,6 +36,31 @@ const cases: Array<{ why: string; set: Record<string, string>; message: RegExp }
     set: { 'controller.trustedProxies': '{proxy.example}' },
     message: /controller\/trustedProxies\/0/,
   },
+  {
+    why: 'an admin bind address that is no IP',
+    set: { 'controller.adminBindAddress': 'localhost' },
+    message: /controller\/adminBindAddress/,
+  },
+  {
+    why: 'a bind address that is no IP',
+    set: { 'controller.bindAddress': 'eth0' },
+    message: /controller\/bindAddress/,
+  },
+  {
+    why: 'no peer for the admin port (an empty from would admit every peer)',
+    set: { 'controller.networkPolicy.metricsFrom': '{}' },
+    message: /controller\/networkPolicy\/metricsFrom/,
+  },
+  {
+    why: 'the admin port peers removed',
+    set: { 'controller.networkPolicy.metricsFrom': 'null' },
+    message: /metricsFrom/,
+  },
+  {
+    why: 'a metrics peer that is no NetworkPolicyPeer',
+    set: { 'controller.networkPolicy.metricsFrom[0].namespace': 'monitoring' },
+    message: /controller\/networkPolicy\/metricsFrom\/0/,
+  },
   { why: 'zero workers', set: { 'controller.workers': '0' }, message: /controller\/workers/ },
   {
     why: 'an invalid class name',
@@ -80,6 +105,11 @@ const cases: Array<{ why: string; set: Record<string, string>; message: RegExp }
     why: 'the admin port on a listener port',
     set: { 'controller.metrics.port': '8080' },
     message: /controller\.containerPort\.http \(8080\).*must differ/,
+  },
+  {
+    why: 'PROXY protocol with no trusted proxy to send it',
+    set: { 'controller.proxyProtocol': 'true' },
+    message: /controller\.proxyProtocol needs controller\.trustedProxies/,
   },
   {
     why: 'externalTrafficPolicy on a ClusterIP Service',

@@ -79,6 +79,7 @@ as a sorted list of --flag=value so the pod spec is stable across renders.
 {{- $_ := set $args "https-port" $c.containerPort.https -}}
 {{- $_ := set $args "admin-port" $c.metrics.port -}}
 {{- with $c.bindAddress }}{{ $_ := set $args "bind-address" . }}{{ end -}}
+{{- with $c.adminBindAddress }}{{ $_ := set $args "admin-bind-address" . }}{{ end -}}
 {{- with $c.workers }}{{ $_ := set $args "workers" . }}{{ end -}}
 {{- if $c.publishAddress -}}
 {{- $_ := set $args "publish-address" $c.publishAddress -}}
@@ -90,6 +91,8 @@ as a sorted list of --flag=value so the pod spec is stable across renders.
 {{- with $c.defaultSSLCertificate }}{{ $_ := set $args "default-ssl-certificate" . }}{{ end -}}
 {{- with $c.defaultBackendService }}{{ $_ := set $args "default-backend-service" . }}{{ end -}}
 {{- with $c.trustedProxies }}{{ $_ := set $args "trusted-proxies" (join "," .) }}{{ end -}}
+{{- if $c.proxyProtocol }}{{ $_ := set $args "proxy-protocol" true }}{{ end -}}
+{{- if $c.enableExternalNameServices }}{{ $_ := set $args "enable-external-name-services" true }}{{ end -}}
 {{- $_ := set $args "log-level" $c.logLevel -}}
 {{- $_ := set $args "log-format" $c.logFormat -}}
 {{- if $c.accessLog.enabled }}{{ $_ := set $args "access-log" true }}{{ $_ := set $args "access-log-sample" $c.accessLog.sampleRate }}{{ end -}}

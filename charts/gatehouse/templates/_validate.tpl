@@ -25,6 +25,9 @@ failure names the values to change.
 {{- if and $c.service.externalTrafficPolicy (eq $c.service.type "ClusterIP") -}}
 {{- fail "controller.service.externalTrafficPolicy applies to type LoadBalancer or NodePort, not ClusterIP" -}}
 {{- end -}}
+{{- if and $c.proxyProtocol (not $c.trustedProxies) -}}
+{{- fail "controller.proxyProtocol needs controller.trustedProxies: only the load balancers listed there may send a PROXY header" -}}
+{{- end -}}
 {{- $ports := list (int $c.containerPort.http) (int $c.containerPort.https) (int $c.metrics.port) -}}
 {{- if ne (len (uniq $ports)) 3 -}}
 {{- fail (printf "controller.containerPort.http (%v), controller.containerPort.https (%v) and controller.metrics.port (%v) must differ" $c.containerPort.http $c.containerPort.https $c.metrics.port) -}}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FlagError, parseFlags } from './flags.ts';
+import { FlagError, parseFlags, usage } from './flags.ts';
 
 describe('command line', () => {
   it('defaults are the ones DESIGN.md documents', () => {
@@ -93,7 +93,48 @@ describe('command line', () => {
     assert.equal(parseFlags([], { GATEHOUSE_CLIENT_BODY_TIMEOUT: '90' }).clientBodyTimeoutMs, 90_000);
   });
 
+  it('--proxy-protocol is off by default and turns on from the flag or GATEHOUSE_PROXY_PROTOCOL', () => {
+    const trusted = ['--trusted-proxies', '10.0.0.0/8'];
+    assert.equal(parseFlags([], {}).proxyProtocol, false);
+    assert.equal(parseFlags([...trusted, '--proxy-protocol'], {}).proxyProtocol, true);
+    assert.equal(parseFlags(trusted, { GATEHOUSE_PROXY_PROTOCOL: 'true' }).proxyProtocol, true);
+    assert.equal(parseFlags(trusted, { GATEHOUSE_PROXY_PROTOCOL: '0' }).proxyProtocol, false);
+    assert.throws(() => parseFlags(trusted, { GATEHOUSE_PROXY_PROTOCOL: 'on?' }), /GATEHOUSE_PROXY_PROTOCOL/);
+  });
+
+  it('ExternalName Services are off unless --enable-external-name-services (Contour: enableExternalNameService)', () => {
+    assert.equal(parseFlags([], {}).enableExternalNameServices, false);
+    assert.equal(parseFlags(['--enable-external-name-services'], {}).enableExternalNameServices, true);
+    const fromEnv = (value: string) =>
+      parseFlags([], { GATEHOUSE_ENABLE_EXTERNAL_NAME_SERVICES: value }).enableExternalNameServices;
+    assert.equal(fromEnv('true'), true);
+    assert.equal(fromEnv('1'), true);
+    assert.equal(fromEnv('false'), false);
+    assert.equal(fromEnv('0'), false);
+    assert.throws(() => fromEnv('yes please'), /GATEHOUSE_ENABLE_EXTERNAL_NAME_SERVICES/);
+    assert.throws(() => parseFlags(['--enable-external-name-services=yes'], {}), FlagError);
+  });
+
+  it('--help documents --enable-external-name-services and what it never allows', () => {
+    assert.match(usage, /--enable-external-name-services +allow ExternalName Service backends/);
+    assert.match(usage, /never loopback,\s+link-local/);
+  });
+
+  it('the admin port binds --bind-address unless --admin-bind-address (or its env) says otherwise', () => {
+    assert.equal(parseFlags([], {}).adminBindAddress, '0.0.0.0');
+    assert.equal(parseFlags(['--bind-address', '::'], {}).adminBindAddress, '::');
+    const apart = parseFlags(['--bind-address', '0.0.0.0', '--admin-bind-address', '127.0.0.1'], {});
+    assert.deepEqual([apart.bindAddress, apart.adminBindAddress], ['0.0.0.0', '127.0.0.1']);
+    assert.equal(parseFlags([], { GATEHOUSE_ADMIN_BIND_ADDRESS: 'fd00::1' }).adminBindAddress, 'fd00::1');
+    assert.equal(
+      parseFlags(['--admin-bind-address=10.0.0.1'], { GATEHOUSE_ADMIN_BIND_ADDRESS: 'fd00::1' })
+        .adminBindAddress,
+      '10.0.0.1',
+    );
+  });
+
   const bad: Array<[string, string[], RegExp]> = [
+    ['an admin address that is no IP', ['--admin-bind-address', 'localhost'], /--admin-bind-address/],
     ['an unknown flag', ['--nope'], /nope/],
     ['a port out of range', ['--http-port', '70000'], /--http-port/],
     ['a non-numeric worker count', ['--workers', 'many'], /--workers/],
@@ -114,6 +155,13 @@ describe('command line', () => {
     ['a minimum body rate with a unit', ['--client-body-min-rate', '1k'], /--client-body-min-rate/],
     ['a grace that is not a duration', ['--client-body-min-rate-grace', 'x'], /--client-body-min-rate-grace/],
     ['both sources at once', ['--manifests', 'x', '--kubeconfig', 'y'], /exclude each other/],
+    // Only a trusted peer may send a PROXY header: with none, every connection would be refused.
+    [
+      '--proxy-protocol without --trusted-proxies',
+      ['--proxy-protocol'],
+      /--proxy-protocol.*--trusted-proxies/,
+    ],
+    ['a value given to the boolean --proxy-protocol', ['--proxy-protocol=yes'], /proxy-protocol/],
   ];
   for (const [what, argv, message] of bad) {
     it(`refuses ${what} with a clear error`, () => {

@@ -15,12 +15,18 @@ export interface Flags {
   httpsPort: number;
   adminPort: number;
   bindAddress: string;
+  /** The admin port's address; `--bind-address` unless set, so it can stay off the data plane's network. */
+  adminBindAddress: string;
   workers: number;
   publishService?: string;
   publishAddress?: string;
   defaultSslCertificate?: string;
   defaultBackendService?: string;
   trustedProxies: string[];
+  /** Every connection opens with a PROXY protocol v1/v2 header from a trusted proxy (ingress-nginx's use-proxy-protocol). */
+  proxyProtocol: boolean;
+  /** Serve ExternalName Services (Contour's enableExternalNameService); never to loopback or own addresses. */
+  enableExternalNameServices: boolean;
   /** Slowloris bound: a request's headers must arrive within this (408 after); nginx's client_header_timeout. */
   clientHeaderTimeoutMs: number;
   /** Idle keep-alive connections are closed after this; nginx's keepalive_timeout. */
@@ -49,12 +55,15 @@ const options = {
   'https-port': { type: 'string', default: '8443' },
   'admin-port': { type: 'string', default: '10254' },
   'bind-address': { type: 'string', default: '0.0.0.0' },
+  'admin-bind-address': { type: 'string' },
   workers: { type: 'string' },
   'publish-service': { type: 'string' },
   'publish-address': { type: 'string' },
   'default-ssl-certificate': { type: 'string' },
   'default-backend-service': { type: 'string' },
   'trusted-proxies': { type: 'string' },
+  'proxy-protocol': { type: 'boolean' },
+  'enable-external-name-services': { type: 'boolean' },
   'client-header-timeout': { type: 'string', default: '20s' },
   'keepalive-timeout': { type: 'string', default: '75s' },
   'client-body-timeout': { type: 'string', default: '60s' },
@@ -77,12 +86,17 @@ export const usage = `Usage: gatehouse [flags]   (every flag also from GATEHOUSE
   --http-port N, --https-port N     data-plane listeners (default 8080, 8443)
   --admin-port N                    /healthz, /readyz, /metrics (default 10254)
   --bind-address ADDR               listeners' address (default 0.0.0.0)
+  --admin-bind-address ADDR         admin port's address (default: --bind-address)
   --workers N                       data-plane worker processes (default: number of CPUs)
   --publish-service NS/NAME         Service whose address goes into Ingress status
   --publish-address A               address that goes into Ingress status
   --default-ssl-certificate NS/NAME certificate for TLS hosts without a valid secret (default: self-signed)
   --default-backend-service NS/NAME where unmatched requests go (default: built-in 404)
   --trusted-proxies CIDR,...        peers whose X-Forwarded-* and PROXY protocol are believed (default: none)
+  --proxy-protocol                  every connection opens with a PROXY protocol v1/v2 header from a
+                                    --trusted-proxies peer; others are closed (default off)
+  --enable-external-name-services   allow ExternalName Service backends (default off); even then never loopback,
+                                    link-local, unspecified, cloud metadata or this pod's own addresses
   --client-header-timeout DURATION  time a client has to send request headers, e.g. 20s, 500ms (default 20s)
   --keepalive-timeout DURATION      idle time before a keep-alive connection is closed (default 75s)
   --client-body-timeout DURATION    longest wait for the next request-body byte, then 408 (default 60s)
@@ -148,6 +162,21 @@ function cidrs(value: string | undefined): string[] {
   });
 }
 
+/** A boolean flag: on when given; else GATEHOUSE_<FLAG> as true/1 or false/0; else off. */
+function booleanFlag(
+  flag: string,
+  given: boolean,
+  tokens: ReadonlyArray<{ kind: string; name?: string }>,
+  env: NodeJS.ProcessEnv,
+): boolean {
+  if (tokens.some((t) => t.kind === 'option' && t.name === flag)) return given;
+  const value = env[envName(flag)];
+  if (value === undefined) return false;
+  if (!/^(true|1|false|0)?$/i.test(value))
+    throw new FlagError(`${envName(flag)}: "${value}" is not true or false`);
+  return /^(true|1)$/i.test(value);
+}
+
 /** Parses argv (without node and script) and the environment into Flags, or throws FlagError. */
 export function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags & { help: boolean } {
   const parse = () => parseArgs({ args: argv, options, allowPositionals: false, strict: true, tokens: true });
@@ -172,14 +201,10 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags & { he
   if (!['error', 'warn', 'info', 'debug'].includes(logLevel)) {
     throw new FlagError(`--log-level: "${logLevel}" is not error, warn, info or debug`);
   }
-  const accessLogEnv = env[envName('access-log')];
-  const accessLogExplicit = parsed.tokens.some((t) => t.kind === 'option' && t.name === 'access-log');
-  let accessLog = values['access-log'] === true;
-  if (!accessLogExplicit && accessLogEnv !== undefined) {
-    if (!/^(true|1|false|0)?$/i.test(accessLogEnv))
-      throw new FlagError(`GATEHOUSE_ACCESS_LOG: "${accessLogEnv}" is not true or false`);
-    accessLog = /^(true|1)$/i.test(accessLogEnv);
-  }
+  const switchOn = (flag: 'access-log' | 'proxy-protocol' | 'enable-external-name-services'): boolean =>
+    booleanFlag(flag, values[flag] === true, parsed.tokens, env);
+  const accessLog = switchOn('access-log');
+  const enableExternalNameServices = switchOn('enable-external-name-services');
   const sampleRaw = get('access-log-sample') ?? '1';
   const accessLogSample = Number(sampleRaw);
   if (
@@ -197,6 +222,9 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags & { he
   }
   const bindAddress = get('bind-address') ?? '0.0.0.0';
   if (isIP(bindAddress) === 0) throw new FlagError(`--bind-address: "${bindAddress}" is not an IP address`);
+  const adminBindAddress = get('admin-bind-address') ?? bindAddress;
+  if (isIP(adminBindAddress) === 0)
+    throw new FlagError(`--admin-bind-address: "${adminBindAddress}" is not an IP address`);
   const publishAddress = get('publish-address');
   const flags = {
     help: values.help === true,
@@ -209,12 +237,15 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags & { he
     httpsPort: port('https-port', get('https-port') ?? '8443'),
     adminPort: port('admin-port', get('admin-port') ?? '10254'),
     bindAddress,
+    adminBindAddress,
     workers,
     publishService: namespacedName('publish-service', get('publish-service')),
     publishAddress,
     defaultSslCertificate: namespacedName('default-ssl-certificate', get('default-ssl-certificate')),
     defaultBackendService: namespacedName('default-backend-service', get('default-backend-service')),
     trustedProxies: cidrs(get('trusted-proxies')),
+    proxyProtocol: switchOn('proxy-protocol'),
+    enableExternalNameServices,
     clientHeaderTimeoutMs: duration('client-header-timeout', get('client-header-timeout') ?? '20s'),
     keepAliveTimeoutMs: duration('keepalive-timeout', get('keepalive-timeout') ?? '75s'),
     clientBodyTimeoutMs: duration('client-body-timeout', get('client-body-timeout') ?? '60s'),
@@ -228,6 +259,11 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags & { he
     accessLog,
     accessLogSample,
   };
+  if (flags.proxyProtocol && flags.trustedProxies.length === 0) {
+    throw new FlagError(
+      '--proxy-protocol needs --trusted-proxies: only the load balancers listed there may send a PROXY header',
+    );
+  }
   if (flags.kubeconfig !== undefined && flags.manifests !== undefined) {
     throw new FlagError('--kubeconfig and --manifests exclude each other: one source of objects at a time');
   }

@@ -4,6 +4,7 @@
 // bucket, so a flapping object cannot flood the API server.
 import { randomBytes } from 'node:crypto';
 import type { Diagnostic, ObjectMeta } from '../snapshot.ts';
+import { RESOURCES } from '../sources/kube/access.ts';
 import type { KubeHttp } from '../sources/kube/kube-http.ts';
 import { microTime } from './lease-store.ts';
 
@@ -137,12 +138,8 @@ export class EventRecorder {
 export function httpEventSink(client: KubeHttp, timeoutMs = 5_000): EventSink {
   return {
     async create(namespace, body) {
-      await client.json({
-        method: 'POST',
-        path: `/apis/events.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/events`,
-        body,
-        timeoutMs,
-      });
+      // Always a new Event, never a PATCH of an earlier one: dedupe happens here, not in the API.
+      await client.json({ resource: RESOURCES.events, verb: 'create', namespace, body, timeoutMs });
     },
   };
 }

@@ -1,5 +1,6 @@
 // Where the leader-election Lease lives: a coordination.k8s.io/v1 Lease in the controller's own
 // namespace, read and written with optimistic concurrency (resourceVersion; 409 = someone else won).
+import { RESOURCES } from '../sources/kube/access.ts';
 import type { KubeHttp } from '../sources/kube/kube-http.ts';
 import { ApiError } from '../sources/kube/transport.ts';
 
@@ -44,20 +45,34 @@ export function httpLeaseStore(
   name: string,
   timeoutMs = 5_000,
 ): LeaseStore {
-  const collection = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`;
-  const item = `${collection}/${encodeURIComponent(name)}`;
+  const leases = RESOURCES.leases;
   return {
     async get(signal) {
       try {
-        return await client.json<Lease>({ path: item, signal, timeoutMs });
+        return await client.json<Lease>({
+          resource: leases,
+          verb: 'get',
+          namespace,
+          name,
+          signal,
+          timeoutMs,
+        });
       } catch (err) {
         if (err instanceof ApiError && err.status === 404) return undefined;
         throw err;
       }
     },
     create: (lease, signal) =>
-      client.json<Lease>({ method: 'POST', path: collection, body: lease, signal, timeoutMs }),
+      client.json<Lease>({ resource: leases, verb: 'create', namespace, body: lease, signal, timeoutMs }),
     replace: (lease, signal) =>
-      client.json<Lease>({ method: 'PUT', path: item, body: lease, signal, timeoutMs }),
+      client.json<Lease>({
+        resource: leases,
+        verb: 'update',
+        namespace,
+        name,
+        body: lease,
+        signal,
+        timeoutMs,
+      }),
   };
 }

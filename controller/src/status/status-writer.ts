@@ -4,6 +4,7 @@
 // status subresource with its resourceVersion, so a concurrent change wins and we retry.
 
 import type { Diagnostic, Ingress, Snapshot } from '../snapshot.ts';
+import { RESOURCES } from '../sources/kube/access.ts';
 import type { KubeHttp } from '../sources/kube/kube-http.ts';
 import {
   type IngressStatusUpdate,
@@ -86,14 +87,15 @@ export class IngressStatusWriter {
 }
 
 export function httpIngressStatusApi(client: KubeHttp, timeoutMs = 5_000): IngressStatusApi {
-  const path = (namespace: string, name: string) =>
-    `/apis/networking.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/ingresses/${encodeURIComponent(name)}`;
   return {
-    get: (namespace, name) => client.json<Ingress>({ path: path(namespace, name), timeoutMs }),
+    get: (namespace, name) =>
+      client.json<Ingress>({ resource: RESOURCES.ingresses, verb: 'get', namespace, name, timeoutMs }),
     async replaceStatus(ingress) {
       await client.json({
-        method: 'PUT',
-        path: `${path(ingress.metadata.namespace ?? 'default', ingress.metadata.name)}/status`,
+        resource: RESOURCES.ingressStatus,
+        verb: 'update',
+        namespace: ingress.metadata.namespace ?? 'default',
+        name: ingress.metadata.name,
         body: ingress,
         timeoutMs,
       });

@@ -2,6 +2,7 @@
 // tracks which version each serves, and respawns a worker that dies — with exponential back-off
 // so a crash loop is not a fork bomb. The primary is never in the request path.
 import { type ChildProcess, fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type {
@@ -58,6 +59,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   /** Workers share one compile cache (compile-cache.ts): faster starts, less RSS. */
   readonly #workerEnv = workerEnv(process.env, compileCacheDir());
   readonly #defaultCertificate = selfSignedCertificate();
+  /** One Via pseudonym for all workers (loop detection): a request looping through any of them is seen. */
+  readonly #viaPseudonym = `gatehouse-${randomBytes(8).toString('hex')}`;
   #servingVersion = -1;
   readonly #scrapes = new ScrapeRequests();
 
@@ -160,8 +163,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       this.#log.error('worker process error', { worker: slot.slot, error: error.message }),
     );
     child.on('exit', (code, signal) => this.#onExit(slot, child, code, signal));
-    const tls = { ticketKeys: this.#ticketKeys.current, defaultCertificate: this.#defaultCertificate };
-    this.#send(slot, { type: 'init', config: { ...tls, ...this.#config, slot: slot.slot } });
+    const shared = {
+      ticketKeys: this.#ticketKeys.current,
+      defaultCertificate: this.#defaultCertificate,
+      viaPseudonym: this.#viaPseudonym,
+    };
+    this.#send(slot, { type: 'init', config: { ...shared, ...this.#config, slot: slot.slot } });
     if (this.#table !== undefined) this.#send(slot, { type: 'table', table: this.#table });
   }
 

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { Endpoint } from '../../../dataplane/src/table/types.ts';
 import type { IngressBackend, Snapshot } from '../snapshot.ts';
 import { backend, ingress, ready, reasons, run, service, slice } from './testkit.ts';
+import type { TranslateOptions } from './types.ts';
 
 const ports = [
   { name: 'http', port: 80, targetPort: 'web' },
@@ -30,12 +31,15 @@ const slices = [
 ];
 
 /** Translates one Ingress whose only route goes to `ref`; returns that route's backend keys and the table. */
-function route(ref: IngressBackend, objects: Partial<Snapshot>) {
+function route(ref: IngressBackend, objects: Partial<Snapshot>, options: Partial<TranslateOptions> = {}) {
   const paths = [{ path: '/', pathType: 'Prefix' as const, backend: ref }];
-  const result = run({
-    ingresses: [ingress('app', { rules: [{ host: 'example.com', http: { paths } }] })],
-    ...objects,
-  });
+  const result = run(
+    {
+      ingresses: [ingress('app', { rules: [{ host: 'example.com', http: { paths } }] })],
+      ...objects,
+    },
+    options,
+  );
   const keys = result.table.hosts[0]?.routes[0]?.backends.map((b) => b.backend) ?? [];
   return {
     result,
@@ -161,24 +165,62 @@ describe('backends: Service, port, EndpointSlices', () => {
     assert.deepEqual(result.diagnostics, []);
   });
 
+  const externalNames = { enableExternalNameServices: true };
+  const partner = service('ext', [{ name: 'https', port: 443, appProtocol: 'https' }], {
+    type: 'ExternalName',
+    externalName: 'api.partner.example',
+  });
+
   it("ExternalName: one endpoint at spec.externalName and the ServicePort's port", () => {
-    const { endpoints } = route(backend('ext', 'https'), {
-      services: [
-        service('ext', [{ name: 'https', port: 443, appProtocol: 'https' }], {
-          type: 'ExternalName',
-          externalName: 'api.partner.example',
-        }),
-      ],
-    });
+    const { endpoints } = route(backend('ext', 'https'), { services: [partner] }, externalNames);
     assert.deepEqual(endpoints('default/ext:https'), [{ address: 'api.partner.example', port: 443 }]);
   });
 
   it('ExternalName without ports uses the port number given in the Ingress', () => {
-    const { endpoints, result } = route(backend('ext', 8443), {
-      services: [service('ext', [], { type: 'ExternalName', externalName: 'api.partner.example' })],
-    });
+    const { endpoints, result } = route(
+      backend('ext', 8443),
+      { services: [service('ext', [], { type: 'ExternalName', externalName: 'api.partner.example' })] },
+      externalNames,
+    );
     assert.deepEqual(endpoints('default/ext:8443'), [{ address: 'api.partner.example', port: 8443 }]);
     assert.deepEqual(result.diagnostics, []);
+  });
+
+  it('an ExternalName backend is marked external: the data plane checks where each connection goes', () => {
+    const { result } = route(backend('ext', 'https'), { services: [partner] }, externalNames);
+    assert.equal(result.table.backends['default/ext:https'].external, true);
+    const pods = route(backend('web', 80), { services: [service('web', ports)], endpointSlices: slices });
+    assert.equal(pods.result.table.backends['default/web:80'].external, undefined);
+  });
+
+  // Contour's default (enableExternalNameService: false): a tenant's ExternalName `localhost` or
+  // 169.254.169.254 would otherwise point the proxy at its own admin port or the metadata service.
+  for (const externalName of ['api.partner.example', 'localhost', '127.0.0.1', '169.254.169.254']) {
+    it(`ExternalName Services are off by default: ${externalName} is left out, its path answers 503`, () => {
+      const { result, keys } = route(backend('ext', 80), {
+        services: [service('ext', [], { type: 'ExternalName', externalName })],
+      });
+      assert.equal(result.table.hosts[0].routes.length, 1, 'the route is kept, with no backend (503)');
+      assert.deepEqual(keys, []);
+      assert.deepEqual(result.table.backends, {});
+      assert.deepEqual(reasons(result), [
+        'Ingress default/app spec.rules[0].http.paths[0].backend.service.name ExternalNameDisabled',
+      ]);
+      assert.match(result.diagnostics[0].message, /--enable-external-name-services/);
+    });
+  }
+
+  it('--default-backend-service naming an ExternalName Service is refused the same way while off', () => {
+    const ext = service('ext', [{ name: 'http', port: 80 }], {
+      type: 'ExternalName',
+      externalName: 'a.example',
+    });
+    const off = run({ services: [ext] }, { defaultBackendService: 'default/ext' });
+    assert.deepEqual(off.table.defaultRoute?.backends, []);
+    assert.deepEqual(reasons(off), ['Flag /--default-backend-service - ExternalNameDisabled']);
+    const on = run({ services: [ext] }, { defaultBackendService: 'default/ext', ...externalNames });
+    assert.deepEqual(on.table.defaultRoute?.backends, [{ backend: 'default/ext:80', weight: 1 }]);
+    assert.deepEqual(reasons(on), []);
   });
 
   const protocols: Array<[string | undefined, string]> = [
@@ -196,7 +238,7 @@ describe('backends: Service, port, EndpointSlices', () => {
     });
   }
 
-  const broken: Array<[string, IngressBackend, Partial<Snapshot>, string]> = [
+  const broken: Array<[string, IngressBackend, Partial<Snapshot>, string, Partial<TranslateOptions>?]> = [
     [
       'a missing Service keeps the route with no backends (503) and reports ServiceNotFound',
       backend('nope', 80),
@@ -226,6 +268,7 @@ describe('backends: Service, port, EndpointSlices', () => {
       backend('ext', 'http'),
       { services: [service('ext', [], { type: 'ExternalName', externalName: 'a.example' })] },
       'spec.rules[0].http.paths[0].backend.service.port PortNotFound',
+      { enableExternalNameServices: true },
     ],
     [
       'a resource backend is not supported; the route stays with no backends',
@@ -240,9 +283,9 @@ describe('backends: Service, port, EndpointSlices', () => {
       'spec.rules[0].http.paths[0].backend.service.port InvalidBackend',
     ],
   ];
-  for (const [name, ref, objects, reason] of broken) {
+  for (const [name, ref, objects, reason, options] of broken) {
     it(name, () => {
-      const { result, keys } = route(ref, objects);
+      const { result, keys } = route(ref, objects, options);
       assert.equal(result.table.hosts[0].routes.length, 1, 'the route is kept');
       assert.deepEqual(keys, []);
       assert.deepEqual(result.table.backends, {});

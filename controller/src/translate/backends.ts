@@ -1,6 +1,8 @@
 // Ingress backends → table Backends: the Service in the Ingress's namespace, its port by number
 // or by name, and the endpoints of that port from the Service's EndpointSlices (ready ones; the
-// serving-but-terminating ones only while nothing is ready, as kube-proxy does).
+// serving-but-terminating ones only while nothing is ready, as kube-proxy does). ExternalName
+// Services only with --enable-external-name-services (Contour's default): otherwise a tenant's
+// `externalName: localhost` points the proxy at its own admin port (issue #25).
 import type { Backend, Endpoint, WeightedBackend } from '../../../dataplane/src/table/types.ts';
 import { compareText, type Fields, isPort, isRecord, list, record, sortedRecord, text } from './guard.ts';
 import { NAMESPACE, objectKey, type SnapshotIndex } from './lookup.ts';
@@ -32,9 +34,11 @@ const IPV6 = /^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$/;
 export class BackendResolver {
   readonly #index: SnapshotIndex;
   readonly #resolved = new Map<string, Resolved>();
+  readonly #externalNames: boolean;
 
-  constructor(index: SnapshotIndex) {
+  constructor(index: SnapshotIndex, externalNames = false) {
     this.#index = index;
+    this.#externalNames = externalNames;
   }
 
   /** An IngressBackend (`service` or `resource`) of an Ingress in `namespace`. */
@@ -127,6 +131,18 @@ export class BackendResolver {
     const common = { namespace, service: name, protocol };
 
     if (spec.type === 'ExternalName') {
+      if (!this.#externalNames) {
+        return {
+          ok: false,
+          problem: {
+            field: '.service.name',
+            reason: 'ExternalNameDisabled',
+            message:
+              `Service ${namespace}/${name} is of type ExternalName, which is not served unless ` +
+              'the controller runs with --enable-external-name-services; the route answers 503',
+          },
+        };
+      }
       const externalName = spec.externalName;
       if (typeof externalName !== 'string' || !EXTERNAL_NAME.test(externalName)) {
         return {
@@ -141,7 +157,10 @@ export class BackendResolver {
       // An ExternalName Service may list no ports at all; the Ingress's port number is then the port.
       const port = servicePort?.port ?? (ports.length === 0 && 'number' in ref ? ref.number : undefined);
       if (!isPort(port)) return portNotFound;
-      return { ok: true, backend: backendOf(common, [{ address: externalName, port }]) };
+      // Not a pod the API server vetted: the data plane checks every connection's resolved address.
+      const backend = backendOf(common, [{ address: externalName, port }]);
+      backend.external = true;
+      return { ok: true, backend };
     }
 
     if (servicePort === undefined) return portNotFound;

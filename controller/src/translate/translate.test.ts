@@ -40,7 +40,8 @@ function shuffled<T>(items: T[], random: () => number): T[] {
 }
 
 describe('translate: the shop fixture end to end', () => {
-  const result = run(shop());
+  // pay/gateway is an ExternalName Service: served only with --enable-external-name-services.
+  const result = run(shop(), { enableExternalNameServices: true });
 
   it('handles Ingresses of our class (by name and by default class), not the nginx one', () => {
     assert.deepEqual(result.handled, [

@@ -19,7 +19,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   const ours = index.ingresses.filter((ingress) => isOurs(ingress, index.ingressClasses, options));
   const read: IngressRoutes[] = ours.map((ingress) => readIngress(ingress, diagnostics));
 
-  const resolver = new BackendResolver(index);
+  const resolver = new BackendResolver(index, options.enableExternalNameServices === true);
   const merged = mergeRoutes(read, resolver, diagnostics);
   const defaultRoute =
     merged.defaultRoute ?? flagDefaultRoute(options.defaultBackendService, resolver, diagnostics);

@@ -10,6 +10,8 @@ export interface TranslateOptions {
   controllerName: string;
   /** `--default-backend-service`, `ns/name`: where unmatched requests go when no Ingress says. */
   defaultBackendService?: string;
+  /** `--enable-external-name-services`: ExternalName Services become backends; off (absent) by default. */
+  enableExternalNameServices?: boolean;
   /** `--default-ssl-certificate`, `ns/name`: certificate for SNI names without one. */
   defaultSslCertificate?: string;
   /** Only for certificate validity diagnostics; absent means validity dates are not checked. */

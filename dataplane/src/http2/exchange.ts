@@ -112,8 +112,9 @@ export class Http2Exchange {
     return this.stream.headersSent;
   }
 
+  /** The stream is gone or going: reset by the client, or closed by the frame guard before any answer. */
   get destroyed(): boolean {
-    return this.stream.destroyed;
+    return this.stream.destroyed || this.stream.closed;
   }
 
   /** Whether any of the body was read from the client (a retry cannot send it again then). */

@@ -81,6 +81,11 @@ export function trackConnection(socket: Duplex, listener: string, protocol: stri
   metrics?.trackConnection(socket, listener, protocol);
 }
 
+/** Count a connection closed because its PROXY protocol header was refused. */
+export function countProxyHeaderRefused(listener: string, reason: string): void {
+  if (metrics !== undefined) metrics.proxyHeaderRefused.bind({ listener, reason }).value++;
+}
+
 /** Count a request refused before it was parsed (400, 408, 431 from the HTTP parser). */
 export function countMalformed(status: number): void {
   metrics?.recordMalformed(status);

@@ -1,6 +1,7 @@
 // The bounded label values of DESIGN.md: known methods (else OTHER), status classes, upstream
 // error reasons. Each maps to a small index, so a route's series are found in an array.
 import { BODY_TOO_LARGE, CLIENT_BODY_TIMEOUT, CLIENT_BODY_TOO_SLOW } from '../proxy/body-guard.ts';
+import { REFUSED_ADDRESS } from '../upstream/address-guard.ts';
 
 export const METHODS = [
   'GET',
@@ -56,7 +57,15 @@ export function requestSlot(method: string | undefined, status: number): number 
   return methodIndex(method) * STATUS_CLASSES.length + statusClassIndex(status);
 }
 
-export const UPSTREAM_ERROR_REASONS = ['connect', 'timeout', 'reset', 'tls', 'ejected'] as const;
+/** `refused_address`: an ExternalName connection to loopback, link-local or an own address (address-guard.ts). */
+export const UPSTREAM_ERROR_REASONS = [
+  'connect',
+  'timeout',
+  'reset',
+  'tls',
+  'ejected',
+  'refused_address',
+] as const;
 export type UpstreamErrorReason = (typeof UPSTREAM_ERROR_REASONS)[number];
 
 /**
@@ -74,6 +83,8 @@ export function upstreamErrorReason(error: Error & { code?: string }): UpstreamE
     case CLIENT_BODY_TIMEOUT:
     case CLIENT_BODY_TOO_SLOW:
       return undefined;
+    case REFUSED_ADDRESS:
+      return 'refused_address';
     case 'UND_ERR_HEADERS_TIMEOUT':
     case 'UND_ERR_BODY_TIMEOUT':
     case 'UND_ERR_CONNECT_TIMEOUT':

@@ -65,6 +65,11 @@ export class ProxyMetrics {
   );
   readonly #bodyIdle: CounterSeries;
   readonly #bodyRate: CounterSeries;
+  readonly proxyHeaderRefused = new CounterFamily(
+    'gatehouse_proxy_protocol_refused_total',
+    'Connections closed because their PROXY protocol header was refused, by listener and reason.',
+    ['listener', 'reason'],
+  );
   readonly accessLogDropped = new CounterFamily(
     'gatehouse_access_log_dropped_total',
     'Access log lines dropped because the log output could not keep up.',
@@ -106,7 +111,7 @@ export class ProxyMetrics {
       ),
       upstreamErrors: new CounterFamily(
         'gatehouse_upstream_errors_total',
-        'Failed upstream attempts, by reason: connect, timeout, reset, tls, ejected.',
+        'Failed upstream attempts, by reason: connect, timeout, reset, tls, ejected, refused_address.',
         ['namespace', 'service', 'reason'],
       ),
       retries: new CounterFamily('gatehouse_retries_total', 'Upstream attempts retried.', ROUTE_LABELS),
@@ -197,6 +202,7 @@ export class ProxyMetrics {
       this.connectionsActive,
       this.connectionsTotal,
       this.clientBodyTimeouts,
+      this.proxyHeaderRefused,
       this.accessLogDropped,
     ].map((family) => family.toJSON());
   }

@@ -51,14 +51,12 @@ describe('forwarding headers', () => {
     assert.match(replaced, /^[0-9a-f-]{36}$/);
   });
 
-  it('drops hop-by-hop headers, those named by Connection, and client forwarding headers', () => {
+  it('drops hop-by-hop headers and client forwarding headers', () => {
     const raw = [
       'Host',
       'a.com',
       'Connection',
-      'keep-alive, X-Drop',
-      'X-Drop',
-      '1',
+      'keep-alive',
       'Keep-Alive',
       'timeout=5',
       'TE',
@@ -69,28 +67,82 @@ describe('forwarding headers', () => {
       '*/*',
     ];
     const view = clientView({ host: 'a.com' }, '192.0.2.1', listener, undefined);
-    const out = upstreamHeaders(raw, 'keep-alive, X-Drop', view);
+    const out = upstreamHeaders(raw, view);
     const names = out.filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase());
     assert.deepEqual(names.slice(0, 2), ['host', 'accept']);
-    assert.ok(!names.includes('x-drop') && !names.includes('keep-alive') && !names.includes('te'));
+    assert.ok(!names.includes('keep-alive') && !names.includes('te') && !names.includes('connection'));
     assert.equal(out[out.indexOf('x-forwarded-for') + 1], '192.0.2.1');
+  });
+
+  // nginx's rule, not RFC 9110 §7.6.1's: a name listed in Connection removes nothing (issue #25).
+  it('a client listing Host, framing or trace headers in Connection removes none of them', () => {
+    const raw = [
+      'Host',
+      'a.com',
+      'Connection',
+      'close, host, content-length, traceparent, x-request-id, x-forwarded-for, cookie',
+      'Content-Length',
+      '3',
+      'traceparent',
+      '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      'Cookie',
+      'a=1',
+    ];
+    const view = clientView({ host: 'a.com', 'x-request-id': 'r-1' }, '192.0.2.1', listener, undefined);
+    const out = upstreamHeaders(raw, view);
+    const value = (name: string) => {
+      const at = out.findIndex((n, i) => i % 2 === 0 && n.toLowerCase() === name);
+      return at === -1 ? undefined : out[at + 1];
+    };
+    assert.equal(value('host'), 'a.com');
+    assert.equal(value('content-length'), '3');
+    assert.equal(value('traceparent'), '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
+    assert.equal(value('cookie'), 'a=1');
+    assert.equal(value('x-request-id'), 'r-1');
+    assert.equal(value('x-forwarded-for'), '192.0.2.1');
+    assert.equal(value('connection'), undefined);
   });
 
   it('response hop-by-hop headers are removed before the client sees them', () => {
     const h = downstreamHeaders({
-      connection: 'close, x-internal',
-      'x-internal': '1',
+      connection: 'close',
+      'keep-alive': 'timeout=5',
       'transfer-encoding': 'chunked',
       'x-ok': '1',
     });
     assert.deepEqual(Object.keys(h), ['x-ok']);
   });
 
+  it("a backend listing end-to-end headers in Connection does not strip the client's framing or cookies", () => {
+    const upstream = () => ({
+      connection: 'close, content-length, content-type, set-cookie, x-internal',
+      'content-length': '5',
+      'content-type': 'text/plain',
+      'set-cookie': ['a=1'],
+      'x-internal': '1',
+    });
+    assert.deepEqual(relayedHeaders(upstream()), [
+      'content-length',
+      '5',
+      'content-type',
+      'text/plain',
+      'set-cookie',
+      ['a=1'],
+      'x-internal',
+      '1',
+    ]);
+    assert.deepEqual(Object.keys(downstreamHeaders(upstream())), [
+      'content-length',
+      'content-type',
+      'set-cookie',
+      'x-internal',
+    ]);
+  });
+
   it('relayed response headers are a flat list without hop-by-hop ones, repeated values kept whole', () => {
     const upstream = {
-      connection: 'keep-alive, x-internal',
+      connection: 'keep-alive',
       'keep-alive': 'timeout=5',
-      'x-internal': '1',
       'set-cookie': ['a=1', 'b=2'],
       'content-length': '5',
       'transfer-encoding': undefined,
@@ -98,6 +150,6 @@ describe('forwarding headers', () => {
     };
     assert.deepEqual(relayedHeaders(upstream), ['set-cookie', ['a=1', 'b=2'], 'content-length', '5']);
     // The upstream's object is left as it was (no delete on the hot path).
-    assert.equal(upstream['x-internal'], '1');
+    assert.equal(upstream['keep-alive'], 'timeout=5');
   });
 });

@@ -1,9 +1,13 @@
 // The request headers sent upstream: the client's headers less hop-by-hop ones, plus the
 // forwarding headers of DESIGN.md. X-Forwarded-* from the client are believed only when the
 // peer is a trusted proxy (--trusted-proxies); otherwise the peer's own address is the truth.
+// With --proxy-protocol the peer is the address the balancer's PROXY header named (proxy-protocol/
+// gate.ts): the balancer's trust is spent on that header, as nginx's set_real_ip_from applies to
+// the proxy with real_ip_header proxy_protocol, so the named client's own X-Forwarded-* is believed
+// only if it is itself in --trusted-proxies (a proxy behind the balancer).
 import { randomUUID } from 'node:crypto';
 import type { BlockList } from 'node:net';
-import { connectionListed, deleteHopByHop, isHopByHop } from './hop-by-hop.ts';
+import { deleteHopByHop, isHopByHop } from './hop-by-hop.ts';
 
 export interface Listener {
   proto: 'http' | 'https';
@@ -97,18 +101,12 @@ const REPLACED = new Set([
  * Flat [name, value, …] list for undici from the client's raw headers (original case kept).
  * For an upgrade, undici writes Connection/Upgrade itself from its `upgrade` option.
  */
-export function upstreamHeaders(
-  rawHeaders: string[],
-  connection: string | string[] | undefined,
-  view: ClientView,
-): string[] {
-  const listed = connectionListed(connection);
+export function upstreamHeaders(rawHeaders: string[], view: ClientView): string[] {
   const out: string[] = [];
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i];
     const lower = name.toLowerCase();
     if (isHopByHop(lower) || REPLACED.has(lower)) continue;
-    if (listed?.has(lower)) continue;
     out.push(name, rawHeaders[i + 1]);
   }
   out.push(
@@ -136,11 +134,10 @@ export function upstreamHeaders(
 export function relayedHeaders(
   headers: Record<string, string | string[] | undefined>,
 ): Array<string | string[]> {
-  const listed = connectionListed(headers.connection);
   const out: Array<string | string[]> = [];
   for (const name in headers) {
     const value = headers[name];
-    if (value === undefined || isHopByHop(name) || listed?.has(name)) continue;
+    if (value === undefined || isHopByHop(name)) continue;
     out.push(name, value);
   }
   return out;
@@ -150,7 +147,5 @@ export function relayedHeaders(
 export function downstreamHeaders(
   headers: Record<string, string | string[] | undefined>,
 ): Record<string, string | string[] | undefined> {
-  const listed = connectionListed(headers.connection);
-  if (listed !== undefined) for (const name of listed) delete headers[name];
   return deleteHopByHop(headers);
 }

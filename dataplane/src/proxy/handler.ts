@@ -39,6 +39,7 @@ import {
   upstreamHeaders,
 } from './forwarding.ts';
 import { answerRequest, forwardsTeTrailers, respondTrailersOnly } from './grpc.ts';
+import type { ViaMarker } from './loop.ts';
 import { peerAddress } from './peer.ts';
 import { answerAndClose, type BodyPaces, closeClient, forwardedBody } from './request-body.ts';
 import { resolve } from './resolve.ts';
@@ -117,6 +118,8 @@ export interface ProxyContext {
   listener: Listener & { encrypted: boolean; httpsPort: number };
   trusted: BlockList | undefined;
   observer: ExchangeObserver | undefined;
+  /** This installation's Via entry: added to every forwarded request, refused (508) on arrival. */
+  via: ViaMarker;
   log: { warn(message: string, meta?: object): void; debug(message: string, meta?: object): void };
   /** How request bodies must keep coming (body-pace.ts); gRPC streams have no minimum rate. */
   bodyPace: BodyPaces;
@@ -193,6 +196,9 @@ class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attempt, Body
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
+    // The client left while the request waited for a connection (onClientClose found no
+    // controller to abort then): abort now, or the connection would wait on a response nobody reads.
+    if (this.done) controller.abort(CLIENT_CLOSED);
   }
 
   onResponseStart(
@@ -304,11 +310,15 @@ function declaredLength(value: string | string[] | undefined): number {
   return Number.isSafeInteger(n) && n > 0 ? n : -1;
 }
 
+/** One error for every abort of a request whose client left: no allocation per cancelled request. */
+const CLIENT_CLOSED = new Error('client closed the connection');
+
 function onClientClose(this: TrackedResponse): void {
   const exchange = this[kExchange];
   if (exchange === undefined || exchange.done) return;
-  // The client went away before the response ended: stop the upstream exchange too.
-  exchange.controller?.abort(new Error('client closed the connection'));
+  // The client went away before the response ended: stop the upstream exchange too. A request
+  // still queued for a connection has no controller yet; onRequestStart aborts it (done is set).
+  exchange.controller?.abort(CLIENT_CLOSED);
   exchange.finish(499);
 }
 
@@ -319,7 +329,20 @@ function onClientDrain(this: TrackedResponse): void {
 
 export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse): void {
   const startedAt = ctx.observer === undefined ? 0 : performance.now();
+  if (res.destroyed) {
+    // An HTTP/2 stream reset before its handler runs — by the client in the same read as its
+    // HEADERS, or by the frame guard — has no one to answer: nothing to route or send upstream.
+    reportAnswer(ctx, req, res, undefined, undefined, 499, startedAt);
+    return;
+  }
+  const via = req.headers.via;
+  if (via !== undefined && ctx.via.seenIn(via)) {
+    // Forwarded by this proxy before: a loop, refused before routing costs anything (loop.ts).
+    ownAnswer(ctx, req, res, undefined, undefined, 508, startedAt);
+    return;
+  }
   const method = req.method ?? 'GET';
+  const peer = peerAddress(req);
   const target = resolve(
     ctx.current.runtime,
     ctx.listener,
@@ -327,6 +350,8 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
     method,
     req.headers,
     req.rawHeaders,
+    peer,
+    ctx.trusted,
   );
   if (target.kind === 'redirect') {
     redirect(res, target.status, target.location);
@@ -346,7 +371,7 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
     ownAnswer(ctx, req, res, route, undefined, 413, startedAt);
     return;
   }
-  const view = clientView(req.headers, peerAddress(req), ctx.listener, ctx.trusted);
+  const view = clientView(req.headers, peer, ctx.listener, ctx.trusted);
   const group = pickGroup(route.groups);
   const endpoint = group === undefined ? undefined : pickEndpoint(group, req.headers, view);
   if (endpoint === undefined) {
@@ -354,7 +379,7 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
     return;
   }
 
-  const { path, headers } = upstreamRequest(req, route, target, view);
+  const { path, headers } = upstreamRequest(req, route, target, view, ctx.via);
   if (forwardsTeTrailers(req.headers.te, group!.backend.protocol)) headers.push('te', 'trailers');
   const traceparent = forwardTraceparent(headers, req.headers.traceparent, ctx.observer?.sampleRate ?? 0);
 
@@ -380,16 +405,17 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
 
 /**
  * The path and headers sent upstream for a routed request: forwarding headers, then the route's
- * URL rewrite and request-header filters. Shared by plain requests and upgrades, so a WebSocket
- * handshake is shaped exactly like any other request on its route.
+ * URL rewrite and request-header filters, then our Via entry. Shared by plain requests and
+ * upgrades, so a WebSocket handshake is shaped exactly like any other request on its route.
  */
 export function upstreamRequest(
   req: IncomingMessage,
   route: CompiledRoute,
   target: { path: string; query: string | undefined },
   view: ClientView,
+  via: ViaMarker,
 ): { path: string; headers: string[] } {
-  let headers = upstreamHeaders(req.rawHeaders, req.headers.connection, view);
+  let headers = upstreamHeaders(req.rawHeaders, view);
   let path = target.query === undefined ? target.path : `${target.path}?${target.query}`;
   const rewrite = route.rewrite;
   if (rewrite !== undefined) {
@@ -401,6 +427,9 @@ export function upstreamRequest(
       headers = modifyRequestHeaders(headers, { set: [{ name: 'host', value: rewrite.hostname }] });
   }
   if (route.requestHeaders) headers = modifyRequestHeaders(headers, route.requestHeaders);
+  // Last, after the filters, so no route can remove it; a field line of its own after the
+  // client's Via lines is the same list with ours appended (RFC 9110 §5.3).
+  headers.push('via', via.entry(req.httpVersionMajor, req.httpVersionMinor));
   return { path, headers };
 }
 

@@ -1,5 +1,8 @@
 // Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection and are never forwarded, in
-// either direction; nor is any header that the Connection header itself names.
+// either direction. Names a Connection header lists are NOT removed, as nginx does not: honouring
+// them let a client strip Host, Content-Length or a trace header with `Connection: close, host`
+// (issue #25), and a backend strip Content-Type or Set-Cookie — the hop-by-hop header abuse class.
+// RFC 9110 forbids listing end-to-end fields, so a conforming peer loses nothing by this.
 
 const HOP_BY_HOP_NAMES = [
   'connection',
@@ -28,20 +31,4 @@ export function deleteHopByHop<H extends Record<string, unknown>>(headers: H): H
     if (headers[name] !== undefined) delete headers[name];
   }
   return headers;
-}
-
-/** Extra header names listed in a Connection header value (lower-case), or undefined if none. */
-export function connectionListed(connection: string | string[] | undefined): Set<string> | undefined {
-  if (connection === undefined) return undefined;
-  // Nearly every response says just `keep-alive` or `close`: nothing to list, nothing to split.
-  if (typeof connection === 'string' && /^(?:keep-alive|close)$/i.test(connection)) return undefined;
-  const value = Array.isArray(connection) ? connection.join(',') : connection;
-  let listed: Set<string> | undefined;
-  for (const token of value.split(',')) {
-    const name = token.trim().toLowerCase();
-    if (name === '' || name === 'close' || name === 'keep-alive' || name === 'upgrade') continue;
-    listed ??= new Set();
-    listed.add(name);
-  }
-  return listed;
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { IncomingHttpHeaders } from 'node:http';
+import { BlockList } from 'node:net';
 import { describe, test } from 'node:test';
 import { compile } from '../compile.ts';
 import type { Route, RouteTable } from '../table/types.ts';
@@ -309,4 +310,108 @@ describe('resolve: one routing decision for requests and upgrades', () => {
     assert.equal(first.status, 404);
     assert.equal(first, second);
   });
+});
+
+describe('resolve: the scheme a trusted proxy forwarded (X-Forwarded-Proto)', () => {
+  const trusted = new BlockList();
+  trusted.addSubnet('10.0.0.0', 8, 'ipv4');
+  const PROXY = '10.0.0.5';
+  const CLIENT = '192.0.2.7';
+
+  const cases: Array<{
+    rule: string;
+    listener?: ResolveListener;
+    host: string;
+    url?: string;
+    proto: string | undefined;
+    peer: string;
+    expect: { kind: 'route' } | { kind: 'redirect'; location: string };
+  }> = [
+    {
+      rule: "a trusted proxy's https counts as HTTPS: no redirect loop behind a TLS-terminating balancer",
+      host: 'shop.example.com',
+      proto: 'https',
+      peer: PROXY,
+      expect: { kind: 'route' },
+    },
+    {
+      rule: 'the forwarded scheme is matched without regard to case',
+      host: 'shop.example.com',
+      proto: 'HTTPS',
+      peer: PROXY,
+      expect: { kind: 'route' },
+    },
+    {
+      rule: 'an IPv4-mapped trusted proxy is trusted too',
+      host: 'shop.example.com',
+      proto: 'https',
+      peer: `::ffff:${PROXY}`,
+      expect: { kind: 'route' },
+    },
+    {
+      rule: "an untrusted client's https is ignored: still redirected",
+      host: 'shop.example.com',
+      proto: 'https',
+      peer: CLIENT,
+      expect: { kind: 'redirect', location: 'https://shop.example.com:8443/' },
+    },
+    {
+      rule: 'a trusted proxy saying http is redirected',
+      host: 'shop.example.com',
+      proto: 'http',
+      peer: PROXY,
+      expect: { kind: 'redirect', location: 'https://shop.example.com:8443/' },
+    },
+    {
+      rule: 'a trusted proxy saying http on the HTTPS listener is redirected (ingress-nginx: "https:http")',
+      listener: secure,
+      host: 'shop.example.com',
+      proto: 'http',
+      peer: PROXY,
+      expect: { kind: 'redirect', location: 'https://shop.example.com:8443/' },
+    },
+    {
+      rule: "an untrusted client's http on the HTTPS listener changes nothing",
+      listener: secure,
+      host: 'shop.example.com',
+      proto: 'http',
+      peer: CLIENT,
+      expect: { kind: 'route' },
+    },
+    {
+      rule: "a route's RequestRedirect keeps the scheme a trusted proxy forwarded",
+      host: 'plain.example.com',
+      url: '/old',
+      proto: 'https',
+      peer: PROXY,
+      expect: { kind: 'redirect', location: 'https://plain.example.com/new' },
+    },
+    {
+      rule: "a route's RequestRedirect ignores an untrusted client's scheme",
+      host: 'plain.example.com',
+      url: '/old',
+      proto: 'https',
+      peer: CLIENT,
+      expect: { kind: 'redirect', location: 'http://plain.example.com/new' },
+    },
+  ];
+
+  for (const c of cases) {
+    test(c.rule, () => {
+      const headers: IncomingHttpHeaders = { host: c.host };
+      if (c.proto !== undefined) headers['x-forwarded-proto'] = c.proto;
+      const r = resolve(
+        runtime,
+        c.listener ?? plain,
+        c.url ?? '/',
+        'GET',
+        headers,
+        undefined,
+        c.peer,
+        trusted,
+      );
+      assert.equal(r.kind, c.expect.kind);
+      if (c.expect.kind === 'redirect') assert.equal(r.location, c.expect.location);
+    });
+  }
 });

@@ -2,10 +2,12 @@
 // handshake meets the same HTTPS redirect, route redirect and 404 as any other request (issue #14).
 // Pure: the runtime in force, the listener and the request's target and headers in, one value out.
 import type { IncomingHttpHeaders } from 'node:http';
+import type { BlockList } from 'node:net';
 import type { CompiledRoute, Runtime } from '../compile.ts';
 import { normalizePath } from '../router/index.ts';
 import { isSafeLocation } from './answers.ts';
 import { hostWithoutPort, redirectLocation } from './filters.ts';
+import { isTrusted, plainAddress } from './forwarding.ts';
 import { hasRepeatedHost, isValidHost } from './host.ts';
 
 /** What resolving needs of the listener a request arrived on. */
@@ -75,6 +77,9 @@ export function resolve(
   headers: IncomingHttpHeaders,
   /** The request's raw field lines, to refuse a repeated Host (the parsed headers keep only one). */
   rawHeaders?: readonly string[],
+  /** The client's address (peer.ts) and the peers whose X-Forwarded-Proto is believed. */
+  peer = '',
+  trusted?: BlockList,
 ): Resolution {
   if (runtime === undefined) return NO_TABLE;
   let target = url;
@@ -94,7 +99,9 @@ export function resolve(
   if (rawHeaders !== undefined && hasRepeatedHost(rawHeaders)) return BAD_TARGET;
   const host = runtime.router.host(hostHeader);
   const tls = host?.entry.tls;
-  if (!listener.encrypted && tls?.redirect) {
+  if (tls?.redirect && !reachedOverTls(listener, headers, peer, trusted)) {
+    // The HTTPS listener's port, never a forwarded X-Forwarded-Port: ingress-nginx's redirect does
+    // not read it either (it omits the port, or with use-port-in-redirects names its HTTPS port).
     const port = listener.httpsPort === 443 ? '' : `:${listener.httpsPort}`;
     const location = `https://${hostWithoutPort(hostHeader)}${port}${path}${query === undefined ? '' : `?${query}`}`;
     return redirected(tls.redirectStatus ?? 308, location, undefined, path, query);
@@ -102,11 +109,29 @@ export function resolve(
   const route = host?.match(path, method, headers, query) ?? runtime.router.defaultRoute;
   if (route === undefined) return NO_ROUTE;
   if (route.redirect !== undefined) {
-    const scheme = listener.encrypted ? 'https' : 'http';
+    const scheme = reachedOverTls(listener, headers, peer, trusted) ? 'https' : 'http';
     const location = redirectLocation(route.redirect, scheme, hostHeader, path, query, route.matchedPrefix);
     return redirected(route.redirect.statusCode, location, route, path, query);
   }
   return { kind: 'route', status: 0, location: undefined, route, path, query };
+}
+
+/**
+ * Whether the client reached the edge over TLS: the listener says so, unless a trusted proxy
+ * (--trusted-proxies) forwarded X-Forwarded-Proto — ingress-nginx's $pass_access_scheme with
+ * use-forwarded-headers, which redirects when it is http on either listener. Read only when a
+ * redirect depends on it; a header other than `https` counts as plain (redirecting is the safe side).
+ */
+function reachedOverTls(
+  listener: ResolveListener,
+  headers: IncomingHttpHeaders,
+  peer: string,
+  trusted: BlockList | undefined,
+): boolean {
+  const forwarded = headers['x-forwarded-proto'];
+  if (forwarded === undefined || !isTrusted(trusted, plainAddress(peer))) return listener.encrypted;
+  const proto = typeof forwarded === 'string' ? forwarded : forwarded[0];
+  return proto.trim().toLowerCase() === 'https';
 }
 
 function redirected(

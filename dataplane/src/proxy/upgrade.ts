@@ -25,6 +25,7 @@ import {
   statusForUpstreamError,
   upstreamRequest,
 } from './handler.ts';
+import { peerAddress } from './peer.ts';
 import { resolve } from './resolve.ts';
 import { forwardTraceparent } from './trace.ts';
 import { switchesToOffered } from './upgrade-protocols.ts';
@@ -234,6 +235,13 @@ function responseHead(
 export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, client: Duplex, head: Buffer): void {
   client.on('error', () => client.destroy());
   const startedAt = ctx.observer === undefined ? 0 : performance.now();
+  const peer = peerAddress(req);
+  if (ctx.via.seenIn(req.headers.via)) {
+    // A handshake this proxy forwarded before: a loop (loop.ts).
+    answerRaw(client, 508);
+    reportAnswer(ctx, req, undefined, undefined, undefined, 508, startedAt);
+    return;
+  }
   const target = resolve(
     ctx.current.runtime,
     ctx.listener,
@@ -241,6 +249,8 @@ export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, client: D
     req.method ?? 'GET',
     req.headers,
     req.rawHeaders,
+    peer,
+    ctx.trusted,
   );
   if (target.kind === 'redirect') {
     // ingress-nginx redirects a handshake like any request: a plain ws:// never reaches a TLS-only host.
@@ -254,7 +264,7 @@ export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, client: D
     return;
   }
   const route = target.route;
-  const view = clientView(req.headers, req.socket.remoteAddress ?? '', ctx.listener, ctx.trusted);
+  const view = clientView(req.headers, peer, ctx.listener, ctx.trusted);
   const group = pickGroup(route.groups);
   // Headers and client address go to the balancer too: hash affinity must pin WebSockets as well.
   const endpoint = group === undefined ? undefined : pickEndpoint(group, req.headers, view);
@@ -264,7 +274,7 @@ export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, client: D
     return;
   }
   const protocol = req.headers.upgrade ?? 'websocket';
-  const { path, headers } = upstreamRequest(req, route, target, view);
+  const { path, headers } = upstreamRequest(req, route, target, view, ctx.via);
   const traceparent = forwardTraceparent(headers, req.headers.traceparent, ctx.observer?.sampleRate ?? 0);
   const tunnel = new Tunnel(client, protocol, head, route, endpoint, ctx);
   if (ctx.observer !== undefined) {

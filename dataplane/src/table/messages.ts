@@ -9,6 +9,8 @@ export interface WorkerConfig {
   httpsPort: number;
   bindAddress: string;
   trustedProxies: string[];
+  /** Every connection opens with a PROXY protocol v1/v2 header from a trusted proxy (--proxy-protocol). */
+  proxyProtocol?: boolean;
   logLevel: string;
   logFormat: 'json' | 'text';
   /** How long SIGTERM waits for in-flight requests before closing what is left. */
@@ -30,6 +32,11 @@ export interface WorkerConfig {
   clientBodyMinRate?: number;
   /** Waiting time a request body gets before the minimum rate applies. */
   clientBodyMinRateGraceMs?: number;
+  /**
+   * This installation's Via pseudonym (an HTTP token), the same in every worker: forwarded requests
+   * carry it, and one that comes back with it is a loop (508). A worker given none draws its own.
+   */
+  viaPseudonym?: string;
 }
 
 /** One metric family in the shape of prom-client's `getMetricsAsJSON()`, which the primary aggregates. */

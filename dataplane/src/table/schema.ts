@@ -192,6 +192,7 @@ const backend = {
       required: ['verify'],
       properties: { serverName: name, caPem: { type: 'string' }, verify: { type: 'boolean' } },
     },
+    external: { type: 'boolean' },
   },
 } as const;
 

@@ -111,6 +111,12 @@ export interface Backend {
   balancer: BalancerPolicy;
   /** For HTTPS/H2 upstreams: SNI, and optional verification against a CA (PEM). */
   tls?: { serverName?: string; caPem?: string; verify: boolean };
+  /**
+   * Endpoints outside the set the API server vetted (an ExternalName Service): every connection's
+   * resolved address is checked, and loopback, link-local, unspecified, cloud metadata and the
+   * worker's own addresses are refused (502). Endpoints given by name are checked in any case.
+   */
+  external?: boolean;
 }
 
 export interface Endpoint {

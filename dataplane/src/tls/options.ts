@@ -40,14 +40,16 @@ export function http2Options(limits: { maxHeaderBytes: number; maxHeaders: numbe
     maxHeaderListPairs: limits.maxHeaders + 4,
     maxOutstandingPings: 10,
     maxSettings: 32,
-    // A client that keeps sending frames the protocol forbids, or keeps opening streams beyond
-    // the limit, is disconnected instead of served forever.
-    maxSessionInvalidFrames: 100,
-    maxSessionRejectedStreams: 100,
-    // CVE-2023-44487 (rapid reset): nghttp2's token bucket for incoming RST_STREAM frames;
-    // CONTINUATION floods (CVE-2024-27983/28182) are capped inside nghttp2 ≥ 1.61 itself.
-    streamResetBurst: 1000,
-    streamResetRate: 33,
+    // Backstops only. The frame guard's budgets (http2/budgets.ts) are the policy: they count
+    // the same events — frames the protocol forbids, streams refused or reset — and end the
+    // connection sooner, with ENHANCE_YOUR_CALM. These limits of Node's and nghttp2's answer with
+    // INTERNAL_ERROR, and count what the budgets deliberately allow: nghttp2's bucket counts every
+    // RST_STREAM, also a client cancelling responses already under way (a video player seeking),
+    // and Node's invalid-frame count never decays on a long-lived connection.
+    maxSessionInvalidFrames: 1000,
+    maxSessionRejectedStreams: 1000,
+    streamResetBurst: 10_000,
+    streamResetRate: 330,
     settings: {
       maxConcurrentStreams: 128, // nginx's http2_max_concurrent_streams
       maxHeaderListSize: limits.maxHeaderBytes,

@@ -2,6 +2,7 @@
 // a connect failure or a reset count as such (metrics/labels.ts files unknown codes under `reset`
 // for counting; a retry must not guess). A connect failure sent nothing; a reset may have.
 import type { UpstreamErrorReason } from '../metrics/labels.ts';
+import { REFUSED_ADDRESS } from './address-guard.ts';
 
 export type { UpstreamErrorReason };
 
@@ -29,6 +30,7 @@ const TIMEOUT = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETI
 /** undefined for errors that are not the upstream's fault (the client went away, a bad request). */
 export function upstreamErrorReason(error: Error & { code?: string }): UpstreamErrorReason | undefined {
   const code = error.code ?? '';
+  if (code === REFUSED_ADDRESS) return 'refused_address';
   if (code === 'UND_ERR_CONNECT_TIMEOUT') return 'timeout';
   if (CONNECT.has(code)) return 'connect';
   if (RESET.has(code)) return 'reset';
@@ -40,10 +42,10 @@ export function upstreamErrorReason(error: Error & { code?: string }): UpstreamE
 
 /**
  * Failed before a byte of the request reached the upstream: refused, unreachable, connect
- * timeout, TLS handshake. Retrying such a request elsewhere is safe whatever its method.
+ * timeout, TLS handshake, an address the guard refused. Retrying such a request elsewhere is safe whatever its method.
  */
 export function isConnectFailure(error: Error & { code?: string }): boolean {
   const code = error.code ?? '';
-  if (code === 'UND_ERR_CONNECT_TIMEOUT' || CONNECT.has(code)) return true;
+  if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === REFUSED_ADDRESS || CONNECT.has(code)) return true;
   return upstreamErrorReason(error) === 'tls';
 }

@@ -7,10 +7,16 @@
 // settings, and the connect timeout. undici fixes the connect timeout per pool, so a route with
 // its own `timeouts.connectMs` gets pools of its own to the same endpoints (keyed by that value);
 // routes without one share the default pools. Endpoint health is per origin, across all of them.
+//
+// Pools to endpoints the API server did not vet — an ExternalName backend, or any endpoint given
+// by name — connect through the address guard (guarded-connect.ts); pod endpoints connect as they
+// are, with no DNS or check on their path.
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { buildConnector, Pool } from 'undici';
 import type { Backend } from '../table/types.ts';
+import { AddressGuard } from './address-guard.ts';
+import { type AddressPolicy, guardedConnector, guardedLookup } from './guarded-connect.ts';
 import { type EndpointHealth, newHealth } from './health.ts';
 
 export interface PoolOptions {
@@ -32,18 +38,21 @@ export interface UpstreamTransport {
   protocol: Backend['protocol'];
   tls: Backend['tls'];
   connectTimeoutMs: number | undefined;
+  /** Endpoints the API server did not vet (ExternalName): every connection goes through the guard. */
+  external: boolean;
   id: string;
 }
 
 export function transportOf(backend: Backend, connectTimeoutMs?: number): UpstreamTransport {
-  let id = `${backend.protocol} ct=${connectTimeoutMs ?? ''}`;
+  const external = backend.external === true;
+  let id = `${backend.protocol} ct=${connectTimeoutMs ?? ''}${external ? ' external' : ''}`;
   const tls = backend.tls;
   if (tls !== undefined && (backend.protocol === 'HTTPS' || backend.protocol === 'H2')) {
     const ca =
       tls.caPem === undefined ? '' : createHash('sha256').update(tls.caPem).digest('hex').slice(0, 16);
     id += ` sni=${tls.serverName ?? ''} verify=${tls.verify} ca=${ca}`;
   }
-  return { protocol: backend.protocol, tls: backend.tls, connectTimeoutMs, id };
+  return { protocol: backend.protocol, tls: backend.tls, connectTimeoutMs, external, id };
 }
 
 export function originOf(address: string, port: number, protocol: Backend['protocol']): string {
@@ -93,10 +102,14 @@ export class UpstreamPools {
   readonly #pools = new Map<string, Map<string, Entry>>();
   readonly #health = new Map<string, HealthEntry>();
   readonly #options: PoolOptions;
+  readonly #policy: AddressPolicy;
+  readonly #lookup: ReturnType<typeof guardedLookup>;
   #mark = 0;
 
-  constructor(options: PoolOptions = defaultPoolOptions) {
+  constructor(options: PoolOptions = defaultPoolOptions, policy: AddressPolicy = new AddressGuard()) {
     this.#options = options;
+    this.#policy = policy;
+    this.#lookup = guardedLookup(policy);
   }
 
   /** The pool for `origin` over `transport` (plain HTTP/1.1 when omitted), created on first use. */
@@ -129,6 +142,21 @@ export class UpstreamPools {
     const protocol = transport?.protocol ?? 'HTTP';
     const timeout = transport?.connectTimeoutMs ?? o.connectTimeoutMs;
     const h2 = protocol === 'H2' || protocol === 'H2C';
+    const tls = protocol === 'HTTPS' || protocol === 'H2';
+    const { hostname } = new URL(origin);
+    const host = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
+    // Pod addresses were vetted by the API server (it refuses loopback and link-local endpoints);
+    // an ExternalName, and a name from any table, are checked on every connect instead.
+    const guarded = transport?.external === true || isIP(host) === 0;
+    const lookup = guarded ? this.#lookup : undefined;
+    let connect: buildConnector.connector | { timeout: number } = { timeout };
+    if (tls) connect = tlsConnector(host, transport?.tls, timeout, protocol === 'H2', lookup);
+    else if (guarded) {
+      // What undici's Pool builds from `{ timeout }` for this protocol, plus the guarded lookup.
+      const plain = { timeout, lookup, allowH2: h2, useH2c: protocol === 'H2C' };
+      connect = buildConnector(plain as buildConnector.BuildOptions);
+    }
+    if (guarded) connect = guardedConnector(this.#policy, connect as buildConnector.connector);
     const pool = new Pool(origin, {
       connections: o.connections,
       pipelining: 1,
@@ -137,10 +165,7 @@ export class UpstreamPools {
       // HTTPS means HTTP/1.1 over TLS: undici would otherwise accept h2 if the pod offers it.
       allowH2: h2,
       ...(protocol === 'H2C' ? { useH2c: true } : {}),
-      connect:
-        protocol === 'HTTPS' || protocol === 'H2'
-          ? tlsConnector(new URL(origin).hostname, transport?.tls, timeout, protocol === 'H2')
-          : { timeout },
+      connect,
     });
     // A pool error is reported per request; the pool itself must never take the worker down.
     pool.on('connectionError', () => {});
@@ -198,19 +223,20 @@ export const POOLED_SERVERNAME = 'gatehouse-upstream';
  * the system roots, and for the SNI name (or the address).
  */
 function tlsConnector(
-  hostname: string,
+  address: string,
   tls: Backend['tls'],
   timeout: number,
   preferH2: boolean,
+  lookup: ReturnType<typeof guardedLookup> | undefined,
 ): buildConnector.connector {
   const verify = tls?.verify === true;
-  const address = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
   const servername = tls?.serverName ?? (isIP(address) === 0 ? address : undefined);
   const connector = buildConnector({
     timeout,
     allowH2: preferH2,
     preferH2,
     rejectUnauthorized: verify,
+    ...(lookup !== undefined ? { lookup } : {}),
     ...(verify && tls?.caPem ? { ca: tls.caPem } : {}),
     ...(servername !== undefined ? { servername } : {}),
   });

@@ -1,7 +1,15 @@
 // Test support: a scripted API server behind the WatchTransport seam. Tests add and delete
 // objects (visible to open watches or "while away"), queue failures, and read back every
 // request the watch layer made.
-import { ApiError, type ListPage, type Query, type WatchEvent, type WatchTransport } from './transport.ts';
+import { collectionPath } from './access.ts';
+import {
+  ApiError,
+  type Collection,
+  type ListPage,
+  type Query,
+  type WatchEvent,
+  type WatchTransport,
+} from './transport.ts';
 
 type Raw = { metadata: { name: string; namespace?: string; resourceVersion?: string }; [k: string]: unknown };
 
@@ -131,7 +139,8 @@ export class FakeApiServer implements WatchTransport {
     return w;
   }
 
-  async list(path: string, query: Query, signal: AbortSignal): Promise<ListPage> {
+  async list(collection: Collection, query: Query, signal: AbortSignal): Promise<ListPage> {
+    const path = collectionPath(collection.resource, collection.namespace);
     this.lists.push({ path, query });
     await this.#maybeFail('list', path, signal);
     const all = [...this.#collection(path).entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, o]) => o);
@@ -145,7 +154,8 @@ export class FakeApiServer implements WatchTransport {
     };
   }
 
-  async watch(path: string, query: Query, signal: AbortSignal): Promise<AsyncIterable<WatchEvent>> {
+  async watch(collection: Collection, query: Query, signal: AbortSignal): Promise<AsyncIterable<WatchEvent>> {
+    const path = collectionPath(collection.resource, collection.namespace);
     this.watchRequests.push({ path, query });
     await this.#maybeFail('watch', path, signal);
     const w = new FakeWatch(path, query, signal);

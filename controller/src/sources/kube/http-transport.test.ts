@@ -3,15 +3,21 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
+import { RESOURCES } from './access.ts';
 import { httpTransport, watchEvents } from './http-transport.ts';
 import { KubeHttp } from './kube-http.ts';
 import { ApiError, type WatchEvent } from './transport.ts';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 let handler: Handler = (_req, res) => res.end();
-const seen: Array<{ url: string; authorization?: string }> = [];
+const seen: Array<{ method?: string; url: string; authorization?: string; userAgent?: string }> = [];
 const server = http.createServer((req, res) => {
-  seen.push({ url: req.url ?? '', authorization: req.headers.authorization });
+  seen.push({
+    method: req.method,
+    url: req.url ?? '',
+    authorization: req.headers.authorization,
+    userAgent: req.headers['user-agent'],
+  });
   handler(req, res);
 });
 let client: KubeHttp;
@@ -52,13 +58,15 @@ test('LIST sends the bearer token and query, and returns items, resourceVersion 
   };
   const t = httpTransport(client);
   const page = await t.list(
-    '/api/v1/secrets',
+    { resource: RESOURCES.secrets },
     { limit: '2', fieldSelector: 'type=kubernetes.io/tls' },
     AbortSignal.timeout(2000),
   );
   assert.deepEqual(page, { items: [{ metadata: { name: 'a' } }], resourceVersion: '42', continue: 'abc' });
   const last = seen.at(-1)!;
   assert.equal(last.authorization, 'Bearer t0k');
+  assert.equal(last.method, 'GET');
+  assert.equal(last.userAgent, 'gatehouse', 'audit logs tell our requests from anyone else on the token');
   assert.equal(last.url, '/api/v1/secrets?limit=2&fieldSelector=type%3Dkubernetes.io%2Ftls');
 });
 
@@ -69,7 +77,7 @@ test('a WATCH adds watch=true and yields events split across chunks, ending when
   };
   const events = await collect(
     await httpTransport(client).watch(
-      '/api/v1/services',
+      { resource: RESOURCES.services, namespace: 'team' },
       { resourceVersion: '5' },
       AbortSignal.timeout(2000),
     ),
@@ -78,7 +86,7 @@ test('a WATCH adds watch=true and yields events split across chunks, ending when
     events.map((e) => e.type),
     ['ADDED', 'BOOKMARK'],
   );
-  assert.match(seen.at(-1)!.url, /resourceVersion=5&watch=true/);
+  assert.match(seen.at(-1)!.url, /^\/api\/v1\/namespaces\/team\/services\?resourceVersion=5&watch=true$/);
 });
 
 test('a non-2xx answer rejects with ApiError carrying the status and the Status reason', async () => {
@@ -91,7 +99,7 @@ test('a non-2xx answer rejects with ApiError carrying the status and the Status 
       res.end(JSON.stringify({ kind: 'Status', code, reason, message: `${reason} message` }));
     };
     await assert.rejects(
-      httpTransport(client).watch('/api/v1/services', {}, AbortSignal.timeout(2000)),
+      httpTransport(client).watch({ resource: RESOURCES.services }, {}, AbortSignal.timeout(2000)),
       (err: unknown) => err instanceof ApiError && err.status === code && err.reason === reason,
     );
   }
@@ -102,14 +110,18 @@ test('a connection cut mid-stream makes the iteration throw (not end cleanly)', 
     res.write('{"type":"ADDED","object":{"metadata":{"name":"a"}}}\n');
     setImmediate(() => req.socket.destroy());
   };
-  const it = await httpTransport(client).watch('/api/v1/services', {}, AbortSignal.timeout(2000));
+  const it = await httpTransport(client).watch(
+    { resource: RESOURCES.services },
+    {},
+    AbortSignal.timeout(2000),
+  );
   await assert.rejects(collect(it));
 });
 
 test('aborting the signal ends an open watch with an error', async () => {
   handler = (_req, res) => res.write('\n');
   const ac = new AbortController();
-  const it = await httpTransport(client).watch('/api/v1/services', {}, ac.signal);
+  const it = await httpTransport(client).watch({ resource: RESOURCES.services }, {}, ac.signal);
   const done = collect(it);
   ac.abort();
   await assert.rejects(done);

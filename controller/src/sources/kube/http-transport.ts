@@ -7,12 +7,14 @@ const EVENT_TYPES = new Set(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR'
 
 export function httpTransport(client: KubeHttp, options: { listTimeoutMs?: number } = {}): WatchTransport {
   return {
-    async list(path, query, signal): Promise<ListPage> {
+    async list({ resource, namespace }, query, signal): Promise<ListPage> {
       const body = await client.json<{
         items?: unknown;
         metadata?: { resourceVersion?: string; continue?: string };
       }>({
-        path,
+        resource,
+        verb: 'list',
+        namespace,
         query,
         signal,
         timeoutMs: options.listTimeoutMs,
@@ -23,8 +25,8 @@ export function httpTransport(client: KubeHttp, options: { listTimeoutMs?: numbe
         ...(body.metadata?.continue ? { continue: body.metadata.continue } : {}),
       };
     },
-    async watch(path, query, signal) {
-      const res = await client.open({ path, query: { ...query, watch: 'true' }, signal });
+    async watch({ resource, namespace }, query, signal) {
+      const res = await client.open({ resource, verb: 'watch', namespace, query, signal });
       return watchEvents(res);
     },
   };

@@ -1,5 +1,6 @@
 // The kinds the watch layer lists and watches, and where each lives in the API.
 import type { AnyObject, Snapshot } from '../../snapshot.ts';
+import { type ApiResource, RESOURCES } from './access.ts';
 import {
   stripEndpointSlice,
   stripIngress,
@@ -15,10 +16,8 @@ export type KindName = keyof Snapshot;
 
 export interface KindSpec {
   name: KindName;
-  /** `/api/v1` or `/apis/<group>/<version>`. */
-  prefix: string;
-  plural: string;
-  namespaced: boolean;
+  /** Where it lives in the API; its list and watch are entries of API_ACCESS. */
+  resource: ApiResource;
   /** Server-side filter on LIST and WATCH alike. */
   fieldSelector?: string;
   /** Reduces an API object to what translation reads; undefined means "not ours" (never cached). */
@@ -26,46 +25,18 @@ export interface KindSpec {
 }
 
 export const KINDS: readonly KindSpec[] = [
-  {
-    name: 'ingresses',
-    prefix: '/apis/networking.k8s.io/v1',
-    plural: 'ingresses',
-    namespaced: true,
-    strip: stripIngress,
-  },
-  {
-    name: 'ingressClasses',
-    prefix: '/apis/networking.k8s.io/v1',
-    plural: 'ingressclasses',
-    namespaced: false,
-    strip: stripIngressClass,
-  },
-  { name: 'services', prefix: '/api/v1', plural: 'services', namespaced: true, strip: stripService },
-  {
-    name: 'endpointSlices',
-    prefix: '/apis/discovery.k8s.io/v1',
-    plural: 'endpointslices',
-    namespaced: true,
-    strip: stripEndpointSlice,
-  },
+  { name: 'ingresses', resource: RESOURCES.ingresses, strip: stripIngress },
+  { name: 'ingressClasses', resource: RESOURCES.ingressClasses, strip: stripIngressClass },
+  { name: 'services', resource: RESOURCES.services, strip: stripService },
+  { name: 'endpointSlices', resource: RESOURCES.endpointSlices, strip: stripEndpointSlice },
   {
     name: 'secrets',
-    prefix: '/api/v1',
-    plural: 'secrets',
-    namespaced: true,
+    resource: RESOURCES.secrets,
     // Opaque and service-account Secrets never reach us: less memory, less exposure.
     fieldSelector: `type=${TLS_SECRET_TYPE}`,
     strip: stripSecret,
   },
 ];
-
-/** The collection path; a cluster-scoped kind ignores `watchNamespace`. */
-export function collectionPath(kind: KindSpec, watchNamespace?: string): string {
-  if (kind.namespaced && watchNamespace) {
-    return `${kind.prefix}/namespaces/${encodeURIComponent(watchNamespace)}/${kind.plural}`;
-  }
-  return `${kind.prefix}/${kind.plural}`;
-}
 
 export function selectorQuery(kind: KindSpec): Query {
   return kind.fieldSelector ? { fieldSelector: kind.fieldSelector } : {};

@@ -1,14 +1,18 @@
 // Authenticated requests to the API server described by a KubeConfig. The KubeConfig supplies
 // credentials and TLS material per request (so rotated tokens are picked up); the connection
 // pool is ours, with keep-alive, so frequent calls (lease renewals) do not pay a handshake each.
+// A request names its (resource, verb) in the table of access.ts, never a raw method and path:
+// what the code can call is what RBAC grants.
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { type ApiCall, httpRequestOf } from './access.ts';
 import { ApiError, type Query } from './transport.ts';
 
-export interface KubeRequest {
-  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  path: string;
+/** Sent with every request, so audit logs and apiserver metrics name the client. */
+export const USER_AGENT = 'gatehouse';
+
+export interface KubeRequest extends ApiCall {
   query?: Query;
   /** Sent as JSON. */
   body?: unknown;
@@ -32,17 +36,22 @@ export class KubeHttp {
   async open(req: KubeRequest): Promise<IncomingMessage> {
     const cluster = this.#kc.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster');
-    const url = new URL(cluster.server.replace(/\/+$/, '') + req.path);
-    for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.set(k, v);
+    const target = httpRequestOf(req);
+    const url = new URL(cluster.server.replace(/\/+$/, '') + target.path);
+    for (const [k, v] of Object.entries({ ...req.query, ...target.query })) url.searchParams.set(k, v);
     const opts: https.RequestOptions = { headers: {} };
     await this.#kc.applyToHTTPSOptions(opts);
     const secure = url.protocol === 'https:';
     const body = req.body === undefined ? undefined : JSON.stringify(req.body);
     const auth = Array.isArray(opts.headers) ? {} : (opts.headers as http.OutgoingHttpHeaders);
-    const headers: http.OutgoingHttpHeaders = { ...auth, accept: 'application/json' };
+    const headers: http.OutgoingHttpHeaders = {
+      ...auth,
+      accept: 'application/json',
+      'user-agent': USER_AGENT,
+    };
     if (body !== undefined) headers['content-type'] = 'application/json';
     const options: https.RequestOptions = {
-      method: req.method ?? 'GET',
+      method: target.method,
       headers,
       // A proxy needs the KubeConfig's own agent; otherwise our keep-alive pool.
       agent: cluster.proxyUrl ? opts.agent : secure ? this.#httpsAgent : this.#httpAgent,

@@ -4,9 +4,10 @@
 import type { AnyObject } from '../../snapshot.ts';
 import { Backoff, type BackoffPolicy } from './backoff.ts';
 import { type Clock, sleep, whenAborted } from './clock.ts';
-import { collectionPath, type KindName, type KindSpec, objectKey, selectorQuery } from './kinds.ts';
+import { type KindName, type KindSpec, objectKey, selectorQuery } from './kinds.ts';
 import { stripMeta } from './strip.ts';
 import {
+  type Collection,
   describeError,
   isGone,
   type Query,
@@ -85,7 +86,7 @@ const ignore = () => {};
 export class Reflector {
   readonly kind: KindSpec;
   readonly #deps: ReflectorDeps;
-  readonly #path: string;
+  readonly #collection: Collection;
   readonly #backoff: Backoff;
   readonly #stop = new AbortController();
   #running: Promise<void> | undefined;
@@ -107,7 +108,11 @@ export class Reflector {
   constructor(kind: KindSpec, deps: ReflectorDeps) {
     this.kind = kind;
     this.#deps = deps;
-    this.#path = collectionPath(kind, deps.watchNamespace);
+    // A cluster-scoped kind ignores the watch namespace.
+    this.#collection = {
+      resource: kind.resource,
+      ...(kind.resource.namespaced && deps.watchNamespace ? { namespace: deps.watchNamespace } : {}),
+    };
     this.#backoff = new Backoff(deps.timing.backoff, deps.random);
   }
 
@@ -210,7 +215,7 @@ export class Reflector {
     do {
       const query: Query = { ...selectorQuery(this.kind), limit: String(timing.pageSize) };
       if (cont) query.continue = cont;
-      const page = await this.#withDeadline(signal, (s) => transport.list(this.#path, query, s));
+      const page = await this.#withDeadline(signal, (s) => transport.list(this.#collection, query, s));
       for (const raw of page.items) {
         const o = this.kind.strip(raw);
         if (o) fresh.set(objectKey(o), o);
@@ -252,7 +257,7 @@ export class Reflector {
     const started = clock.now();
     let sawEvent = false;
     try {
-      const stream = await this.#withDeadline(ac.signal, (s) => transport.watch(this.#path, query, s));
+      const stream = await this.#withDeadline(ac.signal, (s) => transport.watch(this.#collection, query, s));
       this.#failingSince = undefined;
       arm();
       const it = stream[Symbol.asyncIterator]();

@@ -1,5 +1,6 @@
 // The seam between the watch logic and HTTP: the real implementation talks to an API server
 // (http-transport.ts), tests use a scripted fake (fake-transport.ts).
+import type { ApiResource } from './access.ts';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
@@ -18,15 +19,21 @@ export interface ListPage {
 
 export type Query = Record<string, string>;
 
+/** What a reflector lists and watches: a resource, in one namespace or (absent) across all. */
+export interface Collection {
+  resource: ApiResource;
+  namespace?: string;
+}
+
 export interface WatchTransport {
   /** One page of a LIST; rejects with ApiError on a non-2xx answer. */
-  list(path: string, query: Query, signal: AbortSignal): Promise<ListPage>;
+  list(collection: Collection, query: Query, signal: AbortSignal): Promise<ListPage>;
   /**
    * Starts a WATCH (the transport adds `watch=true`). Resolves once the server accepted it
    * (2xx) and rejects with ApiError otherwise; the iterable then yields events until the server
    * ends the stream (returns) or the connection fails or `signal` aborts (throws).
    */
-  watch(path: string, query: Query, signal: AbortSignal): Promise<AsyncIterable<WatchEvent>>;
+  watch(collection: Collection, query: Query, signal: AbortSignal): Promise<AsyncIterable<WatchEvent>>;
 }
 
 /** A non-2xx answer from the API server, with the fields of its metav1.Status when it sent one. */
