@@ -4,7 +4,7 @@
 import { flushCompileCache } from 'node:module';
 import { BlockList, isIP } from 'node:net';
 import { compile } from './compile.ts';
-import { settleHeapSoon } from './heap-settle.ts';
+import { noteRequest, settleHeapSoon } from './heap-settle.ts';
 import { Listeners } from './listeners.ts';
 import { createLogger, type Logger } from './log.ts';
 import {
@@ -85,6 +85,7 @@ function startServing(cfg: WorkerConfig, logger: Logger): void {
   const base = { current, trusted: trustedList(cfg.trustedProxies), observer, log: logger };
   server = new Listeners(cfg, base, certificates, {
     draining: () => draining,
+    onRequest: noteRequest,
     onListening: (ports) => {
       send({ type: 'listening', ...ports });
       logger.info('listening', ports);
