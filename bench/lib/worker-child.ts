@@ -16,6 +16,8 @@ export interface ForkedWorker {
   /** Push a table; resolves when the worker acks it (applied or rejected) with the time taken. */
   apply(table: RouteTable): Promise<{ ms: number; compileMs: number; applied: boolean }>;
   rssKiB(): number;
+  /** The worker's process id (0 while none runs). */
+  pid(): number;
   stop(): Promise<void>;
 }
 
@@ -63,6 +65,7 @@ export async function forkWorker(httpPort: number): Promise<ForkedWorker> {
       return { ms: performance.now() - started, ...m };
     },
     rssKiB: () => rssKiB(supervisor.workerPids()[0] ?? 0),
+    pid: () => supervisor.workerPids()[0] ?? 0,
     stop: () => supervisor.stop(),
   };
   await worker.apply(emptyTable);

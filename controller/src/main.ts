@@ -42,7 +42,8 @@ async function main(): Promise<void> {
   const flags = readFlags();
   const log = createLogger(flags.logLevel, flags.logFormat);
   const cluster: Cluster | undefined = flags.manifests === undefined ? clusterMode(flags, log) : undefined;
-  const source: ObjectSource = cluster?.source ?? standaloneSource(flags.manifests!, log);
+  const source: ObjectSource =
+    cluster?.source ?? standaloneSource(flags.manifests!, log, flags.manifestLimits);
   const metrics = createPrimaryMetrics();
   if (cluster) metrics.observeCluster(cluster);
 

@@ -55,6 +55,8 @@ export const DEFAULT_KEEPALIVE_TIMEOUT_MS = 75_000;
 
 export interface ListenerHooks {
   draining(): boolean;
+  /** A request, HTTP/2 stream or upgrade arrived: lets the worker tell idle from serving. */
+  onRequest?(): void;
   onListening(ports: { http: number; https: number }): void;
   onFatal(message: string): void;
   /** A request refused by the HTTP parser (400, 408, 431), for metrics. */
@@ -211,7 +213,7 @@ export class Listeners {
       [this.http, plain],
       [this.https, secure],
     ] as const) {
-      server.on('upgrade', upgradeListener(ctx));
+      server.on('upgrade', upgradeListener(ctx, hooks));
       server.on('clientError', clientErrorListener(hooks));
     }
     this.https.on('tlsClientError', (error: Error & { code?: string }) =>
@@ -326,6 +328,7 @@ export class Listeners {
 
 function requestListener(ctx: ProxyContext, hooks: ListenerHooks) {
   return (req: IncomingMessage, res: ServerResponse): void => {
+    hooks.onRequest?.();
     if (hooks.draining()) res.shouldKeepAlive = false;
     const refused = unsupportedVersion(req) ? 505 : tooManyHeaders(req) ? 431 : 0;
     if (refused !== 0) {
@@ -342,6 +345,7 @@ function requestListener(ctx: ProxyContext, hooks: ListenerHooks) {
 /** HTTP/2 streams on Node's core API; the exchange is the request and the response at once. */
 function http2Listener(ctx: ProxyContext, hooks: ListenerHooks) {
   return (stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void => {
+    hooks.onRequest?.();
     if (hooks.draining()) stream.session?.close();
     const exchange = new Http2Exchange(stream, headers);
     const req = exchange as unknown as IncomingMessage;
@@ -366,8 +370,9 @@ function serve(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse): vo
   }
 }
 
-function upgradeListener(ctx: ProxyContext) {
+function upgradeListener(ctx: ProxyContext, hooks: ListenerHooks) {
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    hooks.onRequest?.();
     const refused = unsupportedVersion(req) ? 505 : tooManyHeaders(req) ? 431 : 0;
     if (refused !== 0) {
       answerRaw(socket, refused);

@@ -4,7 +4,7 @@
 import { flushCompileCache } from 'node:module';
 import { BlockList, isIP } from 'node:net';
 import { compile } from './compile.ts';
-import { settleHeapSoon } from './heap-settle.ts';
+import { noteRequest, settleHeapSoon } from './heap-settle.ts';
 import { Listeners } from './listeners.ts';
 import { createLogger, type Logger } from './log.ts';
 import {
@@ -97,6 +97,7 @@ function startServing(cfg: WorkerConfig, logger: Logger): void {
   };
   server = new Listeners(cfg, base, certificates, {
     draining: () => draining,
+    onRequest: noteRequest,
     onListening: (ports) => {
       send({ type: 'listening', ...ports });
       logger.info('listening', ports);

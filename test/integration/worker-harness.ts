@@ -55,10 +55,11 @@ export function tableOf(version: number, routes: Route[], backends: Record<strin
 export async function startWorker(
   table: RouteTable,
   config: Partial<WorkerConfig> = {},
+  nodeFlags: string[] = [],
 ): Promise<BareWorker> {
   const proc = fork(join(root, 'dataplane/src/worker.ts'), [], {
     // Not the test runner's own flags (--test-*, --inspect-port…): a worker as the supervisor starts it.
-    execArgv: ['--enable-experimental-regexp-engine-on-excessive-backtracks'],
+    execArgv: ['--enable-experimental-regexp-engine-on-excessive-backtracks', ...nodeFlags],
     serialization: 'advanced',
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });

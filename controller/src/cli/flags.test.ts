@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { DEFAULT_MANIFEST_LIMITS } from '../sources/manifests/limits.ts';
 import { FlagError, parseFlags, usage } from './flags.ts';
 
 describe('command line', () => {
@@ -27,6 +28,33 @@ describe('command line', () => {
     assert.equal(f.httpPort, 81);
     assert.equal(f.ingressClass, 'from-flag');
     assert.deepEqual(f.trustedProxies, ['10.0.0.0/8']);
+  });
+
+  it('the manifest limits default to the source’s own and read sizes with binary suffixes', () => {
+    assert.deepEqual(parseFlags([], {}).manifestLimits, DEFAULT_MANIFEST_LIMITS);
+    const f = parseFlags(
+      [
+        '--manifests-max-file-size=512Ki',
+        '--manifests-max-total-size=1Gi',
+        '--manifests-max-files=20',
+        '--manifests-max-documents=300',
+      ],
+      { GATEHOUSE_MANIFESTS_MAX_FILE_SIZE: '1Mi' },
+    );
+    assert.deepEqual(f.manifestLimits, {
+      maxFileBytes: 512 * 1024,
+      maxTotalBytes: 1024 ** 3,
+      maxFiles: 20,
+      maxDocuments: 300,
+    });
+    assert.equal(
+      parseFlags([], { GATEHOUSE_MANIFESTS_MAX_FILE_SIZE: '4096' }).manifestLimits.maxFileBytes,
+      4096,
+    );
+    for (const bad of ['16MB', '0', '2Gi', '-1', '']) {
+      assert.throws(() => parseFlags([`--manifests-max-file-size=${bad}`], {}), FlagError, bad);
+    }
+    assert.throws(() => parseFlags(['--manifests-max-documents=0'], {}), FlagError);
   });
 
   it('reads every documented flag', () => {

@@ -4,10 +4,13 @@
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+import type { ManifestLimits } from '../sources/manifests/limits.ts';
 
 export interface Flags {
   kubeconfig?: string;
   manifests?: string;
+  /** How much of --manifests PATH is read (sizes in bytes). */
+  manifestLimits: ManifestLimits;
   ingressClass: string;
   controllerName: string;
   watchNamespace?: string;
@@ -48,6 +51,10 @@ export interface Flags {
 const options = {
   kubeconfig: { type: 'string' },
   manifests: { type: 'string' },
+  'manifests-max-file-size': { type: 'string', default: '16Mi' },
+  'manifests-max-total-size': { type: 'string', default: '64Mi' },
+  'manifests-max-files': { type: 'string', default: '10000' },
+  'manifests-max-documents': { type: 'string', default: '100000' },
   'ingress-class': { type: 'string', default: 'gatehouse' },
   'controller-name': { type: 'string', default: 'gatehouse.dev/ingress-controller' },
   'watch-namespace': { type: 'string' },
@@ -80,6 +87,10 @@ export const usage = `Usage: gatehouse [flags]   (every flag also from GATEHOUSE
 
   --kubeconfig PATH                 API server to watch (default: in-cluster, else $KUBECONFIG, else ~/.kube/config)
   --manifests PATH                  standalone mode: serve Kubernetes YAML from files or a folder, re-read on change
+  --manifests-max-file-size SIZE    bytes one manifest file may hold, e.g. 16Mi, 512Ki (default 16Mi)
+  --manifests-max-total-size SIZE   bytes of all manifest files together (default 64Mi)
+  --manifests-max-files N           manifest files read under a folder (default 10000)
+  --manifests-max-documents N       YAML documents and List items in one file (default 100000)
   --ingress-class NAME              IngressClass name handled (default gatehouse)
   --controller-name NAME            spec.controller of IngressClasses handled (default gatehouse.dev/ingress-controller)
   --watch-namespace NS              limit the watch to one namespace (default: all)
@@ -136,6 +147,24 @@ function bytesPerSecond(name: string, value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n))
     throw new FlagError(`--${name}: "${value}" is not a whole number of bytes per second`);
+  return n;
+}
+
+/** Bytes, as a count or with a Kubernetes binary suffix (`512Ki`, `16Mi`, `1Gi`); at most 1Gi. */
+function byteSize(name: string, value: string): number {
+  const m = /^(\d+)(Ki|Mi|Gi)?$/.exec(value.trim());
+  const bytes = m === null ? Number.NaN : Number(m[1]) * 1024 ** ['', 'Ki', 'Mi', 'Gi'].indexOf(m[2] ?? '');
+  if (!(bytes >= 1 && bytes <= 1024 ** 3))
+    throw new FlagError(
+      `--${name}: "${value}" is not a size like 16Mi, 512Ki or 1048576 (bytes, at most 1Gi)`,
+    );
+  return bytes;
+}
+
+function count(name: string, value: string, max: number): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < 1 || n > max)
+    throw new FlagError(`--${name}: "${value}" is not a count (1-${max})`);
   return n;
 }
 
@@ -230,6 +259,12 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags & { he
     help: values.help === true,
     kubeconfig: get('kubeconfig'),
     manifests: get('manifests'),
+    manifestLimits: {
+      maxFileBytes: byteSize('manifests-max-file-size', get('manifests-max-file-size') ?? '16Mi'),
+      maxTotalBytes: byteSize('manifests-max-total-size', get('manifests-max-total-size') ?? '64Mi'),
+      maxFiles: count('manifests-max-files', get('manifests-max-files') ?? '10000', 1_000_000),
+      maxDocuments: count('manifests-max-documents', get('manifests-max-documents') ?? '100000', 10_000_000),
+    },
     ingressClass: get('ingress-class') ?? 'gatehouse',
     controllerName: get('controller-name') ?? 'gatehouse.dev/ingress-controller',
     watchNamespace: get('watch-namespace'),

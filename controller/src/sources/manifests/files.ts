@@ -1,6 +1,6 @@
 // Which files under --manifests PATH are manifests. A folder is walked recursively; hidden
 // entries and editor leftovers are skipped so saving in vim or emacs never feeds a temp file in.
-import { readdir, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** `.yaml`, `.yml`, `.json`; never dotfiles (`.#x.yaml`, `.x.yaml.swp`) nor `x.yaml~` backups. */
@@ -53,5 +53,35 @@ async function statOrUndefined(path: string) {
     return await stat(path);
   } catch {
     return undefined;
+  }
+}
+
+/** A file's bytes, or its size when it holds more than `maxBytes` (then nothing is kept). */
+export type BoundedRead = { bytes: Buffer } | { tooLarge: number };
+
+/**
+ * Reads at most `maxBytes` + 1 bytes: the size is checked on the open file before reading, and a
+ * file that grows meanwhile (or a device that never ends) is cut off at the limit.
+ */
+export async function readBounded(path: string, maxBytes: number): Promise<BoundedRead> {
+  const handle = await open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    if (size > maxBytes) return { tooLarge: size };
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      // The first read usually takes the whole file; the next one finds its end.
+      const room = Math.min(maxBytes + 1 - total, Math.max(size + 1 - total, 64 * 1024));
+      const chunk = Buffer.allocUnsafe(room);
+      const { bytesRead } = await handle.read(chunk, 0, room, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > maxBytes) return { tooLarge: total };
+      chunks.push(bytesRead === room ? chunk : chunk.subarray(0, bytesRead));
+    }
+    return { bytes: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total) };
+  } finally {
+    await handle.close();
   }
 }

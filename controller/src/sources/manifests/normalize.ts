@@ -97,6 +97,11 @@ const KINDS: Record<string, KindRule> = {
   },
 };
 
+/** Whether translation reads objects of this kind (at some apiVersion). */
+export function readsKind(kind: string): boolean {
+  return Object.hasOwn(KINDS, kind);
+}
+
 export function normalizeObject(raw: Raw): Normalized {
   const { kind, apiVersion } = raw;
   if (typeof kind !== 'string' || kind === '' || typeof apiVersion !== 'string' || apiVersion === '') {

@@ -32,10 +32,15 @@ describe('parseManifestFile', () => {
       diagnostics: [],
     },
     {
-      rule: 'an unknown kind or apiVersion is left out with UnsupportedKind; the rest of the file is read',
+      rule: 'an unread kind or apiVersion is left out with UnsupportedKind; the rest of the file is read',
       fixture: 'unknown-kind.yaml',
       objects: ['Service default/kept'],
-      diagnostics: ['UnsupportedKind Deployment web kind', 'UnsupportedKind Ingress old apiVersion'],
+      // Kinds gatehouse never reads are summed up once per file; a read kind at the wrong version is
+      // a mistake about one object, so it is named.
+      diagnostics: [
+        'UnsupportedKind Ingress old apiVersion',
+        'UnsupportedKind ManifestFile unknown-kind.yaml -',
+      ],
     },
     {
       rule: 'an object without metadata.name is left out with MissingName, pointing at its document',
@@ -92,10 +97,10 @@ describe('parseManifestFile', () => {
   }
 
   test('diagnostics name the file, line, column and document index', () => {
-    const [deployment, oldIngress] = parseFixture('unknown-kind.yaml').diagnostics;
-    assert.match(deployment.message, /^unknown-kind\.yaml:1:1 \(documents\[0\]\): Deployment \(apps\/v1\)/);
+    const [oldIngress, unread] = parseFixture('unknown-kind.yaml').diagnostics;
     assert.match(oldIngress.message, /^unknown-kind\.yaml:8:1 \(documents\[1\]\): .*networking\.k8s\.io\/v1/);
-    assert.deepEqual(deployment.object, { kind: 'Deployment', namespace: 'shop', name: 'web' });
+    assert.deepEqual(oldIngress.object, { kind: 'Ingress', namespace: 'default', name: 'old' });
+    assert.match(unread.message, /Deployment ×1 \(first at unknown-kind\.yaml:1:1, documents\[0\]\)/);
   });
 
   test('a List item diagnostic names its item index and its own line', () => {
@@ -103,13 +108,91 @@ describe('parseManifestFile', () => {
       'apiVersion: v1',
       'kind: List',
       'items:',
-      '  - apiVersion: v1',
-      '    kind: ConfigMap',
-      '    metadata: {name: settings}',
+      '  - apiVersion: extensions/v1beta1',
+      '    kind: Ingress',
+      '    metadata: {name: old}',
     ].join('\n');
     const [diagnostic] = parseManifestFile('list.yaml', text).diagnostics;
     assert.equal(diagnostic.reason, 'UnsupportedKind');
     assert.match(diagnostic.message, /^list\.yaml:4:5 \(documents\[0\]\.items\[0\]\)/);
+  });
+
+  test('kinds gatehouse does not read are counted once per file, never one diagnostic each', () => {
+    const configMap = (i: number) =>
+      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c${i}}\ndata: {k: v}\n`;
+    const text = [
+      ...Array.from({ length: 500 }, (_, i) => configMap(i)),
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n',
+      'apiVersion: v1\nkind: List\nitems:\n  - {apiVersion: v1, kind: ConfigMap, metadata: {name: in-list}}\n',
+      'apiVersion: v1\nkind: Service\nmetadata: {name: kept}\n',
+    ].join('---\n');
+    const parsed = parseManifestFile('mixed.yaml', text);
+    assert.equal(parsed.ok, true);
+    assert.deepEqual(ids(parsed.objects), ['Service default/kept']);
+    assert.deepEqual(problems(parsed.diagnostics), ['UnsupportedKind ManifestFile mixed.yaml -']);
+    assert.match(
+      parsed.diagnostics[0].message,
+      /^mixed\.yaml: 502 objects of kinds gatehouse does not read left out: ConfigMap ×501 \(first at mixed\.yaml:1:1, documents\[0\]\), Deployment ×1 /,
+    );
+  });
+
+  test('an unread kind is skipped before it is converted: an alias bomb in a ConfigMap is never expanded', () => {
+    // Converted, this document would fail the whole file (see the alias bomb test below).
+    const levels = ['  l0: &l0 [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++)
+      levels.push(
+        `  l${i}: &l${i} [${Array(10)
+          .fill(`*l${i - 1}`)
+          .join(', ')}]`,
+      );
+    const text = [
+      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\ndata:\n${levels.join('\n')}\n`,
+      'apiVersion: v1\nkind: Service\nmetadata: {name: kept}\n',
+    ].join('---\n');
+    const parsed = parseManifestFile('bomb-in-configmap.yaml', text);
+    assert.equal(parsed.ok, true);
+    assert.deepEqual(ids(parsed.objects), ['Service default/kept']);
+    assert.deepEqual(problems(parsed.diagnostics), ['UnsupportedKind ManifestFile bomb-in-configmap.yaml -']);
+  });
+
+  test('a file of more documents than the limit is refused, naming the file and the limit', () => {
+    const text = Array.from(
+      { length: 4 },
+      (_, i) => `apiVersion: v1\nkind: Service\nmetadata: {name: s${i}}\n`,
+    );
+    assert.equal(parseManifestFile('four.yaml', text.join('---\n'), { maxDocuments: 4 }).ok, true);
+    const parsed = parseManifestFile('five.yaml', [...text, text[0]].join('---\n'), { maxDocuments: 4 });
+    assert.equal(parsed.ok, false);
+    assert.deepEqual(parsed.objects, []);
+    assert.deepEqual(problems(parsed.diagnostics), ['TooManyDocuments ManifestFile five.yaml -']);
+    assert.match(
+      parsed.diagnostics[0].message,
+      /^five\.yaml: more than 4 documents .*--manifests-max-documents/,
+    );
+  });
+
+  test('List items count against the document limit, whatever their kind', () => {
+    const items = Array.from(
+      { length: 5 },
+      (_, i) => `  - {apiVersion: v1, kind: ConfigMap, metadata: {name: c${i}}}`,
+    );
+    const parsed = parseManifestFile(
+      'list.yaml',
+      `apiVersion: v1\nkind: List\nitems:\n${items.join('\n')}\n`,
+      {
+        maxDocuments: 5,
+      },
+    );
+    assert.equal(parsed.ok, false);
+    assert.equal(parsed.diagnostics[0].reason, 'TooManyDocuments');
+  });
+
+  test('one file lists at most 100 problems, then says how many more it left unsaid', () => {
+    const text = Array.from({ length: 250 }, (_, i) => `- not an object ${i}\n`).join('---\n');
+    const parsed = parseManifestFile('noise.yaml', text);
+    assert.equal(parsed.diagnostics.length, 101);
+    assert.deepEqual(problems(parsed.diagnostics.slice(-1)), ['TooManyProblems ManifestFile noise.yaml -']);
+    assert.match(parsed.diagnostics[100].message, /^noise\.yaml: 150 more problems not listed/);
   });
 
   test('stringData is folded into base64 data, winning over data on a shared key', () => {

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as pause } from 'node:timers/promises';
 import type { Diagnostic, Snapshot } from '../../snapshot.ts';
+import { DEFAULT_MANIFEST_LIMITS, type ManifestLimits } from './limits.ts';
 import { ManifestSource, type SourceLog } from './source.ts';
 
 const DEADLINE_MS = 10_000;
@@ -84,6 +85,7 @@ async function started(
   files: Record<string, string>,
   pathIn: (dir: string) => string = (dir) => dir,
   timing = { debounceMs: 20, maxDelayMs: 200 },
+  limits: Partial<ManifestLimits> = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-manifests-'));
   for (const [name, text] of Object.entries(files)) {
@@ -95,6 +97,7 @@ async function started(
     ...timing,
     retryMs: 50,
     log: recorder.log,
+    limits: { ...DEFAULT_MANIFEST_LIMITS, ...limits },
   });
   t.after(async () => {
     await source.stop();
@@ -232,6 +235,92 @@ describe('ManifestSource', () => {
     assert.deepEqual(
       recorder.last.diagnostics.map((d) => d.reason),
       ['DuplicateObject'],
+    );
+  });
+
+  /** A Service padded with a comment to `bytes` bytes. */
+  const padded = (name: string, port: number, bytes: number) => {
+    const text = service(name, port);
+    return `${text}# ${'x'.repeat(Math.max(0, bytes - text.length - 3))}\n`;
+  };
+  const reasons = (e: Emitted) => e.diagnostics.map((d) => `${d.reason} ${d.object.name}`);
+
+  test('a file over --manifests-max-file-size is refused naming the file and the limit; the others serve', async (t) => {
+    const { dir, recorder } = await started(
+      t,
+      { 'a.yaml': service('a'), 'b.yaml': padded('b', 80, 5000) },
+      undefined,
+      undefined,
+      { maxFileBytes: 4096 },
+    );
+    assert.deepEqual(services(recorder.last), ['a:80']);
+    assert.deepEqual(reasons(recorder.last), [`ManifestTooLarge ${join(dir, 'b.yaml')}`]);
+    assert.match(
+      recorder.last.diagnostics[0].message,
+      /b\.yaml: 5000 bytes, over the 4 KiB a file may hold \(--manifests-max-file-size\); this version of the file is not used$/,
+    );
+    writeFileSync(join(dir, 'a.yaml'), service('a', 8080));
+    const edited = await recorder.until('a on 8080', (e) => services(e).includes('a:8080'));
+    assert.deepEqual(services(edited), ['a:8080']);
+  });
+
+  test('a file that grows past the size limit keeps its last good objects, as a broken file does', async (t) => {
+    const { dir, recorder } = await started(
+      t,
+      { 'a.yaml': service('a'), 'b.yaml': service('b') },
+      undefined,
+      undefined,
+      {
+        maxFileBytes: 4096,
+      },
+    );
+    assert.deepEqual(services(recorder.last), ['a:80', 'b:80']);
+    writeFileSync(join(dir, 'b.yaml'), padded('b', 8080, 4097));
+    const grown = await recorder.until('b refused', (e) =>
+      e.diagnostics.some((d) => d.reason === 'ManifestTooLarge'),
+    );
+    assert.deepEqual(services(grown), ['a:80', 'b:80']);
+    assert.match(grown.diagnostics[0].message, /4097 bytes, .*; its previous objects are kept$/);
+
+    writeFileSync(join(dir, 'b.yaml'), padded('b', 8081, 4096));
+    const shrunk = await recorder.until('b on 8081', (e) => services(e).includes('b:8081'));
+    assert.deepEqual(shrunk.diagnostics, []);
+  });
+
+  test('files past --manifests-max-total-size are refused in path order, keeping what they held', async (t) => {
+    const { dir, recorder } = await started(
+      t,
+      { 'a.yaml': padded('a', 80, 3000), 'b.yaml': padded('b', 80, 3000), 'c.yaml': padded('c', 80, 3000) },
+      undefined,
+      undefined,
+      { maxTotalBytes: 7000 },
+    );
+    assert.deepEqual(services(recorder.last), ['a:80', 'b:80']);
+    assert.deepEqual(reasons(recorder.last), [`ManifestsTooLarge ${join(dir, 'c.yaml')}`]);
+    assert.match(recorder.last.diagnostics[0].message, /c\.yaml: 3000 bytes .*--manifests-max-total-size/);
+    // a grows: b no longer fits, and keeps the objects it had.
+    writeFileSync(join(dir, 'a.yaml'), padded('a', 8080, 5000));
+    const grown = await recorder.until('a on 8080', (e) => services(e).includes('a:8080'));
+    assert.deepEqual(services(grown), ['a:8080', 'b:80']);
+    assert.deepEqual(reasons(grown), [
+      `ManifestsTooLarge ${join(dir, 'b.yaml')}`,
+      `ManifestsTooLarge ${join(dir, 'c.yaml')}`,
+    ]);
+  });
+
+  test('a folder of more files than --manifests-max-files reads the first ones in path order', async (t) => {
+    const { dir, recorder } = await started(
+      t,
+      { 'a.yaml': service('a'), 'b.yaml': service('b'), 'c.yaml': service('c') },
+      undefined,
+      undefined,
+      { maxFiles: 2 },
+    );
+    assert.deepEqual(services(recorder.last), ['a:80', 'b:80']);
+    assert.deepEqual(reasons(recorder.last), [`TooManyManifestFiles ${dir}`]);
+    assert.match(
+      recorder.last.diagnostics[0].message,
+      /3 manifest files, .* first 2 .*--manifests-max-files/,
     );
   });
 

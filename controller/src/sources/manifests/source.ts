@@ -1,13 +1,16 @@
 // Standalone mode's snapshot provider: reads --manifests PATH (a file or a folder), emits a
 // Snapshot, then watches PATH and emits again after each burst of changes. A file that stops
-// parsing keeps its last good objects; a deleted file's objects go; PATH itself vanishing
-// keeps everything (last known good, as when the API server is unreachable) until it returns.
+// parsing, or grows past a limit (limits.ts), keeps its last good objects; a deleted file's
+// objects go; PATH itself vanishing keeps everything (last known good, as when the API server
+// is unreachable) until it returns.
+import { createHash } from 'node:crypto';
 import { type FSWatcher, watch } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { AnyObject, Diagnostic, Snapshot } from '../../snapshot.ts';
 import { Debouncer } from '../../sync/debounce.ts';
-import { listManifestFiles } from './files.ts';
+import { listManifestFiles, readBounded } from './files.ts';
+import { DEFAULT_MANIFEST_LIMITS, formatBytes, type ManifestLimits } from './limits.ts';
 import { mergeManifests } from './merge.ts';
 import { MANIFEST_FILE_KIND, parseManifestFile } from './parse.ts';
 
@@ -26,14 +29,18 @@ export interface ManifestSourceOptions {
   /** How often to look again while PATH is missing or cannot be watched. */
   retryMs?: number;
   log?: SourceLog;
+  limits?: ManifestLimits;
 }
 
 /** `diagnostics` is the complete current set for the snapshot, not a delta. */
 export type SnapshotListener = (snapshot: Snapshot, diagnostics: Diagnostic[]) => void;
 
 interface FileState {
-  /** Undefined after a failed read, so the next successful read is parsed whatever it holds. */
-  text: string | undefined;
+  /**
+   * Digest of the bytes last read; undefined after a failed or refused read, so the next read is
+   * parsed whatever it holds. A digest, not the text: a file's text is not kept once parsed.
+   */
+  digest: string | undefined;
   /** From the last read that parsed. */
   objects: AnyObject[];
   goodDiagnostics: Diagnostic[];
@@ -48,7 +55,10 @@ export class ManifestSource {
   readonly #retryMs: number;
   readonly #log: SourceLog;
   readonly #debouncer: Debouncer;
+  readonly #limits: ManifestLimits;
   readonly #files = new Map<string, FileState>();
+  /** Problems of the folder as a whole (too many files); empty when none. */
+  #folderProblems: Diagnostic[] = [];
   #onSnapshot: SnapshotListener | undefined;
   #watcher: FSWatcher | undefined;
   #watched: { target: string; ino: number; recursive: boolean } | undefined;
@@ -65,6 +75,7 @@ export class ManifestSource {
     this.#path = path;
     this.#retryMs = options.retryMs ?? 1000;
     this.#log = options.log ?? silent;
+    this.#limits = options.limits ?? DEFAULT_MANIFEST_LIMITS;
     this.#debouncer = new Debouncer(options.debounceMs ?? 100, options.maxDelayMs ?? 1000, () =>
       this.#requestScan(),
     );
@@ -136,9 +147,16 @@ export class ManifestSource {
           changed = true;
         }
       }
-      for (const path of listing.files) {
+      // Past the limits, files are taken in path order, so which ones are read never depends on
+      // the order the file system lists them in.
+      const { maxFiles, maxTotalBytes } = this.#limits;
+      if (this.#setFolderProblems(this.#tooManyFiles(listing.files.length))) changed = true;
+      let remaining = maxTotalBytes;
+      for (const path of listing.files.slice(0, maxFiles)) {
         if (this.#stopped) return;
-        if (await this.#read(path)) changed = true;
+        const read = await this.#read(path, remaining);
+        if (read.changed) changed = true;
+        remaining -= read.bytes;
       }
       if (changed) this.#emit();
     } catch (error) {
@@ -148,33 +166,50 @@ export class ManifestSource {
     }
   }
 
-  /** Reads one file into its state; true when the state changed. */
-  async #read(path: string): Promise<boolean> {
+  /**
+   * Reads one file into its state, if it fits in `remaining` bytes of the folder's total; returns
+   * whether the state changed and the bytes read.
+   */
+  async #read(path: string, remaining: number): Promise<{ changed: boolean; bytes: number }> {
     const previous = this.#files.get(path);
-    let text: string;
+    const { maxFileBytes } = this.#limits;
+    let bytes: Buffer;
     try {
-      text = await readFile(path, 'utf8');
+      const read = await readBounded(path, Math.min(maxFileBytes, Math.max(remaining, 0)));
+      if ('tooLarge' in read) {
+        const size = read.tooLarge;
+        const failure: Diagnostic =
+          size > maxFileBytes
+            ? {
+                object: { kind: MANIFEST_FILE_KIND, name: path },
+                reason: 'ManifestTooLarge',
+                message: `${path}: ${size} bytes, over the ${formatBytes(maxFileBytes)} a file may hold (--manifests-max-file-size); this version of the file is not used`,
+              }
+            : {
+                object: { kind: MANIFEST_FILE_KIND, name: path },
+                reason: 'ManifestsTooLarge',
+                message: `${path}: ${size} bytes would take the files read past ${formatBytes(this.#limits.maxTotalBytes)} (--manifests-max-total-size; ${formatBytes(this.#limits.maxTotalBytes - remaining)} read before it, in path order); this version of the file is not used`,
+              };
+        return { changed: this.#refuse(path, previous, failure), bytes: 0 };
+      }
+      bytes = read.bytes;
     } catch (error) {
       // Removed between listing and reading: it is gone, like any deleted file.
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return this.#files.delete(path);
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+        return { changed: this.#files.delete(path), bytes: 0 };
       const failure: Diagnostic = {
         object: { kind: MANIFEST_FILE_KIND, name: path },
         reason: 'ManifestUnreadable',
-        message: `${path}: ${(error as Error).message}; its previous objects are kept`,
+        message: `${path}: ${(error as Error).message}`,
       };
-      if (previous?.failure.length === 1 && previous.failure[0].message === failure.message) return false;
-      this.#files.set(path, {
-        ...(previous ?? { objects: [], goodDiagnostics: [] }),
-        text: undefined,
-        failure: [failure],
-      });
-      return true;
+      return { changed: this.#refuse(path, previous, failure), bytes: 0 };
     }
-    if (previous && previous.text === text) return false;
-    const parsed = parseManifestFile(path, text);
+    const digest = createHash('sha256').update(bytes).digest('base64');
+    if (previous && previous.digest === digest) return { changed: false, bytes: bytes.length };
+    const parsed = parseManifestFile(path, bytes.toString('utf8'), this.#limits);
     if (parsed.ok) {
       this.#files.set(path, {
-        text,
+        digest,
         objects: parsed.objects,
         goodDiagnostics: parsed.diagnostics,
         failure: [],
@@ -182,8 +217,42 @@ export class ManifestSource {
     } else {
       const objects = previous?.objects ?? [];
       const goodDiagnostics = previous?.goodDiagnostics ?? [];
-      this.#files.set(path, { text, objects, goodDiagnostics, failure: parsed.diagnostics });
+      this.#files.set(path, { digest, objects, goodDiagnostics, failure: parsed.diagnostics });
     }
+    return { changed: true, bytes: bytes.length };
+  }
+
+  /** This version of the file is not used: its last good objects stay, beside the reason. */
+  #refuse(path: string, previous: FileState | undefined, reason: Diagnostic): boolean {
+    const failure = previous?.objects.length
+      ? { ...reason, message: `${reason.message}; its previous objects are kept` }
+      : reason;
+    if (previous?.failure.length === 1 && previous.failure[0].message === failure.message) return false;
+    this.#files.set(path, {
+      ...(previous ?? { objects: [], goodDiagnostics: [] }),
+      digest: undefined,
+      failure: [failure],
+    });
+    return true;
+  }
+
+  #tooManyFiles(count: number): Diagnostic[] {
+    const { maxFiles } = this.#limits;
+    if (count <= maxFiles) return [];
+    return [
+      {
+        object: { kind: MANIFEST_FILE_KIND, name: this.#path },
+        reason: 'TooManyManifestFiles',
+        message: `${this.#path}: ${count} manifest files, over the limit; the first ${maxFiles} in path order are read, the rest not (--manifests-max-files)`,
+      },
+    ];
+  }
+
+  /** True when they differ from the last ones. */
+  #setFolderProblems(problems: Diagnostic[]): boolean {
+    const key = (list: Diagnostic[]) => list.map((d) => d.message).join('\n');
+    if (key(problems) === key(this.#folderProblems)) return false;
+    this.#folderProblems = problems;
     return true;
   }
 
@@ -192,10 +261,13 @@ export class ManifestSource {
     const paths = [...this.#files.keys()].sort();
     const files = paths.map((path) => ({ path, objects: this.#files.get(path)!.objects }));
     const merged = mergeManifests(files);
-    const diagnostics = paths.flatMap((path) => {
-      const state = this.#files.get(path)!;
-      return [...state.failure, ...state.goodDiagnostics];
-    });
+    const diagnostics = [...this.#folderProblems];
+    diagnostics.push(
+      ...paths.flatMap((path) => {
+        const state = this.#files.get(path)!;
+        return [...state.failure, ...state.goodDiagnostics];
+      }),
+    );
     diagnostics.push(...merged.diagnostics);
     const { snapshot } = merged;
     this.#log.info('manifests read', {
