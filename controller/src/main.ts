@@ -52,6 +52,7 @@ async function main(): Promise<void> {
     {
       httpPort: flags.httpPort,
       httpsPort: flags.httpsPort,
+      httpsRedirectPort: flags.httpsRedirectPort,
       bindAddress: flags.bindAddress,
       trustedProxies: flags.trustedProxies,
       proxyProtocol: flags.proxyProtocol,

@@ -150,15 +150,17 @@ export class Listeners {
       connectionsCheckingInterval: Math.max(100, Math.min(1_000, headerTimeout / 4)),
     };
     const paces = bodyPaces(cfg);
+    // Behind a Service the HTTPS listener's own port (8443) is not the one clients reach (443).
+    const redirectPort = cfg.httpsRedirectPort ?? cfg.httpsPort;
     const plain: ProxyContext = {
       ...base,
       bodyPace: paces,
-      listener: { proto: 'http', port: String(cfg.httpPort), encrypted: false, httpsPort: cfg.httpsPort },
+      listener: { proto: 'http', port: String(cfg.httpPort), encrypted: false, httpsPort: redirectPort },
     };
     const secure: ProxyContext = {
       ...base,
       bodyPace: paces,
-      listener: { proto: 'https', port: String(cfg.httpsPort), encrypted: true, httpsPort: cfg.httpsPort },
+      listener: { proto: 'https', port: String(cfg.httpsPort), encrypted: true, httpsPort: redirectPort },
     };
 
     this.http = createHttpServer(http1, requestListener(plain, hooks));

@@ -24,6 +24,14 @@ const cases: Case[] = [
     set: { 'controller.extraArgs.manifests': '/etc/gatehouse/manifests' },
     expected: '/etc/gatehouse/manifests',
   },
+  ...(
+    [
+      ['manifests-max-file-size', '8Mi'],
+      ['manifests-max-total-size', '32Mi'],
+      ['manifests-max-files', '500'],
+      ['manifests-max-documents', '5000'],
+    ] as const
+  ).map(([flag, value]) => ({ flag, set: { [`controller.extraArgs.${flag}`]: value }, expected: value })),
   { flag: 'ingress-class', set: { 'controller.ingressClassResource.name': 'edge' }, expected: 'edge' },
   {
     flag: 'controller-name',
@@ -39,6 +47,15 @@ const cases: Case[] = [
   { flag: 'watch-namespace', set: {}, expected: undefined },
   { flag: 'http-port', set: { 'controller.containerPort.http': '9080' }, expected: '9080' },
   { flag: 'https-port', set: { 'controller.containerPort.https': '9443' }, expected: '9443' },
+  { flag: 'https-redirect-port', set: {}, expected: '443' },
+  { flag: 'https-redirect-port', set: { 'controller.service.ports.https': '8443' }, expected: '8443' },
+  {
+    flag: 'https-redirect-port',
+    set: { 'controller.hostPort.enabled': 'true', 'controller.hostPort.ports.https': '4443' },
+    expected: '4443',
+  },
+  { flag: 'https-redirect-port', set: { 'controller.httpsRedirectPort': '10443' }, expected: '10443' },
+  { flag: 'https-redirect-port', set: { 'controller.hostNetwork': 'true' }, expected: undefined },
   { flag: 'admin-port', set: { 'controller.metrics.port': '9254' }, expected: '9254' },
   { flag: 'bind-address', set: { 'controller.bindAddress': '127.0.0.1' }, expected: '127.0.0.1' },
   { flag: 'admin-bind-address', set: { 'controller.adminBindAddress': '10.1.2.3' }, expected: '10.1.2.3' },

@@ -348,3 +348,35 @@ describe('session ticket rotation', () => {
     }
   });
 });
+
+describe('the port HTTP→HTTPS redirects name', () => {
+  const manifests = new ManifestDir();
+  let backend: Backend;
+  let g: Gatehouse;
+
+  before(async () => {
+    backend = await startBackend('web');
+    const shop = selfSignedCertificate({ dnsNames: ['shop.example.com'] });
+    manifests.write('objects.yaml', [
+      ingressClass(),
+      ...serviceFor('shop', 'web', [backend]),
+      tlsSecret('shop', 'shop-tls', shop),
+      tlsIngress([{ hosts: ['shop.example.com'], secretName: 'shop-tls' }], ['shop.example.com']),
+    ]);
+    // Behind a Service clients reach the HTTPS listener (here a free port) on 443.
+    g = await startGatehouse(manifests.dir, { workers: 1, args: ['--https-redirect-port', '443'] });
+    await g.waitReady();
+  });
+
+  after(async () => {
+    await g?.stop();
+    await backend?.close();
+    manifests.cleanup();
+  });
+
+  test('--https-redirect-port 443 leaves the port out of the Location, whatever --https-port is', async () => {
+    const res = await get(g, 'shop.example.com', '/a?x=1');
+    assert.equal(res.status, 308);
+    assert.equal(res.headers.get('location'), 'https://shop.example.com/a?x=1');
+  });
+});

@@ -77,6 +77,13 @@ as a sorted list of --flag=value so the pod spec is stable across renders.
 {{- with (include "gatehouse.watchNamespace" .) }}{{ $_ := set $args "watch-namespace" . }}{{ end -}}
 {{- $_ := set $args "http-port" $c.containerPort.http -}}
 {{- $_ := set $args "https-port" $c.containerPort.https -}}
+{{- if $c.httpsRedirectPort -}}
+{{- $_ := set $args "https-redirect-port" $c.httpsRedirectPort -}}
+{{- else if and $c.hostPort.enabled (not $c.hostNetwork) -}}
+{{- $_ := set $args "https-redirect-port" $c.hostPort.ports.https -}}
+{{- else if and $c.service.enabled (not $c.hostNetwork) -}}
+{{- $_ := set $args "https-redirect-port" $c.service.ports.https -}}
+{{- end -}}
 {{- $_ := set $args "admin-port" $c.metrics.port -}}
 {{- with $c.bindAddress }}{{ $_ := set $args "bind-address" . }}{{ end -}}
 {{- with $c.adminBindAddress }}{{ $_ := set $args "admin-bind-address" . }}{{ end -}}

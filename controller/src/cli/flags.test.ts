@@ -121,6 +121,14 @@ describe('command line', () => {
     assert.equal(parseFlags([], { GATEHOUSE_CLIENT_BODY_TIMEOUT: '90' }).clientBodyTimeoutMs, 90_000);
   });
 
+  it('--https-redirect-port defaults to --https-port and names the port clients reach HTTPS on', () => {
+    assert.equal(parseFlags([], {}).httpsRedirectPort, 8443);
+    assert.equal(parseFlags(['--https-port', '9443'], {}).httpsRedirectPort, 9443);
+    assert.equal(parseFlags(['--https-redirect-port', '443'], {}).httpsRedirectPort, 443);
+    assert.equal(parseFlags([], { GATEHOUSE_HTTPS_REDIRECT_PORT: '443' }).httpsRedirectPort, 443);
+    assert.throws(() => parseFlags(['--https-redirect-port', 'https'], {}), /--https-redirect-port/);
+  });
+
   it('--proxy-protocol is off by default and turns on from the flag or GATEHOUSE_PROXY_PROTOCOL', () => {
     const trusted = ['--trusted-proxies', '10.0.0.0/8'];
     assert.equal(parseFlags([], {}).proxyProtocol, false);

@@ -16,6 +16,8 @@ export interface Flags {
   watchNamespace?: string;
   httpPort: number;
   httpsPort: number;
+  /** The port HTTP→HTTPS redirects name: where clients reach the HTTPS listener (443 behind a Service). */
+  httpsRedirectPort: number;
   adminPort: number;
   bindAddress: string;
   /** The admin port's address; `--bind-address` unless set, so it can stay off the data plane's network. */
@@ -60,6 +62,7 @@ const options = {
   'watch-namespace': { type: 'string' },
   'http-port': { type: 'string', default: '8080' },
   'https-port': { type: 'string', default: '8443' },
+  'https-redirect-port': { type: 'string' },
   'admin-port': { type: 'string', default: '10254' },
   'bind-address': { type: 'string', default: '0.0.0.0' },
   'admin-bind-address': { type: 'string' },
@@ -95,6 +98,7 @@ export const usage = `Usage: gatehouse [flags]   (every flag also from GATEHOUSE
   --controller-name NAME            spec.controller of IngressClasses handled (default gatehouse.dev/ingress-controller)
   --watch-namespace NS              limit the watch to one namespace (default: all)
   --http-port N, --https-port N     data-plane listeners (default 8080, 8443)
+  --https-redirect-port N           port HTTP->HTTPS redirects name, left out when 443 (default: --https-port)
   --admin-port N                    /healthz, /readyz, /metrics (default 10254)
   --bind-address ADDR               listeners' address (default 0.0.0.0)
   --admin-bind-address ADDR         admin port's address (default: --bind-address)
@@ -255,6 +259,7 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags & { he
   if (isIP(adminBindAddress) === 0)
     throw new FlagError(`--admin-bind-address: "${adminBindAddress}" is not an IP address`);
   const publishAddress = get('publish-address');
+  const httpsPort = port('https-port', get('https-port') ?? '8443');
   const flags = {
     help: values.help === true,
     kubeconfig: get('kubeconfig'),
@@ -269,7 +274,8 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags & { he
     controllerName: get('controller-name') ?? 'gatehouse.dev/ingress-controller',
     watchNamespace: get('watch-namespace'),
     httpPort: port('http-port', get('http-port') ?? '8080'),
-    httpsPort: port('https-port', get('https-port') ?? '8443'),
+    httpsPort,
+    httpsRedirectPort: port('https-redirect-port', get('https-redirect-port') ?? String(httpsPort)),
     adminPort: port('admin-port', get('admin-port') ?? '10254'),
     bindAddress,
     adminBindAddress,

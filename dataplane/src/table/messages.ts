@@ -7,6 +7,8 @@ export interface WorkerConfig {
   slot: number;
   httpPort: number;
   httpsPort: number;
+  /** The port HTTP→HTTPS redirects name (clients' view of the HTTPS listener); absent: httpsPort. */
+  httpsRedirectPort?: number;
   bindAddress: string;
   trustedProxies: string[];
   /** Every connection opens with a PROXY protocol v1/v2 header from a trusted proxy (--proxy-protocol). */
