@@ -168,9 +168,7 @@ export class KubeSource {
     const current = this.#referencing();
     this.#secrets.want(current);
     if (!this.#secrets.settled()) return;
-    if (this.#view?.ingresses !== current.ingresses || this.#view.ingressClasses !== current.ingressClasses) {
-      this.#view = current;
-    }
+    this.#view = current;
     this.#secrets.retireUnwanted();
     if (!this.#synced) {
       this.#synced = [...this.#reflectors.values()].every((r) => r.synced) && this.#secrets.synced();
