@@ -80,6 +80,11 @@ const cases: Case[] = [
     expected: 'ingress/fallback',
   },
   {
+    flag: 'max-secret-watches',
+    set: { 'controller.extraArgs.max-secret-watches': '5000' },
+    expected: '5000',
+  },
+  {
     flag: 'trusted-proxies',
     set: { 'controller.trustedProxies': '{10.0.0.0/8,192.168.0.0/16}' },
     expected: '10.0.0.0/8,192.168.0.0/16',

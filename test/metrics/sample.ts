@@ -105,6 +105,7 @@ export async function sampleFamilies(): Promise<MetricFamily[][]> {
   primary.onWorkerRestart(2);
   primary.observeCluster({
     isLeader: () => true,
+    secretWatches: () => 2,
     watchStats: () => ({
       ingresses: {
         events: { ADDED: 3, MODIFIED: 1, DELETED: 0, BOOKMARK: 2, ERROR: 0 },

@@ -108,7 +108,12 @@ describe("the primary's metrics", () => {
     const m = createPrimaryMetrics();
     let leading = false;
     const stats = { events: { ADDED: 2, MODIFIED: 0 }, restarts: { gone: 1, error: 2 } };
-    m.observeCluster({ isLeader: () => leading, watchStats: () => ({ ingresses: stats }) });
+    let secretWatches = 0;
+    m.observeCluster({
+      isLeader: () => leading,
+      watchStats: () => ({ ingresses: stats }),
+      secretWatches: () => secretWatches,
+    });
     assert.match(await text(m), /^gatehouse_leader 0$/m);
     leading = true;
     stats.events.ADDED = 5;
@@ -116,6 +121,9 @@ describe("the primary's metrics", () => {
     assert.match(body, /^gatehouse_leader 1$/m);
     assert.match(body, /^gatehouse_watch_events_total\{kind="ingresses",type="ADDED"\} 5$/m);
     assert.match(body, /^gatehouse_watch_restarts_total\{kind="ingresses"\} 3$/m);
+    assert.match(body, /^gatehouse_secret_watches 0$/m);
+    secretWatches = 7;
+    assert.match(await text(m), /^gatehouse_secret_watches 7$/m);
   });
 
   it('standalone mode has no cluster metrics', async () => {

@@ -20,6 +20,8 @@ export interface WatchCounts {
 export interface ClusterView {
   isLeader(): boolean;
   watchStats(): Readonly<Record<string, WatchCounts>>;
+  /** Per-name watches of referenced Secrets running now. */
+  secretWatches(): number;
 }
 
 export interface PrimaryMetrics {
@@ -152,6 +154,14 @@ function observeCluster(registry: Registry, cluster: ClusterView): void {
     registers,
     collect() {
       this.set(cluster.isLeader() ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'gatehouse_secret_watches',
+    help: 'Referenced Secrets watched by name (one watch each, shared by every reference; --max-secret-watches).',
+    registers,
+    collect() {
+      this.set(cluster.secretWatches());
     },
   });
   // The watch layer counts for itself; these mirror its counters at each scrape.

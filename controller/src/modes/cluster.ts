@@ -18,6 +18,7 @@ import { EventRecorder, httpEventSink } from '../status/events.ts';
 import { LeaderElector } from '../status/leader.ts';
 import { httpLeaseStore } from '../status/lease-store.ts';
 import { httpIngressStatusApi, IngressStatusWriter } from '../status/status-writer.ts';
+import { referencedSecrets } from '../translate/index.ts';
 import type { ObjectSource } from './source.ts';
 
 const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
@@ -49,6 +50,8 @@ export interface Cluster {
   served(handled: ReadonlyArray<{ namespace: string; name: string }>): void;
   isLeader(): boolean;
   watchStats(): ReturnType<KubeSource['stats']>;
+  /** Per-name watches of referenced Secrets running now. */
+  secretWatches(): number;
 }
 
 export function clusterMode(
@@ -59,8 +62,16 @@ export function clusterMode(
   const kc = loadKubeConfig(flags.kubeconfig);
   const client = new KubeHttp(kc);
   const watchLog = log.child({ component: 'watch' });
+  // Only the Secrets translation would read are requested, each by name (secret-references.ts).
+  const referenceOptions = {
+    ingressClass: flags.ingressClass,
+    controllerName: flags.controllerName,
+    defaultSslCertificate: flags.defaultSslCertificate,
+  };
   const kube = kubeSource(client, {
     watchNamespace: flags.watchNamespace,
+    secretReferences: (objects) => referencedSecrets(objects, referenceOptions),
+    maxSecretWatches: flags.maxSecretWatches,
     onNotice: (n) => {
       hooks.onWatchNotice?.(n);
       const level = n.what === 'listed' || n.what === 'closed' ? 'debug' : 'warn';
@@ -154,7 +165,7 @@ export function clusterMode(
   const source: ObjectSource = {
     mode: 'cluster',
     snapshot: () => kube.snapshot(),
-    diagnostics: () => [],
+    diagnostics: () => kube.diagnostics(),
     synced: () => kube.hasSynced(),
     healthy: () =>
       kube.healthy()
@@ -210,5 +221,6 @@ export function clusterMode(
     },
     isLeader: () => leading,
     watchStats: () => kube.stats(),
+    secretWatches: () => kube.secretWatches(),
   };
 }

@@ -14,6 +14,16 @@ const MAX_KEY_LENGTH = 253;
 const TLS_SECRET_TYPE = 'kubernetes.io/tls';
 const SECRET_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
+/** A DNS-1123 subdomain: what the API server accepts as a Secret's name. */
+export function isSecretName(name: unknown): name is string {
+  return typeof name === 'string' && name.length <= 253 && SECRET_NAME.test(name);
+}
+
+/** Whether `load` would look the Secret up at all: a valid name whose certificate key fits the table. */
+export function isLoadableSecret(namespace: string, name: unknown): name is string {
+  return isSecretName(name) && certificateKey(namespace, name).length <= MAX_KEY_LENGTH;
+}
+
 export function certificateKey(namespace: string, name: string): string {
   return `secret/${namespace}/${name}`;
 }
@@ -31,7 +41,7 @@ export class CertificateStore {
 
   /** The Secret `name` in `namespace`; a name is never read as `other-namespace/name`. */
   load(namespace: string, name: unknown): CertificateCheck {
-    if (typeof name !== 'string' || name.length > 253 || !SECRET_NAME.test(name)) {
+    if (!isSecretName(name)) {
       return {
         ok: false,
         reason: 'InvalidSecretName',

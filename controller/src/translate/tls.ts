@@ -156,15 +156,22 @@ function loadDefault(
 ): { key: string; certificate: Certificate } | undefined {
   if (reference === undefined || reference === '') return undefined;
   const object = flagObject('--default-ssl-certificate');
-  const [namespace, name, ...rest] = reference.split('/');
-  if (rest.length > 0 || !NAMESPACE.test(namespace) || !name) {
+  const ref = defaultCertificateRef(reference);
+  if (ref === undefined) {
     diagnostics.push({ object, reason: 'InvalidFlag', message: `"${reference}" is not namespace/name` });
     return undefined;
   }
-  const check = store.load(namespace, name);
+  const check = store.load(ref.namespace, ref.name);
   if (!check.ok) {
     diagnostics.push({ object, reason: check.reason, message: check.message });
     return undefined;
   }
   return { key: check.key, certificate: check.certificate };
+}
+
+/** `--default-ssl-certificate` as namespace and name; undefined when it is not `namespace/name`. */
+export function defaultCertificateRef(reference: string): { namespace: string; name: string } | undefined {
+  const [namespace, name, ...rest] = reference.split('/');
+  if (rest.length > 0 || !NAMESPACE.test(namespace) || !name) return undefined;
+  return { namespace, name };
 }

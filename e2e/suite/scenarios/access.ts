@@ -9,6 +9,7 @@ import { derivedRbac, grantsOf, type PolicyRule } from '../../../controller/src/
 import { type AuditedRequest, auditedRequests } from '../../lib/audit.ts';
 import { shippedRbac, suite } from '../context.ts';
 import { CLASS } from '../objects.ts';
+import { UNREFERENCED_SECRETS } from './tls.ts';
 
 /** The permission (as grantsOf spells it) under which `r` was allowed, or why none applies. */
 function permissionUsed(r: AuditedRequest, scoped: Array<{ rule: PolicyRule; namespace?: string }>): string {
@@ -50,6 +51,32 @@ export function accessScenario(): void {
       const scoped = shippedRules();
       const used = [...new Set(requests.map((r) => permissionUsed(r, scoped)))].sort();
       assert.deepEqual(used, grantsOf(scoped.map((s) => s.rule)));
+    });
+
+    test('Secrets are read only one by name, in their namespace; an unreferenced Secret is never named', () => {
+      const requests = auditedRequests(suite().cluster.auditLog).filter((r) => r.userAgent === USER_AGENT);
+      const secrets = requests.filter((r) => r.resource === 'secrets');
+      assert.ok(secrets.length > 0, 'the replicas read the Secrets the TLS scenario references');
+      const selectorOf = (uri: string) => new URL(uri, 'https://apiserver').searchParams.get('fieldSelector');
+      const unnamed = secrets.filter(
+        (r) =>
+          r.namespace === undefined ||
+          r.name === undefined ||
+          !(selectorOf(r.requestURI) ?? '').split(',').includes(`metadata.name=${r.name}`),
+      );
+      assert.deepEqual(
+        unnamed.map((r) => `${r.verb} ${r.requestURI}`),
+        [],
+        'every Secret request has a metadata.name field selector',
+      );
+      for (const name of UNREFERENCED_SECRETS) {
+        const naming = requests.filter((r) => decodeURIComponent(r.requestURI).includes(name));
+        assert.deepEqual(
+          naming.map((r) => r.requestURI),
+          [],
+          `no request of the replicas names ${name}`,
+        );
+      }
     });
   });
 }

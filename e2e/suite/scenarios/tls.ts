@@ -1,5 +1,7 @@
 // TLS from a kubernetes.io/tls Secret: the HTTPS listener presents the Secret's certificate for the
-// Ingress's host (by SNI), and a rotated Secret is presented without a restart.
+// Ingress's host (by SNI), a rotated Secret is presented without a restart, and a Secret created
+// after its Ingress is picked up. Secrets nothing of ours references sit beside them: the access
+// scenario checks in the audit log that the replicas never asked for them.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
@@ -113,6 +115,12 @@ function httpsGet(
   });
 }
 
+/**
+ * TLS Secrets no Ingress of ours references — one unreferenced, one referenced only by an Ingress of
+ * another class — and an Opaque one: their names must never appear in a request of the replicas.
+ */
+export const UNREFERENCED_SECRETS = ['idle-cert', 'their-cert', 'db-password'];
+
 export function tlsScenario(): void {
   describe('TLS from a Secret', () => {
     const host = 'secure.tls.test';
@@ -126,6 +134,22 @@ export function tlsScenario(): void {
       ns = await suite().newNamespace('tls');
       await createService(admin, ns, 'web', [backends[0].ip]);
       await admin.create(tlsSecret(ns, 'site-cert', pki.leaves[0].cert, pki.leaves[0].key));
+      const [idle, theirs] = UNREFERENCED_SECRETS;
+      await admin.create(tlsSecret(ns, idle, pki.leaves[1].cert, pki.leaves[1].key));
+      await admin.create(tlsSecret(ns, theirs, pki.leaves[1].cert, pki.leaves[1].key));
+      await admin.create({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: UNREFERENCED_SECRETS[2], namespace: ns },
+        type: 'Opaque',
+        data: { password: Buffer.from('hunter2').toString('base64') },
+      });
+      await admin.create(
+        ingress(ns, 'theirs', 'theirs.tls.test', [{ path: '/', service: 'web' }], {
+          className: 'someone-else',
+          tls: [{ hosts: ['theirs.tls.test'], secretName: theirs }],
+        }),
+      );
       await admin.create(
         ingress(ns, 'secure', host, [{ path: '/', service: 'web' }], {
           tls: [{ hosts: [host], secretName: 'site-cert' }],
@@ -156,6 +180,28 @@ export function tlsScenario(): void {
       );
       const answer = await httpsGet(gatehouse, host, pki.ca);
       assert.equal(answer.status, 200);
+    });
+
+    test('a Secret created after the Ingress that names it is presented once it exists', async () => {
+      const { admin, gatehouse } = suite();
+      const late = 'late.tls.test';
+      const latePki = makeCertificates(late, 1);
+      await admin.create(
+        ingress(ns, 'late', late, [{ path: '/', service: 'web' }], {
+          tls: [{ hosts: [late], secretName: 'late-cert' }],
+        }),
+      );
+      // Served meanwhile with the fallback certificate: not the one the Ingress asks for.
+      await waitFor(async () => (await gatehouse.get(late)).status === 200, {
+        what: `http://${late} routed`,
+        timeoutMs: 20_000,
+      });
+      const leaf = latePki.leaves[0];
+      await admin.create(tlsSecret(ns, 'late-cert', leaf.cert, leaf.key));
+      await waitFor(
+        async () => (await httpsGet(gatehouse, late, latePki.ca)).fingerprint === fingerprint(leaf),
+        { what: `the certificate of Secret late-cert on https://${late}`, timeoutMs: 20_000 },
+      );
     });
   });
 }

@@ -6,7 +6,18 @@ import { KubeHttp } from './kube-http.ts';
 
 describe('API requests are built from the access table', () => {
   const cases: Array<[string, ApiCall, string, string]> = [
-    ['list across namespaces', { resource: RESOURCES.secrets, verb: 'list' }, 'GET', '/api/v1/secrets'],
+    ['list across namespaces', { resource: RESOURCES.services, verb: 'list' }, 'GET', '/api/v1/services'],
+    [
+      'list of one Secret by name',
+      {
+        resource: RESOURCES.secrets,
+        verb: 'list',
+        namespace: 'team',
+        query: { fieldSelector: 'metadata.name=site-tls,type=kubernetes.io/tls' },
+      },
+      'GET',
+      '/api/v1/namespaces/team/secrets',
+    ],
     [
       'watch in one namespace',
       { resource: RESOURCES.endpointSlices, verb: 'watch', namespace: 'team' },
@@ -72,6 +83,29 @@ describe('API requests are built from the access table', () => {
       /not in API_ACCESS/,
     );
     client.close();
+  });
+
+  test('Secrets are listed and watched only by metadata.name field selector, in one namespace', () => {
+    const byName = { fieldSelector: 'type=kubernetes.io/tls,metadata.name=site-tls' };
+    for (const verb of ['list', 'watch'] as const) {
+      assert.throws(
+        () => httpRequestOf({ resource: RESOURCES.secrets, verb, query: byName }),
+        /only by fieldSelector=metadata.name=NAME in one namespace/,
+        'across namespaces',
+      );
+      for (const fieldSelector of ['type=kubernetes.io/tls', 'metadata.name!=x', 'metadata.namespace=team']) {
+        assert.throws(
+          () =>
+            httpRequestOf({ resource: RESOURCES.secrets, verb, namespace: 'team', query: { fieldSelector } }),
+          /only by fieldSelector=metadata.name=NAME/,
+          fieldSelector,
+        );
+      }
+      assert.equal(
+        httpRequestOf({ resource: RESOURCES.secrets, verb, namespace: 'team', query: byName }).path,
+        '/api/v1/namespaces/team/secrets',
+      );
+    }
   });
 
   test('a name is required exactly for requests on one object, a namespace for namespaced writes', () => {

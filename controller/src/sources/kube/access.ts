@@ -27,6 +27,12 @@ export interface ApiAccess {
   scope: 'watched' | 'own';
   /** RBAC restricts it to one object name (`resourceNames`): the leader-election Lease's. */
   namedLease?: true;
+  /**
+   * A list or watch of one object, in its namespace, by `fieldSelector=metadata.name=NAME`: how
+   * referenced Secrets are read (secret-watches.ts). RBAC cannot say so — the names are the
+   * tenants' — so the request builder refuses any other form.
+   */
+  byName?: true;
   /** Who makes the request, for readers of the table and of RBAC diffs. */
   by: string;
 }
@@ -54,6 +60,13 @@ const watched = (r: ApiResource): ApiAccess[] => [
   { resource: r, verb: 'watch', scope: 'watched', by: 'watch layer (reflector.ts)' },
 ];
 
+const watchedByName = (r: ApiResource): ApiAccess[] =>
+  watched(r).map((a) => ({
+    ...a,
+    byName: true,
+    by: `${a.by}, one referenced object each (secret-watches.ts)`,
+  }));
+
 /** The whole table: every kind of request the controller makes, and nothing else. */
 export const API_ACCESS: readonly ApiAccess[] = Object.freeze([
   ...watched(RESOURCES.ingressClasses),
@@ -67,7 +80,8 @@ export const API_ACCESS: readonly ApiAccess[] = Object.freeze([
     by: 'status writer (status-writer.ts)',
   },
   ...watched(RESOURCES.services),
-  ...watched(RESOURCES.secrets),
+  // Only the Secrets an Ingress of their namespace (or --default-ssl-certificate) references.
+  ...watchedByName(RESOURCES.secrets),
   ...watched(RESOURCES.endpointSlices),
   // Events are only ever created, each with a fresh name: no patch of a series (events.ts).
   { resource: RESOURCES.events, verb: 'create', scope: 'watched', by: 'event recorder (events.ts)' },
@@ -111,6 +125,17 @@ export interface ApiCall {
   namespace?: string;
   /** For get, update, patch and delete: the object's name. */
   name?: string;
+  /** Query parameters besides the `watch=true` the verb implies (selectors, paging, resourceVersion). */
+  query?: Query;
+}
+
+/** The name a `metadata.name=NAME` term of a field selector pins, if any (terms are ANDed). */
+export function selectedName(query: Query | undefined): string | undefined {
+  for (const term of (query?.fieldSelector ?? '').split(',')) {
+    const m = /^metadata\.name==?([^=!,]+)$/.exec(term);
+    if (m) return m[1];
+  }
+  return undefined;
 }
 
 const METHODS: Record<Verb, 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'> = {
@@ -133,7 +158,12 @@ export function collectionPath(r: ApiResource, namespace?: string): string {
 
 /** Method, path and the query the verb implies (watch=true), as the apiserver will read them back. */
 export function httpRequestOf(call: ApiCall): { method: string; path: string; query: Query } {
-  accessFor(call.resource, call.verb);
+  const access = accessFor(call.resource, call.verb);
+  if (access.byName && (call.namespace === undefined || selectedName(call.query) === undefined)) {
+    throw new Error(
+      `${call.verb} ${call.resource.resource}: only by fieldSelector=metadata.name=NAME in one namespace`,
+    );
+  }
   const onObject = ON_OBJECT.has(call.verb);
   if (onObject !== (call.name !== undefined)) {
     throw new Error(

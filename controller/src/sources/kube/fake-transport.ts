@@ -96,6 +96,8 @@ export class FakeApiServer implements WatchTransport {
   #objects = new Map<string, Map<string, Raw>>();
   #failures: Failure[] = [];
   #rv = 100;
+  /** Like a server (or proxy) that drops `fieldSelector`: every object of the collection is sent. */
+  ignoreFieldSelectors = false;
 
   get resourceVersion(): string {
     return String(this.#rv);
@@ -143,7 +145,11 @@ export class FakeApiServer implements WatchTransport {
     const path = collectionPath(collection.resource, collection.namespace);
     this.lists.push({ path, query });
     await this.#maybeFail('list', path, signal);
-    const all = [...this.#collection(path).entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, o]) => o);
+    const selected = this.#selector(query);
+    const all = [...this.#visible(path).entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([, o]) => o)
+      .filter(selected);
     const start = Number(query.continue ?? 0);
     const limit = Number(query.limit ?? all.length);
     const end = Math.min(all.length, start + limit);
@@ -158,6 +164,7 @@ export class FakeApiServer implements WatchTransport {
     const path = collectionPath(collection.resource, collection.namespace);
     this.watchRequests.push({ path, query });
     await this.#maybeFail('watch', path, signal);
+    this.#selector(query);
     const w = new FakeWatch(path, query, signal);
     this.watches.push(w);
     return w;
@@ -183,8 +190,41 @@ export class FakeApiServer implements WatchTransport {
   }
 
   #broadcast(path: string, event: WatchEvent): void {
-    for (const w of this.watches) if (w.path === path && !w.closed) w.send(event);
+    const across = acrossNamespaces(path);
+    for (const w of this.watches) {
+      if (w.closed || (w.path !== path && w.path !== across)) continue;
+      if (this.#selector(w.query)(event.object as Raw)) w.send(event);
+    }
   }
+
+  /** What a request on `path` sees: its own objects, plus every namespace's for a cluster-wide path. */
+  #visible(path: string): Map<string, Raw> {
+    const out = new Map(this.#collection(path));
+    for (const [p, objects] of this.#objects) {
+      if (acrossNamespaces(p) === path) for (const [k, o] of objects) out.set(k, o);
+    }
+    return out;
+  }
+
+  /** The apiserver's field selector for the fields Secrets support: `f=v` and `f!=v` terms, ANDed. */
+  #selector(query: Query): (o: Raw) => boolean {
+    const selector = query.fieldSelector;
+    if (!selector || this.ignoreFieldSelectors) return () => true;
+    const terms = selector.split(',').map((term) => {
+      const m = /^(metadata\.name|metadata\.namespace|type)(!=|==|=)(.*)$/.exec(term);
+      if (!m) throw new ApiError(400, `field label not supported: ${term}`, 'BadRequest');
+      return { field: m[1], equal: m[2] !== '!=', value: m[3] };
+    });
+    const fieldOf = (o: Raw, field: string): unknown =>
+      field === 'type' ? o.type : field === 'metadata.name' ? o.metadata.name : o.metadata.namespace;
+    return (o) => terms.every((t) => (fieldOf(o, t.field) === t.value) === t.equal);
+  }
+}
+
+/** `/api/v1/namespaces/x/secrets` → `/api/v1/secrets`: the same objects, seen across namespaces. */
+function acrossNamespaces(path: string): string | undefined {
+  const m = /^(.*)\/namespaces\/[^/]+\/([^/]+)$/.exec(path);
+  return m ? `${m[1]}/${m[2]}` : undefined;
 }
 
 export function keyOf(o: Raw): string {

@@ -58,8 +58,8 @@ test('LIST sends the bearer token and query, and returns items, resourceVersion 
   };
   const t = httpTransport(client);
   const page = await t.list(
-    { resource: RESOURCES.secrets },
-    { limit: '2', fieldSelector: 'type=kubernetes.io/tls' },
+    { resource: RESOURCES.secrets, namespace: 'team' },
+    { limit: '2', fieldSelector: 'metadata.name=site-tls,type=kubernetes.io/tls' },
     AbortSignal.timeout(2000),
   );
   assert.deepEqual(page, { items: [{ metadata: { name: 'a' } }], resourceVersion: '42', continue: 'abc' });
@@ -67,7 +67,10 @@ test('LIST sends the bearer token and query, and returns items, resourceVersion 
   assert.equal(last.authorization, 'Bearer t0k');
   assert.equal(last.method, 'GET');
   assert.equal(last.userAgent, 'gatehouse', 'audit logs tell our requests from anyone else on the token');
-  assert.equal(last.url, '/api/v1/secrets?limit=2&fieldSelector=type%3Dkubernetes.io%2Ftls');
+  assert.equal(
+    last.url,
+    '/api/v1/namespaces/team/secrets?limit=2&fieldSelector=metadata.name%3Dsite-tls%2Ctype%3Dkubernetes.io%2Ftls',
+  );
 });
 
 test('a WATCH adds watch=true and yields events split across chunks, ending when the server ends', async () => {

@@ -7,7 +7,7 @@ import { KubeSource, type KubeSourceOptions } from './source.ts';
 export { type Clock, systemClock } from './clock.ts';
 export { KubeHttp } from './kube-http.ts';
 export type { KindStats, WatchNotice, WatchTiming } from './reflector.ts';
-export { KubeSource, type KubeSourceOptions } from './source.ts';
+export { KubeSource, type KubeSourceOptions, type SecretReferences } from './source.ts';
 export { ApiError, type WatchTransport } from './transport.ts';
 
 /** `--kubeconfig PATH`, else in-cluster, else `$KUBECONFIG`, else `~/.kube/config` (DESIGN.md). */
@@ -20,6 +20,6 @@ export function loadKubeConfig(path?: string): KubeConfig {
 }
 
 /** A KubeSource watching the API server of `client` (not started). */
-export function kubeSource(client: KubeHttp, options: Omit<KubeSourceOptions, 'transport'> = {}): KubeSource {
+export function kubeSource(client: KubeHttp, options: Omit<KubeSourceOptions, 'transport'>): KubeSource {
   return new KubeSource({ ...options, transport: httpTransport(client) });
 }

@@ -24,19 +24,31 @@ export interface KindSpec {
   strip(raw: unknown): AnyObject | undefined;
 }
 
+/** The kinds listed and watched whole (in the watch namespace, if any). */
 export const KINDS: readonly KindSpec[] = [
   { name: 'ingresses', resource: RESOURCES.ingresses, strip: stripIngress },
   { name: 'ingressClasses', resource: RESOURCES.ingressClasses, strip: stripIngressClass },
   { name: 'services', resource: RESOURCES.services, strip: stripService },
   { name: 'endpointSlices', resource: RESOURCES.endpointSlices, strip: stripEndpointSlice },
-  {
+];
+
+/**
+ * One referenced Secret, listed and watched by name as the kubelet's secret manager does: the API
+ * server sends no other Secret, and a non-TLS one not even by that name (its payload never travels).
+ * `name` must be a valid Secret name (translate/secret-references.ts checks): it goes into the selector.
+ */
+export function secretKind(namespace: string, name: string): KindSpec {
+  return {
     name: 'secrets',
     resource: RESOURCES.secrets,
-    // Opaque and service-account Secrets never reach us: less memory, less exposure.
-    fieldSelector: `type=${TLS_SECRET_TYPE}`,
-    strip: stripSecret,
-  },
-];
+    fieldSelector: `metadata.name=${name},type=${TLS_SECRET_TYPE}`,
+    // A server (or proxy) that ignored the selector must still not make us hold another Secret.
+    strip: (raw) => {
+      const s = stripSecret(raw);
+      return s?.metadata.name === name && s.metadata.namespace === namespace ? s : undefined;
+    },
+  };
+}
 
 export function selectorQuery(kind: KindSpec): Query {
   return kind.fieldSelector ? { fieldSelector: kind.fieldSelector } : {};

@@ -7,13 +7,12 @@ import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { type ApiCall, httpRequestOf } from './access.ts';
-import { ApiError, type Query } from './transport.ts';
+import { ApiError } from './transport.ts';
 
 /** Sent with every request, so audit logs and apiserver metrics name the client. */
 export const USER_AGENT = 'gatehouse';
 
 export interface KubeRequest extends ApiCall {
-  query?: Query;
   /** Sent as JSON. */
   body?: unknown;
   signal?: AbortSignal;

@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { API_ACCESS, RESOURCES } from './access.ts';
-import { KINDS } from './kinds.ts';
+import { KINDS, secretKind } from './kinds.ts';
 import { derivedRbac, grantsOf, type PolicyRule } from './rbac.ts';
 
 const deployRules = (file: string): PolicyRule[] =>
@@ -27,7 +27,7 @@ describe('RBAC derived from the table of API requests', () => {
   });
 
   test('every watched kind is listed and watched, in the scope of its resource', () => {
-    for (const kind of KINDS) {
+    for (const kind of [...KINDS, secretKind('team', 'site-tls')]) {
       const verbs = API_ACCESS.filter((a) => a.resource === kind.resource).map((a) => a.verb);
       assert.ok(verbs.includes('list') && verbs.includes('watch'), `${kind.name}: ${verbs}`);
     }
@@ -38,9 +38,10 @@ describe('RBAC derived from the table of API requests', () => {
     ]);
   });
 
-  test('no Secret is read by name and no Event is patched: Secrets only list+watch, Events only create', () => {
+  test('no Secret is read by get and no Event is patched: Secrets only list+watch (by name), Events only create', () => {
     const verbsOf = (r: object) => API_ACCESS.filter((a) => a.resource === r).map((a) => a.verb);
     assert.deepEqual(verbsOf(RESOURCES.secrets), ['list', 'watch']);
+    assert.ok(API_ACCESS.filter((a) => a.resource === RESOURCES.secrets).every((a) => a.byName));
     assert.deepEqual(verbsOf(RESOURCES.events), ['create']);
   });
 });

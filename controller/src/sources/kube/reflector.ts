@@ -62,6 +62,8 @@ export interface KindStats {
 /** What happened, for logs: a finished LIST, or a restart with its cause and the wait before it. */
 export interface WatchNotice {
   kind: KindName;
+  /** `namespace/name` of the one object a per-name watch (a referenced Secret) is about. */
+  object?: string;
   what: 'listed' | RestartReason | 'listener-error';
   error?: string;
   delayMs?: number;
@@ -127,6 +129,11 @@ export class Reflector {
 
   get synced(): boolean {
     return this.#synced;
+  }
+
+  /** The first LIST has completed or failed: whatever it will say at first, it has said. */
+  get attempted(): boolean {
+    return this.#synced || this.#failingSince !== undefined;
   }
 
   /** The cached objects sorted by namespace/name; the same frozen array until the cache changes. */

@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { waitFor } from './fake-clock.ts';
-import { harness, ingress, ingressNames, PATHS, secret, startSynced } from './test-harness.ts';
+import { harness, ingress, ingressNames, PATHS, startSynced } from './test-harness.ts';
 
 test('the initial LIST pages with limit/continue and hasSynced() waits for every kind', async () => {
   const h = harness();
   for (const name of ['c', 'a', 'b']) h.api.put(PATHS.ingresses, ingress('default', name));
-  h.api.failNext('list', new Error('connect ECONNREFUSED'), PATHS.secrets);
+  h.api.failNext('list', new Error('connect ECONNREFUSED'), PATHS.endpointSlices);
   h.source.start();
   await waitFor(() => h.source.stats().services.synced, 'services listed');
-  assert.equal(h.source.hasSynced(), false, 'secrets have not listed yet');
-  await h.clock.fireNext(); // the back-off before retrying the secrets LIST
+  assert.equal(h.source.hasSynced(), false, 'endpointSlices have not listed yet');
+  await h.clock.fireNext(); // the back-off before retrying the endpointSlices LIST
   await waitFor(() => h.source.hasSynced(), 'all kinds listed');
 
   const pages = h.api.lists.filter((l) => l.path === PATHS.ingresses).map((l) => l.query);
@@ -86,34 +86,13 @@ test('snapshot() lists objects sorted by namespace/name and strips bulk fields',
   await h.source.stop();
 });
 
-test('Secret LIST and WATCH carry the kubernetes.io/tls field selector; other Secrets are never cached', async () => {
-  const h = harness();
-  h.api.put(PATHS.secrets, secret('default', 'cert'));
-  await startSynced(h);
-  assert.ok(
-    h.api.lists
-      .filter((l) => l.path === PATHS.secrets)
-      .every((l) => l.query.fieldSelector === 'type=kubernetes.io/tls'),
-  );
-  assert.equal(h.api.current(PATHS.secrets).query.fieldSelector, 'type=kubernetes.io/tls');
-  assert.equal(h.api.current(PATHS.ingresses).query.fieldSelector, undefined);
-  // A server (or proxy) that ignores the selector must still not make us hold an opaque Secret.
-  h.api.put(PATHS.secrets, secret('default', 'password', 'Opaque'));
-  h.api.put(PATHS.secrets, secret('default', 'cert2'));
-  await waitFor(() => h.source.snapshot().secrets.length === 2, 'tls secret added');
-  assert.deepEqual(
-    h.source.snapshot().secrets.map((s) => [s.metadata.name, Object.keys(s.data ?? {})]),
-    [
-      ['cert', ['tls.crt', 'tls.key']],
-      ['cert2', ['tls.crt', 'tls.key']],
-    ],
-  );
-  await h.source.stop();
-});
-
 test('watchNamespace scopes namespaced kinds; IngressClass is still watched cluster-wide', async () => {
   const h = harness({ watchNamespace: 'team-a' });
-  await startSynced(h);
+  h.api.put(
+    '/apis/networking.k8s.io/v1/namespaces/team-a/ingresses',
+    ingress('team-a', 'a', 'a.test', ['a-tls']),
+  );
+  await startSynced(h, 1);
   const paths = new Set(h.api.watches.map((w) => w.path));
   assert.deepEqual([...paths].sort(), [
     '/api/v1/namespaces/team-a/secrets',
@@ -141,10 +120,10 @@ test('every kind reports its first LIST through onChange, even when empty; an un
   });
   await startSynced(h);
   assert.equal(syncedSeen, true, 'a listener saw hasSynced() turn true');
-  assert.equal(h.counter.changes, 5);
+  assert.equal(h.counter.changes, 4);
   h.api.current(PATHS.services).send({ type: 'ERROR', object: { code: 410, reason: 'Expired' } });
   await waitFor(() => h.source.stats().services.lists === 2, 'relisted');
-  assert.equal(h.counter.changes, 5, 'nothing changed, nothing to translate');
+  assert.equal(h.counter.changes, 4, 'nothing changed, nothing to translate');
   await h.source.stop();
 });
 

@@ -1,6 +1,9 @@
-// Cluster mode's snapshot provider: one Reflector per kind, read together as a Snapshot.
+// Cluster mode's snapshot provider: one Reflector per kind, read together as a Snapshot. Secrets
+// are the exception: only those the Ingresses reference are read, each by its own per-name
+// Reflector (secret-watches.ts), as the kubelet reads a Pod's Secrets.
 import type {
   AnyObject,
+  Diagnostic,
   EndpointSlice,
   Ingress,
   IngressClass,
@@ -10,11 +13,25 @@ import type {
 } from '../../snapshot.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { KINDS, type KindName } from './kinds.ts';
-import { defaultTiming, type KindStats, Reflector, type WatchNotice, type WatchTiming } from './reflector.ts';
+import {
+  defaultTiming,
+  type KindStats,
+  Reflector,
+  type ReflectorDeps,
+  type WatchNotice,
+  type WatchTiming,
+} from './reflector.ts';
+import { type SecretReferences, SecretWatches } from './secret-watches.ts';
 import type { WatchTransport } from './transport.ts';
+
+export type { SecretReferences } from './secret-watches.ts';
 
 export interface KubeSourceOptions {
   transport: WatchTransport;
+  /** Which Secrets the Ingresses (and flags) reference: `namespace/name`, most important first. */
+  secretReferences: SecretReferences;
+  /** At most this many Secrets are watched (the first references win); the others are reported. */
+  maxSecretWatches?: number;
   /** Limit namespaced kinds to one namespace; IngressClass is cluster-scoped and always watched whole. */
   watchNamespace?: string;
   clock?: Clock;
@@ -25,18 +42,31 @@ export interface KubeSourceOptions {
   onNotice?: (n: WatchNotice) => void;
 }
 
+type Referencing = Pick<Snapshot, 'ingresses' | 'ingressClasses'>;
+
 export class KubeSource {
   readonly #reflectors: Map<KindName, Reflector>;
+  readonly #secrets: SecretWatches;
   readonly #clock: Clock;
   readonly #timing: WatchTiming;
   readonly #listeners = new Set<() => void>();
   readonly #onNotice: (n: WatchNotice) => void;
+  /**
+   * The Ingresses and classes whose referenced Secrets have all been listed (or tried): what
+   * snapshot() shows, so a new reference is never seen before its Secret — no false
+   * SecretNotFound, no host falling back to the default certificate while its Secret is read.
+   */
+  #view: Referencing | undefined;
+  #synced = false;
+  /** A refresh after Ingress or IngressClass events, once per burst (one chunk of a watch stream). */
+  #pendingRefresh: NodeJS.Immediate | undefined;
+  #stopped = false;
 
   constructor(options: KubeSourceOptions) {
     this.#clock = options.clock ?? systemClock;
     this.#timing = { ...defaultTiming, ...options.timing };
     this.#onNotice = options.onNotice ?? (() => {});
-    const deps = {
+    const deps: ReflectorDeps = {
       transport: options.transport,
       clock: this.#clock,
       random: options.random ?? Math.random,
@@ -46,6 +76,16 @@ export class KubeSource {
       onNotice: (n: WatchNotice) => this.#notice(n),
     };
     this.#reflectors = new Map(KINDS.map((k) => [k.name, new Reflector(k, deps)]));
+    this.#secrets = new SecretWatches({
+      deps,
+      references: options.secretReferences,
+      max: options.maxSecretWatches ?? Number.POSITIVE_INFINITY,
+      onChange: () => {
+        // A Secret waited for may settle the view (and stop the watches it no longer needs).
+        this.#refresh();
+        this.#changed('secrets');
+      },
+    });
   }
 
   start(): void {
@@ -53,13 +93,18 @@ export class KubeSource {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.#reflectors.values()].map((r) => r.stop()));
+    this.#stopped = true;
+    clearImmediate(this.#pendingRefresh);
+    await Promise.all([...[...this.#reflectors.values()].map((r) => r.stop()), this.#secrets.stop()]);
   }
 
-  /** True once every kind's initial LIST has completed. */
+  /**
+   * True once every kind's initial LIST has completed, and the Secrets the listed Ingresses
+   * reference have been listed too; it stays true (a later Ingress's new Secret does not unready).
+   */
   hasSynced(): boolean {
-    for (const r of this.#reflectors.values()) if (!r.synced) return false;
-    return true;
+    this.#refresh();
+    return this.#synced;
   }
 
   /** Calls `listener` after every change to the cache (a relist, an applied event); returns an unsubscribe. */
@@ -70,29 +115,64 @@ export class KubeSource {
 
   /** The cached objects, sorted by namespace/name. Objects are shared with the cache: do not mutate them. */
   snapshot(): Snapshot {
+    this.#refresh();
+    const view = this.#view ?? this.#referencing();
     return {
-      ingresses: this.#items<Ingress>('ingresses'),
-      ingressClasses: this.#items<IngressClass>('ingressClasses'),
+      ingresses: view.ingresses.slice(),
+      ingressClasses: view.ingressClasses.slice(),
       services: this.#items<Service>('services'),
       endpointSlices: this.#items<EndpointSlice>('endpointSlices'),
-      secrets: this.#items<Secret>('secrets'),
+      secrets: this.#secrets.items().slice() as Secret[],
     };
+  }
+
+  /** Problems of the source itself: references left unread by the cap on Secret watches. */
+  diagnostics(): Diagnostic[] {
+    return this.#secrets.diagnostics();
+  }
+
+  /** Per-name Secret watches running now. */
+  secretWatches(): number {
+    return this.#secrets.size;
   }
 
   /** False once some kind has been unable to (re)establish its watch for longer than `unhealthyAfterMs`. */
   healthy(): boolean {
     const now = this.#clock.now();
-    for (const r of this.#reflectors.values()) {
-      if (r.failingFor(now) > this.#timing.unhealthyAfterMs) return false;
-    }
-    return true;
+    const limit = this.#timing.unhealthyAfterMs;
+    for (const r of this.#reflectors.values()) if (r.failingFor(now) > limit) return false;
+    return this.#secrets.failingFor(now) <= limit;
   }
 
   stats(): Record<KindName, KindStats> {
-    return Object.fromEntries([...this.#reflectors].map(([name, r]) => [name, r.stats()])) as Record<
-      KindName,
-      KindStats
-    >;
+    const out = Object.fromEntries([...this.#reflectors].map(([name, r]) => [name, r.stats()]));
+    return { ...out, secrets: this.#secrets.stats() } as Record<KindName, KindStats>;
+  }
+
+  #referencing(): Referencing {
+    return {
+      ingresses: this.#reflectors.get('ingresses')!.items() as Ingress[],
+      ingressClasses: this.#reflectors.get('ingressClasses')!.items() as IngressClass[],
+    };
+  }
+
+  /**
+   * Brings the Secret watches in line with the current Ingresses; once every wanted Secret has been
+   * listed (or tried), those Ingresses become the view and watches no longer referenced stop.
+   */
+  #refresh(): void {
+    if (this.#stopped) return;
+    const ingresses = this.#reflectors.get('ingresses')!;
+    const classes = this.#reflectors.get('ingressClasses')!;
+    if (!ingresses.synced || !classes.synced) return;
+    const current = this.#referencing();
+    this.#secrets.want(current);
+    if (!this.#secrets.settled()) return;
+    this.#view = current;
+    this.#secrets.retireUnwanted();
+    if (!this.#synced) {
+      this.#synced = [...this.#reflectors.values()].every((r) => r.synced) && this.#secrets.synced();
+    }
   }
 
   // A fresh array per call (cheap: already sorted), so a consumer sorting it cannot disturb the cache.
@@ -102,6 +182,13 @@ export class KubeSource {
 
   // A listener's bug must not be mistaken for a watch failure, nor stop the other listeners.
   #changed(kind: KindName): void {
+    // Secret watches follow the Ingresses even when nobody asks for a snapshot meanwhile.
+    if ((kind === 'ingresses' || kind === 'ingressClasses') && !this.#pendingRefresh && !this.#stopped) {
+      this.#pendingRefresh = setImmediate(() => {
+        this.#pendingRefresh = undefined;
+        if (!this.#stopped) this.#refresh();
+      });
+    }
     for (const l of this.#listeners) {
       try {
         l();

@@ -2,7 +2,7 @@
 import { FakeClock, waitFor } from './fake-clock.ts';
 import { FakeApiServer } from './fake-transport.ts';
 import type { WatchNotice, WatchTiming } from './reflector.ts';
-import { KubeSource } from './source.ts';
+import { KubeSource, type SecretReferences } from './source.ts';
 
 export const PATHS = {
   ingresses: '/apis/networking.k8s.io/v1/ingresses',
@@ -22,7 +22,27 @@ export const TIMING: WatchTiming = {
   backoff: { initialMs: 500, maxMs: 30_000, factor: 2, jitter: 0.2 },
 };
 
-export function harness(options: { watchNamespace?: string; random?: () => number } = {}) {
+/** Secrets of one namespace: the collection a per-name Secret watch lists and watches. */
+export const secretsIn = (namespace: string) => `/api/v1/namespaces/${namespace}/secrets`;
+
+/** Every Ingress's spec.tls secretNames (class membership is translate's, tested there), then `extra`. */
+export function tlsReferences(extra: string[] = []): SecretReferences {
+  return ({ ingresses }) => [
+    ...extra,
+    ...ingresses.flatMap((i) =>
+      (i.spec?.tls ?? []).flatMap((t) => (t.secretName ? [`${i.metadata.namespace}/${t.secretName}`] : [])),
+    ),
+  ];
+}
+
+export function harness(
+  options: {
+    watchNamespace?: string;
+    random?: () => number;
+    references?: SecretReferences;
+    maxSecretWatches?: number;
+  } = {},
+) {
   const api = new FakeApiServer();
   const clock = new FakeClock();
   const notices: WatchNotice[] = [];
@@ -32,6 +52,8 @@ export function harness(options: { watchNamespace?: string; random?: () => numbe
     random: options.random ?? (() => 0),
     timing: TIMING,
     watchNamespace: options.watchNamespace,
+    secretReferences: options.references ?? tlsReferences(),
+    ...(options.maxSecretWatches === undefined ? {} : { maxSecretWatches: options.maxSecretWatches }),
     onNotice: (n) => notices.push(n),
   });
   const counter = { changes: 0 };
@@ -39,16 +61,21 @@ export function harness(options: { watchNamespace?: string; random?: () => numbe
   return { api, clock, source, notices, counter };
 }
 
-/** Starts the source and waits until every kind has listed and opened its watch. */
-export async function startSynced(h: ReturnType<typeof harness>): Promise<void> {
+/** Starts the source and waits until every kind, and the `secrets` referenced ones, listed and opened their watches. */
+export async function startSynced(h: ReturnType<typeof harness>, secrets = 0): Promise<void> {
   h.source.start();
   await waitFor(
-    () => h.source.hasSynced() && h.api.watches.filter((w) => !w.closed).length === 5,
+    () => h.source.hasSynced() && h.api.watches.filter((w) => !w.closed).length === 4 + secrets,
     'initial sync',
   );
 }
 
-export function ingress(namespace: string, name: string, host = `${name}.example.com`) {
+export function ingress(
+  namespace: string,
+  name: string,
+  host = `${name}.example.com`,
+  tlsSecretNames: string[] = [],
+) {
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
@@ -64,6 +91,9 @@ export function ingress(namespace: string, name: string, host = `${name}.example
           },
         },
       ],
+      ...(tlsSecretNames.length
+        ? { tls: tlsSecretNames.map((secretName) => ({ hosts: [host], secretName })) }
+        : {}),
     },
   };
 }

@@ -1,0 +1,79 @@
+// Which Secrets translation reads, from the objects that name them. Cluster mode watches these and
+// only these, each by name — the kubelet's way with a Pod's Secrets — so a Secret nothing of ours
+// references is never requested (docs/architecture.md, trust model). One small source per kind of
+// reference; another (an annotation's Secret, a Gateway listener's certificateRefs) is one more
+// entry in SECRET_REFERENCE_SOURCES, and a test checks translation reads nothing else.
+import type { Snapshot } from '../snapshot.ts';
+import { isLoadableSecret } from './certificates.ts';
+import { isOurs } from './classes.ts';
+import { list, record, text } from './guard.ts';
+import { type IngressView, indexSnapshot, objectKey } from './lookup.ts';
+import { defaultCertificateRef } from './tls.ts';
+import type { TranslateOptions } from './types.ts';
+
+export interface SecretRef {
+  namespace: string;
+  name: string;
+}
+
+export type ReferenceOptions = Pick<
+  TranslateOptions,
+  'ingressClass' | 'controllerName' | 'defaultSslCertificate'
+>;
+
+/** What a reference source reads: the Ingresses of our class, oldest first, and the flags. */
+export interface ReferenceContext {
+  ours: readonly IngressView[];
+  options: ReferenceOptions;
+}
+
+/** One kind of reference to Secrets; pure. */
+export type SecretReferenceSource = (context: ReferenceContext) => Iterable<SecretRef>;
+
+/** The objects references are read from: everything but the Secrets themselves. */
+export type ReferencingObjects = Pick<Snapshot, 'ingresses' | 'ingressClasses'>;
+
+/** `--default-ssl-certificate NS/NAME` (tls.ts loadDefault). */
+export function* defaultCertificateSecret({ options }: ReferenceContext): Iterable<SecretRef> {
+  const ref = options.defaultSslCertificate
+    ? defaultCertificateRef(options.defaultSslCertificate)
+    : undefined;
+  if (ref !== undefined) yield ref;
+}
+
+/** `spec.tls[].secretName` of our Ingresses, always in the Ingress's own namespace (tls.ts collectClaims). */
+export function* ingressTlsSecrets({ ours }: ReferenceContext): Iterable<SecretRef> {
+  for (const ingress of ours) {
+    for (const entry of list(ingress.spec.tls)) {
+      const name = text(record(entry).secretName);
+      if (name !== undefined) yield { namespace: ingress.namespace, name };
+    }
+  }
+}
+
+export const SECRET_REFERENCE_SOURCES: readonly SecretReferenceSource[] = [
+  defaultCertificateSecret,
+  ingressTlsSecrets,
+];
+
+/**
+ * `namespace/name` of every Secret translation would load from these objects, in precedence order:
+ * the default certificate, then the oldest Ingress's (lookup.ts), so a cap keeps the oldest objects'
+ * Secrets. Names translation refuses (InvalidSecretName) are left out: they are never requested.
+ */
+export function referencedSecrets(
+  objects: ReferencingObjects,
+  options: ReferenceOptions,
+  sources: readonly SecretReferenceSource[] = SECRET_REFERENCE_SOURCES,
+): Set<string> {
+  const index = indexSnapshot({ ...objects, services: [], endpointSlices: [], secrets: [] });
+  const ours = index.ingresses.filter((ingress) => isOurs(ingress, index.ingressClasses, options));
+  const context: ReferenceContext = { ours, options };
+  const keys = new Set<string>();
+  for (const source of sources) {
+    for (const { namespace, name } of source(context)) {
+      if (isLoadableSecret(namespace, name)) keys.add(objectKey(namespace, name));
+    }
+  }
+  return keys;
+}
