@@ -73,7 +73,7 @@ const options = {
   'publish-address': { type: 'string' },
   'default-ssl-certificate': { type: 'string' },
   'default-backend-service': { type: 'string' },
-  'max-secret-watches': { type: 'string', default: '1000' },
+  'max-secret-watches': { type: 'string', default: '5000' },
   'trusted-proxies': { type: 'string' },
   'proxy-protocol': { type: 'boolean' },
   'enable-external-name-services': { type: 'boolean' },
@@ -110,7 +110,7 @@ export const usage = `Usage: gatehouse [flags]   (every flag also from GATEHOUSE
   --publish-address A               address that goes into Ingress status
   --default-ssl-certificate NS/NAME certificate for TLS hosts without a valid secret (default: self-signed)
   --default-backend-service NS/NAME where unmatched requests go (default: built-in 404)
-  --max-secret-watches N            cluster mode: referenced Secrets read (one watch each) at most (default 1000)
+  --max-secret-watches N            cluster mode: referenced Secrets read (one watch each) at most (default 5000)
   --trusted-proxies CIDR,...        peers whose X-Forwarded-* and PROXY protocol are believed (default: none)
   --proxy-protocol                  every connection opens with a PROXY protocol v1/v2 header from a
                                     --trusted-proxies peer; others are closed (default off)
@@ -264,7 +264,7 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags & { he
     throw new FlagError(`--admin-bind-address: "${adminBindAddress}" is not an IP address`);
   const publishAddress = get('publish-address');
   const httpsPort = port('https-port', get('https-port') ?? '8443');
-  const maxSecretWatches = count('max-secret-watches', get('max-secret-watches') ?? '1000', 1_000_000);
+  const maxSecretWatches = count('max-secret-watches', get('max-secret-watches') ?? '5000', 1_000_000);
   const flags = {
     help: values.help === true,
     kubeconfig: get('kubeconfig'),

@@ -1,16 +1,26 @@
 // Authenticated requests to the API server described by a KubeConfig. The KubeConfig supplies
-// credentials and TLS material per request (so rotated tokens are picked up); the connection
-// pool is ours, with keep-alive, so frequent calls (lease renewals) do not pay a handshake each.
+// credentials and TLS material per request (so rotated tokens are picked up); the connections are
+// ours, in an undici Agent that speaks HTTP/2 when the apiserver offers it by ALPN, so every watch
+// and request shares one connection (a stream each), as the kubelet's do, instead of holding one
+// TLS connection per open watch. Plain-HTTP apiservers and proxies without a tunnel stay HTTP/1.1.
 // A request names its (resource, verb) in the table of access.ts, never a raw method and path:
 // what the code can call is what RBAC grants.
-import http, { type IncomingMessage } from 'node:http';
-import https from 'node:https';
+import { createHash } from 'node:crypto';
+import type { RequestOptions } from 'node:https';
+import type { Readable } from 'node:stream';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { Agent, type Dispatcher, ProxyAgent, request } from 'undici';
 import { type ApiCall, httpRequestOf } from './access.ts';
 import { ApiError } from './transport.ts';
 
 /** Sent with every request, so audit logs and apiserver metrics name the client. */
 export const USER_AGENT = 'gatehouse';
+
+/**
+ * Our ceiling on streams per HTTP/2 connection. The apiserver's SETTINGS lower it (Go's default is
+ * 250, `--http2-max-streams-per-connection`); undici opens another connection when one is full.
+ */
+export const MAX_STREAMS_PER_CONNECTION = 1000;
 
 export interface KubeRequest extends ApiCall {
   /** Sent as JSON. */
@@ -20,68 +30,52 @@ export interface KubeRequest extends ApiCall {
   timeoutMs?: number;
 }
 
+/** A 2xx response's body, streamed; destroying it (or aborting the request's signal) ends the stream. */
+export type ResponseBody = Readable & AsyncIterable<Buffer>;
+
 const MAX_ERROR_BODY = 64 * 1024;
+const TLS_KEYS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'] as const;
 
 export class KubeHttp {
   readonly #kc: KubeConfig;
-  readonly #httpsAgent = new https.Agent({ keepAlive: true });
-  readonly #httpAgent = new http.Agent({ keepAlive: true });
+  /** The pool for the current TLS material; replaced (old one drained) when a file rotates. */
+  #pool: { key: string; dispatcher: Dispatcher } | undefined;
+  readonly #retired = new Set<Dispatcher>();
 
   constructor(kc: KubeConfig) {
     this.#kc = kc;
   }
 
-  /** Sends a request; resolves with the streaming response on 2xx, rejects with ApiError otherwise. */
-  async open(req: KubeRequest): Promise<IncomingMessage> {
+  /** Sends a request; resolves with the streaming body on 2xx, rejects with ApiError otherwise. */
+  async open(req: KubeRequest): Promise<ResponseBody> {
     const cluster = this.#kc.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster');
     const target = httpRequestOf(req);
     const url = new URL(cluster.server.replace(/\/+$/, '') + target.path);
     for (const [k, v] of Object.entries({ ...req.query, ...target.query })) url.searchParams.set(k, v);
-    const opts: https.RequestOptions = { headers: {} };
+    const opts: RequestOptions = { headers: {} };
     await this.#kc.applyToHTTPSOptions(opts);
-    const secure = url.protocol === 'https:';
     const body = req.body === undefined ? undefined : JSON.stringify(req.body);
-    const auth = Array.isArray(opts.headers) ? {} : (opts.headers as http.OutgoingHttpHeaders);
-    const headers: http.OutgoingHttpHeaders = {
-      ...auth,
-      accept: 'application/json',
-      'user-agent': USER_AGENT,
-    };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const options: https.RequestOptions = {
-      method: target.method,
-      headers,
-      // A proxy needs the KubeConfig's own agent; otherwise our keep-alive pool.
-      agent: cluster.proxyUrl ? opts.agent : secure ? this.#httpsAgent : this.#httpAgent,
-      auth: opts.auth,
-      signal: req.signal,
-    };
-    if (secure) {
-      for (const k of [
-        'ca',
-        'cert',
-        'key',
-        'pfx',
-        'passphrase',
-        'rejectUnauthorized',
-        'servername',
-      ] as const) {
-        if (opts[k] !== undefined) Object.assign(options, { [k]: opts[k] });
-      }
+    const headers: Record<string, string> = {};
+    if (opts.headers && !Array.isArray(opts.headers)) {
+      for (const [k, v] of Object.entries(opts.headers))
+        if (v !== undefined) headers[k.toLowerCase()] = String(v);
     }
-    return new Promise((resolve, reject) => {
-      const request = (secure ? https : http).request(url, options, (res) => {
-        const status = res.statusCode ?? 0;
-        if (status >= 200 && status < 300) {
-          resolve(res);
-          return;
-        }
-        readText(res, MAX_ERROR_BODY).then((text) => reject(toApiError(status, text)), reject);
-      });
-      request.on('error', reject);
-      request.end(body);
+    if (opts.auth) headers.authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
+    headers.accept = 'application/json';
+    headers['user-agent'] = USER_AGENT;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const tls: Record<string, unknown> = {};
+    for (const k of TLS_KEYS) if (opts[k] !== undefined) tls[k] = opts[k];
+    const res = await request(url, {
+      method: target.method as Dispatcher.HttpMethod,
+      headers,
+      body,
+      signal: req.signal,
+      dispatcher: this.#dispatcher(cluster.proxyUrl, tls),
     });
+    if (res.statusCode >= 200 && res.statusCode < 300) return res.body as ResponseBody;
+    throw toApiError(res.statusCode, await readText(res.body, MAX_ERROR_BODY));
   }
 
   /** A request whose answer is one JSON document. */
@@ -94,15 +88,66 @@ export class KubeHttp {
   }
 
   close(): void {
-    this.#httpsAgent.destroy();
-    this.#httpAgent.destroy();
+    for (const d of [this.#pool?.dispatcher, ...this.#retired]) d?.destroy().catch(() => {});
+    this.#pool = undefined;
+    this.#retired.clear();
+  }
+
+  /** The pool for this TLS material: the same one while it is unchanged, a new one once it rotates. */
+  #dispatcher(proxyUrl: string | undefined, tls: Record<string, unknown>): Dispatcher {
+    const key = fingerprint(proxyUrl, tls);
+    if (this.#pool?.key === key) return this.#pool.dispatcher;
+    const old = this.#pool?.dispatcher;
+    if (old) {
+      // Open watches finish on the old connections (they end within the watch timeout).
+      this.#retired.add(old);
+      old.close().then(
+        () => this.#retired.delete(old),
+        () => this.#retired.delete(old),
+      );
+    }
+    const options = {
+      allowH2: true,
+      connections: null,
+      maxConcurrentStreams: MAX_STREAMS_PER_CONNECTION,
+      // Deadlines are the callers' (json's timeoutMs, the reflector's stall timer), as before.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    };
+    const dispatcher = proxyUrl
+      ? new ProxyAgent({ ...options, uri: proxyUri(proxyUrl), requestTls: tls })
+      : new Agent({ ...options, connect: tls });
+    this.#pool = { key, dispatcher };
+    return dispatcher;
   }
 }
 
-async function readText(res: IncomingMessage, limit: number): Promise<string> {
+/**
+ * undici tunnels through http(s) proxies by CONNECT and through SOCKS5 (names resolved by the
+ * proxy, so socks5h is the same); SOCKS4 is not supported and says so rather than misrouting.
+ */
+export function proxyUri(proxyUrl: string): string {
+  const url = new URL(proxyUrl);
+  if (url.protocol === 'socks5h:') return `socks5:${proxyUrl.slice('socks5h:'.length)}`;
+  if (['http:', 'https:', 'socks5:', 'socks:'].includes(url.protocol)) return proxyUrl;
+  throw new Error(`kubeconfig proxy-url ${url.protocol}// is not supported (http, https, socks5)`);
+}
+
+function fingerprint(proxyUrl: string | undefined, tls: Record<string, unknown>): string {
+  const hash = createHash('sha256').update(proxyUrl ?? '');
+  for (const k of TLS_KEYS) hash.update(`\0${k}=`).update(tls[k] === undefined ? '' : toBytes(tls[k]));
+  return hash.digest('base64');
+}
+
+function toBytes(v: unknown): Buffer | string {
+  if (Buffer.isBuffer(v) || typeof v === 'string') return v;
+  return JSON.stringify(v, (_k, x) => (Buffer.isBuffer(x) ? x.toString('base64') : x)) ?? '';
+}
+
+async function readText(body: AsyncIterable<Buffer>, limit: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of res as AsyncIterable<Buffer>) {
+  for await (const chunk of body) {
     if (size < limit) chunks.push(chunk);
     size += chunk.length;
   }
