@@ -1,6 +1,6 @@
 // What the e2e run measures and prints at its end: how long a change in the API takes to be served,
 // how long a replica takes to become ready, how long 1 000 Ingresses take to be served. Timings are
-// reported, never asserted (DESIGN.md, Testing tiers).
+// reported, never asserted (docs/architecture.md § Testing tiers).
 import { waitFor } from '../lib/wait.ts';
 
 export interface Sample {

@@ -1,4 +1,4 @@
-// Every flag of the command line (controller/src/cli/flags.ts, DESIGN.md's stable interface) is
+// Every flag of the command line (controller/src/cli/flags.ts, README.md § Command line) is
 // reachable from values, and the rendered args are accepted by the controller's own flag parser.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';

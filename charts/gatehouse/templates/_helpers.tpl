@@ -66,8 +66,8 @@ app.kubernetes.io/part-of: gatehouse
 {{- end -}}
 
 {{/*
-The command line of DESIGN.md, one value per flag, then controller.extraArgs (which wins). Rendered
-as a sorted list of --flag=value so the pod spec is stable across renders.
+The command line (README.md § Command line), one value per flag, then controller.extraArgs (which
+wins). Rendered as a sorted list of --flag=value so the pod spec is stable across renders.
 */}}
 {{- define "gatehouse.args" -}}
 {{- $c := .Values.controller -}}

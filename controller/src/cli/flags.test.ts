@@ -4,7 +4,7 @@ import { DEFAULT_MANIFEST_LIMITS } from '../sources/manifests/limits.ts';
 import { FlagError, parseFlags, usage } from './flags.ts';
 
 describe('command line', () => {
-  it('defaults are the ones DESIGN.md documents', () => {
+  it('defaults are the ones README.md § Command line documents', () => {
     const f = parseFlags([], {});
     assert.equal(f.ingressClass, 'gatehouse');
     assert.equal(f.controllerName, 'gatehouse.dev/ingress-controller');

@@ -1,5 +1,5 @@
-// The command line of DESIGN.md, a stable interface others script against. Every flag can also
-// come from GATEHOUSE_<FLAG> (upper case, dashes as underscores); the command line wins.
+// The command line (README.md § Command line), a stable interface others script against. Every flag
+// can also come from GATEHOUSE_<FLAG> (upper case, dashes as underscores); the command line wins.
 
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';

@@ -1,6 +1,6 @@
 // Which Secrets translation reads, from the objects that name them. Cluster mode watches these and
 // only these, each by name — the kubelet's way with a Pod's Secrets — so a Secret nothing of ours
-// references is never requested (docs/architecture.md, trust model). One small source per kind of
+// references is never requested (SECURITY.md § Kubernetes API access). One small source per kind of
 // reference; another (an annotation's Secret, a Gateway listener's certificateRefs) is one more
 // entry in SECRET_REFERENCE_SOURCES, and a test checks translation reads nothing else.
 import type { Snapshot } from '../snapshot.ts';

@@ -1,5 +1,5 @@
-// The bounded label values of DESIGN.md: known methods (else OTHER), status classes, upstream
-// error reasons. Each maps to a small index, so a route's series are found in an array.
+// The bounded label values (docs/metrics.md § Labels): known methods (else OTHER), status classes,
+// upstream error reasons. Each maps to a small index, so a route's series are found in an array.
 import { BODY_TOO_LARGE, CLIENT_BODY_TIMEOUT, CLIENT_BODY_TOO_SLOW } from '../proxy/body-guard.ts';
 import { REFUSED_ADDRESS } from '../upstream/address-guard.ts';
 

@@ -1,4 +1,4 @@
-// The worker's request and connection metrics (DESIGN.md § Metrics). Series are bound per route
+// The worker's request and connection metrics (docs/architecture.md § Metrics). Series are bound per route
 // when a table is compiled (bindRoute) and bumped in place per request (record); the families
 // render as prom-client JSON when the primary asks for a scrape.
 import type { Duplex } from 'node:stream';

@@ -1,5 +1,5 @@
 // The request headers sent upstream: the client's headers less hop-by-hop ones, plus the
-// forwarding headers of DESIGN.md. X-Forwarded-* from the client are believed only when the
+// forwarding headers README.md documents. X-Forwarded-* from the client are believed only when the
 // peer is a trusted proxy (--trusted-proxies); otherwise the peer's own address is the truth.
 // With --proxy-protocol the peer is the address the balancer's PROXY header named (proxy-protocol/
 // gate.ts): the balancer's trust is spent on that header, as nginx's set_real_ip_from applies to

@@ -1,7 +1,7 @@
 // One undici keep-alive Pool per upstream endpoint and transport, shared by every table version:
 // a new table reuses the pools of endpoints it keeps, so a config change costs no new upstream
 // connections. Pools whose endpoint left the table are closed gracefully: requests already on
-// them finish (the drain DESIGN.md asks for), new ones go elsewhere.
+// them finish (docs/architecture.md § Upstreams), new ones go elsewhere.
 //
 // The pool key is origin + transport: protocol (HTTP/1.1, HTTPS, h2c, h2 over TLS), the TLS
 // settings, and the connect timeout. undici fixes the connect timeout per pool, so a route with

@@ -10,7 +10,10 @@ export type { KindStats, WatchNotice, WatchTiming } from './reflector.ts';
 export { KubeSource, type KubeSourceOptions, type SecretReferences } from './source.ts';
 export { ApiError, type WatchTransport } from './transport.ts';
 
-/** `--kubeconfig PATH`, else in-cluster, else `$KUBECONFIG`, else `~/.kube/config` (DESIGN.md). */
+/**
+ * `--kubeconfig PATH`, else in-cluster, else `$KUBECONFIG`, else `~/.kube/config`
+ * (README.md § Cluster mode).
+ */
 export function loadKubeConfig(path?: string): KubeConfig {
   const kc = new KubeConfig();
   if (path) kc.loadFromFile(path);

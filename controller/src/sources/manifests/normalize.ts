@@ -89,8 +89,9 @@ const KINDS: Record<string, KindRule> = {
     namespaced: true,
     check: ajv.compile(secretSchema),
     build: (raw, metadata) => {
-      // Translation reads only TLS secrets (DESIGN.md); any other type is a valid object we
-      // do not read, exactly as the watch layer would not, so it leaves without a diagnostic.
+      // Translation reads only TLS secrets (docs/architecture.md § Sources); any other type is a
+      // valid object we do not read, exactly as the watch layer would not, so it leaves without a
+      // diagnostic.
       if (raw.type !== 'kubernetes.io/tls') return undefined;
       return { apiVersion: 'v1', kind: 'Secret', metadata, type: raw.type, data: secretData(raw) };
     },
