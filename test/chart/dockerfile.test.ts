@@ -104,6 +104,10 @@ describe('Dockerfile', () => {
     for (const path of [
       'controller/src/translate/ingress.test.ts',
       'controller/src/translate/testdata/x.yaml',
+      // Test helpers that sit beside production code.
+      'dataplane/src/upstream/test-certs.ts',
+      'dataplane/src/upstream/test-endpoints.ts',
+      'dataplane/src/router/test-table.ts',
       '.git/config',
     ]) {
       assert.equal(isIgnored(dockerignore, path), true, `${path} stays out of the context`);
