@@ -74,6 +74,7 @@ async function main(): Promise<void> {
     translateOptions: () => ({
       ingressClass: flags.ingressClass,
       controllerName: flags.controllerName,
+      annotationsPrefix: flags.annotationsPrefix,
       defaultBackendService: flags.defaultBackendService,
       enableExternalNameServices: flags.enableExternalNameServices,
       defaultSslCertificate: flags.defaultSslCertificate,

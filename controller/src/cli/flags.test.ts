@@ -18,6 +18,26 @@ describe('command line', () => {
     assert.ok(f.workers >= 1);
   });
 
+  it("--annotations-prefix defaults to ingress-nginx's, comes from GATEHOUSE_ANNOTATIONS_PREFIX, and must be a DNS subdomain", () => {
+    assert.equal(parseFlags([], {}).annotationsPrefix, 'nginx.ingress.kubernetes.io');
+    assert.equal(
+      parseFlags([], { GATEHOUSE_ANNOTATIONS_PREFIX: 'corp.example' }).annotationsPrefix,
+      'corp.example',
+    );
+    assert.equal(parseFlags(['--annotations-prefix', 'a-b.c'], {}).annotationsPrefix, 'a-b.c');
+    for (const bad of [
+      '',
+      'Upper.case',
+      'with/slash',
+      '-lead.example',
+      'trail.',
+      'a..b',
+      `${'a'.repeat(254)}`,
+    ]) {
+      assert.throws(() => parseFlags(['--annotations-prefix', bad], {}), FlagError, `"${bad}" is refused`);
+    }
+  });
+
   it('every flag can come from GATEHOUSE_<FLAG>, and the command line wins over it', () => {
     const env = {
       GATEHOUSE_HTTP_PORT: '81',

@@ -13,6 +13,8 @@ export interface Flags {
   manifestLimits: ManifestLimits;
   ingressClass: string;
   controllerName: string;
+  /** Annotations read are `<prefix>/<key>`, as ingress-nginx's --annotations-prefix. */
+  annotationsPrefix: string;
   watchNamespace?: string;
   httpPort: number;
   httpsPort: number;
@@ -61,6 +63,7 @@ const options = {
   'manifests-max-documents': { type: 'string', default: '100000' },
   'ingress-class': { type: 'string', default: 'gatehouse' },
   'controller-name': { type: 'string', default: 'gatehouse.dev/ingress-controller' },
+  'annotations-prefix': { type: 'string', default: 'nginx.ingress.kubernetes.io' },
   'watch-namespace': { type: 'string' },
   'http-port': { type: 'string', default: '8080' },
   'https-port': { type: 'string', default: '8443' },
@@ -99,6 +102,7 @@ export const usage = `Usage: gatehouse [flags]   (every flag also from GATEHOUSE
   --manifests-max-documents N       YAML documents and List items in one file (default 100000)
   --ingress-class NAME              IngressClass name handled (default gatehouse)
   --controller-name NAME            spec.controller of IngressClasses handled (default gatehouse.dev/ingress-controller)
+  --annotations-prefix PREFIX       ingress-nginx annotations read, PREFIX/key (default nginx.ingress.kubernetes.io)
   --watch-namespace NS              limit the watch to one namespace (default: all)
   --http-port N, --https-port N     data-plane listeners (default 8080, 8443)
   --https-redirect-port N           port HTTP->HTTPS redirects name, left out when 443 (default: --https-port)
@@ -180,6 +184,17 @@ function namespacedName(name: string, value: string | undefined): string | undef
   if (value === undefined) return undefined;
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/.test(value)) {
     throw new FlagError(`--${name}: "${value}" is not NAMESPACE/NAME`);
+  }
+  return value;
+}
+
+/** An annotation prefix is a DNS subdomain (the prefix part of a Kubernetes annotation key). */
+function annotationsPrefix(value: string): string {
+  const label = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
+  if (value.length > 253 || !new RegExp(`^${label}(\\.${label})*$`).test(value)) {
+    throw new FlagError(
+      `--annotations-prefix: "${value}" is not a DNS subdomain like nginx.ingress.kubernetes.io`,
+    );
   }
   return value;
 }
@@ -277,6 +292,7 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags & { he
     },
     ingressClass: get('ingress-class') ?? 'gatehouse',
     controllerName: get('controller-name') ?? 'gatehouse.dev/ingress-controller',
+    annotationsPrefix: annotationsPrefix(get('annotations-prefix') ?? 'nginx.ingress.kubernetes.io'),
     watchNamespace: get('watch-namespace'),
     httpPort: port('http-port', get('http-port') ?? '8080'),
     httpsPort,

@@ -28,6 +28,8 @@ export interface IngressRoutes {
   hosts: Set<string>;
   /** spec.defaultBackend as written, if set. */
   defaultBackend?: unknown;
+  /** An access-restricting annotation is not honoured: every route keeps its claim but has no backends (503). */
+  closed?: boolean;
 }
 
 export interface MergedRoutes {
@@ -102,7 +104,7 @@ export function mergeRoutes(
 ): MergedRoutes {
   const winners = new Map<string, RouteClaim>();
   const routesByHost = new Map<string, Route[]>();
-  for (const { claims, hosts } of all) {
+  for (const { claims, hosts, closed } of all) {
     for (const host of hosts) if (!routesByHost.has(host)) routesByHost.set(host, []);
     for (const claim of claims) {
       const key = `${claim.host}\u0000${claim.match.type}\u0000${claim.match.value}`;
@@ -112,20 +114,16 @@ export function mergeRoutes(
         continue;
       }
       winners.set(key, claim);
-      const backends = resolveBackend(
-        resolver,
-        claim.ingress,
-        claim.backend,
-        `${claim.field}.backend`,
-        diagnostics,
-      );
+      const backends = closed
+        ? []
+        : resolveBackend(resolver, claim.ingress, claim.backend, `${claim.field}.backend`, diagnostics);
       routesByHost.get(claim.host)?.push(routeOf(claim.ingress, claim.id, claim.match, backends));
     }
   }
 
   const fallbacks = new Map<string, { owner: IngressView; route: Route }>();
   let defaultRoute: { owner: IngressView; route: Route } | undefined;
-  for (const { ingress, hosts, defaultBackend } of all) {
+  for (const { ingress, hosts, defaultBackend, closed } of all) {
     if (defaultBackend === undefined) continue;
     const object = ingressObject(ingress.namespace, ingress.name);
     const field = 'spec.defaultBackend';
@@ -134,7 +132,7 @@ export function mergeRoutes(
     // Resolved only once something is won, so an unused defaultBackend adds no backend or diagnostic.
     let backends: Route['backends'] | undefined;
     const route = (): Route => {
-      backends ??= resolveBackend(resolver, ingress, defaultBackend, field, diagnostics);
+      backends ??= closed ? [] : resolveBackend(resolver, ingress, defaultBackend, field, diagnostics);
       return routeOf(ingress, id, everything, backends);
     };
     const wonHosts: string[] = [];

@@ -3,6 +3,7 @@
 // order of objects in the snapshot, because the caller pushes a table only when it changed.
 import type { Route } from '../../../dataplane/src/table/types.ts';
 import type { Diagnostic, Snapshot } from '../snapshot.ts';
+import { DEFAULT_ANNOTATIONS_PREFIX, readAnnotations } from './annotations/read.ts';
 import { BackendResolver } from './backends.ts';
 import { CertificateStore } from './certificates.ts';
 import { isOurs } from './classes.ts';
@@ -17,7 +18,13 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   const index = indexSnapshot(snapshot);
   const diagnostics: Diagnostic[] = [];
   const ours = index.ingresses.filter((ingress) => isOurs(ingress, index.ingressClasses, options));
-  const read: IngressRoutes[] = ours.map((ingress) => readIngress(ingress, diagnostics));
+  const prefix = options.annotationsPrefix ?? DEFAULT_ANNOTATIONS_PREFIX;
+  const read: IngressRoutes[] = ours.map((ingress) => {
+    const routes = readIngress(ingress, diagnostics);
+    // Fail closed: an Ingress relying on an access restriction Gatehouse cannot honour is never served open.
+    if (readAnnotations(ingress, prefix, diagnostics).length > 0) routes.closed = true;
+    return routes;
+  });
 
   const resolver = new BackendResolver(index, options.enableExternalNameServices === true);
   const merged = mergeRoutes(read, resolver, diagnostics);

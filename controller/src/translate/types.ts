@@ -14,6 +14,8 @@ export interface TranslateOptions {
   enableExternalNameServices?: boolean;
   /** `--default-ssl-certificate`, `ns/name`: certificate for SNI names without one. */
   defaultSslCertificate?: string;
+  /** `--annotations-prefix`: annotations read are `<prefix>/<key>` (default `nginx.ingress.kubernetes.io`). */
+  annotationsPrefix?: string;
   /** Only for certificate validity diagnostics; absent means validity dates are not checked. */
   now?: Date;
 }

@@ -1,0 +1,54 @@
+// An Ingress's annotations under `--annotations-prefix`, checked against the catalog. Nothing is
+// silently ignored: an unknown key and a key Gatehouse does not honour are reported, and a key that
+// restricts access and is not honoured closes the Ingress (its routes answer 503).
+import type { Diagnostic } from '../../snapshot.ts';
+import { ingressObject } from '../diagnostics.ts';
+import { compareText } from '../guard.ts';
+import type { IngressView } from '../lookup.ts';
+import { catalogEntry, restricts } from './catalog.ts';
+
+export const DEFAULT_ANNOTATIONS_PREFIX = 'nginx.ingress.kubernetes.io';
+
+/** Returns the restricting keys (without prefix) Gatehouse does not honour; empty: serve the Ingress. */
+export function readAnnotations(ingress: IngressView, prefix: string, diagnostics: Diagnostic[]): string[] {
+  const object = ingressObject(ingress.namespace, ingress.name);
+  const lead = `${prefix}/`;
+  const closing: string[] = [];
+  for (const name of Object.keys(ingress.annotations).sort(compareText)) {
+    if (!name.startsWith(lead)) continue;
+    const key = name.slice(lead.length);
+    const raw = ingress.annotations[name];
+    // The sources keep annotations as strings; anything else is treated as a value that is set.
+    const value = typeof raw === 'string' ? raw : String(raw);
+    const field = `metadata.annotations["${name}"]`;
+    const entry = catalogEntry(key);
+    if (entry === undefined) {
+      diagnostics.push({
+        object,
+        field,
+        reason: 'UnknownAnnotation',
+        message: `"${name}" is not an ingress-nginx annotation Gatehouse knows; it is ignored`,
+      });
+      continue;
+    }
+    if (entry.status === 'supported' || entry.status === 'difference') continue;
+    diagnostics.push({
+      object,
+      field,
+      reason: 'UnsupportedAnnotation',
+      message: `"${name}" is ${entry.status === 'refused' ? 'refused' : 'not supported yet'}: ${entry.note}`,
+    });
+    if (restricts(entry, value)) closing.push(key);
+  }
+  if (closing.length > 0) {
+    diagnostics.push({
+      object,
+      field: 'metadata.annotations',
+      reason: 'AccessAnnotationNotHonoured',
+      message:
+        `${closing.map((k) => `${prefix}/${k}`).join(', ')} restrict${closing.length === 1 ? 's' : ''} access ` +
+        'and Gatehouse cannot honour it yet, so every route of this Ingress answers 503 until the annotation is removed',
+    });
+  }
+  return closing;
+}

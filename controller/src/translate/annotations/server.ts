@@ -1,0 +1,149 @@
+// The rest of ingress-nginx's per-Ingress settings: CORS, buffers, TLS ciphers, logs, tracing, WAF,
+// and raw nginx snippets.
+import { type AnnotationEntry, DOCS, family } from './types.ts';
+
+const TODO = 'not implemented yet';
+const STREAMS =
+  'Gatehouse streams bodies through memory-bounded buffers; nginx buffer tuning has no equivalent';
+
+export const cors: AnnotationEntry[] = family('Enable CORS', `${DOCS}#enable-cors`, [
+  // CORS tells browsers what they may read; ingress-nginx answers the request either way.
+  { key: 'enable-cors', status: 'pending', note: `CORS response headers and preflight answers: ${TODO}` },
+  { key: 'cors-allow-origin', status: 'pending', note: `Access-Control-Allow-Origin: ${TODO}` },
+  { key: 'cors-allow-methods', status: 'pending', note: `Access-Control-Allow-Methods: ${TODO}` },
+  { key: 'cors-allow-headers', status: 'pending', note: `Access-Control-Allow-Headers: ${TODO}` },
+  { key: 'cors-expose-headers', status: 'pending', note: `Access-Control-Expose-Headers: ${TODO}` },
+  { key: 'cors-allow-credentials', status: 'pending', note: `Access-Control-Allow-Credentials: ${TODO}` },
+  { key: 'cors-max-age', status: 'pending', note: `Access-Control-Max-Age: ${TODO}` },
+]);
+
+export const buffering: AnnotationEntry[] = [
+  ...family('Client Body Buffer Size', `${DOCS}#client-body-buffer-size`, [
+    { key: 'client-body-buffer-size', status: 'refused', note: STREAMS },
+  ]),
+  ...family('Proxy buffering', `${DOCS}#proxy-buffering`, [
+    { key: 'proxy-buffering', status: 'refused', note: STREAMS },
+  ]),
+  ...family('Proxy buffers number', `${DOCS}#proxy-buffers-number`, [
+    { key: 'proxy-buffers-number', status: 'refused', note: STREAMS },
+  ]),
+  ...family('Proxy buffer size', `${DOCS}#proxy-buffer-size`, [
+    { key: 'proxy-buffer-size', status: 'refused', note: STREAMS },
+  ]),
+  ...family('Proxy busy buffers size', `${DOCS}#proxy-busy-buffers-size`, [
+    { key: 'proxy-busy-buffers-size', status: 'refused', note: STREAMS },
+  ]),
+  ...family('Proxy max temp file size', `${DOCS}#proxy-max-temp-file-size`, [
+    { key: 'proxy-max-temp-file-size', status: 'refused', note: 'Gatehouse never buffers responses to disk' },
+  ]),
+  ...family('FastCGI (undocumented)', 'ingress-nginx internal/ingress/annotations/fastcgi', [
+    { key: 'fastcgi-index', status: 'refused', note: 'Gatehouse speaks HTTP to backends, not FastCGI' },
+    {
+      key: 'fastcgi-params-configmap',
+      status: 'refused',
+      note: 'Gatehouse speaks HTTP to backends, not FastCGI',
+    },
+  ]),
+];
+
+export const tlsAndLogs: AnnotationEntry[] = [
+  ...family('SSL ciphers', `${DOCS}#ssl-ciphers`, [
+    { key: 'ssl-ciphers', status: 'pending', note: `TLS ciphers offered to clients of this host: ${TODO}` },
+    {
+      key: 'ssl-prefer-server-ciphers',
+      status: 'pending',
+      note: `server cipher order over the client's: ${TODO}`,
+    },
+  ]),
+  ...family('HTTP2 Push Preload', `${DOCS}#http2-push-preload`, [
+    {
+      key: 'http2-push-preload',
+      status: 'refused',
+      note: 'HTTP/2 server push is gone from browsers and from ingress-nginx',
+    },
+  ]),
+  ...family('Enable Access Log', `${DOCS}#enable-access-log`, [
+    { key: 'enable-access-log', status: 'pending', note: `per-Ingress switch of the access log: ${TODO}` },
+  ]),
+  ...family('Enable Opentelemetry', `${DOCS}#enable-opentelemetry`, [
+    { key: 'enable-opentelemetry', status: 'pending', note: `OpenTelemetry spans per request: ${TODO}` },
+  ]),
+  ...family('Opentelemetry Trust Incoming Span', `${DOCS}#opentelemetry-trust-incoming-span`, [
+    {
+      key: 'opentelemetry-trust-incoming-span',
+      status: 'pending',
+      note: `continue the client's trace: ${TODO}`,
+    },
+  ]),
+  ...family(
+    'Enable Opentelemetry',
+    'ingress-nginx internal/ingress/annotations/opentelemetry (undocumented)',
+    [{ key: 'opentelemetry-operation-name', status: 'pending', note: `span name: ${TODO}` }],
+  ),
+];
+
+// ModSecurity's recommended configuration, which ingress-nginx loads, runs in DetectionOnly mode, so
+// enabling it (or the OWASP rules) blocks nothing; only a snippet can switch SecRuleEngine On.
+export const modsecurity: AnnotationEntry[] = [
+  ...family('ModSecurity', `${DOCS}#modsecurity`, [
+    {
+      key: 'enable-modsecurity',
+      status: 'refused',
+      note: 'no ModSecurity WAF in Gatehouse (detection-only in ingress-nginx by default)',
+    },
+    {
+      key: 'enable-owasp-core-rules',
+      status: 'refused',
+      note: 'no ModSecurity WAF in Gatehouse (detection-only in ingress-nginx by default)',
+    },
+    { key: 'modsecurity-transaction-id', status: 'refused', note: 'no ModSecurity WAF in Gatehouse' },
+  ]),
+  ...family(
+    'ModSecurity',
+    `${DOCS}#modsecurity`,
+    [
+      {
+        key: 'modsecurity-snippet',
+        status: 'refused',
+        note: 'raw ModSecurity rules (may block requests); no WAF in Gatehouse',
+      },
+    ],
+    true,
+  ),
+];
+
+// A snippet is raw nginx and may hold `deny all`, `allow`, `auth_request` or `return 403`: it cannot
+// be proven harmless unread, so until snippets are translated (item 5 of issue 26) it fails closed.
+export const snippets: AnnotationEntry[] = [
+  ...family(
+    'Configuration snippet',
+    `${DOCS}#configuration-snippet`,
+    [
+      {
+        key: 'configuration-snippet',
+        status: 'pending',
+        note: `raw nginx for the location; to be translated into typed filters, never templated: ${TODO}`,
+      },
+    ],
+    true,
+  ),
+  ...family(
+    'Server snippet',
+    `${DOCS}#server-snippet`,
+    [
+      {
+        key: 'server-snippet',
+        status: 'pending',
+        note: `raw nginx for the server; to be translated into typed filters, never templated: ${TODO}`,
+      },
+    ],
+    true,
+  ),
+  ...family('Stream snippet', `${DOCS}#stream-snippet`, [
+    {
+      key: 'stream-snippet',
+      status: 'refused',
+      note: 'raw nginx for TCP/UDP streams; Gatehouse never templates nginx configuration',
+    },
+  ]),
+];
