@@ -3,9 +3,11 @@
 // serving-but-terminating ones only while nothing is ready, as kube-proxy does). ExternalName
 // Services only with --enable-external-name-services (Contour's default): otherwise a tenant's
 // `externalName: localhost` points the proxy at its own admin port (issue #25).
+import { createHash } from 'node:crypto';
 import type { Backend, Endpoint, WeightedBackend } from '../../../dataplane/src/table/types.ts';
+import type { BackendSettings } from './annotations/settings.ts';
 import { compareText, type Fields, isPort, isRecord, list, record, sortedRecord, text } from './guard.ts';
-import { NAMESPACE, objectKey, type SnapshotIndex } from './lookup.ts';
+import { type IngressView, NAMESPACE, objectKey, type SnapshotIndex } from './lookup.ts';
 
 /** A problem found while resolving, before it is attached to the object and field that caused it. */
 export interface BackendProblem {
@@ -35,14 +37,21 @@ export class BackendResolver {
   readonly #index: SnapshotIndex;
   readonly #resolved = new Map<string, Resolved>();
   readonly #externalNames: boolean;
+  readonly #settings: ReadonlyMap<IngressView, BackendSettings>;
 
-  constructor(index: SnapshotIndex, externalNames = false) {
+  /** `settings`: what each Ingress's annotations ask of its backends (backend-protocol, balancing). */
+  constructor(
+    index: SnapshotIndex,
+    externalNames = false,
+    settings: ReadonlyMap<IngressView, BackendSettings> = new Map(),
+  ) {
     this.#index = index;
     this.#externalNames = externalNames;
+    this.#settings = settings;
   }
 
-  /** An IngressBackend (`service` or `resource`) of an Ingress in `namespace`. */
-  resolve(namespace: string, rawBackend: unknown): BackendResolution {
+  /** An IngressBackend (`service` or `resource`) of an Ingress in `namespace`, with that Ingress's settings. */
+  resolve(namespace: string, rawBackend: unknown, ingress?: IngressView): BackendResolution {
     const backend = record(rawBackend);
     if (backend.resource !== undefined && backend.service === undefined) {
       return failed({
@@ -71,7 +80,7 @@ export class BackendResolver {
         message: 'service port needs a number (1-65535) or a port name',
       });
     }
-    return this.#use(namespace, name, ref);
+    return this.#use(namespace, name, ref, ingress === undefined ? undefined : this.#settings.get(ingress));
   }
 
   /** `--default-backend-service ns/name`: the Service's first port. */
@@ -100,11 +109,16 @@ export class BackendResolver {
     return sortedRecord(used);
   }
 
-  #use(namespace: string, service: string, ref: PortRef): BackendResolution {
-    const key = `${namespace}/${service}:${'number' in ref ? ref.number : ref.name}`;
+  #use(namespace: string, service: string, ref: PortRef, settings?: BackendSettings): BackendResolution {
+    // One Service used with different settings is several backends: a short hash of the settings
+    // tells them apart, and a Service used without settings keeps its plain key.
+    const variant = settings === undefined || Object.keys(settings).length === 0 ? '' : settingsTag(settings);
+    const key = `${namespace}/${service}:${'number' in ref ? ref.number : ref.name}${variant}`;
     let resolved = this.#resolved.get(key);
     if (resolved === undefined) {
       resolved = this.#build(namespace, service, ref);
+      if (resolved.ok && variant !== '')
+        resolved = { ok: true, backend: { ...resolved.backend, ...settings } };
       this.#resolved.set(key, resolved);
     }
     return resolved.ok ? { backends: [{ backend: key, weight: 1 }] } : failed(resolved.problem);
@@ -167,6 +181,14 @@ export class BackendResolver {
     const slices = this.#index.endpointSlices.get(objectKey(namespace, name)) ?? [];
     return { ok: true, backend: backendOf(common, endpointsOf(slices, text(servicePort.name) ?? '')) };
   }
+}
+
+function settingsTag(settings: BackendSettings): string {
+  // Keys sorted at every depth, so equal settings give one key whatever their construction order.
+  const canonical = JSON.stringify(settings, (_key, value: unknown) =>
+    isRecord(value) ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => compareText(a, b))) : value,
+  );
+  return `~${createHash('sha256').update(canonical).digest('hex').slice(0, 8)}`;
 }
 
 function failed(problem: BackendProblem): BackendResolution {

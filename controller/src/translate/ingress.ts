@@ -200,7 +200,7 @@ function resolveBackend(
   field: string,
   diagnostics: Diagnostic[],
 ): Route['backends'] {
-  const resolution = resolver.resolve(ingress.namespace, backend);
+  const resolution = resolver.resolve(ingress.namespace, backend, ingress);
   if (resolution.problem !== undefined) {
     const { problem } = resolution;
     diagnostics.push({

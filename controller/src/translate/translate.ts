@@ -3,14 +3,17 @@
 // order of objects in the snapshot, because the caller pushes a table only when it changed.
 import type { Route } from '../../../dataplane/src/table/types.ts';
 import type { Diagnostic, Snapshot } from '../snapshot.ts';
+import { applyRouteSettings } from './annotations/apply.ts';
+import { parseAnnotations } from './annotations/parse.ts';
 import { DEFAULT_ANNOTATIONS_PREFIX, readAnnotations } from './annotations/read.ts';
+import type { BackendSettings, RouteSettings } from './annotations/settings.ts';
 import { BackendResolver } from './backends.ts';
 import { CertificateStore } from './certificates.ts';
 import { isOurs } from './classes.ts';
 import { flagObject, settleDiagnostics } from './diagnostics.ts';
 import { compareText } from './guard.ts';
 import { type IngressRoutes, mergeRoutes, readIngress } from './ingress.ts';
-import { indexSnapshot } from './lookup.ts';
+import { type IngressView, indexSnapshot } from './lookup.ts';
 import { assignTls } from './tls.ts';
 import type { RouteTableContent, TranslateOptions, TranslateResult } from './types.ts';
 
@@ -19,15 +22,26 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   const diagnostics: Diagnostic[] = [];
   const ours = index.ingresses.filter((ingress) => isOurs(ingress, index.ingressClasses, options));
   const prefix = options.annotationsPrefix ?? DEFAULT_ANNOTATIONS_PREFIX;
+  const routeSettings = new Map<string, RouteSettings>();
+  const backendSettings = new Map<IngressView, BackendSettings>();
   const read: IngressRoutes[] = ours.map((ingress) => {
     const routes = readIngress(ingress, diagnostics);
     // Fail closed: an Ingress relying on an access restriction Gatehouse cannot honour is never served open.
     if (readAnnotations(ingress, prefix, diagnostics).length > 0) routes.closed = true;
+    const annotations = parseAnnotations(ingress, prefix, diagnostics);
+    // A closed Ingress answers 503 everywhere: no redirect or rewrite may answer in its place.
+    if (!routes.closed) routeSettings.set(`${ingress.namespace}/${ingress.name}`, annotations.route);
+    backendSettings.set(ingress, annotations.backend);
     return routes;
   });
 
-  const resolver = new BackendResolver(index, options.enableExternalNameServices === true);
+  const resolver = new BackendResolver(index, options.enableExternalNameServices === true, backendSettings);
   const merged = mergeRoutes(read, resolver, diagnostics);
+  applyRouteSettings(
+    merged.hosts.flatMap((h) => (h.fallback === undefined ? h.routes : [...h.routes, h.fallback])),
+    routeSettings,
+  );
+  if (merged.defaultRoute !== undefined) applyRouteSettings([merged.defaultRoute], routeSettings);
   const defaultRoute =
     merged.defaultRoute ?? flagDefaultRoute(options.defaultBackendService, resolver, diagnostics);
 

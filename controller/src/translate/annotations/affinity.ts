@@ -1,12 +1,22 @@
 // Session affinity: a cookie pins a client to one endpoint.
+import type { BalancerPolicy, CookieSpec } from '../../../../dataplane/src/table/types.ts';
 import { type AnnotationEntry, DOCS, family } from './types.ts';
+import { type AnnotationValues, hasControlCharacter } from './values.ts';
 
 const TODO = 'not implemented yet';
 
 export const affinity: AnnotationEntry[] = [
   ...family('Session Affinity', `${DOCS}#session-affinity`, [
-    { key: 'affinity', status: 'pending', note: `cookie affinity to one endpoint: ${TODO}` },
-    { key: 'affinity-mode', status: 'pending', note: `balanced or persistent: ${TODO}` },
+    {
+      key: 'affinity',
+      status: 'supported',
+      note: 'cookie affinity to one endpoint (consistent hash on the cookie)',
+    },
+    {
+      key: 'affinity-mode',
+      status: 'difference',
+      note: 'validated; sessions are always rebalanced over the hash ring on scale-up (balanced)',
+    },
     {
       key: 'affinity-canary-behavior',
       status: 'pending',
@@ -16,17 +26,21 @@ export const affinity: AnnotationEntry[] = [
   ...family('Cookie affinity', `${DOCS}#cookie-affinity`, [
     {
       key: 'session-cookie-name',
-      status: 'pending',
-      note: `affinity cookie name (default INGRESSCOOKIE): ${TODO}`,
+      status: 'supported',
+      note: 'affinity cookie name (default INGRESSCOOKIE)',
     },
-    { key: 'session-cookie-path', status: 'pending', note: `affinity cookie Path: ${TODO}` },
+    {
+      key: 'session-cookie-path',
+      status: 'difference',
+      note: 'affinity cookie Path; without it Path=/ (ingress-nginx: the location path)',
+    },
     { key: 'session-cookie-domain', status: 'pending', note: `affinity cookie Domain: ${TODO}` },
     {
       key: 'session-cookie-expires',
-      status: 'pending',
-      note: `affinity cookie Expires, in seconds: ${TODO}`,
+      status: 'difference',
+      note: 'seconds, sent as Max-Age when session-cookie-max-age is absent',
     },
-    { key: 'session-cookie-max-age', status: 'pending', note: `affinity cookie Max-Age: ${TODO}` },
+    { key: 'session-cookie-max-age', status: 'supported', note: 'affinity cookie Max-Age, in seconds' },
     { key: 'session-cookie-samesite', status: 'pending', note: `affinity cookie SameSite: ${TODO}` },
     {
       key: 'session-cookie-conditional-samesite-none',
@@ -41,3 +55,40 @@ export const affinity: AnnotationEntry[] = [
     },
   ]),
 ];
+
+const DEFAULT_COOKIE = 'INGRESSCOOKIE';
+/** sessionaffinity/main.go BasicCharsRegex for cookie names, RFC 6265 token characters kept simple. */
+const COOKIE_NAME = /^[A-Za-z0-9_.-]+$/;
+/** sessionaffinity/main.go affinityCookieExpiresRegex: whole seconds. */
+const SECONDS = { type: 'integer', minimum: 0 };
+
+/**
+ * affinity: cookie (annotations.md#session-affinity, sessionaffinity/main.go): the cookie
+ * (session-cookie-name, default INGRESSCOOKIE) pins the client to one endpoint by consistent hash.
+ * Max-Age from session-cookie-max-age, else session-cookie-expires (both seconds). Without a
+ * session-cookie-path the cookie's Path is / (ingress-nginx: the location's path).
+ */
+export function parseAffinity(values: AnnotationValues): BalancerPolicy | undefined {
+  const kind = values.option('affinity', ['cookie'] as const);
+  values.option('affinity-mode', ['balanced', 'persistent'] as const);
+  if (kind !== 'cookie') return undefined;
+  let name = values.text('session-cookie-name');
+  if (name !== undefined && !COOKIE_NAME.test(name)) {
+    name = values.invalid('session-cookie-name', name, 'a cookie name is letters, digits, "_", "." and "-"');
+  }
+  const setCookie: CookieSpec = { name: name ?? DEFAULT_COOKIE };
+  const path = values.text('session-cookie-path');
+  if (path !== undefined) {
+    if (path.startsWith('/') && !/[\s;,]/.test(path) && !hasControlCharacter(path)) setCookie.path = path;
+    else
+      values.invalid(
+        'session-cookie-path',
+        path,
+        'a cookie path starts with "/" and holds no space, ";" or ","',
+      );
+  }
+  const ttl =
+    values.integer('session-cookie-max-age', SECONDS) ?? values.integer('session-cookie-expires', SECONDS);
+  if (ttl !== undefined && ttl > 0) setCookie.ttlSeconds = ttl;
+  return { type: 'ConsistentHash', on: 'Cookie', name: setCookie.name, setCookie };
+}

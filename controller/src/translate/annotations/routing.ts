@@ -1,5 +1,11 @@
 // Paths, rewrites, redirects and request/response rewriting of one location.
+import type {
+  HeaderModifierFilter,
+  RequestRedirectFilter,
+  UrlRewriteFilter,
+} from '../../../../dataplane/src/table/types.ts';
 import { type AnnotationEntry, DOCS, family } from './types.ts';
+import { type AnnotationValues, hasControlCharacter } from './values.ts';
 
 const TODO = 'not implemented yet';
 
@@ -23,32 +29,36 @@ export const rewrites: AnnotationEntry[] = [
     },
   ]),
   ...family('X-Forwarded-Prefix Header', `${DOCS}#x-forwarded-prefix-header`, [
-    { key: 'x-forwarded-prefix', status: 'pending', note: `X-Forwarded-Prefix sent upstream: ${TODO}` },
+    { key: 'x-forwarded-prefix', status: 'supported', note: 'X-Forwarded-Prefix sent upstream' },
   ]),
   ...family('Custom NGINX upstream vhost', `${DOCS}#custom-nginx-upstream-vhost`, [
-    { key: 'upstream-vhost', status: 'pending', note: `Host header sent upstream: ${TODO}` },
+    { key: 'upstream-vhost', status: 'supported', note: 'Host header sent upstream' },
   ]),
 ];
 
 export const redirects: AnnotationEntry[] = [
   ...family('Permanent Redirect', `${DOCS}#permanent-redirect`, [
-    { key: 'permanent-redirect', status: 'pending', note: `redirect every request to a URL: ${TODO}` },
+    {
+      key: 'permanent-redirect',
+      status: 'difference',
+      note: "redirect to an http(s) URL without query; the request's query is appended",
+    },
     {
       key: 'permanent-redirect-code',
-      status: 'pending',
-      note: `status of permanent-redirect (default 301): ${TODO}`,
+      status: 'difference',
+      note: '301 by default; 300-308, and Gatehouse answers 300/304/305/306 with 301',
     },
   ]),
   ...family('Temporal Redirect', `${DOCS}#temporal-redirect`, [
     {
       key: 'temporal-redirect',
-      status: 'pending',
-      note: `temporary redirect of every request to a URL: ${TODO}`,
+      status: 'difference',
+      note: "temporary redirect to an http(s) URL without query; the request's query is appended; wins over permanent-redirect",
     },
     {
       key: 'temporal-redirect-code',
-      status: 'pending',
-      note: `status of temporal-redirect (default 302): ${TODO}`,
+      status: 'difference',
+      note: '302 by default; 300-307, and Gatehouse answers 300/304/305/306 with 302',
     },
   ]),
   ...family(
@@ -111,3 +121,74 @@ export const hostsAndHeaders: AnnotationEntry[] = [
     { key: 'proxy-cookie-path', status: 'pending', note: `Set-Cookie path rewrite: ${TODO}` },
   ]),
 ];
+
+// --- Parsers (ingress-nginx internal/ingress/annotations/redirect, upstreamvhost, xforwardedprefix).
+
+/** redirect/redirect.go: permanent codes 300-308 (default 301), temporal 300-307 (default 302). */
+const PERMANENT = { key: 'permanent-redirect', codeKey: 'permanent-redirect-code', fallback: 301, max: 308 };
+const TEMPORAL = { key: 'temporal-redirect', codeKey: 'temporal-redirect-code', fallback: 302, max: 307 };
+/** The statuses a RequestRedirect can carry. */
+const REDIRECT_CODES = [301, 302, 303, 307, 308] as const;
+/** RFC 9110 host: a DNS name or IP literal, optional port. */
+const HOST =
+  /^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?$/;
+
+/**
+ * temporal-redirect wins over permanent-redirect, as in redirect.go; the code annotation out of its
+ * range falls back to the default. Differences: the request's query is appended to the target (the
+ * target may hold none), and 300/304/305/306 are answered with the default code.
+ */
+export function parseRedirect(values: AnnotationValues): RequestRedirectFilter | undefined {
+  for (const kind of [TEMPORAL, PERMANENT]) {
+    const target = values.text(kind.key);
+    if (target === undefined) continue;
+    const url = URL.canParse(target) ? new URL(target) : undefined;
+    if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      return values.invalid(kind.key, target, 'it is not an absolute http or https URL');
+    }
+    if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
+      return values.invalid(
+        kind.key,
+        target,
+        'Gatehouse redirects to URLs without credentials, query or fragment',
+      );
+    }
+    let code = values.integer(kind.codeKey) ?? kind.fallback;
+    if (code < 300 || code > kind.max) code = kind.fallback;
+    const statusCode = REDIRECT_CODES.find((c) => c === code);
+    if (statusCode === undefined) {
+      values.invalid(kind.codeKey, String(code), `Gatehouse redirects with ${REDIRECT_CODES.join(', ')}`);
+    }
+    const filter: RequestRedirectFilter = {
+      type: 'RequestRedirect',
+      scheme: url.protocol === 'https:' ? 'https' : 'http',
+      hostname: url.hostname,
+      path: { type: 'ReplaceFullPath', value: url.pathname },
+      statusCode: statusCode ?? (kind.fallback as 301 | 302),
+    };
+    const defaultPort = url.protocol === 'https:' ? 443 : 80;
+    filter.port = url.port === '' ? defaultPort : Number(url.port);
+    return filter;
+  }
+  return undefined;
+}
+
+/** upstream-vhost: the Host header sent to the backend (nginx proxy_set_header Host). */
+export function parseUpstreamVhost(values: AnnotationValues): UrlRewriteFilter | undefined {
+  const host = values.text('upstream-vhost');
+  if (host === undefined) return undefined;
+  if (!HOST.test(host))
+    return values.invalid('upstream-vhost', host, 'it is not a host name (with optional port)');
+  return { type: 'URLRewrite', hostname: host.toLowerCase() };
+}
+
+/** x-forwarded-prefix: sets X-Forwarded-Prefix to the value sent upstream. */
+export function parseForwardedPrefix(values: AnnotationValues): HeaderModifierFilter | undefined {
+  const prefix = values.text('x-forwarded-prefix');
+  if (prefix === undefined) return undefined;
+  // A header value: no control characters (RFC 9110 §5.5).
+  if (hasControlCharacter(prefix)) {
+    return values.invalid('x-forwarded-prefix', prefix, 'a header value holds no control characters');
+  }
+  return { type: 'RequestHeaderModifier', set: [{ name: 'X-Forwarded-Prefix', value: prefix }] };
+}

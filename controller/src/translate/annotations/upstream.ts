@@ -1,5 +1,8 @@
 // How requests reach the backend: protocol, balancing, timeouts, errors, mirrors, TLS to the backend.
+import type { BalancerPolicy, RetryPolicy, Timeouts } from '../../../../dataplane/src/table/types.ts';
+import type { BackendSettings } from './settings.ts';
 import { type AnnotationEntry, DOCS, family } from './types.ts';
+import type { AnnotationValues } from './values.ts';
 
 const TODO = 'not implemented yet';
 
@@ -7,15 +10,23 @@ export const balancing: AnnotationEntry[] = [
   ...family('Backend Protocol', `${DOCS}#backend-protocol`, [
     {
       key: 'backend-protocol',
-      status: 'pending',
-      note: `HTTP, HTTPS, GRPC, GRPCS, H2C, AUTO_HTTP, FCGI to the backend: ${TODO}`,
+      status: 'difference',
+      note: 'HTTP, HTTPS, GRPC (h2c), GRPCS (h2), H2C, AUTO_HTTP (HTTP), any case; FCGI and AJP are refused',
     },
   ]),
   ...family('Custom NGINX load balancing', `${DOCS}#custom-nginx-load-balancing`, [
-    { key: 'load-balance', status: 'pending', note: `round_robin or ewma: ${TODO}` },
+    {
+      key: 'load-balance',
+      status: 'difference',
+      note: 'round_robin; ewma is served by least-request balancing',
+    },
   ]),
   ...family('Custom NGINX upstream hashing', `${DOCS}#custom-nginx-upstream-hashing`, [
-    { key: 'upstream-hash-by', status: 'pending', note: `consistent hashing on a request variable: ${TODO}` },
+    {
+      key: 'upstream-hash-by',
+      status: 'difference',
+      note: 'consistent hash on $remote_addr, $binary_remote_addr, $http_<name> or $cookie_<name>; other variables are refused',
+    },
     { key: 'upstream-hash-by-subset', status: 'pending', note: `hash to a subset of endpoints: ${TODO}` },
     {
       key: 'upstream-hash-by-subset-size',
@@ -41,24 +52,32 @@ export const balancing: AnnotationEntry[] = [
 
 export const timeouts: AnnotationEntry[] = [
   ...family('Custom timeouts', `${DOCS}#custom-timeouts`, [
-    { key: 'proxy-connect-timeout', status: 'pending', note: `seconds to connect to the backend: ${TODO}` },
+    { key: 'proxy-connect-timeout', status: 'supported', note: 'seconds to connect to the backend' },
     {
       key: 'proxy-send-timeout',
-      status: 'pending',
-      note: `seconds between two writes to the backend: ${TODO}`,
+      status: 'difference',
+      note: 'validated; Gatehouse has no separate timeout between two writes to the backend',
     },
     {
       key: 'proxy-read-timeout',
-      status: 'pending',
-      note: `seconds between two reads from the backend: ${TODO}`,
+      status: 'supported',
+      note: 'seconds to wait for the response headers and between two reads from the backend',
     },
     {
       key: 'proxy-next-upstream',
-      status: 'pending',
-      note: `which failures are retried on another endpoint: ${TODO}`,
+      status: 'difference',
+      note: 'error, timeout (connect), http_502/503/504 and off; a response timeout and the other http_* are not retried',
     },
-    { key: 'proxy-next-upstream-timeout', status: 'pending', note: `time limit for retries: ${TODO}` },
-    { key: 'proxy-next-upstream-tries', status: 'pending', note: `attempts at most: ${TODO}` },
+    {
+      key: 'proxy-next-upstream-timeout',
+      status: 'difference',
+      note: 'validated; retries are bounded by their count and the retry budget, not by time',
+    },
+    {
+      key: 'proxy-next-upstream-tries',
+      status: 'supported',
+      note: 'attempts at most, the first included (0: up to 11)',
+    },
     {
       key: 'proxy-request-buffering',
       status: 'pending',
@@ -66,7 +85,11 @@ export const timeouts: AnnotationEntry[] = [
     },
   ]),
   ...family('Custom max body size', `${DOCS}#custom-max-body-size`, [
-    { key: 'proxy-body-size', status: 'pending', note: `largest request body (413 beyond): ${TODO}` },
+    {
+      key: 'proxy-body-size',
+      status: 'difference',
+      note: 'largest request body (413 beyond), nginx sizes, 0 unlimited; without it no per-route limit (ingress-nginx: 1m)',
+    },
   ]),
   ...family('Proxy HTTP version', `${DOCS}#proxy-http-version`, [
     { key: 'proxy-http-version', status: 'pending', note: `HTTP/1.0 or 1.1 to the backend: ${TODO}` },
@@ -142,3 +165,161 @@ export const backendTls: AnnotationEntry[] = family(
     { key: 'proxy-ssl-ciphers', status: 'pending', note: `ciphers offered to the backend: ${TODO}` },
   ],
 );
+
+// --- Parsers (ingress-nginx internal/ingress/annotations/proxy, backendprotocol, loadbalancing,
+// upstreamhashby; docs annotations.md#custom-timeouts, #custom-max-body-size, #backend-protocol).
+
+/** Seconds, Go Atoi; ingress-nginx passes them to nginx, which needs a positive time. */
+const SECONDS = { type: 'integer', minimum: 1, maximum: 86_400 };
+
+/**
+ * proxy-connect-timeout → connectMs; proxy-read-timeout (between two reads from the backend) →
+ * responseHeaderMs and idleMs. proxy-send-timeout is validated only: the table has no separate
+ * upstream write timeout. Absent or invalid: the data plane's defaults (60 s read, as the ConfigMap).
+ */
+export function parseTimeouts(values: AnnotationValues): Timeouts | undefined {
+  const connect = values.integer('proxy-connect-timeout', SECONDS);
+  const read = values.integer('proxy-read-timeout', SECONDS);
+  values.integer('proxy-send-timeout', SECONDS);
+  const timeouts: Timeouts = {};
+  if (connect !== undefined) timeouts.connectMs = connect * 1000;
+  if (read !== undefined) {
+    timeouts.responseHeaderMs = read * 1000;
+    timeouts.idleMs = read * 1000;
+  }
+  return Object.keys(timeouts).length > 0 ? timeouts : undefined;
+}
+
+/**
+ * proxy-body-size (nginx client_max_body_size, parser.SizeRegex): `0` means unlimited. Absent: no
+ * per-route limit (a stated difference: ingress-nginx's ConfigMap default is 1m).
+ */
+export function parseBodySize(values: AnnotationValues): number | undefined {
+  return values.size('proxy-body-size');
+}
+
+/** ingress-nginx proxy/main.go validUpstreamAnnotation's tokens. */
+const NEXT_UPSTREAM_TOKENS = new Set([
+  'error',
+  'timeout',
+  'invalid_header',
+  'http_500',
+  'http_502',
+  'http_503',
+  'http_504',
+  'http_403',
+  'http_404',
+  'http_429',
+  'non_idempotent',
+  'off',
+]);
+/** The table's RetryPolicy.attempts maximum (dataplane/src/table/schema.ts). */
+const MAX_RETRIES = 10;
+
+/**
+ * proxy-next-upstream (+ -tries): nginx `error` and `timeout` (connect) → connect-failure and reset,
+ * `http_502/503/504` → those answers, `off` → no retry. Tokens the table cannot express
+ * (http_500/403/404/429, invalid_header, non_idempotent) are reported and left out. -tries counts
+ * the first attempt (default 3; 0 means unlimited, capped at 10 retries). -timeout is validated only.
+ */
+export function parseRetry(values: AnnotationValues): RetryPolicy | undefined {
+  const text = values.text('proxy-next-upstream');
+  const tries = values.integer('proxy-next-upstream-tries', { type: 'integer', minimum: 0 });
+  values.integer('proxy-next-upstream-timeout', { type: 'integer', minimum: 0 });
+  let tokens: string[] | undefined;
+  if (text !== undefined) {
+    tokens = text.toLowerCase().split(/\s+/);
+    const bad = tokens.find((t) => !NEXT_UPSTREAM_TOKENS.has(t));
+    if (bad !== undefined) {
+      values.invalid('proxy-next-upstream', text, `"${bad}" is not an nginx proxy_next_upstream condition`);
+      tokens = undefined;
+    }
+  }
+  if (tokens === undefined && tries === undefined) return undefined;
+  const conditions = tokens ?? ['error', 'timeout'];
+  if (conditions.includes('off')) return { attempts: 0, on: [] };
+  const on = new Set<RetryPolicy['on'][number]>();
+  for (const t of conditions) {
+    if (t === 'error' || t === 'timeout') {
+      on.add('connect-failure');
+      if (t === 'error') on.add('reset');
+    } else if (t === 'http_502' || t === 'http_503' || t === 'http_504') on.add(t.slice(5) as '502');
+    else
+      values.invalid(
+        'proxy-next-upstream',
+        text ?? '',
+        `"${t}" cannot be retried by Gatehouse; it is left out`,
+      );
+  }
+  const total = tries ?? 3;
+  const attempts = total === 0 ? MAX_RETRIES : Math.min(MAX_RETRIES, total - 1);
+  return { attempts, on: [...on] };
+}
+
+/** backendprotocol/main.go validProtocols, plus the documented H2C (annotations.md#backend-protocol). */
+const PROTOCOLS = ['http', 'https', 'grpc', 'grpcs', 'h2c', 'auto_http', 'fcgi', 'ajp'] as const;
+
+/**
+ * backend-protocol, any case: GRPC is HTTP/2 cleartext, GRPCS HTTP/2 over TLS, AUTO_HTTP is HTTP.
+ * FCGI and AJP are refused with a diagnostic; refused or invalid, the default applies (the
+ * Service port's appProtocol, else HTTP; ingress-nginx uses HTTP).
+ */
+export function parseProtocol(values: AnnotationValues): BackendSettings['protocol'] {
+  const protocol = values.option('backend-protocol', PROTOCOLS);
+  switch (protocol) {
+    case undefined:
+      return undefined;
+    case 'https':
+      return 'HTTPS';
+    case 'grpc':
+    case 'h2c':
+      return 'H2C';
+    case 'grpcs':
+      return 'H2';
+    case 'fcgi':
+    case 'ajp':
+      return values.invalid('backend-protocol', protocol, 'Gatehouse speaks no FastCGI or AJP to backends');
+    default:
+      return 'HTTP';
+  }
+}
+
+/**
+ * load-balance (loadbalancing/main.go): round_robin, or ewma → least request (a stated difference).
+ * The sticky and chash values are set by affinity and upstream-hash-by, not by hand.
+ */
+export function parseLoadBalance(values: AnnotationValues): BalancerPolicy | undefined {
+  const algorithm = values.option('load-balance', ['round_robin', 'ewma'] as const);
+  if (algorithm === 'ewma') return { type: 'LeastRequest' };
+  return algorithm === 'round_robin' ? { type: 'RoundRobin' } : undefined;
+}
+
+/**
+ * upstream-hash-by: one nginx variable. `$remote_addr`/`$binary_remote_addr` → client address,
+ * `$http_<name>` → that header (nginx maps `_` to `-`), `$cookie_<name>` → that cookie. Anything
+ * else (`$request_uri`, combinations) is refused with a diagnostic and balancing stays as it was.
+ */
+export function parseHashBy(values: AnnotationValues): BalancerPolicy | undefined {
+  const text = values.text('upstream-hash-by');
+  if (text === undefined) return undefined;
+  if (values.text('upstream-hash-by-subset') !== undefined) {
+    values.invalid(
+      'upstream-hash-by-subset',
+      values.text('upstream-hash-by-subset') ?? '',
+      'subsets are not supported',
+    );
+  }
+  const v = text.toLowerCase();
+  if (v === '$remote_addr' || v === '$binary_remote_addr')
+    return { type: 'ConsistentHash', on: 'ClientAddress' };
+  const header = /^\$http_([a-z0-9_]+)$/.exec(v);
+  if (header !== null)
+    return { type: 'ConsistentHash', on: 'Header', name: (header[1] ?? '').replaceAll('_', '-') };
+  const cookie = /^\$cookie_([A-Za-z0-9_.-]+)$/.exec(text);
+  if (cookie !== null) return { type: 'ConsistentHash', on: 'Cookie', name: cookie[1] ?? '' };
+  return values.invalid(
+    'upstream-hash-by',
+    text,
+    'Gatehouse hashes on one of $remote_addr, $binary_remote_addr, $http_<header> or $cookie_<name>',
+  );
+}

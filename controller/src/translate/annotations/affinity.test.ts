@@ -1,0 +1,75 @@
+// ingress-nginx annotations.md#session-affinity, #cookie-affinity; sessionaffinity/main.go.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parsed } from './testing.ts';
+
+const field = (k: string) => `metadata.annotations["nginx.ingress.kubernetes.io/${k}"]`;
+const cookie = (setCookie: object) => ({
+  type: 'ConsistentHash',
+  on: 'Cookie',
+  name: (setCookie as { name: string }).name,
+  setCookie,
+});
+
+const cases: Array<[string, Record<string, string>, unknown, string[]?]> = [
+  ['absent', {}, undefined],
+  ['cookie with the default name', { affinity: 'cookie' }, cookie({ name: 'INGRESSCOOKIE' })],
+  ['any case', { affinity: 'Cookie' }, cookie({ name: 'INGRESSCOOKIE' })],
+  [
+    'name, path, max-age',
+    {
+      affinity: 'cookie',
+      'session-cookie-name': 'route',
+      'session-cookie-path': '/app',
+      'session-cookie-max-age': '3600',
+    },
+    cookie({ name: 'route', path: '/app', ttlSeconds: 3600 }),
+  ],
+  [
+    'expires when max-age is absent',
+    { affinity: 'cookie', 'session-cookie-expires': '60' },
+    cookie({ name: 'INGRESSCOOKIE', ttlSeconds: 60 }),
+  ],
+  ['invalid affinity → none', { affinity: 'ip' }, undefined, [field('affinity')]],
+  [
+    'invalid name → default',
+    { affinity: 'cookie', 'session-cookie-name': 'a b' },
+    cookie({ name: 'INGRESSCOOKIE' }),
+    [field('session-cookie-name')],
+  ],
+  [
+    'invalid path → none',
+    { affinity: 'cookie', 'session-cookie-path': 'app;x' },
+    cookie({ name: 'INGRESSCOOKIE' }),
+    [field('session-cookie-path')],
+  ],
+  [
+    'invalid max-age → none',
+    { affinity: 'cookie', 'session-cookie-max-age': '1h' },
+    cookie({ name: 'INGRESSCOOKIE' }),
+    [field('session-cookie-max-age')],
+  ],
+  [
+    'affinity-mode persistent accepted',
+    { affinity: 'cookie', 'affinity-mode': 'persistent' },
+    cookie({ name: 'INGRESSCOOKIE' }),
+  ],
+  [
+    'affinity-mode invalid warned',
+    { affinity: 'cookie', 'affinity-mode': 'sticky' },
+    cookie({ name: 'INGRESSCOOKIE' }),
+    [field('affinity-mode')],
+  ],
+  [
+    'cookie affinity wins over load-balance',
+    { affinity: 'cookie', 'load-balance': 'ewma' },
+    cookie({ name: 'INGRESSCOOKIE' }),
+  ],
+];
+for (const [name, values, expected, invalid = []] of cases) {
+  test(`affinity: ${name}`, () => {
+    const { result, invalid: got } = parsed(values);
+    assert.deepEqual(result.backend.balancer, expected);
+    assert.deepEqual(got, invalid);
+  });
+}

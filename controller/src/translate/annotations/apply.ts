@@ -1,0 +1,23 @@
+// Puts each Ingress's route settings (timeouts, retries, body limit, filters) on the routes it won.
+// Routes are found by their source, so the merge (ingress.ts) needs to know nothing of annotations.
+import type { Route } from '../../../../dataplane/src/table/types.ts';
+import type { RouteSettings } from './settings.ts';
+
+/** `settings` by `namespace/name`; routes of other sources, or of Ingresses without settings, are left alone. */
+export function applyRouteSettings(
+  routes: Iterable<Route>,
+  settings: ReadonlyMap<string, RouteSettings>,
+): void {
+  const seen = new Set<Route>();
+  for (const route of routes) {
+    if (seen.has(route)) continue;
+    seen.add(route);
+    if (route.source.kind !== 'Ingress') continue;
+    const s = settings.get(`${route.source.namespace}/${route.source.name}`);
+    if (s === undefined) continue;
+    if (s.timeouts !== undefined) route.timeouts = { ...s.timeouts };
+    if (s.retry !== undefined) route.retry = { attempts: s.retry.attempts, on: [...s.retry.on] };
+    if (s.maxRequestBodyBytes !== undefined) route.maxRequestBodyBytes = s.maxRequestBodyBytes;
+    if (s.filters.length > 0) route.filters = [...structuredClone(s.filters), ...route.filters];
+  }
+}
