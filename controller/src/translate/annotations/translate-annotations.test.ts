@@ -151,3 +151,63 @@ describe('annotations: reported, and restricting ones fail closed', () => {
     assert.match(d?.message ?? '', /nginx\.ingress\.kubernetes\.io\/auth-url .*503/);
   });
 });
+
+describe('annotations: supported ones reach the route table', () => {
+  test('route settings land on every route of the Ingress, and only its own', () => {
+    const result = run(
+      objects(
+        { [`${P}/proxy-read-timeout`]: '1', [`${P}/proxy-body-size`]: '8m' },
+        { withDefaultBackend: true },
+      ),
+    );
+    const host = result.table.hosts.find((h) => h.host === 'a.example');
+    for (const route of [...(host?.routes ?? []), host?.fallback]) {
+      assert.deepEqual(route?.timeouts, { responseHeaderMs: 1000, idleMs: 1000 }, route?.id ?? 'fallback');
+      assert.equal(route?.maxRequestBodyBytes, 8 * 1024 ** 2);
+    }
+    const other = result.table.hosts.find((h) => h.host === 'b.example');
+    assert.equal(other?.routes[0]?.timeouts, undefined);
+  });
+
+  test('two Ingresses on one Service with different backend settings get distinct backends; plain keys stay', () => {
+    const base = objects({ [`${P}/backend-protocol`]: 'HTTPS' });
+    const third = ingress(
+      'grpc',
+      { rules: [rule('c.example', ['/'])] },
+      { annotations: { [`${P}/backend-protocol`]: 'GRPC' } },
+    );
+    const result = run({ ...base, ingresses: [...base.ingresses, third] });
+    const keyOf = (host: string) =>
+      result.table.hosts.find((h) => h.host === host)?.routes[0]?.backends[0]?.backend ?? '';
+    assert.equal(keyOf('b.example'), 'default/web:80');
+    assert.match(keyOf('a.example'), /^default\/web:80~[0-9a-f]{8}$/);
+    assert.match(keyOf('c.example'), /^default\/web:80~[0-9a-f]{8}$/);
+    assert.notEqual(keyOf('a.example'), keyOf('c.example'));
+    assert.equal(result.table.backends[keyOf('a.example')]?.protocol, 'HTTPS');
+    assert.equal(result.table.backends[keyOf('c.example')]?.protocol, 'H2C');
+    assert.equal(result.table.backends['default/web:80']?.protocol, 'HTTP');
+  });
+
+  test('a closed Ingress gets no redirect: it answers 503', () => {
+    const result = run(
+      objects({
+        [`${P}/auth-url`]: 'http://auth/verify',
+        [`${P}/permanent-redirect`]: 'https://example.com/',
+      }),
+    );
+    const host = result.table.hosts.find((h) => h.host === 'a.example');
+    for (const route of host?.routes ?? []) assert.deepEqual(route.filters, []);
+    assert.deepEqual(routesOf(result, 'a.example'), CLOSED);
+  });
+
+  test('an invalid value is a Warning with the key, and the route keeps its default', () => {
+    const result = run(objects({ [`${P}/proxy-read-timeout`]: 'soon' }));
+    assert.ok(reasons(result).some((r) => r.endsWith(' InvalidAnnotation')));
+    assert.equal(result.table.hosts.find((h) => h.host === 'a.example')?.routes[0]?.timeouts, undefined);
+    assert.ok(
+      result.diagnostics.some(
+        (d) => d.message.includes('"soon"') && d.message.includes('proxy-read-timeout'),
+      ),
+    );
+  });
+});
