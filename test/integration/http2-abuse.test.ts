@@ -63,13 +63,18 @@ describe('HTTP/2 abuse is answered with GOAWAY, early, and the worker serves on'
   let backend: Backend;
   let worker: BareWorker;
   let connections: { opened: number };
+  const holdsClosed = new Set<string>();
   const open: RawH2[] = [];
 
   before(async () => {
     backend = await startBackend('app', (req, res) => {
       const path = req.url ?? '';
       req.resume();
-      if (path.startsWith('/hold')) return; // never answered
+      if (path.startsWith('/hold')) {
+        // Never answered; counted once the worker gives the request up.
+        res.on('close', () => holdsClosed.add(path));
+        return;
+      }
       if (path.startsWith('/big')) {
         res.end(Buffer.alloc(4 * 1024 * 1024));
         return;
@@ -162,8 +167,13 @@ describe('HTTP/2 abuse is answered with GOAWAY, early, and the worker serves on'
           held.every((_, i) => backend.seen.some((r) => r.url === `/hold?round=${round}&i=${i}`)),
         );
         for (const stream of held) stream.close(constants.NGHTTP2_CANCEL);
-        // The next page comes a round trip later: Node frees a reset stream's slot only after the
-        // read that reset it, and refuses streams above the 128 it allows until then.
+        // The next page comes once the worker has let the cancelled streams go (it aborts their
+        // upstream requests then): Node frees a stream's slot only when its JS side is done with
+        // it, and refuses streams above the 128 it allows until then — a round trip is not enough
+        // on a loaded machine. A browser's next page comes far later than this.
+        await waitFor('the worker to give up the cancelled requests', () =>
+          held.every((_, i) => holdsClosed.has(`/hold?round=${round}&i=${i}`)),
+        );
         await new Promise((resolve) => session.ping(resolve));
         // The next page: 100 requests answered in full.
         await Promise.all(
