@@ -26,6 +26,18 @@ function apiRoute(runtime: ReturnType<typeof compile>): CompiledRoute {
 }
 
 describe('compile', () => {
+  it('resolves a RequestMirror filter to its backend, body on by default; other routes get no mirrors', () => {
+    const runtime = compile(table, new UpstreamPools());
+    const mirrors = apiRoute(runtime).mirrors;
+    assert.deepEqual(
+      mirrors?.map((m) => [m.backend.key, m.body, m.hostname]),
+      [['shop/api-canary:http', true, undefined]],
+    );
+    const plain = lookup(runtime.router, 'shop.example.com', '/', 'GET', { host: 'shop.example.com' }, '');
+    assert.ok(plain, 'a route without a mirror');
+    assert.equal(plain.mirrors, undefined);
+  });
+
   it("binds a route's metric series on its first use, once, with the route's backends", () => {
     const { bind, calls } = counting();
     const route = apiRoute(compile(table, new UpstreamPools(), bind));

@@ -3,6 +3,7 @@
 // keeps the runtime it started with until it ends.
 import { compactRoutes, Interner } from './compact-routes.ts';
 import type { RouteSeries } from './metrics/route-series.ts';
+import { type CompiledMirror, compileMirror } from './proxy/mirror.ts';
 import { compileRouter, normalizePath, type Router } from './router/index.ts';
 import type {
   HeaderModifier,
@@ -36,6 +37,8 @@ export interface CompiledRoute {
   maxRequestBodyBytes: number | undefined;
   /** Retry policy (upstream/retry.ts), defaults included. */
   retry: CompiledRetry;
+  /** RequestMirror filters (proxy/mirror.ts); undefined for routes without one, which pay nothing. */
+  mirrors: readonly CompiledMirror[] | undefined;
   /** Metric series of this route, one per backend (dataplane/src/metrics/), bound on first use. */
   readonly series?: RouteSeries;
 }
@@ -83,11 +86,19 @@ class BoundRoute implements CompiledRoute {
   readonly bodyTimeoutMs: number;
   readonly maxRequestBodyBytes: number | undefined;
   readonly retry: CompiledRetry;
+  readonly mirrors: readonly CompiledMirror[] | undefined;
   #bindSeries: SeriesBinder | undefined;
   #series: RouteSeries | undefined = undefined;
 
-  constructor(route: Route, host: HostRoutes | undefined, groups: BackendGroups, bindSeries?: SeriesBinder) {
+  constructor(
+    route: Route,
+    host: HostRoutes | undefined,
+    groups: BackendGroups,
+    mirrors: readonly CompiledMirror[] | undefined,
+    bindSeries?: SeriesBinder,
+  ) {
     this.route = route;
+    this.mirrors = mirrors;
     this.host = host;
     this.groups = groups;
     // Normalised like the request path it is compared with, so a rewrite cuts where the match did.
@@ -121,6 +132,23 @@ class BoundRoute implements CompiledRoute {
 
 const NO_CURRENT: number[] = [];
 
+/** The route's mirrors whose backend compiles; undefined (no array) for the routes without one. */
+function mirrorsOf(
+  route: Route,
+  compiler: BackendCompiler,
+  connectMs: number | undefined,
+): CompiledMirror[] | undefined {
+  let mirrors: CompiledMirror[] | undefined;
+  for (const f of route.filters) {
+    if (f.type !== 'RequestMirror') continue;
+    const backend = compiler.get(f.backend, connectMs);
+    if (backend === undefined) continue;
+    mirrors ??= [];
+    mirrors.push(compileMirror(f, backend));
+  }
+  return mirrors;
+}
+
 export function compile(table: RouteTable, pools: UpstreamPools, bindSeries?: SeriesBinder): Runtime {
   const strings = new Interner();
   // Backends are compiled as routes reach them: one no route uses carries no traffic.
@@ -136,7 +164,7 @@ export function compile(table: RouteTable, pools: UpstreamPools, bindSeries?: Se
     // pickGroup keeps no state for a single group: those routes share one unused `current`.
     const current = groupBackends.length > 1 ? weights.map(() => 0) : NO_CURRENT;
     const groups = { backends: groupBackends, weights, current, total };
-    return new BoundRoute(route, host, groups, bindSeries);
+    return new BoundRoute(route, host, groups, mirrorsOf(route, compiler, connectMs), bindSeries);
   };
 
   const router = compileRouter(compactRoutes(table, strings), bind);

@@ -85,6 +85,7 @@ function workerFamilies(metrics: ProxyMetrics): MetricFamily[] {
   metrics.record(fakeEnd({ ...proxied, status: 502, error: reset }), 0.03, 100, 150);
   metrics.record(fakeEnd({ status: 404, method: 'PROPFIND' }), 0.0001, 80, 120);
   series.forBackend(compiledBackend).retries().value++;
+  metrics.bindMirror(route, compiledBackend)[0].value++;
   metrics.recordMalformed(431);
   const socket = { on() {} };
   metrics.trackConnection(socket as never, 'http', 'http/1.1');

@@ -6,9 +6,10 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { CompiledRoute, SeriesBinder } from '../compile.ts';
 import { AccessLog } from '../proxy/access-log.ts';
 import type { ExchangeObserver } from '../proxy/handler.ts';
+import type { CompiledMirror } from '../proxy/mirror.ts';
 import type { MetricFamily, WorkerConfig } from '../table/messages.ts';
 import type { CompiledBackend } from '../upstream/balancer.ts';
-import type { UpstreamErrorReason } from './labels.ts';
+import { MIRROR_OUTCOMES, type MirrorOutcome, type UpstreamErrorReason } from './labels.ts';
 import { ProxyObserver } from './observer.ts';
 import { ProxyMetrics } from './proxy-metrics.ts';
 
@@ -68,6 +69,13 @@ export function countEjection(backend: CompiledBackend): void {
   if (metrics === undefined) return;
   const { namespace, service } = backend.backend;
   metrics.families.upstreamErrors.bind({ namespace, service, reason: 'ejected' }).value++;
+}
+
+/** Count one mirrored copy of a route's request by its outcome (proxy/mirror.ts). */
+export function countMirror(route: CompiledRoute, mirror: CompiledMirror, outcome: MirrorOutcome): void {
+  if (metrics === undefined) return;
+  mirror.counters ??= metrics.bindMirror(route.route, mirror.backend);
+  mirror.counters[MIRROR_OUTCOMES.indexOf(outcome)].value++;
 }
 
 /** Count one retried attempt of a route's request to `backend`. */

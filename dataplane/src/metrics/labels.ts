@@ -115,3 +115,8 @@ export function upstreamErrorReason(error: Error & { code?: string }): UpstreamE
 export function reasonIndex(reason: UpstreamErrorReason): number {
   return UPSTREAM_ERROR_REASONS.indexOf(reason);
 }
+
+/** Outcomes of a mirrored copy (proxy/mirror.ts): the mirror answered (any status), failed, was
+ * aborted or not sent by the proxy's bounds, had no endpoint, or the client's body was cut off. */
+export const MIRROR_OUTCOMES = ['answered', 'error', 'overflow', 'no_endpoint', 'cancelled'] as const;
+export type MirrorOutcome = (typeof MIRROR_OUTCOMES)[number];

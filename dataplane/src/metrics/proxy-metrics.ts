@@ -8,7 +8,13 @@ import type { ExchangeEnd } from '../proxy/handler.ts';
 import type { MetricFamily } from '../table/messages.ts';
 import type { Route } from '../table/types.ts';
 import type { CompiledBackend } from '../upstream/balancer.ts';
-import { reasonIndex, requestSlot, type UpstreamErrorReason, upstreamErrorReason } from './labels.ts';
+import {
+  MIRROR_OUTCOMES,
+  reasonIndex,
+  requestSlot,
+  type UpstreamErrorReason,
+  upstreamErrorReason,
+} from './labels.ts';
 import { BackendSeries, type ProxyFamilies, type RouteLabels, RouteSeries } from './route-series.ts';
 import {
   CounterFamily,
@@ -69,6 +75,12 @@ export class ProxyMetrics {
     'gatehouse_proxy_protocol_refused_total',
     'Connections closed because their PROXY protocol header was refused, by listener and reason.',
     ['listener', 'reason'],
+  );
+  readonly mirrorRequests = new CounterFamily(
+    'gatehouse_mirror_requests_total',
+    'Mirrored copies of requests, by route labels, mirror service and outcome: answered, error, ' +
+      'overflow, no_endpoint, cancelled.',
+    [...ROUTE_LABELS, 'outcome'],
   );
   readonly accessLogDropped = new CounterFamily(
     'gatehouse_access_log_dropped_total',
@@ -140,6 +152,12 @@ export class ProxyMetrics {
       this.seriesFor(routeLabels(route, undefined)),
     );
 
+  /** A route's series for copies sent to a mirror backend, one per outcome (MIRROR_OUTCOMES order). */
+  bindMirror(route: Route, backend: CompiledBackend): CounterSeries[] {
+    const labels = routeLabels(route, backend);
+    return MIRROR_OUTCOMES.map((outcome) => this.mirrorRequests.bind({ ...labels, outcome }));
+  }
+
   /** One finished exchange. `seconds`: its whole duration; bytes as seen on the client side. */
   record(end: ExchangeEnd, seconds: number, bytesIn: number, bytesOut: number): void {
     const series = end.route?.series?.forBackend(end.backend) ?? this.unmatched;
@@ -202,6 +220,7 @@ export class ProxyMetrics {
       this.connectionsActive,
       this.connectionsTotal,
       this.clientBodyTimeouts,
+      this.mirrorRequests,
       this.proxyHeaderRefused,
       this.accessLogDropped,
     ].map((family) => family.toJSON());

@@ -128,3 +128,78 @@ describe('the request-body stage', () => {
     assert.deepEqual(told.told, []);
   });
 });
+
+describe('the body tap (mirrored copies)', () => {
+  /** A tap that records what it was told. */
+  function recorder(): { seen: string[]; chunk(c: Buffer): void; end(): void; cut(): void } {
+    const seen: string[] = [];
+    return {
+      seen,
+      chunk: (c) => seen.push(c.toString()),
+      end: () => seen.push('<end>'),
+      cut: () => seen.push('<cut>'),
+    };
+  }
+
+  it('gets every chunk as it is read, then the end', async () => {
+    const source = new PassThrough();
+    const body = new GuardedBody(source, owner(), bodyPace(60_000, 0, 0), Number.POSITIVE_INFINITY);
+    const tap = recorder();
+    body.tap = tap;
+    source.write('one ');
+    source.end('two');
+    assert.equal(await readAll(body), 'one two');
+    assert.deepEqual(tap.seen, ['one ', 'two', '<end>']);
+  });
+
+  it('keeps getting the body after undici let go of it, so a copy stays whole', async () => {
+    const source = new PassThrough();
+    const body = new GuardedBody(source, owner(), bodyPace(60_000, 0, 0), Number.POSITIVE_INFINITY);
+    const tap = recorder();
+    body.tap = tap;
+    body.destroy(new Error('upstream failed'));
+    source.end('all of it');
+    await once(source, 'end');
+    await waitFor('the end', () => tap.seen.includes('<end>'));
+    assert.deepEqual(tap.seen, ['all of it', '<end>']);
+  });
+
+  it('is cut when the client leaves mid-body', async () => {
+    const source = new PassThrough();
+    const body = new GuardedBody(source, owner(), bodyPace(60_000, 0, 0), Number.POSITIVE_INFINITY);
+    const tap = recorder();
+    body.tap = tap;
+    body.resume();
+    source.write('part');
+    await waitFor('the first chunk', () => tap.seen.length === 1);
+    source.destroy();
+    await waitFor('the cut', () => tap.seen.includes('<cut>'));
+    assert.deepEqual(tap.seen, ['part', '<cut>']);
+  });
+
+  it('is cut, and told nothing more, when the body grows past the route limit', async () => {
+    const source = new PassThrough();
+    const body = new GuardedBody(source, owner(), bodyPace(60_000, 0, 0), 10);
+    const tap = recorder();
+    body.tap = tap;
+    const failed = once(body, 'error');
+    body.resume();
+    source.write('0123456789');
+    source.write('!');
+    await failed;
+    source.end('more');
+    await once(source, 'end');
+    assert.deepEqual(tap.seen, ['0123456789', '<cut>']);
+  });
+
+  it('is cut when the body runs out of time', async () => {
+    const source = new PassThrough();
+    const body = new GuardedBody(source, owner(), bodyPace(100, 0, 0), Number.POSITIVE_INFINITY);
+    const tap = recorder();
+    body.tap = tap;
+    body.resume();
+    source.write('slow');
+    await waitFor('the cut', () => tap.seen.includes('<cut>'));
+    assert.deepEqual(tap.seen, ['slow', '<cut>']);
+  });
+});

@@ -25,9 +25,19 @@ export interface BodyOwner {
 const kGuard = Symbol('gatehouse.bodyGuard');
 type Source = ReadableType & { [kGuard]?: GuardedBody };
 
+/** A copy of the body taken as it is read (proxy/mirror.ts): each chunk, then its end or its cut-off. */
+export interface BodyTap {
+  chunk(chunk: Buffer): void;
+  end(): void;
+  /** The body will not be whole: the client left, stalled, or sent more than the route allows. */
+  cut(): void;
+}
+
 export class GuardedBody extends Readable {
   /** Body bytes received from the client so far. */
   bytes = 0;
+  /** Set by routes that mirror requests: copies go on while the body is read, even once undici let go. */
+  tap: BodyTap | undefined = undefined;
   readonly #source: Source;
   readonly #owner: BodyOwner;
   readonly #pace: BodyPace;
@@ -83,6 +93,7 @@ export class GuardedBody extends Readable {
     if (source.destroyed && !source.readableEnded) {
       // The client left before the body was first read.
       this.#sourceEnded = true;
+      this.#cutTap();
       this.destroy();
       return;
     }
@@ -116,13 +127,23 @@ export class GuardedBody extends Readable {
     source[kGuard] = undefined;
   }
 
+  #cutTap(): void {
+    const tap = this.tap;
+    this.tap = undefined;
+    tap?.cut();
+  }
+
   received(chunk: Buffer): void {
     this.bytes += chunk.length;
-    if (this.destroyed) return;
     if (this.bytes > this.#maxBytes) {
-      this.destroy(bodyError(BODY_TOO_LARGE, `request body larger than ${this.#maxBytes} bytes`));
+      this.#cutTap();
+      if (!this.destroyed) {
+        this.destroy(bodyError(BODY_TOO_LARGE, `request body larger than ${this.#maxBytes} bytes`));
+      }
       return;
     }
+    if (this.tap !== undefined) this.tap.chunk(chunk);
+    if (this.destroyed) return;
     if (!this.push(chunk)) {
       this.#source.pause();
       this.#heldSince = performance.now();
@@ -132,6 +153,9 @@ export class GuardedBody extends Readable {
   sourceEnded(): void {
     this.#sourceEnded = true;
     this.#stop();
+    const tap = this.tap;
+    this.tap = undefined;
+    tap?.end();
     if (!this.destroyed) this.push(null);
   }
 
@@ -140,6 +164,7 @@ export class GuardedBody extends Readable {
     if (this.#sourceEnded) return;
     this.#sourceEnded = true;
     this.#stop();
+    this.#cutTap();
     if (!this.destroyed) this.destroy();
   }
 
@@ -167,6 +192,7 @@ export class GuardedBody extends Readable {
   #expire(verdict: NonNullable<BodyVerdict>): void {
     this.#expired = true;
     this.#stop();
+    this.#cutTap();
     // Left unread: its connection (or stream) is closed by the owner.
     this.#source.pause();
     const pace = this.#pace;

@@ -40,6 +40,7 @@ import {
 } from './forwarding.ts';
 import { answerRequest, forwardsTeTrailers, respondTrailersOnly } from './grpc.ts';
 import type { ViaMarker } from './loop.ts';
+import { sendMirrors } from './mirror.ts';
 import { peerAddress } from './peer.ts';
 import { answerAndClose, type BodyPaces, closeClient, forwardedBody } from './request-body.ts';
 import { resolve } from './resolve.ts';
@@ -392,14 +393,18 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
     exchange.traceparent = traceparent;
     exchange.upstreamStartedAt = performance.now();
   }
+  const body = forwardedBody(req, exchange, route, group!, ctx.bodyPace);
   exchange.options = {
     path,
     method,
     headers,
-    body: forwardedBody(req, exchange, route, group!, ctx.bodyPace),
+    body,
     headersTimeout: route.headersTimeoutMs,
     bodyTimeout: route.bodyTimeoutMs,
   };
+  // Before the main dispatch, so the copies are fed from the body's first byte (mirror.ts).
+  if (route.mirrors !== undefined)
+    sendMirrors(route, route.mirrors, method, path, headers, req.headers, view, body);
   dispatchFirst(exchange);
 }
 

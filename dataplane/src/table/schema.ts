@@ -9,6 +9,8 @@ const headerValueString = {
   pattern: '^[\\t\\x20-\\x7e\\x80-\\xff]*$',
   maxLength: 8192,
 } as const;
+/** A Host header value: a DNS name or IP literal, with an optional port (RFC 9110 §7.2). */
+const hostHeader = { type: 'string', pattern: '^[A-Za-z0-9._\\[\\]:-]+$', maxLength: 261 } as const;
 const positiveMs = { type: 'integer', minimum: 1, maximum: 86_400_000 } as const;
 const port = { type: 'integer', minimum: 1, maximum: 65535 } as const;
 const pathValue = { type: 'string', minLength: 1, maxLength: 4096 } as const;
@@ -70,7 +72,12 @@ const filter = {
     {
       additionalProperties: false,
       required: ['backend'],
-      properties: { type: { const: 'RequestMirror' }, backend: name },
+      properties: {
+        type: { const: 'RequestMirror' },
+        backend: name,
+        body: { type: 'boolean' },
+        hostname: hostHeader,
+      },
     },
   ],
 } as const;

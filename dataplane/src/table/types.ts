@@ -171,9 +171,19 @@ export type PathModifier =
   | { type: 'ReplaceFullPath'; value: string }
   | { type: 'ReplacePrefixMatch'; value: string };
 
+/**
+ * Each request is also sent, fire and forget, to one endpoint of `backend` (Gateway API
+ * RequestMirror; ingress-nginx `mirror-*`). Its response is discarded; its failures never reach
+ * the client. Same method, path (after URLRewrite) and headers as the request sent upstream.
+ */
 export interface RequestMirrorFilter {
   type: 'RequestMirror';
+  /** Key into `RouteTable.backends`. */
   backend: string;
+  /** Whether the copy carries the request body (ingress-nginx `mirror-request-body`); default true. */
+  body?: boolean;
+  /** Host header of the copy (ingress-nginx `mirror-host`); default: the Host sent upstream. */
+  hostname?: string;
 }
 
 export interface Timeouts {

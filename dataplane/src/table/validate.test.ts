@@ -104,6 +104,17 @@ const cases: Array<{ rule: string; table: unknown; errors: string[] }> = [
     errors: [`${route0}/filters/2 mirrors to unknown backend "shop/gone:http"`],
   },
   {
+    rule: 'a mirror Host is a host name, never a header injection',
+    table: broken((t) => (t.hosts[0].routes[0].filters[2].hostname = 'a.test\r\nx-evil: 1')),
+    errors: [
+      `${route0}/filters/2 must NOT have additional properties`,
+      `${route0}/filters/2 must have required property 'statusCode'`,
+      `${route0}/filters/2 must NOT have additional properties`,
+      `${route0}/filters/2/hostname must match pattern "^[A-Za-z0-9._\\[\\]:-]+$"`,
+      `${route0}/filters/2 must match exactly one schema in oneOf`,
+    ],
+  },
+  {
     rule: 'Exact and Prefix paths start with a slash',
     table: broken((t) => (t.hosts[1].routes[0].match.path = { type: 'Exact', value: 'v1' })),
     errors: ['/hosts/1/routes/0/match/path must start with "/"'],
