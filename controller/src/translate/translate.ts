@@ -3,14 +3,16 @@
 // order of objects in the snapshot, because the caller pushes a table only when it changed.
 import type { Route } from '../../../dataplane/src/table/types.ts';
 import type { Diagnostic, Snapshot } from '../snapshot.ts';
+import { parseCanary } from './annotations/canary.ts';
 import { DEFAULT_ANNOTATIONS_PREFIX, readAnnotations } from './annotations/read.ts';
 import { BackendResolver } from './backends.ts';
 import { CertificateStore } from './certificates.ts';
 import { isOurs } from './classes.ts';
-import { flagObject, settleDiagnostics } from './diagnostics.ts';
+import { flagObject, ingressObject, settleDiagnostics } from './diagnostics.ts';
 import { compareText } from './guard.ts';
 import { type IngressRoutes, mergeRoutes, readIngress } from './ingress.ts';
-import { indexSnapshot } from './lookup.ts';
+import { type IngressView, indexSnapshot } from './lookup.ts';
+import { type CanaryIngress, mergeCanaries } from './merge-canaries.ts';
 import { assignTls } from './tls.ts';
 import type { RouteTableContent, TranslateOptions, TranslateResult } from './types.ts';
 
@@ -19,15 +21,22 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   const diagnostics: Diagnostic[] = [];
   const ours = index.ingresses.filter((ingress) => isOurs(ingress, index.ingressClasses, options));
   const prefix = options.annotationsPrefix ?? DEFAULT_ANNOTATIONS_PREFIX;
-  const read: IngressRoutes[] = ours.map((ingress) => {
+  // Canary Ingresses add no routes, hosts or certificates of their own: they join their main routes.
+  const read: IngressRoutes[] = [];
+  const canaries: CanaryIngress[] = [];
+  for (const ingress of ours) {
     const routes = readIngress(ingress, diagnostics);
+    const canary = readCanary(ingress, prefix, diagnostics);
     // Fail closed: an Ingress relying on an access restriction Gatehouse cannot honour is never served open.
-    if (readAnnotations(ingress, prefix, diagnostics).length > 0) routes.closed = true;
-    return routes;
-  });
+    if (readAnnotations(ingress, prefix, diagnostics, canary !== undefined).length > 0) routes.closed = true;
+    if (canary === undefined) read.push(routes);
+    else canaries.push({ routes, spec: canary });
+  }
 
   const resolver = new BackendResolver(index, options.enableExternalNameServices === true);
   const merged = mergeRoutes(read, resolver, diagnostics);
+  const closed = new Set(read.filter((r) => r.closed).map((r) => `${r.ingress.namespace}/${r.ingress.name}`));
+  mergeCanaries(merged.hosts, canaries, closed, resolver, diagnostics);
   const defaultRoute =
     merged.defaultRoute ?? flagDefaultRoute(options.defaultBackendService, resolver, diagnostics);
 
@@ -54,6 +63,19 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     .map(({ namespace, name }) => ({ namespace, name }))
     .sort((a, b) => compareText(a.namespace, b.namespace) || compareText(a.name, b.name));
   return { table, diagnostics: settleDiagnostics(diagnostics), handled };
+}
+
+function readCanary(ingress: IngressView, prefix: string, diagnostics: Diagnostic[]) {
+  const { spec, problems } = parseCanary(ingress.annotations, prefix);
+  const object = ingressObject(ingress.namespace, ingress.name);
+  for (const { key, message } of problems)
+    diagnostics.push({
+      object,
+      field: `metadata.annotations["${prefix}/${key}"]`,
+      reason: 'InvalidAnnotation',
+      message,
+    });
+  return spec;
 }
 
 // Used only when no Ingress sets spec.defaultBackend. A missing Service keeps the route, which
