@@ -82,7 +82,13 @@ class RouteCompactor {
 
   /** Matches on the path alone are shared; those with conditions are rare and kept as they came. */
   #match(m: RouteMatch): RouteMatch {
-    if (m.headers !== undefined || m.queryParams !== undefined || m.methods !== undefined) return m;
+    if (
+      m.headers !== undefined ||
+      m.queryParams !== undefined ||
+      m.cookies !== undefined ||
+      m.methods !== undefined
+    )
+      return m;
     const { type, value } = m.path;
     return slot(this.#matches, type, value, () => ({ path: { type, value: this.#strings.string(value) } }));
   }

@@ -4,16 +4,18 @@
 import type { Route } from '../../../dataplane/src/table/types.ts';
 import type { Diagnostic, Snapshot } from '../snapshot.ts';
 import { applyRouteSettings } from './annotations/apply.ts';
+import { keptOnCanary, parseCanary } from './annotations/canary.ts';
 import { parseAnnotations } from './annotations/parse.ts';
 import { DEFAULT_ANNOTATIONS_PREFIX, readAnnotations } from './annotations/read.ts';
 import type { BackendSettings, RouteSettings } from './annotations/settings.ts';
 import { BackendResolver } from './backends.ts';
 import { CertificateStore } from './certificates.ts';
 import { isOurs } from './classes.ts';
-import { flagObject, settleDiagnostics } from './diagnostics.ts';
+import { flagObject, ingressObject, settleDiagnostics } from './diagnostics.ts';
 import { compareText } from './guard.ts';
 import { type IngressRoutes, mergeRoutes, readIngress } from './ingress.ts';
 import { type IngressView, indexSnapshot } from './lookup.ts';
+import { type CanaryIngress, mergeCanaries } from './merge-canaries.ts';
 import { assignTls } from './tls.ts';
 import type { RouteTableContent, TranslateOptions, TranslateResult } from './types.ts';
 
@@ -24,16 +26,28 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   const prefix = options.annotationsPrefix ?? DEFAULT_ANNOTATIONS_PREFIX;
   const routeSettings = new Map<string, RouteSettings>();
   const backendSettings = new Map<IngressView, BackendSettings>();
-  const read: IngressRoutes[] = ours.map((ingress) => {
+  // Canary Ingresses add no routes, hosts or certificates of their own: they join their main routes.
+  const read: IngressRoutes[] = [];
+  const canaries: CanaryIngress[] = [];
+  for (const ingress of ours) {
     const routes = readIngress(ingress, diagnostics);
+    const canary = readCanary(ingress, prefix, diagnostics);
     // Fail closed: an Ingress relying on an access restriction Gatehouse cannot honour is never served open.
-    if (readAnnotations(ingress, prefix, diagnostics).length > 0) routes.closed = true;
-    const annotations = parseAnnotations(ingress, prefix, diagnostics);
+    if (readAnnotations(ingress, prefix, diagnostics, canary !== undefined).length > 0) routes.closed = true;
+    // A canary keeps only the annotations ingress-nginx keeps for it (its balancing and affinity);
+    // its routes are copies of the main ones, with the main Ingress's route settings.
+    const annotations = parseAnnotations(
+      canary === undefined ? ingress : canaryView(ingress, prefix),
+      prefix,
+      diagnostics,
+    );
     // A closed Ingress answers 503 everywhere: no redirect or rewrite may answer in its place.
-    if (!routes.closed) routeSettings.set(`${ingress.namespace}/${ingress.name}`, annotations.route);
+    if (!routes.closed && canary === undefined)
+      routeSettings.set(`${ingress.namespace}/${ingress.name}`, annotations.route);
     backendSettings.set(ingress, annotations.backend);
-    return routes;
-  });
+    if (canary === undefined) read.push(routes);
+    else canaries.push({ routes, spec: canary });
+  }
 
   const resolver = new BackendResolver(index, options.enableExternalNameServices === true, backendSettings);
   const merged = mergeRoutes(read, resolver, diagnostics);
@@ -42,6 +56,9 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     routeSettings,
   );
   if (merged.defaultRoute !== undefined) applyRouteSettings([merged.defaultRoute], routeSettings);
+  // After the route settings: a canary's routes are copies of its main routes, settings included.
+  const closed = new Set(read.filter((r) => r.closed).map((r) => `${r.ingress.namespace}/${r.ingress.name}`));
+  mergeCanaries(merged.hosts, canaries, closed, resolver, diagnostics);
   const defaultRoute =
     merged.defaultRoute ?? flagDefaultRoute(options.defaultBackendService, resolver, diagnostics);
 
@@ -68,6 +85,30 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     .map(({ namespace, name }) => ({ namespace, name }))
     .sort((a, b) => compareText(a.namespace, b.namespace) || compareText(a.name, b.name));
   return { table, diagnostics: settleDiagnostics(diagnostics), handled };
+}
+
+/** The Ingress as a canary sees it: only the annotations ingress-nginx keeps on canaries. */
+function canaryView(ingress: IngressView, prefix: string): IngressView {
+  const lead = `${prefix}/`;
+  const annotations = Object.fromEntries(
+    Object.entries(ingress.annotations).filter(
+      ([name]) => name.startsWith(lead) && keptOnCanary(name.slice(lead.length)),
+    ),
+  );
+  return { ...ingress, annotations };
+}
+
+function readCanary(ingress: IngressView, prefix: string, diagnostics: Diagnostic[]) {
+  const { spec, problems } = parseCanary(ingress.annotations, prefix);
+  const object = ingressObject(ingress.namespace, ingress.name);
+  for (const { key, message } of problems)
+    diagnostics.push({
+      object,
+      field: `metadata.annotations["${prefix}/${key}"]`,
+      reason: 'InvalidAnnotation',
+      message,
+    });
+  return spec;
 }
 
 // Used only when no Ingress sets spec.defaultBackend. A missing Service keeps the route, which

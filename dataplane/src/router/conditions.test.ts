@@ -75,6 +75,29 @@ describe('query parameter matches', () => {
     assert.equal(match('/', 'GET', {}, undefined), 'plain'));
 });
 
+describe("cookie matches (ingress-nginx canary-by-cookie reads nginx's $cookie_NAME)", () => {
+  const match = matcher([
+    route('always', 'Prefix', '/', { cookies: [{ name: 'Canary', type: 'Exact', value: 'always' }] }),
+    route('numeric', 'Prefix', '/', { cookies: [{ name: 'id', type: 'Regex', value: '[0-9]+' }] }),
+    route('plain', 'Prefix', '/'),
+  ]);
+  const cases: Array<[string, string | undefined, string]> = [
+    ['the named cookie with the value matches', 'canary=always', 'always'],
+    ['among other cookies, with spaces around', 'a=1;  canary = always ; b=2', 'always'],
+    ['the cookie name is case-insensitive, as nginx compares it', 'CANARY=always', 'always'],
+    ['the value is case-sensitive', 'canary=Always', 'plain'],
+    ['the first occurrence of a name counts', 'canary=never; canary=always', 'plain'],
+    ['a cookie whose name only ends with the name does not count', 'xcanary=always', 'plain'],
+    ['no Cookie header fails the match', undefined, 'plain'],
+    ['a Regex value must match the whole value', 'id=42', 'numeric'],
+    ['a Regex value that matches only part does not count', 'id=42x', 'plain'],
+  ];
+  for (const [name, cookie, expected] of cases) {
+    test(`${name}: ${JSON.stringify(cookie)} → ${expected}`, () =>
+      assert.equal(match('/', 'GET', cookie === undefined ? {} : { cookie }), expected));
+  }
+});
+
 describe('precedence among routes with the same path (Gateway API)', () => {
   test('more header matches are tried before fewer, whatever the table order', () => {
     const match = matcher([
@@ -109,6 +132,16 @@ describe('precedence among routes with the same path (Gateway API)', () => {
       route('header', 'Prefix', '/a', { headers: [{ name: 'x-a', type: 'Exact', value: '1' }] }),
     ]);
     assert.equal(match('/a', 'GET', { 'x-a': '1' }, 'q=1'), 'header');
+  });
+
+  test('header matches go before cookie matches (canary-by-header before canary-by-cookie)', () => {
+    const match = matcher([
+      route('cookie', 'Prefix', '/a', { cookies: [{ name: 'c', type: 'Exact', value: 'always' }] }),
+      route('header', 'Prefix', '/a', { headers: [{ name: 'x-a', type: 'Exact', value: 'never' }] }),
+      route('plain', 'Prefix', '/a'),
+    ]);
+    assert.equal(match('/a', 'GET', { 'x-a': 'never', cookie: 'c=always' }), 'header');
+    assert.equal(match('/a', 'GET', { cookie: 'c=always' }), 'cookie');
   });
 
   test('an Exact route whose conditions fail falls through to the longest matching Prefix', () => {

@@ -1,12 +1,12 @@
-// The additional conditions of a route beyond its path: methods, headers, query parameters.
-// Compiled once per table; checked per request without allocating unless a header is an array
-// or the query has to be parsed.
+// The additional conditions of a route beyond its path: methods, headers, query parameters,
+// cookies. Compiled once per table; checked per request without allocating unless a header is an
+// array, the query has to be parsed or a cookie value is read.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RouteMatch, ValueMatch } from '../table/types.ts';
 import { compileBoundedRegex, testBounded } from './regex.ts';
 
 interface ValueTest {
-  /** Header names lower-cased (IncomingHttpHeaders keys are); query names as written. */
+  /** Header and cookie names lower-cased (IncomingHttpHeaders keys are); query names as written. */
   name: string;
   exact: string | undefined;
   re: RegExp | undefined;
@@ -16,6 +16,7 @@ export interface Conditions {
   methods: readonly string[] | undefined;
   headers: readonly ValueTest[];
   query: readonly ValueTest[];
+  cookies: readonly ValueTest[];
 }
 
 export type CompiledConditions =
@@ -26,6 +27,7 @@ export function compileConditions(match: RouteMatch): CompiledConditions {
   const methods = match.methods !== undefined && match.methods.length > 0 ? match.methods : undefined;
   const headers: ValueTest[] = [];
   const query: ValueTest[] = [];
+  const cookies: ValueTest[] = [];
   for (const h of match.headers ?? []) {
     const test = compileValueTest(h, h.name.toLowerCase());
     if (typeof test === 'string') return { ok: false, reason: `header ${h.name}: ${test}` };
@@ -36,9 +38,14 @@ export function compileConditions(match: RouteMatch): CompiledConditions {
     if (typeof test === 'string') return { ok: false, reason: `query parameter ${q.name}: ${test}` };
     query.push(test);
   }
-  if (methods === undefined && headers.length === 0 && query.length === 0)
+  for (const c of match.cookies ?? []) {
+    const test = compileValueTest(c, c.name.toLowerCase());
+    if (typeof test === 'string') return { ok: false, reason: `cookie ${c.name}: ${test}` };
+    cookies.push(test);
+  }
+  if (methods === undefined && headers.length === 0 && query.length === 0 && cookies.length === 0)
     return { ok: true, conditions: undefined };
-  return { ok: true, conditions: { methods, headers, query } };
+  return { ok: true, conditions: { methods, headers, query, cookies } };
 }
 
 function compileValueTest(match: ValueMatch, name: string): ValueTest | string {
@@ -49,7 +56,9 @@ function compileValueTest(match: ValueMatch, name: string): ValueTest | string {
 
 /**
  * Gateway API precedence among routes with the same path (HTTPRouteRule): a method match first,
- * then the most header matches, then the most query-parameter matches. Negative when `a` goes first.
+ * then the most header matches, then the most query-parameter matches, then the most cookie matches
+ * (not in Gateway API; ingress-nginx's canary-by-header goes before canary-by-cookie). Negative
+ * when `a` goes first.
  */
 export function compareConditions(a: RouteMatch, b: RouteMatch): number {
   const methodA = a.methods !== undefined && a.methods.length > 0 ? 1 : 0;
@@ -58,7 +67,10 @@ export function compareConditions(a: RouteMatch, b: RouteMatch): number {
   const headersA = a.headers?.length ?? 0;
   const headersB = b.headers?.length ?? 0;
   if (headersA !== headersB) return headersB - headersA;
-  return (b.queryParams?.length ?? 0) - (a.queryParams?.length ?? 0);
+  const queryA = a.queryParams?.length ?? 0;
+  const queryB = b.queryParams?.length ?? 0;
+  if (queryA !== queryB) return queryB - queryA;
+  return (b.cookies?.length ?? 0) - (a.cookies?.length ?? 0);
 }
 
 export function conditionsHold(
@@ -75,6 +87,11 @@ export function conditionsHold(
     // Repeated headers are one comma-separated list (RFC 9110 §5.3); Node keeps set-cookie apart.
     if (!valueHolds(test, typeof value === 'string' ? value : value.join(', '))) return false;
   }
+  for (let i = 0; i < c.cookies.length; i++) {
+    const test = c.cookies[i];
+    const value = cookieValue(headers.cookie, test.name);
+    if (value === undefined || !valueHolds(test, value)) return false;
+  }
   if (c.query.length === 0) return true;
   const params = queryParams(rawQuery);
   for (let i = 0; i < c.query.length; i++) {
@@ -87,6 +104,25 @@ export function conditionsHold(
 
 function valueHolds(test: ValueTest, value: string): boolean {
   return test.re === undefined ? value === test.exact : testBounded(test.re, value);
+}
+
+/**
+ * The first cookie named `name` (lower-case) in a Cookie header, as nginx's `$cookie_NAME`: names
+ * compared case-insensitively, pairs split on `;`, spaces around the name and value dropped.
+ * Node joins repeated Cookie headers with "; " (RFC 9113 §8.2.3), so one string holds them all.
+ */
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (header === undefined) return undefined;
+  let start = 0;
+  while (start < header.length) {
+    let end = header.indexOf(';', start);
+    if (end === -1) end = header.length;
+    const eq = header.indexOf('=', start);
+    if (eq !== -1 && eq < end && header.slice(start, eq).trim().toLowerCase() === name)
+      return header.slice(eq + 1, end).trim();
+    start = end + 1;
+  }
+  return undefined;
 }
 
 const NO_PARAMS: ReadonlyMap<string, string> = new Map();

@@ -107,6 +107,7 @@ const route = {
         },
         headers: { type: 'array', items: valueMatch, maxItems: 32 },
         queryParams: { type: 'array', items: valueMatch, maxItems: 32 },
+        cookies: { type: 'array', items: valueMatch, maxItems: 32 },
         methods: {
           type: 'array',
           items: { type: 'string', pattern: '^[A-Z]{1,32}$' },

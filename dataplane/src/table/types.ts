@@ -67,12 +67,17 @@ export interface RouteMatch {
   path: { type: PathMatchType; value: string };
   headers?: ValueMatch[];
   queryParams?: ValueMatch[];
+  /**
+   * Cookies of the Cookie header; names case-insensitive and the first occurrence counts, as
+   * nginx's `$cookie_NAME` that ingress-nginx's canary-by-cookie reads.
+   */
+  cookies?: ValueMatch[];
   /** Upper-case HTTP methods; absent means any. */
   methods?: string[];
 }
 
 export interface ValueMatch {
-  /** Header names are matched case-insensitively, query names exactly. */
+  /** Header and cookie names are matched case-insensitively, query names exactly. */
   name: string;
   type: 'Exact' | 'Regex';
   value: string;

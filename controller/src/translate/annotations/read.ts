@@ -5,12 +5,22 @@ import type { Diagnostic } from '../../snapshot.ts';
 import { ingressObject } from '../diagnostics.ts';
 import { compareText } from '../guard.ts';
 import type { IngressView } from '../lookup.ts';
+import { keptOnCanary } from './canary.ts';
 import { catalogEntry, restricts } from './catalog.ts';
 
 export const DEFAULT_ANNOTATIONS_PREFIX = 'nginx.ingress.kubernetes.io';
 
-/** Returns the restricting keys (without prefix) Gatehouse does not honour; empty: serve the Ingress. */
-export function readAnnotations(ingress: IngressView, prefix: string, diagnostics: Diagnostic[]): string[] {
+/**
+ * Returns the restricting keys (without prefix) Gatehouse does not honour; empty: serve the Ingress.
+ * On a canary Ingress, keys ingress-nginx ignores there are reported as ignored and close nothing:
+ * the main Ingress's annotations govern the canary's traffic.
+ */
+export function readAnnotations(
+  ingress: IngressView,
+  prefix: string,
+  diagnostics: Diagnostic[],
+  isCanary = false,
+): string[] {
   const object = ingressObject(ingress.namespace, ingress.name);
   const lead = `${prefix}/`;
   const closing: string[] = [];
@@ -28,6 +38,15 @@ export function readAnnotations(ingress: IngressView, prefix: string, diagnostic
         field,
         reason: 'UnknownAnnotation',
         message: `"${name}" is not an ingress-nginx annotation Gatehouse knows; it is ignored`,
+      });
+      continue;
+    }
+    if (isCanary && !keptOnCanary(key)) {
+      diagnostics.push({
+        object,
+        field,
+        reason: 'CanaryAnnotationIgnored',
+        message: `"${name}" is ignored on a canary Ingress: the main Ingress's annotations apply to its traffic`,
       });
       continue;
     }
