@@ -61,6 +61,10 @@ describe('compileBoundedRegex refuses what RE2 cannot run in linear time, or can
   }
   test('an escaped parenthesis is not mistaken for lookahead', () => {
     assert.equal(compileBoundedRegex('/a\\(?=b').ok, true);
+    const invalid = compileBoundedRegex('/a\\(?=b[');
+    assert.equal(invalid.ok, false);
+    if (!invalid.ok)
+      assert.match(invalid.reason, /^invalid regular expression \(RE2 syntax\): missing closing \]/);
   });
   test('a stray closing parenthesis cannot escape the anchoring group', () => {
     // Wrapped as `^(?:a)|(b)`, this would match `b` anywhere in the path.

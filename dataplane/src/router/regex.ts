@@ -56,7 +56,7 @@ export function testBounded(re: UserRegex, value: string): boolean {
 function refusal(source: string, message: string): string {
   const detail = message.replace(/^error parsing regexp: /, '');
   const unescaped = source.replace(/\\\\/g, '');
-  if (/\(\?<?[=!]/.test(unescaped)) {
+  if (/(^|[^\\])\(\?<?[=!]/.test(unescaped)) {
     return `lookahead and lookbehind are not supported (linear-time RE2 syntax): ${detail}`;
   }
   if (/\\([1-9]|k<)|\(\?P=/.test(unescaped)) {
