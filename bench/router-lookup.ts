@@ -1,6 +1,8 @@
 // Router micro-benchmark: compile a 10 000-host table, then time lookups for a mix of hits and
 // misses against the compiled router and against a naive scan over every route (the ratio is the
 // point). Bounded: a fixed number of lookups or a time budget, whichever comes first.
+// A second, small table has hosts with Regex paths (use-regex), and one host whose patterns make a
+// backtracking engine take exponential time, tried on a 2 KiB path: those lines time the regex engine.
 // Run: node bench/router-lookup.ts
 import { compileRouter, lookup } from '../dataplane/src/router/index.ts';
 import type { HostRoutes, Route, RouteTable } from '../dataplane/src/table/types.ts';
@@ -11,7 +13,7 @@ const LOOKUPS = 2_000_000;
 const NAIVE_LOOKUPS = 20_000;
 const BUDGET_MS = 1_500;
 
-function route(id: string, type: 'Exact' | 'Prefix', value: string, methods?: string[]): Route {
+function route(id: string, type: 'Exact' | 'Prefix' | 'Regex', value: string, methods?: string[]): Route {
   return {
     id,
     source: { kind: 'Ingress', namespace: 'bench', name: id },
@@ -19,6 +21,46 @@ function route(id: string, type: 'Exact' | 'Prefix', value: string, methods?: st
     backends: [{ backend: 'svc', weight: 1 }],
     filters: [],
   };
+}
+
+const REGEX_HOSTS = 100;
+const REGEX_PATTERNS = ['/api/v[0-9]+/users/[^/]+', '/img/.*\\.(png|jpe?g)$', '/([a-z]+)/home', '/docs/.*'];
+// Exponential for a backtracking engine on a near-miss; the old engine refused them (then: fallback).
+const PATHOLOGICAL = ['/(a+)+$', '/(a|a)*b'];
+
+function regexTable(): RouteTable {
+  const hosts: HostRoutes[] = [];
+  for (let i = 0; i < REGEX_HOSTS; i++) {
+    const h = `regex-${i}.example.io`;
+    const routes = REGEX_PATTERNS.map((p, n) => route(`${h}/re${n}`, 'Regex', p));
+    routes.push(route(`${h}/root`, 'Prefix', '/'), route(`${h}/api`, 'Prefix', '/api'));
+    hosts.push({ host: h, routes });
+  }
+  hosts.push({
+    host: 'pathological.example.io',
+    routes: PATHOLOGICAL.map((p, n) => route(`bad${n}`, 'Regex', p)),
+    fallback: route('pathological-fallback', 'Prefix', '/'),
+  });
+  return { ...buildTable(), hosts };
+}
+
+function regexRequests(count: number): Request[] {
+  const paths = [
+    '/api/v2/users/42/profile',
+    '/img/a/b/logo.png',
+    '/acme/home',
+    '/docs/x',
+    '/api/orders',
+    '/',
+  ];
+  const requests: Request[] = [];
+  for (let n = 0; n < count; n++)
+    requests.push({
+      host: `regex-${n % REGEX_HOSTS}.example.io`,
+      path: paths[n % paths.length],
+      method: 'GET',
+    });
+  return requests;
 }
 
 function hostName(i: number): string {
@@ -149,7 +191,9 @@ const compileMs = Number(process.hrtime.bigint() - compileStart) / 1e6;
 const requests = buildRequests(100_000, HOSTS);
 const hotRequests = buildRequests(100_000, 100);
 const noHeaders = {};
-const compiled = (req: Request) => lookup(router, req.host, req.path, req.method, noHeaders, undefined);
+const lookupIn = (r: typeof router) => (req: Request) =>
+  lookup(r, req.host, req.path, req.method, noHeaders, undefined);
+const compiled = lookupIn(router);
 
 let disagreements = 0;
 for (let i = 0; i < 2_000; i++)
@@ -177,4 +221,18 @@ console.log(
 console.log(
   `naive / router: ${(naive.ns / fast.ns).toFixed(0)}x; answers differing on 2000 sampled requests: ${disagreements}`,
 );
+const regexRouter = compileRouter(regexTable(), (r) => r.id);
+const withRegex = timeLoop(regexRequests(6_000), LOOKUPS, lookupIn(regexRouter));
+const pathological = timeLoop(
+  [{ host: 'pathological.example.io', path: `/${'a'.repeat(2047)}`, method: 'GET' }],
+  LOOKUPS,
+  lookupIn(regexRouter),
+);
+console.log(
+  `regex hosts (${REGEX_PATTERNS.length} Regex + 2 Prefix paths): ${withRegex.count} lookups, ${withRegex.ns.toFixed(0)} ns/lookup; problems: ${regexRouter.problems.map((p) => p.routeId).join(', ') || 'none'}`,
+);
+console.log(
+  `pathological ${PATHOLOGICAL.join(' ')} on 2 KiB of 'a': ${pathological.count} lookups, ${(pathological.ns / 1000).toFixed(1)} µs/lookup`,
+);
+if (withRegex.sink < 0 || pathological.sink < 0) console.log('unreachable');
 if (fast.sink < 0 || hot.sink < 0 || naive.sink < 0) console.log('unreachable');

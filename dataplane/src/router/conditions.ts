@@ -3,13 +3,13 @@
 // array, the query has to be parsed or a cookie value is read.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RouteMatch, ValueMatch } from '../table/types.ts';
-import { compileBoundedRegex, testBounded } from './regex.ts';
+import { compileBoundedRegex, testBounded, type UserRegex } from './regex.ts';
 
 interface ValueTest {
   /** Header and cookie names lower-cased (IncomingHttpHeaders keys are); query names as written. */
   name: string;
   exact: string | undefined;
-  re: RegExp | undefined;
+  re: UserRegex | undefined;
 }
 
 export interface Conditions {

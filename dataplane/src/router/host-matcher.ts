@@ -17,7 +17,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { HostRoutes, Route } from '../table/types.ts';
 import { type Conditions, compareConditions, compileConditions, conditionsHold } from './conditions.ts';
 import { normalizePath, prefixKey } from './path.ts';
-import { compileBoundedRegex, testBounded } from './regex.ts';
+import { compileBoundedRegex, testBounded, type UserRegex } from './regex.ts';
 import type { CompiledHost, RouteProblem } from './types.ts';
 
 interface Candidate<R> {
@@ -37,7 +37,7 @@ interface PrefixNode<R> {
 }
 
 interface RegexEntry<R> {
-  re: RegExp;
+  re: UserRegex;
   length: number;
   candidates: Candidate<R>[];
 }
