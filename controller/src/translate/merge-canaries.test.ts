@@ -274,3 +274,30 @@ describe('canary Ingresses: which main they join, and what of theirs is used', (
     ]);
   });
 });
+
+describe('canaries and tenancy', () => {
+  test("a canary in another namespace never takes a share of the main route's traffic (CanaryOtherNamespace)", () => {
+    const main = ingress('main', { rules: [rule('a.example', ['/app'], 'web')] });
+    const intruder = ingress(
+      'canary',
+      { rules: [rule('a.example', ['/app'], 'web-canary')] },
+      {
+        namespace: 'tenant-b',
+        created: '2026-01-02T00:00:00Z',
+        annotations: { [`${P}/canary`]: 'true', [`${P}/canary-weight`]: '100' },
+      },
+    );
+    const result = run({
+      ingresses: [main, intruder],
+      services: [...backends.services, service('web-canary', [{ port: 80 }], { namespace: 'tenant-b' })],
+      endpointSlices: [
+        ...backends.endpointSlices,
+        slice('web-canary-1', 'web-canary', [{ port: 80 }], [ready('10.0.0.9')], { namespace: 'tenant-b' }),
+      ],
+    });
+    assert.deepEqual(hostOf(result, 'a.example').routes.map(line), [`Prefix /app -> ${WEB}`]);
+    assert.deepEqual(reasons(result), [
+      'Ingress tenant-b/canary spec.rules[0].http.paths[0] CanaryOtherNamespace',
+    ]);
+  });
+});

@@ -64,6 +64,19 @@ export function mergeCanaries(
         });
         continue;
       }
+      if (main.source.namespace !== routes.ingress.namespace) {
+        // A canary takes a share of the main route's traffic: only the main route's own namespace
+        // may do that, or any tenant could divert another's host (the trust model in SECURITY.md).
+        diagnostics.push({
+          object,
+          field: claim.field,
+          reason: 'CanaryOtherNamespace',
+          message:
+            `${claim.match.type} "${claim.match.value}" on host "${claim.host}" is served by ` +
+            `${main.source.namespace}/${main.source.name}; a canary must be in the same namespace as its main Ingress`,
+        });
+        continue;
+      }
       const first = taken.get(main.id);
       if (first !== undefined) {
         diagnostics.push({

@@ -6,10 +6,11 @@ import { type AnnotationEntry, DOCS, family } from './types.ts';
 export const canary: AnnotationEntry[] = family('Canary', `${DOCS}#canary`, [
   {
     key: 'canary',
-    status: 'supported',
+    status: 'difference',
     note:
-      'marks the Ingress as a canary of the Ingress with the same host, path and pathType; without one it ' +
-      'serves nothing; its other annotations are ignored but for load-balance, upstream-hash-by and affinity',
+      'marks the Ingress as a canary of the Ingress with the same host, path and pathType — in its own ' +
+      "namespace only, so no tenant can divert another's traffic; without one it serves nothing; its other " +
+      'annotations are ignored but for load-balance, upstream-hash-by and affinity',
   },
   {
     key: 'canary-by-header',
