@@ -30,6 +30,8 @@ const cases: Case[] = [
       ['manifests-max-total-size', '32Mi'],
       ['manifests-max-files', '500'],
       ['manifests-max-documents', '5000'],
+      // As in the ingress-nginx chart, through extraArgs.
+      ['annotations-prefix', 'ingress.example.com'],
     ] as const
   ).map(([flag, value]) => ({ flag, set: { [`controller.extraArgs.${flag}`]: value }, expected: value })),
   { flag: 'ingress-class', set: { 'controller.ingressClassResource.name': 'edge' }, expected: 'edge' },
