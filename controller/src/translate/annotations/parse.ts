@@ -3,7 +3,7 @@
 import type { Diagnostic } from '../../snapshot.ts';
 import type { IngressView } from '../lookup.ts';
 import { parseAffinity } from './affinity.ts';
-import { parseForwardedPrefix, parseRedirect, parseUpstreamVhost } from './routing.ts';
+import { parseForwardedPrefix, parseHttpsRedirect, parseRedirect, parseUpstreamVhost } from './routing.ts';
 import type { IngressAnnotations } from './settings.ts';
 import {
   parseBodySize,
@@ -30,6 +30,8 @@ export function parseAnnotations(
   const body = parseBodySize(values);
   // nginx client_max_body_size 0 disables the check.
   if (body !== undefined && body > 0) route.maxRequestBodyBytes = body;
+  const httpsRedirect = parseHttpsRedirect(values);
+  if (httpsRedirect !== undefined) route.httpsRedirect = httpsRedirect;
   // A redirect answers before anything is proxied, so the upstream rewrites are not needed with it.
   const redirect = parseRedirect(values);
   const vhost = parseUpstreamVhost(values);

@@ -6,6 +6,8 @@ export interface RouteSettings {
   timeouts?: Timeouts;
   retry?: RetryPolicy;
   maxRequestBodyBytes?: number;
+  /** ssl-redirect / force-ssl-redirect: Route.httpsRedirect. */
+  httpsRedirect?: boolean;
   /** Applied in this order, before any filter the route already has. */
   filters: Filter[];
 }
