@@ -3,6 +3,7 @@
 import type { Diagnostic } from '../../snapshot.ts';
 import type { IngressView } from '../lookup.ts';
 import { parseAffinity } from './affinity.ts';
+import { parseMirror } from './mirror.ts';
 import { parseForwardedPrefix, parseHttpsRedirect, parseRedirect, parseUpstreamVhost } from './routing.ts';
 import type { IngressAnnotations } from './settings.ts';
 import {
@@ -41,6 +42,8 @@ export function parseAnnotations(
     if (prefixHeader !== undefined) route.filters.push(prefixHeader);
     if (vhost !== undefined) route.filters.push(vhost);
   }
+  const mirror = parseMirror(values, ingress.namespace);
+  if (mirror !== undefined) route.mirror = mirror;
   const protocol = parseProtocol(values);
   if (protocol !== undefined) backend.protocol = protocol;
   // ingress-nginx: cookie affinity takes the upstream over, then upstream-hash-by, then load-balance.

@@ -130,7 +130,7 @@ const TEMPORAL = { key: 'temporal-redirect', codeKey: 'temporal-redirect-code', 
 /** The statuses a RequestRedirect can carry. */
 const REDIRECT_CODES = [301, 302, 303, 307, 308] as const;
 /** RFC 9110 host: a DNS name or IP literal, optional port. */
-const HOST =
+export const HOST =
   /^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?$/;
 
 /**
