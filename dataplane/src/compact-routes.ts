@@ -66,6 +66,7 @@ class RouteCompactor {
     if (r.timeouts !== undefined) out.timeouts = r.timeouts;
     if (r.retry !== undefined) out.retry = r.retry;
     if (r.maxRequestBodyBytes !== undefined) out.maxRequestBodyBytes = r.maxRequestBodyBytes;
+    if (r.httpsRedirect !== undefined) out.httpsRedirect = r.httpsRedirect;
     return out;
   }
 

@@ -5,6 +5,7 @@
 // `externalName: localhost` points the proxy at its own admin port (issue #25).
 import { createHash } from 'node:crypto';
 import type { Backend, Endpoint, WeightedBackend } from '../../../dataplane/src/table/types.ts';
+import type { MirrorSpec } from './annotations/mirror.ts';
 import type { BackendSettings } from './annotations/settings.ts';
 import { compareText, type Fields, isPort, isRecord, list, record, sortedRecord, text } from './guard.ts';
 import { type IngressView, NAMESPACE, objectKey, type SnapshotIndex } from './lookup.ts';
@@ -100,6 +101,37 @@ export class BackendResolver {
       });
     }
     return this.#use(namespace, name, { number: first.port });
+  }
+
+  /**
+   * A mirror-target (annotations/mirror.ts): a Service of `namespace` by its port number, else a
+   * host outside the cluster's vetted endpoints, served as an ExternalName Service would be.
+   */
+  resolveMirror(namespace: string, spec: MirrorSpec): BackendResolution {
+    const settings: BackendSettings | undefined =
+      spec.protocol === 'HTTPS' ? { protocol: 'HTTPS' } : undefined;
+    if (spec.target.kind === 'service')
+      return this.#use(namespace, spec.target.name, { number: spec.port }, settings);
+    const { host } = spec.target;
+    if (!this.#externalNames) {
+      return failed({
+        field: '',
+        reason: 'ExternalNameDisabled',
+        message:
+          `mirror-target host ${host} is not a Service of namespace ${namespace}; other hosts are mirrored ` +
+          'only when the controller runs with --enable-external-name-services',
+      });
+    }
+    const key = `mirror/${namespace}/${host}:${spec.port}${settings === undefined ? '' : '~https'}`;
+    if (!this.#resolved.has(key)) {
+      const backend = backendOf({ namespace, service: host, protocol: spec.protocol }, [
+        { address: host, port: spec.port },
+      ]);
+      // Not a pod the API server vetted: the data plane checks every connection's resolved address.
+      backend.external = true;
+      this.#resolved.set(key, { ok: true, backend });
+    }
+    return { backends: [{ backend: key, weight: 1 }] };
   }
 
   /** Every backend handed out so far, keys inserted in sorted order. */

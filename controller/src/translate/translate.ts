@@ -50,6 +50,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   }
 
   const resolver = new BackendResolver(index, options.enableExternalNameServices === true, backendSettings);
+  attachMirrors(routeSettings, resolver, prefix, diagnostics);
   const merged = mergeRoutes(read, resolver, diagnostics);
   applyRouteSettings(
     merged.hosts.flatMap((h) => (h.fallback === undefined ? h.routes : [...h.routes, h.fallback])),
@@ -85,6 +86,32 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     .map(({ namespace, name }) => ({ namespace, name }))
     .sort((a, b) => compareText(a.namespace, b.namespace) || compareText(a.name, b.name));
   return { table, diagnostics: settleDiagnostics(diagnostics), handled };
+}
+
+/** Each Ingress's mirror-target becomes a RequestMirror filter of its routes, once its backend resolves. */
+function attachMirrors(
+  settings: ReadonlyMap<string, RouteSettings>,
+  resolver: BackendResolver,
+  prefix: string,
+  diagnostics: Diagnostic[],
+): void {
+  for (const [key, s] of settings) {
+    if (s.mirror === undefined) continue;
+    const [namespace, name] = key.split('/');
+    const { backends, problem } = resolver.resolveMirror(namespace, s.mirror);
+    if (problem !== undefined) {
+      const field = `metadata.annotations["${prefix}/mirror-target"]`;
+      diagnostics.push({
+        object: ingressObject(namespace, name),
+        field,
+        reason: problem.reason,
+        message: problem.message,
+      });
+    }
+    const backend = backends[0]?.backend;
+    if (backend === undefined) continue;
+    s.filters.push({ type: 'RequestMirror', backend, body: s.mirror.body, hostname: s.mirror.hostname });
+  }
 }
 
 /** The Ingress as a canary sees it: only the annotations ingress-nginx keeps on canaries. */

@@ -7,14 +7,16 @@ import type { Route, RouteTable } from '../table/types.ts';
 import { UpstreamPools } from '../upstream/pools.ts';
 import { type ResolveListener, resolve } from './resolve.ts';
 
-function route(id: string, prefix: string, filters: Route['filters'] = []): Route {
-  return {
+function route(id: string, prefix: string, filters: Route['filters'] = [], httpsRedirect?: boolean): Route {
+  const r: Route = {
     id,
     source: { kind: 'Ingress', namespace: 'test', name: id },
     match: { path: { type: 'Prefix', value: prefix } },
     backends: [],
     filters,
   };
+  if (httpsRedirect !== undefined) r.httpsRedirect = httpsRedirect;
+  return r;
 }
 
 const table: RouteTable = {
@@ -33,8 +35,14 @@ const table: RouteTable = {
       tls: { certificate: 'c', redirect: true },
     },
     {
+      host: 'mixed.example.com',
+      routes: [route('open', '/open', [], false), route('closed', '/')],
+      tls: { certificate: 'c', redirect: true, redirectStatus: 301 },
+    },
+    {
       host: 'plain.example.com',
       routes: [
+        route('forced', '/forced', [], true),
         route('api', '/api'),
         route('old', '/old', [
           {
@@ -263,6 +271,60 @@ const cases: Case[] = [
     },
   },
   {
+    rule: 'ssl-redirect "false": a route that turns the redirect off is served over plain HTTP on a TLS host',
+    url: '/open/x',
+    host: 'mixed.example.com',
+    expect: { kind: 'route', route: 'open', path: '/open/x', query: undefined },
+  },
+  {
+    rule: "the host's other routes keep its redirect (ingress-nginx decides it per location)",
+    url: '/x',
+    host: 'mixed.example.com',
+    expect: { kind: 'redirect', status: 301, location: 'https://mixed.example.com:8443/x', route: undefined },
+  },
+  {
+    rule: 'force-ssl-redirect: a route that forces the redirect redirects on a host without TLS, with 308',
+    url: '/forced/a?b=1',
+    host: 'plain.example.com',
+    expect: {
+      kind: 'redirect',
+      status: 308,
+      location: 'https://plain.example.com:8443/forced/a?b=1',
+      route: undefined,
+    },
+  },
+  {
+    rule: 'a forced redirect is not taken on the HTTPS listener',
+    listener: secure,
+    url: '/forced',
+    host: 'plain.example.com',
+    expect: { kind: 'route', route: 'forced', path: '/forced', query: undefined },
+  },
+  {
+    rule: "a host's unmatched path keeps the host's redirect, whatever the default route asks",
+    runtime: compile({ ...table, defaultRoute: route('default', '/', [], false) }, pools),
+    url: '/nothing-here',
+    host: 'shop.example.com',
+    expect: {
+      kind: 'redirect',
+      status: 308,
+      location: 'https://shop.example.com:8443/nothing-here',
+      route: undefined,
+    },
+  },
+  {
+    rule: 'the default route of an unknown host may force the redirect',
+    runtime: compile({ ...table, defaultRoute: route('default', '/', [], true) }, pools),
+    url: '/',
+    host: 'unknown.example.com',
+    expect: {
+      kind: 'redirect',
+      status: 308,
+      location: 'https://unknown.example.com:8443/',
+      route: undefined,
+    },
+  },
+  {
     rule: 'before the first table every request is a 503',
     runtime: undefined,
     url: '/',
@@ -377,6 +439,22 @@ describe('resolve: the scheme a trusted proxy forwarded (X-Forwarded-Proto)', ()
       proto: 'http',
       peer: CLIENT,
       expect: { kind: 'route' },
+    },
+    {
+      rule: "force-ssl-redirect believes a trusted proxy's https: no redirect loop",
+      host: 'plain.example.com',
+      url: '/forced',
+      proto: 'https',
+      peer: PROXY,
+      expect: { kind: 'route' },
+    },
+    {
+      rule: "force-ssl-redirect ignores an untrusted client's https",
+      host: 'plain.example.com',
+      url: '/forced',
+      proto: 'https',
+      peer: CLIENT,
+      expect: { kind: 'redirect', location: 'https://plain.example.com:8443/forced' },
     },
     {
       rule: "a route's RequestRedirect keeps the scheme a trusted proxy forwarded",

@@ -66,8 +66,8 @@ const ABSOLUTE_FORM = /^https?:\/\//i;
 /**
  * Resolve a request: its target is split into a normalised path and the raw query (absolute-form,
  * RFC 9112 §3.2.2, accepted too), a Host that is not `host[:port]` is refused (RFC 9110 §7.2), a
- * plain request to a host whose TLS asks for it is redirected to HTTPS, else the host's route (or
- * the table's default route) is looked up, and a route with a RequestRedirect filter redirects.
+ * host's route (or the table's default route) is looked up, a plain request is redirected to HTTPS
+ * where the route or else the host's TLS asks for it, and a route with a RequestRedirect redirects.
  */
 export function resolve(
   runtime: Runtime | undefined,
@@ -99,14 +99,18 @@ export function resolve(
   if (rawHeaders !== undefined && hasRepeatedHost(rawHeaders)) return BAD_TARGET;
   const host = runtime.router.host(hostHeader);
   const tls = host?.entry.tls;
-  if (tls?.redirect && !reachedOverTls(listener, headers, peer, trusted)) {
+  const route = host?.match(path, method, headers, query) ?? runtime.router.defaultRoute;
+  // ingress-nginx decides the redirect per location (lua_ingress.lua redirect_to_https): the route's
+  // ssl-redirect / force-ssl-redirect, else the host's TLS. The default route speaks only for hosts
+  // without an entry, so it never lifts the redirect of a TLS host whose paths it does not hold.
+  const own = route !== undefined && route.host === host?.entry ? route.route.httpsRedirect : undefined;
+  if ((own ?? tls?.redirect ?? false) && !reachedOverTls(listener, headers, peer, trusted)) {
     // The HTTPS listener's port, never a forwarded X-Forwarded-Port: ingress-nginx's redirect does
     // not read it either (it omits the port, or with use-port-in-redirects names its HTTPS port).
     const port = listener.httpsPort === 443 ? '' : `:${listener.httpsPort}`;
     const location = `https://${hostWithoutPort(hostHeader)}${port}${path}${query === undefined ? '' : `?${query}`}`;
-    return redirected(tls.redirectStatus ?? 308, location, undefined, path, query);
+    return redirected(tls?.redirectStatus ?? 308, location, undefined, path, query);
   }
-  const route = host?.match(path, method, headers, query) ?? runtime.router.defaultRoute;
   if (route === undefined) return NO_ROUTE;
   if (route.redirect !== undefined) {
     const scheme = reachedOverTls(listener, headers, peer, trusted) ? 'https' : 'http';

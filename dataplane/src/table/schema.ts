@@ -147,6 +147,7 @@ const route = {
       },
     },
     maxRequestBodyBytes: { type: 'integer', minimum: 0 },
+    httpsRedirect: { type: 'boolean' },
   },
 } as const;
 

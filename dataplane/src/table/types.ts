@@ -53,6 +53,12 @@ export interface Route {
   retry?: RetryPolicy;
   /** Largest request body accepted, in bytes (413 beyond it, enforced while streaming). */
   maxRequestBodyBytes?: number;
+  /**
+   * Overrides the host's HTTP→HTTPS redirect (`HostTls.redirect`) for the requests this route
+   * matches: true redirects even without TLS (ingress-nginx force-ssl-redirect), false serves plain
+   * HTTP (ssl-redirect "false"). ingress-nginx decides it per location, not per host.
+   */
+  httpsRedirect?: boolean;
 }
 
 export interface RouteSource {

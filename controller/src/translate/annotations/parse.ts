@@ -3,7 +3,8 @@
 import type { Diagnostic } from '../../snapshot.ts';
 import type { IngressView } from '../lookup.ts';
 import { parseAffinity } from './affinity.ts';
-import { parseForwardedPrefix, parseRedirect, parseUpstreamVhost } from './routing.ts';
+import { parseMirror } from './mirror.ts';
+import { parseForwardedPrefix, parseHttpsRedirect, parseRedirect, parseUpstreamVhost } from './routing.ts';
 import type { IngressAnnotations } from './settings.ts';
 import {
   parseBodySize,
@@ -30,6 +31,8 @@ export function parseAnnotations(
   const body = parseBodySize(values);
   // nginx client_max_body_size 0 disables the check.
   if (body !== undefined && body > 0) route.maxRequestBodyBytes = body;
+  const httpsRedirect = parseHttpsRedirect(values);
+  if (httpsRedirect !== undefined) route.httpsRedirect = httpsRedirect;
   // A redirect answers before anything is proxied, so the upstream rewrites are not needed with it.
   const redirect = parseRedirect(values);
   const vhost = parseUpstreamVhost(values);
@@ -39,6 +42,8 @@ export function parseAnnotations(
     if (prefixHeader !== undefined) route.filters.push(prefixHeader);
     if (vhost !== undefined) route.filters.push(vhost);
   }
+  const mirror = parseMirror(values, ingress.namespace);
+  if (mirror !== undefined) route.mirror = mirror;
   const protocol = parseProtocol(values);
   if (protocol !== undefined) backend.protocol = protocol;
   // ingress-nginx: cookie affinity takes the upstream over, then upstream-hash-by, then load-balance.

@@ -67,13 +67,13 @@ export const redirects: AnnotationEntry[] = [
     [
       {
         key: 'ssl-redirect',
-        status: 'pending',
-        note: `per-Ingress switch of the HTTP→HTTPS redirect: ${TODO}`,
+        status: 'difference',
+        note: '"false" serves this Ingress\'s paths of a TLS host over plain HTTP too; true (308) by default; the Location keeps a trailing slash',
       },
       {
         key: 'force-ssl-redirect',
-        status: 'pending',
-        note: `HTTPS redirect even without a TLS section: ${TODO}`,
+        status: 'difference',
+        note: "HTTP→HTTPS redirect (308) of this Ingress's paths even without a TLS section; the Location keeps a trailing slash",
       },
       {
         key: 'preserve-trailing-slash',
@@ -130,7 +130,7 @@ const TEMPORAL = { key: 'temporal-redirect', codeKey: 'temporal-redirect-code', 
 /** The statuses a RequestRedirect can carry. */
 const REDIRECT_CODES = [301, 302, 303, 307, 308] as const;
 /** RFC 9110 host: a DNS name or IP literal, optional port. */
-const HOST =
+export const HOST =
   /^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?$/;
 
 /**
@@ -171,6 +171,18 @@ export function parseRedirect(values: AnnotationValues): RequestRedirectFilter |
     return filter;
   }
   return undefined;
+}
+
+/**
+ * force-ssl-redirect, else ssl-redirect "false" (rewrite/main.go; lua_ingress.lua redirect_to_https:
+ * forced wins, ssl-redirect alone redirects only where the host has a certificate, which is the
+ * host's own default). Both are read first, so an invalid one is reported whatever the other says.
+ */
+export function parseHttpsRedirect(values: AnnotationValues): boolean | undefined {
+  const force = values.boolean('force-ssl-redirect');
+  const ssl = values.boolean('ssl-redirect');
+  if (force === true) return true;
+  return ssl === false ? false : undefined;
 }
 
 /** upstream-vhost: the Host header sent to the backend (nginx proxy_set_header Host). */

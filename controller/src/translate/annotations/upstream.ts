@@ -130,13 +130,21 @@ export const errorsAndMirrors: AnnotationEntry[] = [
     },
   ]),
   ...family('Mirror', `${DOCS}#mirror`, [
-    { key: 'mirror-target', status: 'pending', note: `a copy of each request is sent to this URL: ${TODO}` },
+    {
+      key: 'mirror-target',
+      status: 'difference',
+      note: "a copy of each request goes to a Service of the Ingress's namespace (svc.ns[.svc.cluster.local]) or, with --enable-external-name-services, another host; the copy carries the path sent upstream, and a target path other than $request_uri is refused; the main request never waits on the copy",
+    },
     {
       key: 'mirror-request-body',
-      status: 'pending',
-      note: `whether the mirrored copy carries the body: ${TODO}`,
+      status: 'supported',
+      note: '"off" sends the copy without the body',
     },
-    { key: 'mirror-host', status: 'pending', note: `Host header of the mirrored copy: ${TODO}` },
+    {
+      key: 'mirror-host',
+      status: 'supported',
+      note: "Host header of the copy; the target's host name by default",
+    },
   ]),
 ];
 
