@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { TLSSocket } from 'node:tls';
+import { Client } from 'undici';
 import { makeTestCerts, type TestCerts } from '../../dataplane/src/upstream/test-certs.ts';
 import {
   type Backend,
@@ -20,6 +21,7 @@ import {
   serviceFor,
   startBackend,
   startGatehouse,
+  waitFor,
 } from './harness.ts';
 
 const P = 'nginx.ingress.kubernetes.io';
@@ -141,6 +143,12 @@ describe('upstream annotations through workers', () => {
         ]),
         { [`${P}/service-upstream`]: 'true' },
       ),
+      withAnnotations(
+        ingress('apps', 'quiet', [
+          { host: 'quiet.example', paths: [{ path: '/', service: 'balanced', port: clusterIpBackend.port }] },
+        ]),
+        { [`${P}/enable-access-log`]: 'false' },
+      ),
       ingress('apps', 'endpoints', [
         {
           host: 'endpoints.example',
@@ -148,7 +156,7 @@ describe('upstream annotations through workers', () => {
         },
       ]),
     ]);
-    g = await startGatehouse(dir.dir, { workers: 2 });
+    g = await startGatehouse(dir.dir, { workers: 2, args: ['--access-log'] });
     await g.waitReady();
   });
 
@@ -189,5 +197,27 @@ describe('upstream annotations through workers', () => {
     assert.equal(viaClusterIp.headers.get('x-backend'), 'cluster-ip');
     const viaEndpoints = await get(g, 'endpoints.example', '/');
     assert.equal(viaEndpoints.headers.get('x-backend'), 'endpoint');
+  });
+
+  it('enable-access-log: "false" leaves the Ingress out of the access log; other Ingresses are logged', async () => {
+    // One connection, so one worker: its lines are written in order, and the quiet request's
+    // would come before the loud one's.
+    const client = new Client(g.url('/').slice(0, -1), { pipelining: 1 });
+    try {
+      for (const [host, id] of [
+        ['quiet.example', 'quiet-request'],
+        ['endpoints.example', 'loud-request'],
+      ]) {
+        const res = await client.request({ method: 'GET', path: '/', headers: { host, 'x-request-id': id } });
+        assert.equal(res.statusCode, 200);
+        await res.body.text();
+      }
+    } finally {
+      await client.close();
+    }
+    await waitFor('the logged request in the access log', () =>
+      g.output().includes('"host":"endpoints.example"'),
+    );
+    assert.equal(g.output().includes('"host":"quiet.example"'), false);
   });
 });
