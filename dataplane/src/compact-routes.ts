@@ -56,18 +56,15 @@ class RouteCompactor {
   }
 
   route(r: Route): Route {
-    const out: Route = {
-      id: r.id,
+    // Every field of the route is kept (a field listed here one by one was dropped when the table
+    // grew one: enable-access-log's accessLog); only the shareable ones are replaced.
+    return {
+      ...r,
       source: this.#source(r.source),
       match: this.#match(r.match),
       backends: this.#backendList(r.backends),
       filters: r.filters.length === 0 ? NO_FILTERS : r.filters,
     };
-    if (r.timeouts !== undefined) out.timeouts = r.timeouts;
-    if (r.retry !== undefined) out.retry = r.retry;
-    if (r.maxRequestBodyBytes !== undefined) out.maxRequestBodyBytes = r.maxRequestBodyBytes;
-    if (r.httpsRedirect !== undefined) out.httpsRedirect = r.httpsRedirect;
-    return out;
   }
 
   #source(s: RouteSource): RouteSource {

@@ -152,7 +152,7 @@ function mirrorsOf(
 export function compile(table: RouteTable, pools: UpstreamPools, bindSeries?: SeriesBinder): Runtime {
   const strings = new Interner();
   // Backends are compiled as routes reach them: one no route uses carries no traffic.
-  const compiler = new BackendCompiler(table.backends, pools, strings);
+  const compiler = new BackendCompiler(table.backends, pools, strings, table.certificates);
 
   const bind = (route: Route, host: HostRoutes | undefined): CompiledRoute => {
     const connectMs = route.timeouts?.connectMs;

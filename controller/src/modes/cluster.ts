@@ -67,6 +67,7 @@ export function clusterMode(
     ingressClass: flags.ingressClass,
     controllerName: flags.controllerName,
     defaultSslCertificate: flags.defaultSslCertificate,
+    annotationsPrefix: flags.annotationsPrefix,
   };
   const kube = kubeSource(client, {
     watchNamespace: flags.watchNamespace,

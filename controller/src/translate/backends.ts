@@ -148,15 +148,15 @@ export class BackendResolver {
     const key = `${namespace}/${service}:${'number' in ref ? ref.number : ref.name}${variant}`;
     let resolved = this.#resolved.get(key);
     if (resolved === undefined) {
-      resolved = this.#build(namespace, service, ref);
-      if (resolved.ok && variant !== '')
-        resolved = { ok: true, backend: { ...resolved.backend, ...settings } };
+      const { serviceUpstream, ...fields } = settings ?? {};
+      resolved = this.#build(namespace, service, ref, serviceUpstream === true);
+      if (resolved.ok && variant !== '') resolved = { ok: true, backend: { ...resolved.backend, ...fields } };
       this.#resolved.set(key, resolved);
     }
     return resolved.ok ? { backends: [{ backend: key, weight: 1 }] } : failed(resolved.problem);
   }
 
-  #build(namespace: string, name: string, ref: PortRef): Resolved {
+  #build(namespace: string, name: string, ref: PortRef, serviceUpstream = false): Resolved {
     const service = this.#index.services.get(objectKey(namespace, name));
     if (service === undefined) return { ok: false, problem: serviceNotFound(namespace, name) };
     const spec = record(service.spec);
@@ -210,6 +210,17 @@ export class BackendResolver {
     }
 
     if (servicePort === undefined) return portNotFound;
+    // service-upstream: one endpoint, the ClusterIP and Service port, kube-proxy balancing behind it
+    // (annotations.md#service-upstream). Headless or without a ClusterIP: the endpoints, as ingress-nginx.
+    const { clusterIP } = spec;
+    const port = servicePort.port;
+    if (
+      serviceUpstream &&
+      isPort(port) &&
+      typeof clusterIP === 'string' &&
+      (IPV4.test(clusterIP) || IPV6.test(clusterIP))
+    )
+      return { ok: true, backend: backendOf(common, [{ address: clusterIP, port }]) };
     const slices = this.#index.endpointSlices.get(objectKey(namespace, name)) ?? [];
     return { ok: true, backend: backendOf(common, endpointsOf(slices, text(servicePort.name) ?? '')) };
   }

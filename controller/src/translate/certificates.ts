@@ -139,7 +139,7 @@ export function certificateCovers(x509: X509Certificate, host: string): boolean 
   }
 }
 
-function decodePem(value: unknown, label: string): string | undefined {
+export function decodePem(value: unknown, label: string): string | undefined {
   if (typeof value !== 'string' || value.length === 0) return undefined;
   const pem = Buffer.from(value, 'base64').toString('utf8');
   return pem.includes('-----BEGIN ') && pem.includes(`${label}-----`) ? pem : undefined;

@@ -37,6 +37,27 @@ describe('the Secrets translation reads are the ones our objects reference', () 
     assert.deepEqual([...refs].sort(), ['team-a/extra-tls', 'team-a/shop-tls', 'team-b/shop-tls']);
   });
 
+  it("proxy-ssl-secret, only in the Ingress's own namespace (any other is denied, so never read)", () => {
+    const upstream = (name: string, namespace: string, value: string) =>
+      ingress(
+        name,
+        { rules: [rule(`${name}.example.com`, ['/'])] },
+        { namespace, annotations: { 'nginx.ingress.kubernetes.io/proxy-ssl-secret': value } },
+      );
+    const refs = referencedSecrets(
+      snapshot({
+        ingresses: [
+          upstream('own', 'team-a', 'team-a/upstream-ca'),
+          upstream('foreign', 'team-a', 'team-b/upstream-ca'),
+          upstream('bare', 'team-a', 'upstream-ca'),
+          upstream('bad', 'team-a', 'team-a/Not_A_Name'),
+        ],
+      }),
+      OPTIONS,
+    );
+    assert.deepEqual([...refs], ['team-a/upstream-ca']);
+  });
+
   it('Ingresses of another class reference nothing; an IngressClass naming our controller makes them ours', () => {
     const ingresses = [
       tlsIngress('theirs', ['their-tls'], { className: 'nginx' }),
@@ -104,6 +125,32 @@ describe('translation from only the referenced Secrets is translation from all o
         ],
       }),
       'ingress/fallback',
+    ],
+    [
+      "proxy-ssl-secret of the own namespace read, another namespace's never",
+      snapshot({
+        ingresses: [
+          ingress(
+            'app',
+            { rules: [rule('app.example.com', ['/'])] },
+            {
+              namespace: 'team',
+              annotations: {
+                'nginx.ingress.kubernetes.io/backend-protocol': 'HTTPS',
+                'nginx.ingress.kubernetes.io/proxy-ssl-secret': 'team/upstream-ca',
+              },
+            },
+          ),
+          ingress(
+            'other',
+            { rules: [rule('other.example.com', ['/'])] },
+            { annotations: { 'nginx.ingress.kubernetes.io/proxy-ssl-secret': 'team/upstream-ca' } },
+          ),
+        ],
+        services: [service('web', undefined, { namespace: 'team' }), service('web')],
+        secrets: [tlsSecret('upstream-ca', { namespace: 'team' }), tlsSecret('upstream-ca')],
+      }),
+      undefined,
     ],
     [
       'a Secret of the right name in the wrong namespace, no default certificate',

@@ -4,6 +4,7 @@
 // reference; another (an annotation's Secret, a Gateway listener's certificateRefs) is one more
 // entry in SECRET_REFERENCE_SOURCES, and a test checks translation reads nothing else.
 import type { Snapshot } from '../snapshot.ts';
+import { DEFAULT_ANNOTATIONS_PREFIX } from './annotations/read.ts';
 import { isLoadableSecret } from './certificates.ts';
 import { isOurs } from './classes.ts';
 import { list, record, text } from './guard.ts';
@@ -18,7 +19,7 @@ export interface SecretRef {
 
 export type ReferenceOptions = Pick<
   TranslateOptions,
-  'ingressClass' | 'controllerName' | 'defaultSslCertificate'
+  'ingressClass' | 'controllerName' | 'defaultSslCertificate' | 'annotationsPrefix'
 >;
 
 /** What a reference source reads: the Ingresses of our class, oldest first, and the flags. */
@@ -51,9 +52,25 @@ export function* ingressTlsSecrets({ ours }: ReferenceContext): Iterable<SecretR
   }
 }
 
+/**
+ * The `proxy-ssl-secret` annotation (`namespace/name`) of our Ingresses, only when the namespace is
+ * the Ingress's own: translation denies any other (annotations/proxy-ssl.ts), so it is never read.
+ */
+export function* proxySslSecrets({ ours, options }: ReferenceContext): Iterable<SecretRef> {
+  const key = `${options.annotationsPrefix ?? DEFAULT_ANNOTATIONS_PREFIX}/proxy-ssl-secret`;
+  for (const ingress of ours) {
+    const value = ingress.annotations[key];
+    if (typeof value !== 'string') continue;
+    const parts = value.trim().split('/');
+    if (parts.length === 2 && parts[0] === ingress.namespace && parts[1] !== '')
+      yield { namespace: ingress.namespace, name: parts[1] as string };
+  }
+}
+
 export const SECRET_REFERENCE_SOURCES: readonly SecretReferenceSource[] = [
   defaultCertificateSecret,
   ingressTlsSecrets,
+  proxySslSecrets,
 ];
 
 /**

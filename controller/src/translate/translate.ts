@@ -1,18 +1,19 @@
 // The translation stage: a snapshot of Kubernetes objects in, a route table and diagnostics out.
 // Pure — no I/O, no clock (the caller passes `now`), no randomness — and independent of the
 // order of objects in the snapshot, because the caller pushes a table only when it changed.
-import type { Route } from '../../../dataplane/src/table/types.ts';
+import type { Certificate, Route } from '../../../dataplane/src/table/types.ts';
 import type { Diagnostic, Snapshot } from '../snapshot.ts';
 import { applyRouteSettings } from './annotations/apply.ts';
 import { keptOnCanary, parseCanary } from './annotations/canary.ts';
 import { parseAnnotations } from './annotations/parse.ts';
+import { resolveProxySsl } from './annotations/proxy-ssl.ts';
 import { DEFAULT_ANNOTATIONS_PREFIX, readAnnotations } from './annotations/read.ts';
 import type { BackendSettings, RouteSettings } from './annotations/settings.ts';
 import { BackendResolver } from './backends.ts';
 import { CertificateStore } from './certificates.ts';
 import { isOurs } from './classes.ts';
 import { flagObject, ingressObject, settleDiagnostics } from './diagnostics.ts';
-import { compareText } from './guard.ts';
+import { compareText, sortedRecord } from './guard.ts';
 import { type IngressRoutes, mergeRoutes, readIngress } from './ingress.ts';
 import { type IngressView, indexSnapshot } from './lookup.ts';
 import { type CanaryIngress, mergeCanaries } from './merge-canaries.ts';
@@ -26,6 +27,9 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   const prefix = options.annotationsPrefix ?? DEFAULT_ANNOTATIONS_PREFIX;
   const routeSettings = new Map<string, RouteSettings>();
   const backendSettings = new Map<IngressView, BackendSettings>();
+  const certificateStore = new CertificateStore(index, options.now);
+  /** Client certificates for HTTPS backends (proxy-ssl-secret), by table key. */
+  const clientCertificates = new Map<string, Certificate>();
   // Canary Ingresses add no routes, hosts or certificates of their own: they join their main routes.
   const read: IngressRoutes[] = [];
   const canaries: CanaryIngress[] = [];
@@ -41,6 +45,23 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
       prefix,
       diagnostics,
     );
+    if (annotations.proxySsl !== undefined) {
+      const resolved = resolveProxySsl(annotations.proxySsl, certificateStore, index);
+      if (resolved.ok) {
+        annotations.backend.tls = resolved.tls;
+        if (resolved.certificate !== undefined)
+          clientCertificates.set(resolved.certificate.key, resolved.certificate.certificate);
+      } else {
+        // ingress-nginx LocationDenied: a backend TLS it cannot set up answers 503, never unverified.
+        routes.closed = true;
+        diagnostics.push({
+          object: ingressObject(ingress.namespace, ingress.name),
+          field: `metadata.annotations["${prefix}/proxy-ssl-secret"]`,
+          reason: 'InvalidProxySsl',
+          message: resolved.message,
+        });
+      }
+    }
     // A closed Ingress answers 503 everywhere: no redirect or rewrite may answer in its place.
     if (!routes.closed && canary === undefined)
       routeSettings.set(`${ingress.namespace}/${ingress.name}`, annotations.route);
@@ -65,7 +86,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
 
   const tls = assignTls(
     read.map(({ ingress, hosts }) => ({ ingress, hosts })),
-    new CertificateStore(index, options.now),
+    certificateStore,
     options.defaultSslCertificate,
   );
   diagnostics.push(...tls.diagnostics);
@@ -77,7 +98,10 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   const table: RouteTableContent = {
     hosts: merged.hosts,
     backends: resolver.backends(),
-    certificates: tls.certificates,
+    certificates:
+      clientCertificates.size === 0
+        ? tls.certificates
+        : sortedRecord([...Object.entries(tls.certificates), ...clientCertificates]),
   };
   if (tls.defaultCertificate !== undefined) table.defaultCertificate = tls.defaultCertificate;
   if (defaultRoute !== undefined) table.defaultRoute = defaultRoute;

@@ -118,6 +118,23 @@ describe('access log', () => {
     assert.equal((await lines((log) => log.write(exchange(), 1001, 0, 0), 1)).length, 1);
   });
 
+  it('a route with accessLog false (ingress-nginx enable-access-log "false") is left out; others are logged', async () => {
+    const route = (accessLog?: boolean) =>
+      ({
+        route: {
+          source: { kind: 'Ingress', namespace: 'team', name: 'shop' },
+          ...(accessLog === undefined ? {} : { accessLog }),
+        },
+        series: undefined,
+      }) as unknown as CompiledRoute;
+    const written = await lines((log) => {
+      log.write(exchange({ route: route(false) }), 1001, 0, 0);
+      log.write(exchange({ route: route(true) }), 1001, 0, 0);
+      log.write(exchange({ route: route() }), 1001, 0, 0);
+    });
+    assert.equal(written.length, 2);
+  });
+
   it('sampling by trace id keeps the same traces at the same rate', () => {
     const log = new AccessLog({ sampleRate: 0.5, stream: new PassThrough() });
     const low = exchange({ traceparent: '00-0af7651916cd43dd8448eb2100000000-b7ad6b7169203331-01' });

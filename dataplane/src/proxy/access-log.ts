@@ -117,7 +117,8 @@ export class AccessLog {
   }
 
   write(end: ExchangeEnd, now: number, bytesIn: number, bytesOut: number): void {
-    if (!this.sampled(end)) return;
+    // A route whose Ingress turned its access log off (ingress-nginx `enable-access-log: "false"`).
+    if (end.route?.route.accessLog === false || !this.sampled(end)) return;
     if (this.#stream.destroyed || this.#stream.writableLength > this.#maxBuffered) {
       this.#onDrop();
       return;

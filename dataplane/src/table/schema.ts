@@ -148,6 +148,7 @@ const route = {
     },
     maxRequestBodyBytes: { type: 'integer', minimum: 0 },
     httpsRedirect: { type: 'boolean' },
+    accessLog: { type: 'boolean' },
   },
 } as const;
 
@@ -199,7 +200,14 @@ const backend = {
       type: 'object',
       additionalProperties: false,
       required: ['verify'],
-      properties: { serverName: name, caPem: { type: 'string' }, verify: { type: 'boolean' } },
+      properties: {
+        serverName: name,
+        caPem: { type: 'string' },
+        verify: { type: 'boolean' },
+        clientCertificate: name,
+        minVersion: { enum: ['TLSv1.2', 'TLSv1.3'] },
+        maxVersion: { enum: ['TLSv1.2', 'TLSv1.3'] },
+      },
     },
     external: { type: 'boolean' },
   },

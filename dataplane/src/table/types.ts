@@ -59,6 +59,8 @@ export interface Route {
    * HTTP (ssl-redirect "false"). ingress-nginx decides it per location, not per host.
    */
   httpsRedirect?: boolean;
+  /** False: this route's requests are left out of the access log (ingress-nginx `enable-access-log`). */
+  accessLog?: boolean;
 }
 
 export interface RouteSource {
@@ -121,13 +123,25 @@ export interface Backend {
   endpoints: Endpoint[];
   balancer: BalancerPolicy;
   /** For HTTPS/H2 upstreams: SNI, and optional verification against a CA (PEM). */
-  tls?: { serverName?: string; caPem?: string; verify: boolean };
+  tls?: BackendTls;
   /**
    * Endpoints outside the set the API server vetted (an ExternalName Service): every connection's
    * resolved address is checked, and loopback, link-local, unspecified, cloud metadata and the
    * worker's own addresses are refused (502). Endpoints given by name are checked in any case.
    */
   external?: boolean;
+}
+
+export interface BackendTls {
+  /** SNI, and the name the certificate is verified for; absent: the endpoint's DNS name, else none. */
+  serverName?: string;
+  caPem?: string;
+  verify: boolean;
+  /** Key into `RouteTable.certificates`: the client certificate presented to the backend (mTLS). */
+  clientCertificate?: string;
+  /** TLS versions offered to the backend; absent: Node's defaults (1.2 and 1.3). */
+  minVersion?: 'TLSv1.2' | 'TLSv1.3';
+  maxVersion?: 'TLSv1.2' | 'TLSv1.3';
 }
 
 export interface Endpoint {

@@ -99,6 +99,18 @@ const cases: Array<{ rule: string; table: unknown; errors: string[] }> = [
     errors: [`${route0}/backends/0 names unknown backend "shop/gone:http"`],
   },
   {
+    rule: "a backend's client certificate is a certificate of the table",
+    table: broken(
+      (t) => (t.backends['shop/api:http'].tls = { verify: true, clientCertificate: 'secret/shop/gone' }),
+    ),
+    errors: ['/backends/shop/api:http/tls names unknown client certificate "secret/shop/gone"'],
+  },
+  {
+    rule: 'TLS versions to a backend are 1.2 or 1.3',
+    table: broken((t) => (t.backends['shop/api:http'].tls = { verify: false, minVersion: 'TLSv1.1' })),
+    errors: ['/backends/shop~1api:http/tls/minVersion must be equal to one of the allowed values'],
+  },
+  {
     rule: 'a mirror names a backend of the table',
     table: broken((t) => (t.hosts[0].routes[0].filters[2].backend = 'shop/gone:http')),
     errors: [`${route0}/filters/2 mirrors to unknown backend "shop/gone:http"`],

@@ -48,6 +48,12 @@ function referenceErrors(table: RouteTable): string[] {
     }
   }
   if (table.defaultRoute) checkRoute(table.defaultRoute, '/defaultRoute');
+  for (const [key, backend] of Object.entries(table.backends)) {
+    const client = backend.tls?.clientCertificate;
+    if (client !== undefined && !Object.hasOwn(table.certificates, client)) {
+      errors.push(`/backends/${key}/tls names unknown client certificate "${client}"`);
+    }
+  }
   if (table.defaultCertificate && !Object.hasOwn(table.certificates, table.defaultCertificate)) {
     errors.push(`/defaultCertificate names unknown certificate "${table.defaultCertificate}"`);
   }

@@ -3,7 +3,7 @@
 // own variant of the backend (same endpoints and health, pools keyed by that timeout).
 import type { Pool } from 'undici';
 import { Interner } from '../compact-routes.ts';
-import type { Backend, BalancerPolicy } from '../table/types.ts';
+import type { Backend, BalancerPolicy, Certificate } from '../table/types.ts';
 import type { CompiledBackend, UpstreamEndpoint } from './balancer.ts';
 import { affinityOf, createBalancer } from './balancers.ts';
 import type { EndpointHealth } from './health.ts';
@@ -61,6 +61,7 @@ const SHARED_POLICIES: Partial<Record<BalancerPolicy['type'], BalancerPolicy>> =
 
 export class BackendCompiler {
   readonly #backends: Record<string, Backend>;
+  readonly #certificates: Readonly<Record<string, Certificate>>;
   readonly #pools: UpstreamPools;
   readonly #compiled = new Map<string, CompiledBackend>();
   readonly #sources = new Map<string, PoolSource>();
@@ -69,8 +70,15 @@ export class BackendCompiler {
   readonly poolKeys = new PoolKeys();
 
   /** `strings`: shared with the rest of the compile, so a service name and an Ingress's are one string. */
-  constructor(backends: Record<string, Backend>, pools: UpstreamPools, strings = new Interner()) {
+  /** `certificates`: the table's, where a backend's TLS client certificate is found by key. */
+  constructor(
+    backends: Record<string, Backend>,
+    pools: UpstreamPools,
+    strings = new Interner(),
+    certificates: Readonly<Record<string, Certificate>> = {},
+  ) {
     this.#backends = backends;
+    this.#certificates = certificates;
     this.#pools = pools;
     this.#strings = strings;
   }
@@ -88,7 +96,7 @@ export class BackendCompiler {
   }
 
   #build(key: string, backend: Backend, connectMs: number | undefined): CompiledBackend {
-    const source = this.#source(transportOf(backend, connectMs));
+    const source = this.#source(transportOf(backend, connectMs, this.#certificates));
     const endpoints = backend.endpoints.map(
       (ep) =>
         new LazyEndpoint(originOf(ep.address, ep.port, backend.protocol), ep.terminating === true, source),

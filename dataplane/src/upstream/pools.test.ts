@@ -33,6 +33,38 @@ function versionHandler(req: { httpVersion: string }, res: { end(body: string): 
   res.end(req.httpVersion);
 }
 
+describe('transports to HTTPS backends', () => {
+  const certificates = {
+    a: { certPem: 'cert-a', keyPem: 'key-a', source: 'secret/ns/a' },
+    b: { certPem: 'cert-b', keyPem: 'key-a', source: 'secret/ns/b' },
+  };
+  const id = (tls: Backend['tls']) => transportOf(backend('HTTPS', tls), undefined, certificates).id;
+
+  it('the client certificate is resolved from the table and its content tells pools apart', () => {
+    const t = transportOf(
+      backend('HTTPS', { verify: true, clientCertificate: 'a' }),
+      undefined,
+      certificates,
+    );
+    assert.equal(t.clientCertificate, certificates.a);
+    assert.notEqual(
+      id({ verify: true, clientCertificate: 'a' }),
+      id({ verify: true, clientCertificate: 'b' }),
+    );
+    assert.notEqual(id({ verify: true, clientCertificate: 'a' }), id({ verify: true }));
+  });
+
+  it('TLS versions tell pools apart; plain HTTP ignores TLS settings', () => {
+    assert.notEqual(id({ verify: false, minVersion: 'TLSv1.3' }), id({ verify: false }));
+    const plain = transportOf(
+      backend('HTTP', { verify: true, clientCertificate: 'a' }),
+      undefined,
+      certificates,
+    );
+    assert.equal(plain.clientCertificate, undefined);
+  });
+});
+
 describe('upstream pools', () => {
   let certs: TestCerts;
   before(() => {

@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { buildConnector, Pool } from 'undici';
-import type { Backend } from '../table/types.ts';
+import type { Backend, Certificate } from '../table/types.ts';
 import { AddressGuard } from './address-guard.ts';
 import { type AddressPolicy, guardedConnector, guardedLookup } from './guarded-connect.ts';
 import { type EndpointHealth, newHealth } from './health.ts';
@@ -37,22 +37,40 @@ export const defaultPoolOptions: PoolOptions = {
 export interface UpstreamTransport {
   protocol: Backend['protocol'];
   tls: Backend['tls'];
+  /** The client certificate `tls.clientCertificate` names, resolved from the table (mTLS to the backend). */
+  clientCertificate: Certificate | undefined;
   connectTimeoutMs: number | undefined;
   /** Endpoints the API server did not vet (ExternalName): every connection goes through the guard. */
   external: boolean;
   id: string;
 }
 
-export function transportOf(backend: Backend, connectTimeoutMs?: number): UpstreamTransport {
+export function transportOf(
+  backend: Backend,
+  connectTimeoutMs?: number,
+  certificates: Readonly<Record<string, Certificate>> = {},
+): UpstreamTransport {
   const external = backend.external === true;
   let id = `${backend.protocol} ct=${connectTimeoutMs ?? ''}${external ? ' external' : ''}`;
   const tls = backend.tls;
+  let clientCertificate: Certificate | undefined;
   if (tls !== undefined && (backend.protocol === 'HTTPS' || backend.protocol === 'H2')) {
-    const ca =
-      tls.caPem === undefined ? '' : createHash('sha256').update(tls.caPem).digest('hex').slice(0, 16);
+    const ca = tls.caPem === undefined ? '' : digest(tls.caPem);
     id += ` sni=${tls.serverName ?? ''} verify=${tls.verify} ca=${ca}`;
+    if (tls.minVersion !== undefined || tls.maxVersion !== undefined)
+      id += ` versions=${tls.minVersion ?? ''}-${tls.maxVersion ?? ''}`;
+    const name = tls.clientCertificate;
+    if (name !== undefined && Object.hasOwn(certificates, name)) {
+      clientCertificate = certificates[name];
+      // By content: a renewed client certificate gets new pools, whose connections present it.
+      id += ` client=${digest(clientCertificate.certPem + clientCertificate.keyPem)}`;
+    }
   }
-  return { protocol: backend.protocol, tls: backend.tls, connectTimeoutMs, external, id };
+  return { protocol: backend.protocol, tls: backend.tls, clientCertificate, connectTimeoutMs, external, id };
+}
+
+function digest(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 
 export function originOf(address: string, port: number, protocol: Backend['protocol']): string {
@@ -150,7 +168,7 @@ export class UpstreamPools {
     const guarded = transport?.external === true || isIP(host) === 0;
     const lookup = guarded ? this.#lookup : undefined;
     let connect: buildConnector.connector | { timeout: number } = { timeout };
-    if (tls) connect = tlsConnector(host, transport?.tls, timeout, protocol === 'H2', lookup);
+    if (tls) connect = tlsConnector(host, transport, timeout, protocol === 'H2', lookup);
     else if (guarded) {
       // What undici's Pool builds from `{ timeout }` for this protocol, plus the guarded lookup.
       const plain = { timeout, lookup, allowH2: h2, useH2c: protocol === 'H2C' };
@@ -220,15 +238,18 @@ export const POOLED_SERVERNAME = 'gatehouse-upstream';
  * TLS to the pod. SNI is `tls.serverName`, else the endpoint's DNS name, else none (an IP address
  * is no SNI, RFC 6066 §3). Without `tls.verify` the certificate is not checked, as nginx's
  * proxy_ssl_verify off: encrypted, not authenticated. With it, against `caPem` if given, else
- * the system roots, and for the SNI name (or the address).
+ * the system roots, and for the SNI name (or the address). A client certificate, when the table
+ * names one, is presented to the backend (nginx proxy_ssl_certificate).
  */
 function tlsConnector(
   address: string,
-  tls: Backend['tls'],
+  transport: UpstreamTransport | undefined,
   timeout: number,
   preferH2: boolean,
   lookup: ReturnType<typeof guardedLookup> | undefined,
 ): buildConnector.connector {
+  const tls = transport?.tls;
+  const client = transport?.clientCertificate;
   const verify = tls?.verify === true;
   const servername = tls?.serverName ?? (isIP(address) === 0 ? address : undefined);
   const connector = buildConnector({
@@ -239,6 +260,9 @@ function tlsConnector(
     ...(lookup !== undefined ? { lookup } : {}),
     ...(verify && tls?.caPem ? { ca: tls.caPem } : {}),
     ...(servername !== undefined ? { servername } : {}),
+    ...(client !== undefined ? { cert: client.certPem, key: client.keyPem } : {}),
+    ...(tls?.minVersion !== undefined ? { minVersion: tls.minVersion } : {}),
+    ...(tls?.maxVersion !== undefined ? { maxVersion: tls.maxVersion } : {}),
   });
   return (options, callback) => connector({ ...options, servername }, callback);
 }

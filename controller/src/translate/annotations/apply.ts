@@ -19,6 +19,7 @@ export function applyRouteSettings(
     if (s.retry !== undefined) route.retry = { attempts: s.retry.attempts, on: [...s.retry.on] };
     if (s.maxRequestBodyBytes !== undefined) route.maxRequestBodyBytes = s.maxRequestBodyBytes;
     if (s.httpsRedirect !== undefined) route.httpsRedirect = s.httpsRedirect;
+    if (s.accessLog === false) route.accessLog = false;
     if (s.filters.length > 0) route.filters = [...structuredClone(s.filters), ...route.filters];
   }
 }

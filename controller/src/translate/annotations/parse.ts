@@ -4,6 +4,7 @@ import type { Diagnostic } from '../../snapshot.ts';
 import type { IngressView } from '../lookup.ts';
 import { parseAffinity } from './affinity.ts';
 import { parseMirror } from './mirror.ts';
+import { parseProxySsl } from './proxy-ssl.ts';
 import { parseForwardedPrefix, parseHttpsRedirect, parseRedirect, parseUpstreamVhost } from './routing.ts';
 import type { IngressAnnotations } from './settings.ts';
 import {
@@ -12,7 +13,9 @@ import {
   parseLoadBalance,
   parseProtocol,
   parseRetry,
+  parseServiceUpstream,
   parseTimeouts,
+  validateConnection,
 } from './upstream.ts';
 import { AnnotationValues } from './values.ts';
 
@@ -49,5 +52,11 @@ export function parseAnnotations(
   // ingress-nginx: cookie affinity takes the upstream over, then upstream-hash-by, then load-balance.
   const balancer = parseAffinity(values) ?? parseHashBy(values) ?? parseLoadBalance(values);
   if (balancer !== undefined) backend.balancer = balancer;
+  const proxySsl = parseProxySsl(values, ingress.namespace);
+  if (proxySsl !== undefined) result.proxySsl = proxySsl;
+  if (parseServiceUpstream(values)) backend.serviceUpstream = true;
+  validateConnection(values);
+  // enable-access-log (log/main.go, default true): "false" leaves the Ingress's requests out of the log.
+  if (values.boolean('enable-access-log') === false) route.accessLog = false;
   return result;
 }

@@ -63,7 +63,11 @@ export const tlsAndLogs: AnnotationEntry[] = [
     },
   ]),
   ...family('Enable Access Log', `${DOCS}#enable-access-log`, [
-    { key: 'enable-access-log', status: 'pending', note: `per-Ingress switch of the access log: ${TODO}` },
+    {
+      key: 'enable-access-log',
+      status: 'supported',
+      note: '"false" leaves the Ingress\'s requests out of the access log (--access-log)',
+    },
   ]),
   ...family('Enable Opentelemetry', `${DOCS}#enable-opentelemetry`, [
     { key: 'enable-opentelemetry', status: 'pending', note: `OpenTelemetry spans per request: ${TODO}` },

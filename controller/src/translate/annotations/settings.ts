@@ -1,7 +1,14 @@
 // What one Ingress's supported annotations ask of its routes and backends, typed. Parsed once per
 // Ingress (parse.ts); applied to the routes it wins (apply.ts) and to its backends (backends.ts).
-import type { BalancerPolicy, Filter, RetryPolicy, Timeouts } from '../../../../dataplane/src/table/types.ts';
+import type {
+  BackendTls,
+  BalancerPolicy,
+  Filter,
+  RetryPolicy,
+  Timeouts,
+} from '../../../../dataplane/src/table/types.ts';
 import type { MirrorSpec } from './mirror.ts';
+import type { ProxySslRequest } from './proxy-ssl.ts';
 
 export interface RouteSettings {
   timeouts?: Timeouts;
@@ -11,6 +18,8 @@ export interface RouteSettings {
   httpsRedirect?: boolean;
   /** mirror-*: becomes a RequestMirror filter once its backend is resolved (translate.ts). */
   mirror?: MirrorSpec;
+  /** False: left out of the access log (enable-access-log). */
+  accessLog?: boolean;
   /** Applied in this order, before any filter the route already has. */
   filters: Filter[];
 }
@@ -19,9 +28,15 @@ export interface RouteSettings {
 export interface BackendSettings {
   protocol?: 'HTTP' | 'HTTPS' | 'H2C' | 'H2';
   balancer?: BalancerPolicy;
+  /** Resolved from IngressAnnotations.proxySsl once the Secret is read (translate.ts). */
+  tls?: BackendTls;
+  /** service-upstream: the Service's ClusterIP and port instead of its endpoints. */
+  serviceUpstream?: boolean;
 }
 
 export interface IngressAnnotations {
   route: RouteSettings;
   backend: BackendSettings;
+  /** proxy-ssl-*: becomes `backend.tls` when its Secret is read. */
+  proxySsl?: ProxySslRequest;
 }

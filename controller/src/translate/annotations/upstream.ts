@@ -37,8 +37,8 @@ export const balancing: AnnotationEntry[] = [
   ...family('Service Upstream', `${DOCS}#service-upstream`, [
     {
       key: 'service-upstream',
-      status: 'pending',
-      note: `send to the Service's ClusterIP instead of endpoints: ${TODO}`,
+      status: 'supported',
+      note: "balance on the Service's ClusterIP and port instead of its endpoints (endpoints when it has none)",
     },
   ]),
   ...family('SSL Passthrough', `${DOCS}#ssl-passthrough`, [
@@ -92,13 +92,17 @@ export const timeouts: AnnotationEntry[] = [
     },
   ]),
   ...family('Proxy HTTP version', `${DOCS}#proxy-http-version`, [
-    { key: 'proxy-http-version', status: 'pending', note: `HTTP/1.0 or 1.1 to the backend: ${TODO}` },
+    {
+      key: 'proxy-http-version',
+      status: 'difference',
+      note: 'validated (1.0 or 1.1); Gatehouse always speaks HTTP/1.1 to HTTP backends',
+    },
   ]),
   ...family('Connection proxy header', `${DOCS}#connection-proxy-header`, [
     {
       key: 'connection-proxy-header',
-      status: 'pending',
-      note: `Connection header sent to the backend: ${TODO}`,
+      status: 'difference',
+      note: 'validated (close or keep-alive); upstream connections are always kept alive and pooled',
     },
   ]),
 ];
@@ -154,23 +158,39 @@ export const backendTls: AnnotationEntry[] = family(
   [
     {
       key: 'proxy-ssl-secret',
-      status: 'pending',
-      note: `client certificate and CA for HTTPS backends: ${TODO}`,
+      status: 'difference',
+      note: "namespace/name in the Ingress's own namespace, a kubernetes.io/tls Secret: ca.crt verifies the backend, tls.crt/tls.key are the client certificate; missing or unusable: 503",
     },
-    { key: 'proxy-ssl-verify', status: 'pending', note: `verify the backend certificate: ${TODO}` },
+    {
+      key: 'proxy-ssl-verify',
+      status: 'difference',
+      note: 'on/off (default off); on without ca.crt or without a Secret verifies against the system roots',
+    },
     {
       key: 'proxy-ssl-verify-depth',
-      status: 'pending',
-      note: `depth of the backend certificate chain: ${TODO}`,
+      status: 'difference',
+      note: 'validated; the whole chain is verified, whatever its depth',
     },
     {
       key: 'proxy-ssl-name',
-      status: 'pending',
-      note: `name the backend certificate is checked against: ${TODO}`,
+      status: 'difference',
+      note: 'name the backend certificate is verified for, and always sent as SNI',
     },
-    { key: 'proxy-ssl-server-name', status: 'pending', note: `send proxy-ssl-name as SNI: ${TODO}` },
-    { key: 'proxy-ssl-protocols', status: 'pending', note: `TLS versions offered to the backend: ${TODO}` },
-    { key: 'proxy-ssl-ciphers', status: 'pending', note: `ciphers offered to the backend: ${TODO}` },
+    {
+      key: 'proxy-ssl-server-name',
+      status: 'difference',
+      note: 'validated; SNI is sent whenever proxy-ssl-name is set, and never for an IP address',
+    },
+    {
+      key: 'proxy-ssl-protocols',
+      status: 'difference',
+      note: 'TLSv1.2 and/or TLSv1.3, offered as a range; without it both (ingress-nginx: TLSv1.2)',
+    },
+    {
+      key: 'proxy-ssl-ciphers',
+      status: 'difference',
+      note: "validated; Node's default cipher list is offered",
+    },
   ],
 );
 
@@ -330,4 +350,19 @@ export function parseHashBy(values: AnnotationValues): BalancerPolicy | undefine
     text,
     'Gatehouse hashes on one of $remote_addr, $binary_remote_addr, $http_<header> or $cookie_<name>',
   );
+}
+
+/** service-upstream (serviceupstream/main.go): a boolean, default false. */
+export function parseServiceUpstream(values: AnnotationValues): boolean {
+  return values.boolean('service-upstream') === true;
+}
+
+/**
+ * proxy-http-version (1.0 or 1.1) and connection-proxy-header (close or keep-alive), validated as
+ * ingress-nginx does (proxy/main.go, connection/main.go). Not applied: undici speaks HTTP/1.1 and
+ * owns the Connection header of its pooled upstream connections (stated differences).
+ */
+export function validateConnection(values: AnnotationValues): void {
+  values.option('proxy-http-version', ['1.0', '1.1'] as const);
+  values.option('connection-proxy-header', ['close', 'keep-alive'] as const);
 }
