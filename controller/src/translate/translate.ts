@@ -16,6 +16,7 @@ import { compareText } from './guard.ts';
 import { type IngressRoutes, mergeRoutes, readIngress } from './ingress.ts';
 import { type IngressView, indexSnapshot } from './lookup.ts';
 import { type CanaryIngress, mergeCanaries } from './merge-canaries.ts';
+import { spreadRegex } from './regex-paths.ts';
 import { assignTls } from './tls.ts';
 import type { RouteTableContent, TranslateOptions, TranslateResult } from './types.ts';
 
@@ -30,10 +31,9 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   const read: IngressRoutes[] = [];
   const canaries: CanaryIngress[] = [];
   for (const ingress of ours) {
-    const routes = readIngress(ingress, diagnostics);
     const canary = readCanary(ingress, prefix, diagnostics);
     // Fail closed: an Ingress relying on an access restriction Gatehouse cannot honour is never served open.
-    if (readAnnotations(ingress, prefix, diagnostics, canary !== undefined).length > 0) routes.closed = true;
+    const closing = readAnnotations(ingress, prefix, diagnostics, canary !== undefined);
     // A canary keeps only the annotations ingress-nginx keeps for it (its balancing and affinity);
     // its routes are copies of the main ones, with the main Ingress's route settings.
     const annotations = parseAnnotations(
@@ -41,6 +41,9 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
       prefix,
       diagnostics,
     );
+    const { useRegex, rewriteTarget } = annotations.route;
+    const routes = readIngress(ingress, diagnostics, { useRegex: useRegex === true, rewriteTarget });
+    if (closing.length > 0) routes.closed = true;
     // A closed Ingress answers 503 everywhere: no redirect or rewrite may answer in its place.
     if (!routes.closed && canary === undefined)
       routeSettings.set(`${ingress.namespace}/${ingress.name}`, annotations.route);
@@ -50,6 +53,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   }
 
   const resolver = new BackendResolver(index, options.enableExternalNameServices === true, backendSettings);
+  spreadRegex(read, diagnostics);
   const merged = mergeRoutes(read, resolver, diagnostics);
   applyRouteSettings(
     merged.hosts.flatMap((h) => (h.fallback === undefined ? h.routes : [...h.routes, h.fallback])),

@@ -3,7 +3,13 @@
 import type { Diagnostic } from '../../snapshot.ts';
 import type { IngressView } from '../lookup.ts';
 import { parseAffinity } from './affinity.ts';
-import { parseForwardedPrefix, parseRedirect, parseUpstreamVhost } from './routing.ts';
+import {
+  parseForwardedPrefix,
+  parseRedirect,
+  parseRewriteTarget,
+  parseUpstreamVhost,
+  parseUseRegex,
+} from './routing.ts';
 import type { IngressAnnotations } from './settings.ts';
 import {
   parseBodySize,
@@ -38,7 +44,10 @@ export function parseAnnotations(
   else {
     if (prefixHeader !== undefined) route.filters.push(prefixHeader);
     if (vhost !== undefined) route.filters.push(vhost);
+    const target = parseRewriteTarget(values);
+    if (target !== undefined) route.rewriteTarget = target;
   }
+  if (parseUseRegex(values)) route.useRegex = true;
   const protocol = parseProtocol(values);
   if (protocol !== undefined) backend.protocol = protocol;
   // ingress-nginx: cookie affinity takes the upstream over, then upstream-hash-by, then load-balance.
