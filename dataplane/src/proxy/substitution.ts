@@ -32,7 +32,7 @@ export function compileSubstitution(value: string): Substitution {
  */
 export function substitute(path: string, regex: UserRegex | undefined, parts: Substitution): string {
   const matcher = regex !== undefined && path.length <= MAX_REGEX_INPUT ? regex.matcher(path) : undefined;
-  const matched = matcher !== undefined && matcher.lookingAt();
+  const matched = matcher?.lookingAt() === true;
   let out = '';
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i];
