@@ -3,8 +3,10 @@
 // keeps the runtime it started with until it ends.
 import { compactRoutes, Interner } from './compact-routes.ts';
 import type { RouteSeries } from './metrics/route-series.ts';
+import { compilePathRegex, type PathRegex } from './proxy/filters.ts';
 import { type CompiledMirror, compileMirror } from './proxy/mirror.ts';
 import { compileRouter, normalizePath, type Router } from './router/index.ts';
+import { compileBoundedRegex } from './router/regex.ts';
 import type {
   HeaderModifier,
   HostRoutes,
@@ -32,6 +34,8 @@ export interface CompiledRoute {
   responseHeaders: HeaderModifier | undefined;
   redirect: RequestRedirectFilter | undefined;
   rewrite: UrlRewriteFilter | undefined;
+  /** For a RegexSubstitution path modifier (rewrite or redirect); undefined otherwise. */
+  pathRegex: PathRegex | undefined;
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
   maxRequestBodyBytes: number | undefined;
@@ -82,6 +86,7 @@ class BoundRoute implements CompiledRoute {
   readonly responseHeaders: HeaderModifier | undefined;
   readonly redirect: RequestRedirectFilter | undefined;
   readonly rewrite: UrlRewriteFilter | undefined;
+  readonly pathRegex: PathRegex | undefined;
   readonly headersTimeoutMs: number;
   readonly bodyTimeoutMs: number;
   readonly maxRequestBodyBytes: number | undefined;
@@ -114,6 +119,10 @@ class BoundRoute implements CompiledRoute {
     }
     this.redirect = redirect;
     this.rewrite = rewrite;
+    // A redirect answers before any rewrite, so only its path modifier can be the one in use.
+    const modifier = redirect !== undefined ? redirect.path : rewrite?.path;
+    this.pathRegex =
+      modifier?.type === 'RegexSubstitution' ? compilePathRegex(modifier, routeRegex(route)) : undefined;
     this.headersTimeoutMs = route.timeouts?.responseHeaderMs ?? DEFAULT_RESPONSE_HEADER_MS;
     this.bodyTimeoutMs = route.timeouts?.idleMs ?? DEFAULT_IDLE_MS;
     this.maxRequestBodyBytes = route.maxRequestBodyBytes;
@@ -128,6 +137,14 @@ class BoundRoute implements CompiledRoute {
     }
     return this.#series;
   }
+}
+
+/** The route's own path regex, as the router compiled it (an invalid one never routes). */
+function routeRegex(route: Route) {
+  const path = route.match.path;
+  if (path.type !== 'Regex') return undefined;
+  const compiled = compileBoundedRegex(path.value, 'start');
+  return compiled.ok ? compiled.re : undefined;
 }
 
 const NO_CURRENT: number[] = [];

@@ -9,6 +9,7 @@ import { compareText, isRecord, list, record } from './guard.ts';
 import { normaliseHost } from './hosts.ts';
 import type { IngressView } from './lookup.ts';
 import { normalisePath } from './paths.ts';
+import { type RegexPaths, regexPath } from './regex-paths.ts';
 
 /** One path of one rule, before merging. */
 export interface RouteClaim {
@@ -19,6 +20,10 @@ export interface RouteClaim {
   /** `spec.rules[i].http.paths[j]`. */
   field: string;
   backend: unknown;
+  /** The path and pathType as written, for use-regex (regex-paths.ts). */
+  written?: { path: string; type: string };
+  /** Its location makes every path of its host a regex (ingress-nginx use-regex or rewrite-target). */
+  enforcesRegex?: boolean;
 }
 
 export interface IngressRoutes {
@@ -37,7 +42,12 @@ export interface MergedRoutes {
   defaultRoute?: Route;
 }
 
-export function readIngress(ingress: IngressView, diagnostics: Diagnostic[]): IngressRoutes {
+/** `regex`: the Ingress's use-regex and rewrite-target (regex-paths.ts); absent, none. */
+export function readIngress(
+  ingress: IngressView,
+  diagnostics: Diagnostic[],
+  regex?: RegexPaths,
+): IngressRoutes {
   const object = ingressObject(ingress.namespace, ingress.name);
   const claims: RouteClaim[] = [];
   const hosts = new Set<string>();
@@ -75,7 +85,8 @@ export function readIngress(ingress: IngressView, diagnostics: Diagnostic[]): In
     for (const [j, rawPath] of list(record(rawRule.http).paths).entries()) {
       const field = `spec.rules[${i}].http.paths[${j}]`;
       const httpPath = record(rawPath);
-      const path = normalisePath(httpPath.path, httpPath.pathType);
+      const path =
+        regexPath(httpPath.path, httpPath.pathType, regex) ?? normalisePath(httpPath.path, httpPath.pathType);
       if (!path.ok) {
         const suffix = path.reason === 'InvalidPathType' ? 'pathType' : 'path';
         diagnostics.push({ object, field: `${field}.${suffix}`, reason: path.reason, message: path.message });
@@ -88,6 +99,13 @@ export function readIngress(ingress: IngressView, diagnostics: Diagnostic[]): In
         id: `ingress/${ingress.namespace}/${ingress.name}/rules/${i}/paths/${j}`,
         field,
         backend: httpPath.backend,
+        written: {
+          path: httpPath.path === undefined || httpPath.path === '' ? '/' : String(httpPath.path),
+          type: String(httpPath.pathType),
+        },
+        enforcesRegex:
+          regex !== undefined &&
+          (regex.useRegex || (regex.rewriteTarget !== undefined && regex.rewriteTarget !== httpPath.path)),
       });
     }
   }
@@ -244,5 +262,8 @@ function compareRoutes(a: Route, b: Route): number {
   const pb = b.match.path;
   if (pa.value.length !== pb.value.length) return pb.value.length - pa.value.length;
   if (pa.type !== pb.type) return pa.type === 'Exact' ? -1 : 1;
+  // ingress-nginx orders its locations by length, then path descending; the router tries regexes
+  // of equal length in table order.
+  if (pa.type === 'Regex') return compareText(pb.value, pa.value) || compareText(a.id, b.id);
   return compareText(pa.value, pb.value) || compareText(a.id, b.id);
 }

@@ -301,3 +301,17 @@ describe('canaries and tenancy', () => {
     ]);
   });
 });
+
+describe('canaries on a host with regex paths', () => {
+  test('a canary joins its main route when the main Ingress uses use-regex (the canary takes the same regex form)', () => {
+    const { routes, reasons } = translateCanary(
+      { [`${P}/canary-weight`]: '25' },
+      { mainAnnotations: { [`${P}/use-regex`]: 'true' } },
+    );
+    assert.ok(
+      routes.some((r) => r.endsWith(`-> ${WEB}=75 ${CANARY}=25`)),
+      `a main route split 75:25, in ${JSON.stringify(routes)}`,
+    );
+    assert.ok(!reasons.some((r) => r.includes('CanaryWithoutMain')), JSON.stringify(reasons));
+  });
+});

@@ -17,6 +17,7 @@ import { compareText, sortedRecord } from './guard.ts';
 import { type IngressRoutes, mergeRoutes, readIngress } from './ingress.ts';
 import { type IngressView, indexSnapshot } from './lookup.ts';
 import { type CanaryIngress, mergeCanaries } from './merge-canaries.ts';
+import { spreadRegex } from './regex-paths.ts';
 import { assignTls } from './tls.ts';
 import type { RouteTableContent, TranslateOptions, TranslateResult } from './types.ts';
 
@@ -34,10 +35,9 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   const read: IngressRoutes[] = [];
   const canaries: CanaryIngress[] = [];
   for (const ingress of ours) {
-    const routes = readIngress(ingress, diagnostics);
     const canary = readCanary(ingress, prefix, diagnostics);
     // Fail closed: an Ingress relying on an access restriction Gatehouse cannot honour is never served open.
-    if (readAnnotations(ingress, prefix, diagnostics, canary !== undefined).length > 0) routes.closed = true;
+    const closing = readAnnotations(ingress, prefix, diagnostics, canary !== undefined);
     // A canary keeps only the annotations ingress-nginx keeps for it (its balancing and affinity);
     // its routes are copies of the main ones, with the main Ingress's route settings.
     const annotations = parseAnnotations(
@@ -45,6 +45,9 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
       prefix,
       diagnostics,
     );
+    const { useRegex, rewriteTarget } = annotations.route;
+    const routes = readIngress(ingress, diagnostics, { useRegex: useRegex === true, rewriteTarget });
+    if (closing.length > 0) routes.closed = true;
     if (annotations.proxySsl !== undefined) {
       const resolved = resolveProxySsl(annotations.proxySsl, certificateStore, index);
       if (resolved.ok) {
@@ -71,6 +74,10 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   }
 
   const resolver = new BackendResolver(index, options.enableExternalNameServices === true, backendSettings);
+  // Canary paths are written like their main paths: they take the same regex form as the main path
+  // written the same way, or they could never join a main route on a host that uses regex paths.
+  alignCanaryPaths(read, canaries);
+  spreadRegex([...read, ...canaries.map((c) => c.routes)], diagnostics);
   attachMirrors(routeSettings, resolver, prefix, diagnostics);
   const merged = mergeRoutes(read, resolver, diagnostics);
   applyRouteSettings(
@@ -136,6 +143,16 @@ function attachMirrors(
     if (backend === undefined) continue;
     s.filters.push({ type: 'RequestMirror', backend, body: s.mirror.body, hostname: s.mirror.hostname });
   }
+}
+
+/** A canary path enforces a regex exactly when the main path written the same way does. */
+function alignCanaryPaths(read: IngressRoutes[], canaries: CanaryIngress[]): void {
+  const key = (c: IngressRoutes['claims'][number]) =>
+    `${c.host}\u0000${c.written?.type ?? c.match.type}\u0000${c.written?.path ?? c.match.value}`;
+  const enforcing = new Set<string>();
+  for (const { claims } of read) for (const c of claims) if (c.enforcesRegex) enforcing.add(key(c));
+  for (const { routes } of canaries)
+    for (const c of routes.claims) if (enforcing.has(key(c))) c.enforcesRegex = true;
 }
 
 /** The Ingress as a canary sees it: only the annotations ingress-nginx keeps on canaries. */

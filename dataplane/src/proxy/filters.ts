@@ -1,6 +1,8 @@
 // Route filters applied per request. Everything a filter needs is resolved at compile time;
 // these functions only apply it.
+import type { UserRegex } from '../router/regex.ts';
 import type { HeaderModifier, PathModifier, RequestRedirectFilter } from '../table/types.ts';
+import { compileSubstitution, type Substitution, substitute } from './substitution.ts';
 
 /** Apply remove/set/add to a flat [name, value, …] list (names compared case-insensitively). */
 export function modifyRequestHeaders(headers: string[], modifier: HeaderModifier): string[] {
@@ -32,12 +34,34 @@ export function modifyResponseHeaders(
   return headers;
 }
 
+/** What a RegexSubstitution needs per request, compiled once per table (compile.ts). */
+export interface PathRegex {
+  /** The route's Regex path match; undefined when its match is not a Regex. */
+  regex: UserRegex | undefined;
+  parts: Substitution;
+}
+
+export function compilePathRegex(modifier: PathModifier | undefined, regex: UserRegex | undefined) {
+  return modifier?.type === 'RegexSubstitution'
+    ? { regex, parts: compileSubstitution(modifier.value) }
+    : undefined;
+}
+
 /**
- * The new path for ReplaceFullPath, or for ReplacePrefixMatch the matched prefix swapped for
- * the value, element-wise as Gateway API specifies (`/foo` → `/bar` turns `/foo/x` into `/bar/x`).
+ * The new path for ReplaceFullPath; for ReplacePrefixMatch the matched prefix swapped for the
+ * value, element-wise as Gateway API specifies (`/foo` → `/bar` turns `/foo/x` into `/bar/x`); for
+ * RegexSubstitution the value with the captures of `pathRegex` (substitution.ts).
  */
-export function rewritePath(path: string, matchedPrefix: string, modifier: PathModifier): string {
+export function rewritePath(
+  path: string,
+  matchedPrefix: string,
+  modifier: PathModifier,
+  pathRegex?: PathRegex,
+): string {
   if (modifier.type === 'ReplaceFullPath') return modifier.value;
+  if (modifier.type === 'RegexSubstitution') {
+    return substitute(path, pathRegex?.regex, pathRegex?.parts ?? compileSubstitution(modifier.value));
+  }
   const prefix = matchedPrefix === '/' ? '' : matchedPrefix.replace(/\/+$/, '');
   const rest = path.slice(prefix.length);
   const base = modifier.value === '/' ? '' : modifier.value.replace(/\/+$/, '');
@@ -52,12 +76,13 @@ export function redirectLocation(
   path: string,
   query: string | undefined,
   matchedPrefix: string,
+  pathRegex?: PathRegex,
 ): string {
   const scheme = filter.scheme ?? requestScheme;
   const host = filter.hostname ?? hostWithoutPort(requestHost);
   const defaultPort = scheme === 'https' ? 443 : 80;
   const port = filter.port !== undefined && filter.port !== defaultPort ? `:${filter.port}` : '';
-  const newPath = filter.path ? rewritePath(path, matchedPrefix, filter.path) : path;
+  const newPath = filter.path ? rewritePath(path, matchedPrefix, filter.path, pathRegex) : path;
   return `${scheme}://${host}${port}${newPath}${query === undefined ? '' : `?${query}`}`;
 }
 

@@ -425,7 +425,7 @@ export function upstreamRequest(
   const rewrite = route.rewrite;
   if (rewrite !== undefined) {
     if (rewrite.path) {
-      const newPath = rewritePath(target.path, route.matchedPrefix, rewrite.path);
+      const newPath = rewritePath(target.path, route.matchedPrefix, rewrite.path, route.pathRegex);
       path = target.query === undefined ? newPath : `${newPath}?${target.query}`;
     }
     if (rewrite.hostname)

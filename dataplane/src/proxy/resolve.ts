@@ -114,7 +114,15 @@ export function resolve(
   if (route === undefined) return NO_ROUTE;
   if (route.redirect !== undefined) {
     const scheme = reachedOverTls(listener, headers, peer, trusted) ? 'https' : 'http';
-    const location = redirectLocation(route.redirect, scheme, hostHeader, path, query, route.matchedPrefix);
+    const location = redirectLocation(
+      route.redirect,
+      scheme,
+      hostHeader,
+      path,
+      query,
+      route.matchedPrefix,
+      route.pathRegex,
+    );
     return redirected(route.redirect.statusCode, location, route, path, query);
   }
   return { kind: 'route', status: 0, location: undefined, route, path, query };

@@ -28,11 +28,17 @@ const headerModifierProps = {
   remove: { type: 'array', items: headerName, maxItems: 64 },
 } as const;
 
+// A path sent upstream or in a Location: data, so no control character, space, query or fragment.
+const modifierValue = { ...pathValue, pattern: '^[^\\u0000-\\u0020\\u007f?#]+$' } as const;
+
 const pathModifier = {
   type: 'object',
   additionalProperties: false,
   required: ['type', 'value'],
-  properties: { type: { enum: ['ReplaceFullPath', 'ReplacePrefixMatch'] }, value: pathValue },
+  properties: {
+    type: { enum: ['ReplaceFullPath', 'ReplacePrefixMatch', 'RegexSubstitution'] },
+    value: modifierValue,
+  },
 } as const;
 
 const valueMatch = {

@@ -194,7 +194,13 @@ export interface UrlRewriteFilter {
 
 export type PathModifier =
   | { type: 'ReplaceFullPath'; value: string }
-  | { type: 'ReplacePrefixMatch'; value: string };
+  | { type: 'ReplacePrefixMatch'; value: string }
+  /**
+   * ingress-nginx rewrite-target: the whole path becomes `value`, with `$0`…`$9` replaced by the
+   * capture groups of the route's Regex path match (empty when the match is not a Regex). The
+   * request's query is kept, as nginx's rewrite keeps it.
+   */
+  | { type: 'RegexSubstitution'; value: string };
 
 /**
  * Each request is also sent, fire and forget, to one endpoint of `backend` (Gateway API

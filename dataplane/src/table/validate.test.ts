@@ -78,6 +78,23 @@ const cases: Array<{ rule: string; table: unknown; errors: string[] }> = [
       `${route0}/filters/0 must match exactly one schema in oneOf`,
     ],
   },
+  // The path sent upstream or in a Location is data: nothing a request line or header could split on.
+  ...[
+    ['RegexSubstitution', '/a\r\nx-injected: 1'],
+    ['ReplaceFullPath', '/a\r\nx-injected: 1'],
+    ['ReplacePrefixMatch', '/a b'],
+    ['RegexSubstitution', '/a?b=1'],
+  ].map(([type, value]) => ({
+    rule: `a rewritten path holds no control character, space or query (${type} ${JSON.stringify(value)})`,
+    table: broken((t) => (t.hosts[0].routes[0].filters[1].path = { type, value })),
+    errors: [
+      `${route0}/filters/1 must NOT have additional properties`,
+      `${route0}/filters/1 must have required property 'statusCode'`,
+      `${route0}/filters/1/path/value must match pattern "^[^\\u0000-\\u0020\\u007f?#]+$"`,
+      `${route0}/filters/1 must have required property 'backend'`,
+      `${route0}/filters/1 must match exactly one schema in oneOf`,
+    ],
+  })),
   {
     rule: 'a retry names known conditions only',
     table: broken((t) => (t.hosts[0].routes[0].retry.on = ['500'])),

@@ -1,6 +1,7 @@
 // Puts each Ingress's route settings (timeouts, retries, body limit, filters) on the routes it won.
 // Routes are found by their source, so the merge (ingress.ts) needs to know nothing of annotations.
-import type { Route } from '../../../../dataplane/src/table/types.ts';
+import type { Route, UrlRewriteFilter } from '../../../../dataplane/src/table/types.ts';
+import { CASE_INSENSITIVE } from '../regex-paths.ts';
 import type { RouteSettings } from './settings.ts';
 
 /** `settings` by `namespace/name`; routes of other sources, or of Ingresses without settings, are left alone. */
@@ -21,5 +22,20 @@ export function applyRouteSettings(
     if (s.httpsRedirect !== undefined) route.httpsRedirect = s.httpsRedirect;
     if (s.accessLog === false) route.accessLog = false;
     if (s.filters.length > 0) route.filters = [...structuredClone(s.filters), ...route.filters];
+    if (s.rewriteTarget !== undefined) addRewrite(route, s.rewriteTarget);
   }
+}
+
+/**
+ * rewrite-target on the URLRewrite the worker applies (the first one; upstream-vhost's may be
+ * there). ingress-nginx rewrites no location whose path is the target itself (template.go
+ * buildProxyPass).
+ */
+function addRewrite(route: Route, target: string): void {
+  const path = route.match.path;
+  if (path.type === 'Regex' && path.value === CASE_INSENSITIVE + target) return;
+  const modifier = { type: 'RegexSubstitution', value: target } as const;
+  const existing = route.filters.find((f): f is UrlRewriteFilter => f.type === 'URLRewrite');
+  if (existing !== undefined) existing.path = modifier;
+  else route.filters.unshift({ type: 'URLRewrite', path: modifier });
 }

@@ -5,7 +5,14 @@ import type { IngressView } from '../lookup.ts';
 import { parseAffinity } from './affinity.ts';
 import { parseMirror } from './mirror.ts';
 import { parseProxySsl } from './proxy-ssl.ts';
-import { parseForwardedPrefix, parseHttpsRedirect, parseRedirect, parseUpstreamVhost } from './routing.ts';
+import {
+  parseForwardedPrefix,
+  parseHttpsRedirect,
+  parseRedirect,
+  parseRewriteTarget,
+  parseUpstreamVhost,
+  parseUseRegex,
+} from './routing.ts';
 import type { IngressAnnotations } from './settings.ts';
 import {
   parseBodySize,
@@ -44,9 +51,12 @@ export function parseAnnotations(
   else {
     if (prefixHeader !== undefined) route.filters.push(prefixHeader);
     if (vhost !== undefined) route.filters.push(vhost);
+    const target = parseRewriteTarget(values);
+    if (target !== undefined) route.rewriteTarget = target;
   }
   const mirror = parseMirror(values, ingress.namespace);
   if (mirror !== undefined) route.mirror = mirror;
+  if (parseUseRegex(values)) route.useRegex = true;
   const protocol = parseProtocol(values);
   if (protocol !== undefined) backend.protocol = protocol;
   // ingress-nginx: cookie affinity takes the upstream over, then upstream-hash-by, then load-balance.

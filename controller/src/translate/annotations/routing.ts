@@ -13,13 +13,17 @@ export const rewrites: AnnotationEntry[] = [
   ...family('Rewrite', `${DOCS}#rewrite`, [
     {
       key: 'rewrite-target',
-      status: 'pending',
-      note: `path sent upstream, with $1… capture groups: ${TODO}`,
+      status: 'difference',
+      note: 'path sent upstream, with $0…$9 capture groups of the path regex; the query is kept; nginx variables ($host…) are refused',
     },
     { key: 'app-root', status: 'pending', note: `redirect of / to the application root: ${TODO}` },
   ]),
   ...family('Use Regex', `${DOCS}#use-regex`, [
-    { key: 'use-regex', status: 'pending', note: `paths as case-insensitive regexes, host-wide: ${TODO}` },
+    {
+      key: 'use-regex',
+      status: 'difference',
+      note: 'paths as case-insensitive regexes anchored at the start, longest first, on every path of the host; RE2 syntax (no lookaround or back-references)',
+    },
   ]),
   ...family('Enable Rewrite Log', `${DOCS}#enable-rewrite-log`, [
     {
@@ -203,4 +207,29 @@ export function parseForwardedPrefix(values: AnnotationValues): HeaderModifierFi
     return values.invalid('x-forwarded-prefix', prefix, 'a header value holds no control characters');
   }
   return { type: 'RequestHeaderModifier', set: [{ name: 'X-Forwarded-Prefix', value: prefix }] };
+}
+
+/** use-regex (rewrite/main.go): a boolean, false by default. */
+export function parseUseRegex(values: AnnotationValues): boolean {
+  return values.boolean('use-regex') === true;
+}
+
+/** rewrite/main.go validates rewrite-target with parser.RegexPathWithCapture. */
+const REWRITE_TARGET = /^\/?[-._~a-zA-Z0-9/:$]*$/;
+
+/**
+ * rewrite-target: the path sent upstream; `$0`…`$9` are the path regex's captures. An invalid value
+ * is read as empty (no rewrite), as ingress-nginx does. Difference: nginx would also expand its
+ * variables (`$host`, `$uri`); Gatehouse refuses a `$` not followed by a digit.
+ */
+export function parseRewriteTarget(values: AnnotationValues): string | undefined {
+  const target = values.text('rewrite-target');
+  if (target === undefined) return undefined;
+  if (!REWRITE_TARGET.test(target)) {
+    return values.invalid('rewrite-target', target, 'it may hold only letters, digits, "-._~/:" and $1…$9');
+  }
+  if (/\$(?![0-9])/.test(target)) {
+    return values.invalid('rewrite-target', target, 'Gatehouse substitutes $0…$9 only, no nginx variables');
+  }
+  return target;
 }

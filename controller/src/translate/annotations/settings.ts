@@ -22,6 +22,10 @@ export interface RouteSettings {
   accessLog?: boolean;
   /** Applied in this order, before any filter the route already has. */
   filters: Filter[];
+  /** use-regex: the Ingress's paths are regexes (regex-paths.ts). */
+  useRegex?: boolean;
+  /** rewrite-target: the path sent upstream, with `$1`… (a RegexSubstitution, apply.ts). */
+  rewriteTarget?: string;
 }
 
 /** Settings of the Backend an Ingress's routes send to; absent fields keep the Service's own. */
