@@ -38,6 +38,46 @@ describe('route filters', () => {
     assert.equal(loc, 'https://a.com/p?q=1');
   });
 
+  // ingress-nginx app-root: `return 302 $scheme://$http_host/app` keeps the Host's port, no query.
+  const hostCases: Array<[string, string, string, string | undefined, string]> = [
+    ['keeps the request port', 'a.com:8080', '/app', 'q=1', 'http://a.com:8080/app'],
+    ['no request port, none added', 'a.com', '/app', undefined, 'http://a.com/app'],
+    ['an IPv6 literal keeps its port', '[::1]:8080', '/app', undefined, 'http://[::1]:8080/app'],
+    ['an explicit hostname keeps the request port', 'www.a.com:81', '/', 'q=1', 'http://b.com:81/'],
+  ];
+  for (const [name, host, target, query, expected] of hostCases) {
+    it(`a redirect with keepRequestPort and dropQuery: ${name}`, () => {
+      const loc = redirectLocation(
+        {
+          type: 'RequestRedirect',
+          ...(host.startsWith('www.') ? { hostname: 'b.com' } : {}),
+          path: { type: 'ReplaceFullPath', value: target },
+          keepRequestPort: true,
+          dropQuery: true,
+          statusCode: 302,
+        },
+        'http',
+        host,
+        '/',
+        query,
+        '/',
+      );
+      assert.equal(loc, expected);
+    });
+  }
+
+  it('an explicit port wins over keepRequestPort', () => {
+    const loc = redirectLocation(
+      { type: 'RequestRedirect', port: 9000, keepRequestPort: true, statusCode: 302 },
+      'http',
+      'a.com:8080',
+      '/p',
+      'q=1',
+      '/',
+    );
+    assert.equal(loc, 'http://a.com:9000/p?q=1');
+  });
+
   it('request header modifier removes, sets and adds case-insensitively', () => {
     const out = modifyRequestHeaders(['Host', 'a', 'X-A', '1', 'x-b', '2'], {
       remove: ['x-a'],

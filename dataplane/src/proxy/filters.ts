@@ -81,9 +81,18 @@ export function redirectLocation(
   const scheme = filter.scheme ?? requestScheme;
   const host = filter.hostname ?? hostWithoutPort(requestHost);
   const defaultPort = scheme === 'https' ? 443 : 80;
-  const port = filter.port !== undefined && filter.port !== defaultPort ? `:${filter.port}` : '';
+  let port = filter.port !== undefined && filter.port !== defaultPort ? `:${filter.port}` : '';
+  // nginx `$http_host`: the port the client wrote in Host, as it wrote it.
+  if (filter.port === undefined && filter.keepRequestPort === true) port = hostPort(requestHost);
   const newPath = filter.path ? rewritePath(path, matchedPrefix, filter.path, pathRegex) : path;
-  return `${scheme}://${host}${port}${newPath}${query === undefined ? '' : `?${query}`}`;
+  const search = query === undefined || filter.dropQuery === true ? '' : `?${query}`;
+  return `${scheme}://${host}${port}${newPath}${search}`;
+}
+
+/** `:port` of a Host header value, or '' when it names none. */
+function hostPort(host: string): string {
+  const colon = host.lastIndexOf(':');
+  return colon === -1 || colon < host.lastIndexOf(']') ? '' : host.slice(colon);
 }
 
 export function hostWithoutPort(host: string): string {

@@ -69,6 +69,8 @@ const filter = {
         port,
         path: pathModifier,
         statusCode: { enum: [301, 302, 303, 307, 308] },
+        keepRequestPort: { type: 'boolean' },
+        dropQuery: { type: 'boolean' },
       },
     },
     {

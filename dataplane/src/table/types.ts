@@ -184,6 +184,13 @@ export interface RequestRedirectFilter {
   port?: number;
   path?: PathModifier;
   statusCode: 301 | 302 | 303 | 307 | 308;
+  /**
+   * Without `port`, keep the port of the request's Host header, as nginx's `$http_host` does
+   * (ingress-nginx app-root, from-to-www-redirect); otherwise the scheme's default port is used.
+   */
+  keepRequestPort?: boolean;
+  /** Leave the request's query out of the Location, as nginx's `return 302 URL` does. */
+  dropQuery?: boolean;
 }
 
 export interface UrlRewriteFilter {
