@@ -4,6 +4,7 @@
 import type { Certificate, Route } from '../../../dataplane/src/table/types.ts';
 import type { Diagnostic, Snapshot } from '../snapshot.ts';
 import { applyRouteSettings } from './annotations/apply.ts';
+import { applyHostSettings, type HostRequest } from './annotations/apply-hosts.ts';
 import { keptOnCanary, parseCanary } from './annotations/canary.ts';
 import { parseAnnotations } from './annotations/parse.ts';
 import { resolveProxySsl } from './annotations/proxy-ssl.ts';
@@ -34,6 +35,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   // Canary Ingresses add no routes, hosts or certificates of their own: they join their main routes.
   const read: IngressRoutes[] = [];
   const canaries: CanaryIngress[] = [];
+  const hostRequests: HostRequest[] = [];
   for (const ingress of ours) {
     const canary = readCanary(ingress, prefix, diagnostics);
     // Fail closed: an Ingress relying on an access restriction Gatehouse cannot honour is never served open.
@@ -66,8 +68,11 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
       }
     }
     // A closed Ingress answers 503 everywhere: no redirect or rewrite may answer in its place.
-    if (!routes.closed && canary === undefined)
+    if (!routes.closed && canary === undefined) {
       routeSettings.set(`${ingress.namespace}/${ingress.name}`, annotations.route);
+      if (annotations.host !== undefined)
+        hostRequests.push({ ingress, hosts: routes.hosts, settings: annotations.host });
+    }
     backendSettings.set(ingress, annotations.backend);
     if (canary === undefined) read.push(routes);
     else canaries.push({ routes, spec: canary });
@@ -102,8 +107,11 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     if (hostTls !== undefined) host.tls = hostTls;
   }
 
+  // Last: alias hosts copy their rule host with its routes, settings, canaries and TLS.
+  const hosts = applyHostSettings(merged.hosts, hostRequests, prefix, diagnostics);
+
   const table: RouteTableContent = {
-    hosts: merged.hosts,
+    hosts,
     backends: resolver.backends(),
     certificates:
       clientCertificates.size === 0

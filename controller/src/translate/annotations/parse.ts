@@ -3,6 +3,7 @@
 import type { Diagnostic } from '../../snapshot.ts';
 import type { IngressView } from '../lookup.ts';
 import { parseAffinity } from './affinity.ts';
+import { parseAppRoot, parseFromToWww, parseServerAlias } from './host-names.ts';
 import { parseMirror } from './mirror.ts';
 import { parseProxySsl } from './proxy-ssl.ts';
 import {
@@ -68,5 +69,14 @@ export function parseAnnotations(
   validateConnection(values);
   // enable-access-log (log/main.go, default true): "false" leaves the Ingress's requests out of the log.
   if (values.boolean('enable-access-log') === false) route.accessLog = false;
+  const appRoot = parseAppRoot(values);
+  const fromToWww = parseFromToWww(values);
+  const aliases = parseServerAlias(values);
+  if (appRoot !== undefined || fromToWww || aliases !== undefined) {
+    result.host = {};
+    if (appRoot !== undefined) result.host.appRoot = appRoot;
+    if (fromToWww) result.host.fromToWww = true;
+    if (aliases !== undefined) result.host.aliases = aliases;
+  }
   return result;
 }

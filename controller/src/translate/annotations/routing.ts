@@ -16,7 +16,11 @@ export const rewrites: AnnotationEntry[] = [
       status: 'difference',
       note: 'path sent upstream, with $0…$9 capture groups of the path regex; the query is kept; nginx variables ($host…) are refused',
     },
-    { key: 'app-root', status: 'pending', note: `redirect of / to the application root: ${TODO}` },
+    {
+      key: 'app-root',
+      status: 'difference',
+      note: 'a request for exactly / gets 302 to this path on the same scheme and Host (port kept, query dropped), before any path or HTTPS redirect; nginx variables ($…) are refused',
+    },
   ]),
   ...family('Use Regex', `${DOCS}#use-regex`, [
     {
@@ -87,7 +91,11 @@ export const redirects: AnnotationEntry[] = [
     ],
   ),
   ...family('Redirect from/to www', `${DOCS}#redirect-fromto-www`, [
-    { key: 'from-to-www-redirect', status: 'pending', note: `redirect between www.host and host: ${TODO}` },
+    {
+      key: 'from-to-www-redirect',
+      status: 'difference',
+      note: "www.host redirects (308) to host, or the reverse for a www. rule, keeping path, query and the Host's port, unless another Ingress serves that name; the trailing slash is kept and HTTPS uses the name's own certificate",
+    },
   ]),
   ...family(
     'Redirects (undocumented)',
@@ -101,7 +109,11 @@ export const redirects: AnnotationEntry[] = [
 
 export const hostsAndHeaders: AnnotationEntry[] = [
   ...family('Server Alias', `${DOCS}#server-alias`, [
-    { key: 'server-alias', status: 'pending', note: `more host names served by the same rules: ${TODO}` },
+    {
+      key: 'server-alias',
+      status: 'difference',
+      note: "more host names served by the rule host's routes and certificate; a name that is another Ingress's rule host is skipped; DNS names and *.name wildcards only (no nginx regex or name.* names)",
+    },
   ]),
   ...family('Custom Headers', `${DOCS}#custom-headers`, [
     { key: 'custom-headers', status: 'pending', note: `response headers from a ConfigMap: ${TODO}` },

@@ -7,6 +7,7 @@ import type {
   RetryPolicy,
   Timeouts,
 } from '../../../../dataplane/src/table/types.ts';
+import type { HostSettings } from './host-names.ts';
 import type { MirrorSpec } from './mirror.ts';
 import type { ProxySslRequest } from './proxy-ssl.ts';
 
@@ -43,4 +44,6 @@ export interface IngressAnnotations {
   backend: BackendSettings;
   /** proxy-ssl-*: becomes `backend.tls` when its Secret is read. */
   proxySsl?: ProxySslRequest;
+  /** app-root, from-to-www-redirect, server-alias: host names and answers (apply-hosts.ts). */
+  host?: HostSettings;
 }

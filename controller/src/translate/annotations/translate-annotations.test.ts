@@ -42,10 +42,10 @@ describe('annotations: reported, and restricting ones fail closed', () => {
       reasons: [`Ingress default/app metadata.annotations["${P}/no-such-thing"] UnknownAnnotation`],
     },
     {
-      rule: 'a pending key that restricts nothing (app-root) is a warning and the routes are served',
-      annotations: { [`${P}/app-root`]: '/app1' },
+      rule: 'a pending key that restricts nothing (relative-redirects) is a warning and the routes are served',
+      annotations: { [`${P}/relative-redirects`]: 'true' },
       routes: SERVED,
-      reasons: [`Ingress default/app metadata.annotations["${P}/app-root"] UnsupportedAnnotation`],
+      reasons: [`Ingress default/app metadata.annotations["${P}/relative-redirects"] UnsupportedAnnotation`],
     },
     {
       rule: 'a refused key that restricts nothing (stream-snippet) is a warning and the routes are served',
