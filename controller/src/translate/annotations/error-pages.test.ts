@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Route } from '../../../../dataplane/src/table/types.ts';
+import { hostOf, ingress, ready, reasons, rule, run, service, slice } from '../testkit.ts';
 import { errorPagesFor } from './error-pages.ts';
 import { parsed } from './testing.ts';
 
@@ -77,5 +78,61 @@ describe('errorPagesFor: X-Service-Name and X-Service-Port from the route backen
   });
   test('a route sending nowhere gets none', () => {
     assert.equal(errorPagesFor(route(), { codes: [404] }, 'ns/e:80', false), undefined);
+  });
+});
+
+describe('translation: the error backend resolved (customhttperrors, defaultbackend, controller.go)', () => {
+  const P = 'nginx.ingress.kubernetes.io';
+  const objects = (annotations: Record<string, string>) => ({
+    ingresses: [ingress('app', { rules: [rule('a.example', ['/'])] }, { annotations })],
+    services: [
+      service('web', [{ port: 80, targetPort: 8080 }]),
+      service('errors', [
+        { port: 8080, targetPort: 8080 },
+        { port: 9090, targetPort: 9090 },
+      ]),
+    ],
+    endpointSlices: [slice('web-1', 'web', [{ port: 8080 }], [ready('10.0.0.1')])],
+  });
+  const pagesOf = (result: ReturnType<typeof run>) => hostOf(result, 'a.example').routes[0]?.errorPages;
+
+  test("default-backend: the Service of the Ingress's namespace, by its first port", () => {
+    const result = run(objects({ [`${P}/custom-http-errors`]: '404', [`${P}/default-backend`]: 'errors' }));
+    assert.deepEqual(pagesOf(result), {
+      codes: [404],
+      backend: 'default/errors:8080',
+      service: 'web',
+      servicePort: '80',
+      noEndpoints: true,
+    });
+    assert.ok(result.table.backends['default/errors:8080']);
+  });
+
+  test('custom-http-errors alone: --default-backend-service', () => {
+    const result = run(objects({ [`${P}/custom-http-errors`]: '404' }), {
+      defaultBackendService: 'default/errors',
+    });
+    assert.deepEqual(pagesOf(result), {
+      codes: [404],
+      backend: 'default/errors:8080',
+      service: 'web',
+      servicePort: '80',
+    });
+  });
+
+  test('no error backend at all: a diagnostic, and the answers are relayed', () => {
+    const result = run(objects({ [`${P}/custom-http-errors`]: '404' }));
+    assert.equal(pagesOf(result), undefined);
+    assert.deepEqual(reasons(result), [
+      `Ingress default/app metadata.annotations["${P}/custom-http-errors"] NoDefaultBackend`,
+    ]);
+  });
+
+  test('a default-backend Service that does not exist: a diagnostic, no error pages', () => {
+    const result = run(objects({ [`${P}/custom-http-errors`]: '404', [`${P}/default-backend`]: 'gone' }));
+    assert.equal(pagesOf(result), undefined);
+    assert.deepEqual(reasons(result), [
+      `Ingress default/app metadata.annotations["${P}/default-backend"] ServiceNotFound`,
+    ]);
   });
 });
