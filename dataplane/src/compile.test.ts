@@ -38,6 +38,34 @@ describe('compile', () => {
     assert.equal(plain.mirrors, undefined);
   });
 
+  it('resolves errorPages to its backend and the route headers; other routes get none', () => {
+    const withPages = structuredClone(table);
+    const api = withPages.hosts.flatMap((h) => h.routes).find((r) => r.id === 'ingress/shop/web/0/0')!;
+    api.errorPages = {
+      codes: [404, 503],
+      backend: 'shop/api-canary:http',
+      service: 'api',
+      servicePort: 'http',
+    };
+    const runtime = compile(withPages, new UpstreamPools());
+    const pages = apiRoute(runtime).errorPages;
+    assert.deepEqual(pages?.codes, [404, 503]);
+    assert.equal(pages?.backend.key, 'shop/api-canary:http');
+    assert.equal(pages?.noEndpoints, false);
+    assert.deepEqual(pages?.routeHeaders, [
+      'x-namespace',
+      api.source.namespace,
+      'x-ingress-name',
+      api.source.name,
+      'x-service-name',
+      'api',
+      'x-service-port',
+      'http',
+    ]);
+    const plain = lookup(runtime.router, 'shop.example.com', '/', 'GET', { host: 'shop.example.com' }, '');
+    assert.equal(plain?.errorPages, undefined);
+  });
+
   it("binds a route's metric series on its first use, once, with the route's backends", () => {
     const { bind, calls } = counting();
     const route = apiRoute(compile(table, new UpstreamPools(), bind));

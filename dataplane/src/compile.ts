@@ -3,6 +3,7 @@
 // keeps the runtime it started with until it ends.
 import { compactRoutes, Interner } from './compact-routes.ts';
 import type { RouteSeries } from './metrics/route-series.ts';
+import { type CompiledErrorPages, compileErrorPages } from './proxy/error-pages.ts';
 import { compilePathRegex, type PathRegex } from './proxy/filters.ts';
 import { type CompiledMirror, compileMirror } from './proxy/mirror.ts';
 import { compileRouter, normalizePath, type Router } from './router/index.ts';
@@ -43,6 +44,8 @@ export interface CompiledRoute {
   retry: CompiledRetry;
   /** RequestMirror filters (proxy/mirror.ts); undefined for routes without one, which pay nothing. */
   mirrors: readonly CompiledMirror[] | undefined;
+  /** custom-http-errors (proxy/error-pages.ts); undefined for routes without, which pay nothing. */
+  errorPages: CompiledErrorPages | undefined;
   /** Metric series of this route, one per backend (dataplane/src/metrics/), bound on first use. */
   readonly series?: RouteSeries;
 }
@@ -92,6 +95,7 @@ class BoundRoute implements CompiledRoute {
   readonly maxRequestBodyBytes: number | undefined;
   readonly retry: CompiledRetry;
   readonly mirrors: readonly CompiledMirror[] | undefined;
+  readonly errorPages: CompiledErrorPages | undefined;
   #bindSeries: SeriesBinder | undefined;
   #series: RouteSeries | undefined = undefined;
 
@@ -100,10 +104,12 @@ class BoundRoute implements CompiledRoute {
     host: HostRoutes | undefined,
     groups: BackendGroups,
     mirrors: readonly CompiledMirror[] | undefined,
+    errorPages: CompiledErrorPages | undefined,
     bindSeries?: SeriesBinder,
   ) {
     this.route = route;
     this.mirrors = mirrors;
+    this.errorPages = errorPages;
     this.host = host;
     this.groups = groups;
     // Normalised like the request path it is compared with, so a rewrite cuts where the match did.
@@ -181,7 +187,11 @@ export function compile(table: RouteTable, pools: UpstreamPools, bindSeries?: Se
     // pickGroup keeps no state for a single group: those routes share one unused `current`.
     const current = groupBackends.length > 1 ? weights.map(() => 0) : NO_CURRENT;
     const groups = { backends: groupBackends, weights, current, total };
-    return new BoundRoute(route, host, groups, mirrorsOf(route, compiler, connectMs), bindSeries);
+    const pages = route.errorPages;
+    const pagesBackend = pages === undefined ? undefined : compiler.get(pages.backend, connectMs);
+    const errorPages =
+      pagesBackend === undefined ? undefined : compileErrorPages(route, pages!, pagesBackend);
+    return new BoundRoute(route, host, groups, mirrorsOf(route, compiler, connectMs), errorPages, bindSeries);
   };
 
   const router = compileRouter(compactRoutes(table, strings), bind);

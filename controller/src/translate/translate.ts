@@ -84,6 +84,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   alignCanaryPaths(read, canaries);
   spreadRegex([...read, ...canaries.map((c) => c.routes)], diagnostics);
   attachMirrors(routeSettings, resolver, prefix, diagnostics);
+  attachErrorBackends(routeSettings, resolver, options.defaultBackendService, prefix, diagnostics);
   const merged = mergeRoutes(read, resolver, diagnostics);
   applyRouteSettings(
     merged.hosts.flatMap((h) => (h.fallback === undefined ? h.routes : [...h.routes, h.fallback])),
@@ -150,6 +151,48 @@ function attachMirrors(
     const backend = backends[0]?.backend;
     if (backend === undefined) continue;
     s.filters.push({ type: 'RequestMirror', backend, body: s.mirror.body, hostname: s.mirror.hostname });
+  }
+}
+
+/**
+ * Each Ingress's error backend (annotations/error-pages.ts): its default-backend Service (first
+ * port, as ingress-nginx's controller.go), else --default-backend-service. Without either, the
+ * codes cannot be served: a diagnostic, and the upstream's answers are relayed.
+ */
+function attachErrorBackends(
+  settings: ReadonlyMap<string, RouteSettings>,
+  resolver: BackendResolver,
+  globalDefault: string | undefined,
+  prefix: string,
+  diagnostics: Diagnostic[],
+): void {
+  for (const [key, s] of settings) {
+    const spec = s.errorPages;
+    if (spec === undefined) continue;
+    const [namespace, name] = key.split('/');
+    const reference = spec.service !== undefined ? `${namespace}/${spec.service}` : globalDefault;
+    const annotation = spec.service !== undefined ? 'default-backend' : 'custom-http-errors';
+    const field = `metadata.annotations["${prefix}/${annotation}"]`;
+    if (reference === undefined || reference === '') {
+      diagnostics.push({
+        object: ingressObject(namespace, name),
+        field,
+        reason: 'NoDefaultBackend',
+        message:
+          'custom-http-errors needs a default-backend annotation or --default-backend-service; the upstream answers are relayed',
+      });
+      continue;
+    }
+    const { backends, problem } = resolver.resolveDefault(reference);
+    if (problem !== undefined)
+      diagnostics.push({
+        object: ingressObject(namespace, name),
+        field,
+        reason: problem.reason,
+        message: problem.message,
+      });
+    const backend = backends[0]?.backend;
+    if (backend !== undefined) s.errorBackend = backend;
   }
 }
 

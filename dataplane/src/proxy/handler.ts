@@ -29,6 +29,12 @@ import {
   CLIENT_BODY_TOO_SLOW,
   isClientBodyTimeout,
 } from './body-guard.ts';
+import {
+  type CompiledErrorPages,
+  errorPageHeaders,
+  INTERCEPTED_BODY_MAX_BYTES,
+  sendErrorPage,
+} from './error-pages.ts';
 import { modifyRequestHeaders, modifyResponseHeaders, rewritePath } from './filters.ts';
 import {
   type ClientView,
@@ -177,6 +183,10 @@ class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attempt, Body
   affinityCookie: string | undefined = undefined;
   /** Body bytes an HTTP/1 response still owes by its upstream's Content-Length; -1 when unknown. */
   bodyLeft = -1;
+  /** The route's error pages; undefined when the request already goes to the error backend. */
+  errorPages: CompiledErrorPages | undefined;
+  /** The upstream status being replaced by an error page (its body is read and dropped); 0: none. */
+  intercepted = 0;
 
   constructor(
     req: IncomingMessage,
@@ -191,6 +201,7 @@ class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attempt, Body
     this.endpoint = endpoint;
     this.ctx = ctx;
     this.retry = route.retry;
+    this.errorPages = route.errorPages;
     res[kExchange] = this;
     res.on('close', onClientClose);
   }
@@ -212,6 +223,12 @@ class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attempt, Body
     if (statusCode < 200) return;
     this.status = statusCode;
     if (attemptAnswered(this, statusCode, controller)) return;
+    if (this.errorPages?.codes.includes(statusCode)) {
+      // nginx proxy_intercept_errors: nothing of this answer reaches the client.
+      this.intercepted = statusCode;
+      this.bodyLeft = INTERCEPTED_BODY_MAX_BYTES;
+      return;
+    }
     const req = this.req;
     if (req.httpVersionMajor === 1) this.bodyLeft = declaredLength(headers['content-length']);
     if (req.httpVersionMajor === 1 && this.affinityCookie === undefined && !this.route.responseHeaders) {
@@ -230,6 +247,12 @@ class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attempt, Body
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.intercepted !== 0) {
+      // Read and dropped to keep the connection; a long one is cut (onResponseError sends the page).
+      this.bodyLeft -= chunk.length;
+      if (this.bodyLeft < 0) controller.abort(INTERCEPTED_TOO_LONG);
+      return;
+    }
     if (chunk.length === this.bodyLeft) {
       // The body's last bytes: end with them. A write() first corks the socket until the next
       // tick and end() then sends an empty chunk of its own; most responses are one chunk.
@@ -248,6 +271,10 @@ class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attempt, Body
     _controller: Dispatcher.DispatchController,
     trailers: Record<string, string | string[] | undefined>,
   ): void {
+    if (this.intercepted !== 0) {
+      if (!this.done) sendErrorPage(this, this.errorPages!, this.intercepted);
+      return;
+    }
     if (this.bodyLeft === 0) {
       this.finish(this.status);
       return;
@@ -265,6 +292,10 @@ class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attempt, Body
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
     if (this.done) return;
+    if (this.intercepted !== 0) {
+      sendErrorPage(this, this.errorPages!, this.intercepted);
+      return;
+    }
     if (attemptFailed(this, error, this.res.headersSent)) return;
     const status = this.res.headersSent ? this.status : statusForUpstreamError(error);
     if ((error as { code?: string }).code !== 'UND_ERR_ABORTED') {
@@ -310,6 +341,9 @@ function declaredLength(value: string | string[] | undefined): number {
   const n = Number(value);
   return Number.isSafeInteger(n) && n > 0 ? n : -1;
 }
+
+/** The abort of an intercepted answer whose body is longer than worth reading to keep its connection. */
+const INTERCEPTED_TOO_LONG = new Error('intercepted upstream answer too long to drain');
 
 /** One error for every abort of a request whose client left: no allocation per cancelled request. */
 const CLIENT_CLOSED = new Error('client closed the connection');
@@ -373,18 +407,27 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
     return;
   }
   const view = clientView(req.headers, peer, ctx.listener, ctx.trusted);
-  const group = pickGroup(route.groups);
-  const endpoint = group === undefined ? undefined : pickEndpoint(group, req.headers, view);
+  let group = pickGroup(route.groups);
+  let endpoint = group === undefined ? undefined : pickEndpoint(group, req.headers, view);
+  // ingress-nginx default-backend: a Service without endpoints sends its requests there instead.
+  const fallback = endpoint === undefined && route.errorPages?.noEndpoints === true;
+  if (fallback) {
+    group = route.errorPages!.backend;
+    endpoint = pickEndpoint(group, req.headers, view);
+  }
   if (endpoint === undefined) {
     ownAnswer(ctx, req, res, route, group, 503, startedAt);
     return;
   }
 
   const { path, headers } = upstreamRequest(req, route, target, view, ctx.via);
+  // nginx.tmpl: the request itself, with X-Code 503 and the others (X-Request-ID is forwarded anyway).
+  if (fallback) headers.push(...errorPageHeaders(route.errorPages!, 503, req, false));
   if (forwardsTeTrailers(req.headers.te, group!.backend.protocol)) headers.push('te', 'trailers');
   const traceparent = forwardTraceparent(headers, req.headers.traceparent, ctx.observer?.sampleRate ?? 0);
 
   const exchange = new Exchange(req, res, route, endpoint, ctx);
+  if (fallback) exchange.errorPages = undefined;
   exchange.backend = group;
   exchange.view = view;
   if (group!.affinity !== undefined) exchange.affinityCookie = affinityCookie(group!, req.headers, view);

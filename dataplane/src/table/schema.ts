@@ -157,6 +157,29 @@ const route = {
     maxRequestBodyBytes: { type: 'integer', minimum: 0 },
     httpsRedirect: { type: 'boolean' },
     accessLog: { type: 'boolean' },
+    errorPages: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['codes', 'backend', 'service', 'servicePort'],
+      properties: {
+        codes: {
+          type: 'array',
+          items: { type: 'integer', minimum: 400, maximum: 599 },
+          maxItems: 200,
+          uniqueItems: true,
+        },
+        backend: name,
+        noEndpoints: { type: 'boolean' },
+        // Sent as header values: a DNS name, and a port number or name.
+        service: {
+          type: 'string',
+          minLength: 1,
+          maxLength: 253,
+          pattern: '^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$',
+        },
+        servicePort: { type: 'string', minLength: 1, maxLength: 15, pattern: '^[a-z0-9-]+$' },
+      },
+    },
   },
 } as const;
 

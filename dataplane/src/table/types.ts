@@ -61,6 +61,29 @@ export interface Route {
   httpsRedirect?: boolean;
   /** False: this route's requests are left out of the access log (ingress-nginx `enable-access-log`). */
   accessLog?: boolean;
+  /** Upstream answers served by an error backend instead (ingress-nginx `custom-http-errors`). */
+  errorPages?: ErrorPages;
+}
+
+/**
+ * ingress-nginx `custom-http-errors` + `default-backend` (docs/user-guide/custom-errors.md): an
+ * upstream answer with one of `codes` is discarded and a GET for `/` goes to `backend` with X-Code,
+ * X-Format, X-Original-URI, X-Namespace, X-Ingress-Name, X-Service-Name, X-Service-Port and
+ * X-Request-ID; its answer, status included, is relayed (nginx `error_page CODE = @location`).
+ */
+export interface ErrorPages {
+  /** Upstream statuses, 400–599. */
+  codes: number[];
+  /** Key into `RouteTable.backends`. */
+  backend: string;
+  /**
+   * When the route's backends have no endpoint, the request itself goes to `backend`, with X-Code
+   * 503 and the other headers (ingress-nginx `default-backend` on a Service without endpoints).
+   */
+  noEndpoints?: boolean;
+  /** X-Service-Name and X-Service-Port: the Service the route sends to, as the Ingress names it. */
+  service: string;
+  servicePort: string;
 }
 
 export interface RouteSource {

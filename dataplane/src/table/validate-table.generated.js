@@ -7,11 +7,11 @@ const require = createRequire(import.meta.url);
 "use strict";
 export const validate = validate21;
 export default validate21;
-const schema6 = {"$id":"https://gatehouse.dev/schemas/route-table.json","type":"object","additionalProperties":false,"required":["version","hosts","backends","certificates"],"properties":{"version":{"type":"integer","minimum":0},"hosts":{"type":"array","items":{"$ref":"#/$defs/hosts"}},"backends":{"$ref":"#/$defs/backends"},"certificates":{"$ref":"#/$defs/certificates"},"defaultCertificate":{"type":"string","minLength":1,"maxLength":253},"defaultRoute":{"$ref":"#/$defs/hosts.routes"}},"$defs":{"hosts":{"type":"object","additionalProperties":false,"required":["host","routes"],"properties":{"host":{"type":"string","maxLength":253,"pattern":"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"},"routes":{"type":"array","items":{"$ref":"#/$defs/hosts.routes"}},"fallback":{"$ref":"#/$defs/hosts.routes"},"tls":{"$ref":"#/$defs/hosts.tls"}}},"hosts.routes":{"type":"object","additionalProperties":false,"required":["id","source","match","backends","filters"],"properties":{"id":{"type":"string","minLength":1,"maxLength":1024},"source":{"$ref":"#/$defs/hosts.routes.source"},"match":{"$ref":"#/$defs/hosts.routes.match"},"backends":{"type":"array","maxItems":64,"items":{"$ref":"#/$defs/hosts.routes.backends"}},"filters":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters"},"maxItems":32},"timeouts":{"$ref":"#/$defs/hosts.routes.timeouts"},"retry":{"$ref":"#/$defs/hosts.routes.retry"},"maxRequestBodyBytes":{"type":"integer","minimum":0},"httpsRedirect":{"type":"boolean"},"accessLog":{"type":"boolean"}}},"hosts.routes.source":{"type":"object","additionalProperties":false,"required":["kind","namespace","name"],"properties":{"kind":{"type":"string","minLength":1,"maxLength":253},"namespace":{"type":"string","maxLength":253},"name":{"type":"string","minLength":1,"maxLength":253}}},"hosts.routes.match":{"type":"object","additionalProperties":false,"required":["path"],"properties":{"path":{"$ref":"#/$defs/hosts.routes.match.path"},"headers":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"queryParams":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"cookies":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"methods":{"type":"array","items":{"type":"string","pattern":"^[A-Z]{1,32}$"},"maxItems":16,"uniqueItems":true}}},"hosts.routes.match.path":{"type":"object","additionalProperties":false,"required":["type","value"],"properties":{"type":{"enum":["Exact","Prefix","Regex"]},"value":{"type":"string","minLength":1,"maxLength":4096}}},"hosts.routes.match.headers":{"type":"object","additionalProperties":false,"required":["name","type","value"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253},"type":{"enum":["Exact","Regex"]},"value":{"type":"string","maxLength":4096}}},"hosts.routes.backends":{"type":"object","additionalProperties":false,"required":["backend","weight"],"properties":{"backend":{"type":"string","minLength":1,"maxLength":253},"weight":{"type":"integer","minimum":0,"maximum":1000000}}},"hosts.routes.filters":{"type":"object","required":["type"],"oneOf":[{"additionalProperties":false,"properties":{"type":{"enum":["RequestHeaderModifier","ResponseHeaderModifier"]},"set":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters.oneOf0.set"},"maxItems":64},"add":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters.oneOf0.set"},"maxItems":64},"remove":{"type":"array","items":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"maxItems":64}}},{"additionalProperties":false,"required":["statusCode"],"properties":{"type":{"const":"RequestRedirect"},"scheme":{"enum":["http","https"]},"hostname":{"type":"string","minLength":1,"maxLength":253},"port":{"type":"integer","minimum":1,"maximum":65535},"path":{"$ref":"#/$defs/hosts.routes.filters.oneOf1.path"},"statusCode":{"enum":[301,302,303,307,308]},"keepRequestPort":{"type":"boolean"},"dropQuery":{"type":"boolean"}}},{"additionalProperties":false,"properties":{"type":{"const":"URLRewrite"},"hostname":{"type":"string","minLength":1,"maxLength":253},"path":{"$ref":"#/$defs/hosts.routes.filters.oneOf1.path"}}},{"additionalProperties":false,"required":["backend"],"properties":{"type":{"const":"RequestMirror"},"backend":{"type":"string","minLength":1,"maxLength":253},"body":{"type":"boolean"},"hostname":{"type":"string","pattern":"^[A-Za-z0-9._\\[\\]:-]+$","maxLength":261}}}]},"hosts.routes.filters.oneOf0.set":{"type":"object","additionalProperties":false,"required":["name","value"],"properties":{"name":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"value":{"type":"string","pattern":"^[\\t\\x20-\\x7e\\x80-\\xff]*$","maxLength":8192}}},"hosts.routes.filters.oneOf1.path":{"type":"object","additionalProperties":false,"required":["type","value"],"properties":{"type":{"enum":["ReplaceFullPath","ReplacePrefixMatch","RegexSubstitution"]},"value":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u0020\\u007f?#]+$"}}},"hosts.routes.timeouts":{"type":"object","additionalProperties":false,"properties":{"connectMs":{"type":"integer","minimum":1,"maximum":86400000},"responseHeaderMs":{"type":"integer","minimum":1,"maximum":86400000},"idleMs":{"type":"integer","minimum":1,"maximum":86400000}}},"hosts.routes.retry":{"type":"object","additionalProperties":false,"required":["attempts","on"],"properties":{"attempts":{"type":"integer","minimum":0,"maximum":10},"on":{"type":"array","items":{"enum":["connect-failure","reset","502","503","504"]},"uniqueItems":true},"budgetPercent":{"type":"number","minimum":0,"maximum":100}}},"hosts.tls":{"type":"object","additionalProperties":false,"required":["certificate","redirect"],"properties":{"certificate":{"type":"string","minLength":1,"maxLength":253},"redirect":{"type":"boolean"},"redirectStatus":{"enum":[301,302,307,308]}}},"backends":{"type":"object","additionalProperties":{"$ref":"#/$defs/backends.value"}},"backends.value":{"type":"object","additionalProperties":false,"required":["namespace","service","protocol","endpoints","balancer"],"properties":{"namespace":{"type":"string","maxLength":253},"service":{"type":"string","maxLength":253},"protocol":{"enum":["HTTP","HTTPS","H2C","H2"]},"endpoints":{"type":"array","items":{"$ref":"#/$defs/backends.value.endpoints"}},"balancer":{"$ref":"#/$defs/backends.value.balancer"},"tls":{"$ref":"#/$defs/backends.value.tls"},"external":{"type":"boolean"}}},"backends.value.endpoints":{"type":"object","additionalProperties":false,"required":["address","port"],"properties":{"address":{"type":"string","minLength":1,"maxLength":253},"port":{"type":"integer","minimum":1,"maximum":65535},"terminating":{"type":"boolean"},"zone":{"type":"string","maxLength":253}}},"backends.value.balancer":{"type":"object","required":["type"],"oneOf":[{"additionalProperties":false,"properties":{"type":{"enum":["RoundRobin","LeastRequest"]}}},{"additionalProperties":false,"required":["on"],"properties":{"type":{"const":"ConsistentHash"},"on":{"enum":["Header","Cookie","ClientAddress"]},"name":{"type":"string","minLength":1,"maxLength":253},"setCookie":{"$ref":"#/$defs/backends.value.balancer.oneOf1.setCookie"}}}]},"backends.value.balancer.oneOf1.setCookie":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253},"path":{"type":"string","minLength":1,"maxLength":4096},"ttlSeconds":{"type":"integer","minimum":0}}},"backends.value.tls":{"type":"object","additionalProperties":false,"required":["verify"],"properties":{"serverName":{"type":"string","minLength":1,"maxLength":253},"caPem":{"type":"string"},"verify":{"type":"boolean"},"clientCertificate":{"type":"string","minLength":1,"maxLength":253},"minVersion":{"enum":["TLSv1.2","TLSv1.3"]},"maxVersion":{"enum":["TLSv1.2","TLSv1.3"]}}},"certificates":{"type":"object","additionalProperties":{"$ref":"#/$defs/certificates.value"}},"certificates.value":{"type":"object","additionalProperties":false,"required":["certPem","keyPem","source"],"properties":{"certPem":{"type":"string"},"keyPem":{"type":"string"},"source":{"type":"string"}}}}};
+const schema6 = {"$id":"https://gatehouse.dev/schemas/route-table.json","type":"object","additionalProperties":false,"required":["version","hosts","backends","certificates"],"properties":{"version":{"type":"integer","minimum":0},"hosts":{"type":"array","items":{"$ref":"#/$defs/hosts"}},"backends":{"$ref":"#/$defs/backends"},"certificates":{"$ref":"#/$defs/certificates"},"defaultCertificate":{"type":"string","minLength":1,"maxLength":253},"defaultRoute":{"$ref":"#/$defs/hosts.routes"}},"$defs":{"hosts":{"type":"object","additionalProperties":false,"required":["host","routes"],"properties":{"host":{"type":"string","maxLength":253,"pattern":"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"},"routes":{"type":"array","items":{"$ref":"#/$defs/hosts.routes"}},"fallback":{"$ref":"#/$defs/hosts.routes"},"tls":{"$ref":"#/$defs/hosts.tls"}}},"hosts.routes":{"type":"object","additionalProperties":false,"required":["id","source","match","backends","filters"],"properties":{"id":{"type":"string","minLength":1,"maxLength":1024},"source":{"$ref":"#/$defs/hosts.routes.source"},"match":{"$ref":"#/$defs/hosts.routes.match"},"backends":{"type":"array","maxItems":64,"items":{"$ref":"#/$defs/hosts.routes.backends"}},"filters":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters"},"maxItems":32},"timeouts":{"$ref":"#/$defs/hosts.routes.timeouts"},"retry":{"$ref":"#/$defs/hosts.routes.retry"},"maxRequestBodyBytes":{"type":"integer","minimum":0},"httpsRedirect":{"type":"boolean"},"accessLog":{"type":"boolean"},"errorPages":{"$ref":"#/$defs/hosts.routes.errorPages"}}},"hosts.routes.source":{"type":"object","additionalProperties":false,"required":["kind","namespace","name"],"properties":{"kind":{"type":"string","minLength":1,"maxLength":253},"namespace":{"type":"string","maxLength":253},"name":{"type":"string","minLength":1,"maxLength":253}}},"hosts.routes.match":{"type":"object","additionalProperties":false,"required":["path"],"properties":{"path":{"$ref":"#/$defs/hosts.routes.match.path"},"headers":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"queryParams":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"cookies":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"methods":{"type":"array","items":{"type":"string","pattern":"^[A-Z]{1,32}$"},"maxItems":16,"uniqueItems":true}}},"hosts.routes.match.path":{"type":"object","additionalProperties":false,"required":["type","value"],"properties":{"type":{"enum":["Exact","Prefix","Regex"]},"value":{"type":"string","minLength":1,"maxLength":4096}}},"hosts.routes.match.headers":{"type":"object","additionalProperties":false,"required":["name","type","value"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253},"type":{"enum":["Exact","Regex"]},"value":{"type":"string","maxLength":4096}}},"hosts.routes.backends":{"type":"object","additionalProperties":false,"required":["backend","weight"],"properties":{"backend":{"type":"string","minLength":1,"maxLength":253},"weight":{"type":"integer","minimum":0,"maximum":1000000}}},"hosts.routes.filters":{"type":"object","required":["type"],"oneOf":[{"additionalProperties":false,"properties":{"type":{"enum":["RequestHeaderModifier","ResponseHeaderModifier"]},"set":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters.oneOf0.set"},"maxItems":64},"add":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters.oneOf0.set"},"maxItems":64},"remove":{"type":"array","items":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"maxItems":64}}},{"additionalProperties":false,"required":["statusCode"],"properties":{"type":{"const":"RequestRedirect"},"scheme":{"enum":["http","https"]},"hostname":{"type":"string","minLength":1,"maxLength":253},"port":{"type":"integer","minimum":1,"maximum":65535},"path":{"$ref":"#/$defs/hosts.routes.filters.oneOf1.path"},"statusCode":{"enum":[301,302,303,307,308]},"keepRequestPort":{"type":"boolean"},"dropQuery":{"type":"boolean"}}},{"additionalProperties":false,"properties":{"type":{"const":"URLRewrite"},"hostname":{"type":"string","minLength":1,"maxLength":253},"path":{"$ref":"#/$defs/hosts.routes.filters.oneOf1.path"}}},{"additionalProperties":false,"required":["backend"],"properties":{"type":{"const":"RequestMirror"},"backend":{"type":"string","minLength":1,"maxLength":253},"body":{"type":"boolean"},"hostname":{"type":"string","pattern":"^[A-Za-z0-9._\\[\\]:-]+$","maxLength":261}}}]},"hosts.routes.filters.oneOf0.set":{"type":"object","additionalProperties":false,"required":["name","value"],"properties":{"name":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"value":{"type":"string","pattern":"^[\\t\\x20-\\x7e\\x80-\\xff]*$","maxLength":8192}}},"hosts.routes.filters.oneOf1.path":{"type":"object","additionalProperties":false,"required":["type","value"],"properties":{"type":{"enum":["ReplaceFullPath","ReplacePrefixMatch","RegexSubstitution"]},"value":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u0020\\u007f?#]+$"}}},"hosts.routes.timeouts":{"type":"object","additionalProperties":false,"properties":{"connectMs":{"type":"integer","minimum":1,"maximum":86400000},"responseHeaderMs":{"type":"integer","minimum":1,"maximum":86400000},"idleMs":{"type":"integer","minimum":1,"maximum":86400000}}},"hosts.routes.retry":{"type":"object","additionalProperties":false,"required":["attempts","on"],"properties":{"attempts":{"type":"integer","minimum":0,"maximum":10},"on":{"type":"array","items":{"enum":["connect-failure","reset","502","503","504"]},"uniqueItems":true},"budgetPercent":{"type":"number","minimum":0,"maximum":100}}},"hosts.routes.errorPages":{"type":"object","additionalProperties":false,"required":["codes","backend","service","servicePort"],"properties":{"codes":{"type":"array","items":{"type":"integer","minimum":400,"maximum":599},"maxItems":200,"uniqueItems":true},"backend":{"type":"string","minLength":1,"maxLength":253},"noEndpoints":{"type":"boolean"},"service":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$"},"servicePort":{"type":"string","minLength":1,"maxLength":15,"pattern":"^[a-z0-9-]+$"}}},"hosts.tls":{"type":"object","additionalProperties":false,"required":["certificate","redirect"],"properties":{"certificate":{"type":"string","minLength":1,"maxLength":253},"redirect":{"type":"boolean"},"redirectStatus":{"enum":[301,302,307,308]}}},"backends":{"type":"object","additionalProperties":{"$ref":"#/$defs/backends.value"}},"backends.value":{"type":"object","additionalProperties":false,"required":["namespace","service","protocol","endpoints","balancer"],"properties":{"namespace":{"type":"string","maxLength":253},"service":{"type":"string","maxLength":253},"protocol":{"enum":["HTTP","HTTPS","H2C","H2"]},"endpoints":{"type":"array","items":{"$ref":"#/$defs/backends.value.endpoints"}},"balancer":{"$ref":"#/$defs/backends.value.balancer"},"tls":{"$ref":"#/$defs/backends.value.tls"},"external":{"type":"boolean"}}},"backends.value.endpoints":{"type":"object","additionalProperties":false,"required":["address","port"],"properties":{"address":{"type":"string","minLength":1,"maxLength":253},"port":{"type":"integer","minimum":1,"maximum":65535},"terminating":{"type":"boolean"},"zone":{"type":"string","maxLength":253}}},"backends.value.balancer":{"type":"object","required":["type"],"oneOf":[{"additionalProperties":false,"properties":{"type":{"enum":["RoundRobin","LeastRequest"]}}},{"additionalProperties":false,"required":["on"],"properties":{"type":{"const":"ConsistentHash"},"on":{"enum":["Header","Cookie","ClientAddress"]},"name":{"type":"string","minLength":1,"maxLength":253},"setCookie":{"$ref":"#/$defs/backends.value.balancer.oneOf1.setCookie"}}}]},"backends.value.balancer.oneOf1.setCookie":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253},"path":{"type":"string","minLength":1,"maxLength":4096},"ttlSeconds":{"type":"integer","minimum":0}}},"backends.value.tls":{"type":"object","additionalProperties":false,"required":["verify"],"properties":{"serverName":{"type":"string","minLength":1,"maxLength":253},"caPem":{"type":"string"},"verify":{"type":"boolean"},"clientCertificate":{"type":"string","minLength":1,"maxLength":253},"minVersion":{"enum":["TLSv1.2","TLSv1.3"]},"maxVersion":{"enum":["TLSv1.2","TLSv1.3"]}}},"certificates":{"type":"object","additionalProperties":{"$ref":"#/$defs/certificates.value"}},"certificates.value":{"type":"object","additionalProperties":false,"required":["certPem","keyPem","source"],"properties":{"certPem":{"type":"string"},"keyPem":{"type":"string"},"source":{"type":"string"}}}}};
 const schema7 = {"type":"object","additionalProperties":false,"required":["host","routes"],"properties":{"host":{"type":"string","maxLength":253,"pattern":"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"},"routes":{"type":"array","items":{"$ref":"#/$defs/hosts.routes"}},"fallback":{"$ref":"#/$defs/hosts.routes"},"tls":{"$ref":"#/$defs/hosts.tls"}}};
 const func2 = require("ajv/dist/runtime/ucs2length").default;
 const pattern0 = new RegExp("^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$", "u");
-const schema8 = {"type":"object","additionalProperties":false,"required":["id","source","match","backends","filters"],"properties":{"id":{"type":"string","minLength":1,"maxLength":1024},"source":{"$ref":"#/$defs/hosts.routes.source"},"match":{"$ref":"#/$defs/hosts.routes.match"},"backends":{"type":"array","maxItems":64,"items":{"$ref":"#/$defs/hosts.routes.backends"}},"filters":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters"},"maxItems":32},"timeouts":{"$ref":"#/$defs/hosts.routes.timeouts"},"retry":{"$ref":"#/$defs/hosts.routes.retry"},"maxRequestBodyBytes":{"type":"integer","minimum":0},"httpsRedirect":{"type":"boolean"},"accessLog":{"type":"boolean"}}};
+const schema8 = {"type":"object","additionalProperties":false,"required":["id","source","match","backends","filters"],"properties":{"id":{"type":"string","minLength":1,"maxLength":1024},"source":{"$ref":"#/$defs/hosts.routes.source"},"match":{"$ref":"#/$defs/hosts.routes.match"},"backends":{"type":"array","maxItems":64,"items":{"$ref":"#/$defs/hosts.routes.backends"}},"filters":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters"},"maxItems":32},"timeouts":{"$ref":"#/$defs/hosts.routes.timeouts"},"retry":{"$ref":"#/$defs/hosts.routes.retry"},"maxRequestBodyBytes":{"type":"integer","minimum":0},"httpsRedirect":{"type":"boolean"},"accessLog":{"type":"boolean"},"errorPages":{"$ref":"#/$defs/hosts.routes.errorPages"}}};
 const func3 = Object.prototype.hasOwnProperty;
 const schema9 = {"type":"object","additionalProperties":false,"required":["kind","namespace","name"],"properties":{"kind":{"type":"string","minLength":1,"maxLength":253},"namespace":{"type":"string","maxLength":253},"name":{"type":"string","minLength":1,"maxLength":253}}};
 
@@ -1812,6 +1812,221 @@ validate46.errors = vErrors;
 return errors === 0;
 }
 
+const schema19 = {"type":"object","additionalProperties":false,"required":["codes","backend","service","servicePort"],"properties":{"codes":{"type":"array","items":{"type":"integer","minimum":400,"maximum":599},"maxItems":200,"uniqueItems":true},"backend":{"type":"string","minLength":1,"maxLength":253},"noEndpoints":{"type":"boolean"},"service":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$"},"servicePort":{"type":"string","minLength":1,"maxLength":15,"pattern":"^[a-z0-9-]+$"}}};
+const pattern7 = new RegExp("^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$", "u");
+const pattern8 = new RegExp("^[a-z0-9-]+$", "u");
+
+function validate48(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((((data.codes === undefined) && (missing0 = "codes")) || ((data.backend === undefined) && (missing0 = "backend"))) || ((data.service === undefined) && (missing0 = "service"))) || ((data.servicePort === undefined) && (missing0 = "servicePort"))){
+validate48.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((((key0 === "codes") || (key0 === "backend")) || (key0 === "noEndpoints")) || (key0 === "service")) || (key0 === "servicePort"))){
+validate48.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.codes !== undefined){
+let data0 = data.codes;
+const _errs2 = errors;
+if(errors === _errs2){
+if(Array.isArray(data0)){
+if(data0.length > 200){
+validate48.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/maxItems",keyword:"maxItems",params:{limit: 200},message:"must NOT have more than 200 items"}];
+return false;
+}
+else {
+var valid1 = true;
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+let data1 = data0[i0];
+const _errs4 = errors;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+validate48.errors = [{instancePath:instancePath+"/codes/" + i0,schemaPath:"#/properties/codes/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs4){
+if((typeof data1 == "number") && (isFinite(data1))){
+if(data1 > 599 || isNaN(data1)){
+validate48.errors = [{instancePath:instancePath+"/codes/" + i0,schemaPath:"#/properties/codes/items/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"}];
+return false;
+}
+else {
+if(data1 < 400 || isNaN(data1)){
+validate48.errors = [{instancePath:instancePath+"/codes/" + i0,schemaPath:"#/properties/codes/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 400},message:"must be >= 400"}];
+return false;
+}
+}
+}
+}
+var valid1 = _errs4 === errors;
+if(!valid1){
+break;
+}
+}
+if(valid1){
+let i1 = data0.length;
+let j0;
+if(i1 > 1){
+const indices0 = {};
+for(;i1--;){
+let item0 = data0[i1];
+if(!(((typeof item0 == "number") && (!(item0 % 1) && !isNaN(item0))) && (isFinite(item0)))){
+continue;
+}
+if(typeof indices0[item0] == "number"){
+j0 = indices0[item0];
+validate48.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)"}];
+return false;
+break;
+}
+indices0[item0] = i1;
+}
+}
+}
+}
+}
+else {
+validate48.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.backend !== undefined){
+let data2 = data.backend;
+const _errs6 = errors;
+if(errors === _errs6){
+if(typeof data2 === "string"){
+if(func2(data2) > 253){
+validate48.errors = [{instancePath:instancePath+"/backend",schemaPath:"#/properties/backend/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"}];
+return false;
+}
+else {
+if(func2(data2) < 1){
+validate48.errors = [{instancePath:instancePath+"/backend",schemaPath:"#/properties/backend/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+}
+else {
+validate48.errors = [{instancePath:instancePath+"/backend",schemaPath:"#/properties/backend/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.noEndpoints !== undefined){
+const _errs8 = errors;
+if(typeof data.noEndpoints !== "boolean"){
+validate48.errors = [{instancePath:instancePath+"/noEndpoints",schemaPath:"#/properties/noEndpoints/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+return false;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.service !== undefined){
+let data4 = data.service;
+const _errs10 = errors;
+if(errors === _errs10){
+if(typeof data4 === "string"){
+if(func2(data4) > 253){
+validate48.errors = [{instancePath:instancePath+"/service",schemaPath:"#/properties/service/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"}];
+return false;
+}
+else {
+if(func2(data4) < 1){
+validate48.errors = [{instancePath:instancePath+"/service",schemaPath:"#/properties/service/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+else {
+if(!pattern7.test(data4)){
+validate48.errors = [{instancePath:instancePath+"/service",schemaPath:"#/properties/service/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$"+"\""}];
+return false;
+}
+}
+}
+}
+else {
+validate48.errors = [{instancePath:instancePath+"/service",schemaPath:"#/properties/service/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid0 = _errs10 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.servicePort !== undefined){
+let data5 = data.servicePort;
+const _errs12 = errors;
+if(errors === _errs12){
+if(typeof data5 === "string"){
+if(func2(data5) > 15){
+validate48.errors = [{instancePath:instancePath+"/servicePort",schemaPath:"#/properties/servicePort/maxLength",keyword:"maxLength",params:{limit: 15},message:"must NOT have more than 15 characters"}];
+return false;
+}
+else {
+if(func2(data5) < 1){
+validate48.errors = [{instancePath:instancePath+"/servicePort",schemaPath:"#/properties/servicePort/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+else {
+if(!pattern8.test(data5)){
+validate48.errors = [{instancePath:instancePath+"/servicePort",schemaPath:"#/properties/servicePort/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9-]+$"},message:"must match pattern \""+"^[a-z0-9-]+$"+"\""}];
+return false;
+}
+}
+}
+}
+else {
+validate48.errors = [{instancePath:instancePath+"/servicePort",schemaPath:"#/properties/servicePort/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid0 = _errs12 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate48.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate48.errors = vErrors;
+return errors === 0;
+}
+
 
 function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -2024,6 +2239,19 @@ var valid0 = _errs18 === errors;
 else {
 var valid0 = true;
 }
+if(valid0){
+if(data.errorPages !== undefined){
+const _errs20 = errors;
+if(!(validate48(data.errorPages, {instancePath:instancePath+"/errorPages",parentData:data,parentDataProperty:"errorPages",rootData}))){
+vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs20 === errors;
+}
+else {
+var valid0 = true;
+}
+}
 }
 }
 }
@@ -2045,23 +2273,23 @@ validate23.errors = vErrors;
 return errors === 0;
 }
 
-const schema19 = {"type":"object","additionalProperties":false,"required":["certificate","redirect"],"properties":{"certificate":{"type":"string","minLength":1,"maxLength":253},"redirect":{"type":"boolean"},"redirectStatus":{"enum":[301,302,307,308]}}};
+const schema20 = {"type":"object","additionalProperties":false,"required":["certificate","redirect"],"properties":{"certificate":{"type":"string","minLength":1,"maxLength":253},"redirect":{"type":"boolean"},"redirectStatus":{"enum":[301,302,307,308]}}};
 
-function validate50(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.certificate === undefined) && (missing0 = "certificate")) || ((data.redirect === undefined) && (missing0 = "redirect"))){
-validate50.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate52.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "certificate") || (key0 === "redirect")) || (key0 === "redirectStatus"))){
-validate50.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate52.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -2073,18 +2301,18 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func2(data0) > 253){
-validate50.errors = [{instancePath:instancePath+"/certificate",schemaPath:"#/properties/certificate/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"}];
+validate52.errors = [{instancePath:instancePath+"/certificate",schemaPath:"#/properties/certificate/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"}];
 return false;
 }
 else {
 if(func2(data0) < 1){
-validate50.errors = [{instancePath:instancePath+"/certificate",schemaPath:"#/properties/certificate/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate52.errors = [{instancePath:instancePath+"/certificate",schemaPath:"#/properties/certificate/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 }
 }
 else {
-validate50.errors = [{instancePath:instancePath+"/certificate",schemaPath:"#/properties/certificate/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate52.errors = [{instancePath:instancePath+"/certificate",schemaPath:"#/properties/certificate/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -2097,7 +2325,7 @@ if(valid0){
 if(data.redirect !== undefined){
 const _errs4 = errors;
 if(typeof data.redirect !== "boolean"){
-validate50.errors = [{instancePath:instancePath+"/redirect",schemaPath:"#/properties/redirect/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate52.errors = [{instancePath:instancePath+"/redirect",schemaPath:"#/properties/redirect/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -2110,7 +2338,7 @@ if(data.redirectStatus !== undefined){
 let data2 = data.redirectStatus;
 const _errs6 = errors;
 if(!((((data2 === 301) || (data2 === 302)) || (data2 === 307)) || (data2 === 308))){
-validate50.errors = [{instancePath:instancePath+"/redirectStatus",schemaPath:"#/properties/redirectStatus/enum",keyword:"enum",params:{allowedValues: schema19.properties.redirectStatus.enum},message:"must be equal to one of the allowed values"}];
+validate52.errors = [{instancePath:instancePath+"/redirectStatus",schemaPath:"#/properties/redirectStatus/enum",keyword:"enum",params:{allowedValues: schema20.properties.redirectStatus.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -2124,11 +2352,11 @@ var valid0 = true;
 }
 }
 else {
-validate50.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate52.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate50.errors = vErrors;
+validate52.errors = vErrors;
 return errors === 0;
 }
 
@@ -2224,8 +2452,8 @@ var valid0 = true;
 if(valid0){
 if(data.tls !== undefined){
 const _errs8 = errors;
-if(!(validate50(data.tls, {instancePath:instancePath+"/tls",parentData:data,parentDataProperty:"tls",rootData}))){
-vErrors = vErrors === null ? validate50.errors : vErrors.concat(validate50.errors);
+if(!(validate52(data.tls, {instancePath:instancePath+"/tls",parentData:data,parentDataProperty:"tls",rootData}))){
+vErrors = vErrors === null ? validate52.errors : vErrors.concat(validate52.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs8 === errors;
@@ -2248,25 +2476,25 @@ validate22.errors = vErrors;
 return errors === 0;
 }
 
-const schema20 = {"type":"object","additionalProperties":{"$ref":"#/$defs/backends.value"}};
-const schema21 = {"type":"object","additionalProperties":false,"required":["namespace","service","protocol","endpoints","balancer"],"properties":{"namespace":{"type":"string","maxLength":253},"service":{"type":"string","maxLength":253},"protocol":{"enum":["HTTP","HTTPS","H2C","H2"]},"endpoints":{"type":"array","items":{"$ref":"#/$defs/backends.value.endpoints"}},"balancer":{"$ref":"#/$defs/backends.value.balancer"},"tls":{"$ref":"#/$defs/backends.value.tls"},"external":{"type":"boolean"}}};
-const schema22 = {"type":"object","additionalProperties":false,"required":["address","port"],"properties":{"address":{"type":"string","minLength":1,"maxLength":253},"port":{"type":"integer","minimum":1,"maximum":65535},"terminating":{"type":"boolean"},"zone":{"type":"string","maxLength":253}}};
+const schema21 = {"type":"object","additionalProperties":{"$ref":"#/$defs/backends.value"}};
+const schema22 = {"type":"object","additionalProperties":false,"required":["namespace","service","protocol","endpoints","balancer"],"properties":{"namespace":{"type":"string","maxLength":253},"service":{"type":"string","maxLength":253},"protocol":{"enum":["HTTP","HTTPS","H2C","H2"]},"endpoints":{"type":"array","items":{"$ref":"#/$defs/backends.value.endpoints"}},"balancer":{"$ref":"#/$defs/backends.value.balancer"},"tls":{"$ref":"#/$defs/backends.value.tls"},"external":{"type":"boolean"}}};
+const schema23 = {"type":"object","additionalProperties":false,"required":["address","port"],"properties":{"address":{"type":"string","minLength":1,"maxLength":253},"port":{"type":"integer","minimum":1,"maximum":65535},"terminating":{"type":"boolean"},"zone":{"type":"string","maxLength":253}}};
 
-function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.address === undefined) && (missing0 = "address")) || ((data.port === undefined) && (missing0 = "port"))){
-validate55.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate57.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((key0 === "address") || (key0 === "port")) || (key0 === "terminating")) || (key0 === "zone"))){
-validate55.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate57.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -2278,18 +2506,18 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func2(data0) > 253){
-validate55.errors = [{instancePath:instancePath+"/address",schemaPath:"#/properties/address/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"}];
+validate57.errors = [{instancePath:instancePath+"/address",schemaPath:"#/properties/address/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"}];
 return false;
 }
 else {
 if(func2(data0) < 1){
-validate55.errors = [{instancePath:instancePath+"/address",schemaPath:"#/properties/address/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate57.errors = [{instancePath:instancePath+"/address",schemaPath:"#/properties/address/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 }
 }
 else {
-validate55.errors = [{instancePath:instancePath+"/address",schemaPath:"#/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate57.errors = [{instancePath:instancePath+"/address",schemaPath:"#/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -2303,18 +2531,18 @@ if(data.port !== undefined){
 let data1 = data.port;
 const _errs4 = errors;
 if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-validate55.errors = [{instancePath:instancePath+"/port",schemaPath:"#/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate57.errors = [{instancePath:instancePath+"/port",schemaPath:"#/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs4){
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 > 65535 || isNaN(data1)){
-validate55.errors = [{instancePath:instancePath+"/port",schemaPath:"#/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"}];
+validate57.errors = [{instancePath:instancePath+"/port",schemaPath:"#/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"}];
 return false;
 }
 else {
 if(data1 < 1 || isNaN(data1)){
-validate55.errors = [{instancePath:instancePath+"/port",schemaPath:"#/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+validate57.errors = [{instancePath:instancePath+"/port",schemaPath:"#/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
 return false;
 }
 }
@@ -2329,7 +2557,7 @@ if(valid0){
 if(data.terminating !== undefined){
 const _errs6 = errors;
 if(typeof data.terminating !== "boolean"){
-validate55.errors = [{instancePath:instancePath+"/terminating",schemaPath:"#/properties/terminating/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate57.errors = [{instancePath:instancePath+"/terminating",schemaPath:"#/properties/terminating/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -2344,12 +2572,12 @@ const _errs8 = errors;
 if(errors === _errs8){
 if(typeof data3 === "string"){
 if(func2(data3) > 253){
-validate55.errors = [{instancePath:instancePath+"/zone",schemaPath:"#/properties/zone/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"}];
+validate57.errors = [{instancePath:instancePath+"/zone",schemaPath:"#/properties/zone/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"}];
 return false;
 }
 }
 else {
-validate55.errors = [{instancePath:instancePath+"/zone",schemaPath:"#/properties/zone/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate57.errors = [{instancePath:instancePath+"/zone",schemaPath:"#/properties/zone/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -2365,32 +2593,32 @@ var valid0 = true;
 }
 }
 else {
-validate55.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate57.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate55.errors = vErrors;
+validate57.errors = vErrors;
 return errors === 0;
 }
 
-const schema23 = {"type":"object","required":["type"],"oneOf":[{"additionalProperties":false,"properties":{"type":{"enum":["RoundRobin","LeastRequest"]}}},{"additionalProperties":false,"required":["on"],"properties":{"type":{"const":"ConsistentHash"},"on":{"enum":["Header","Cookie","ClientAddress"]},"name":{"type":"string","minLength":1,"maxLength":253},"setCookie":{"$ref":"#/$defs/backends.value.balancer.oneOf1.setCookie"}}}]};
-const schema24 = {"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253},"path":{"type":"string","minLength":1,"maxLength":4096},"ttlSeconds":{"type":"integer","minimum":0}}};
+const schema24 = {"type":"object","required":["type"],"oneOf":[{"additionalProperties":false,"properties":{"type":{"enum":["RoundRobin","LeastRequest"]}}},{"additionalProperties":false,"required":["on"],"properties":{"type":{"const":"ConsistentHash"},"on":{"enum":["Header","Cookie","ClientAddress"]},"name":{"type":"string","minLength":1,"maxLength":253},"setCookie":{"$ref":"#/$defs/backends.value.balancer.oneOf1.setCookie"}}}]};
+const schema25 = {"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253},"path":{"type":"string","minLength":1,"maxLength":4096},"ttlSeconds":{"type":"integer","minimum":0}}};
 
-function validate58(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate60(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.name === undefined) && (missing0 = "name")){
-validate58.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate60.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "name") || (key0 === "path")) || (key0 === "ttlSeconds"))){
-validate58.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate60.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -2402,18 +2630,18 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func2(data0) > 253){
-validate58.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"}];
+validate60.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"}];
 return false;
 }
 else {
 if(func2(data0) < 1){
-validate58.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate60.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 }
 }
 else {
-validate58.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate60.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -2429,18 +2657,18 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(func2(data1) > 4096){
-validate58.errors = [{instancePath:instancePath+"/path",schemaPath:"#/properties/path/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"}];
+validate60.errors = [{instancePath:instancePath+"/path",schemaPath:"#/properties/path/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"}];
 return false;
 }
 else {
 if(func2(data1) < 1){
-validate58.errors = [{instancePath:instancePath+"/path",schemaPath:"#/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate60.errors = [{instancePath:instancePath+"/path",schemaPath:"#/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 }
 }
 else {
-validate58.errors = [{instancePath:instancePath+"/path",schemaPath:"#/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate60.errors = [{instancePath:instancePath+"/path",schemaPath:"#/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -2454,13 +2682,13 @@ if(data.ttlSeconds !== undefined){
 let data2 = data.ttlSeconds;
 const _errs6 = errors;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate58.errors = [{instancePath:instancePath+"/ttlSeconds",schemaPath:"#/properties/ttlSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate60.errors = [{instancePath:instancePath+"/ttlSeconds",schemaPath:"#/properties/ttlSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs6){
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 < 0 || isNaN(data2)){
-validate58.errors = [{instancePath:instancePath+"/ttlSeconds",schemaPath:"#/properties/ttlSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate60.errors = [{instancePath:instancePath+"/ttlSeconds",schemaPath:"#/properties/ttlSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -2476,16 +2704,16 @@ var valid0 = true;
 }
 }
 else {
-validate58.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate60.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate58.errors = vErrors;
+validate60.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -2511,7 +2739,7 @@ if(_errs3 === errors){
 if(data.type !== undefined){
 let data0 = data.type;
 if(!((data0 === "RoundRobin") || (data0 === "LeastRequest"))){
-const err1 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/0/properties/type/enum",keyword:"enum",params:{allowedValues: schema23.oneOf[0].properties.type.enum},message:"must be equal to one of the allowed values"};
+const err1 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/0/properties/type/enum",keyword:"enum",params:{allowedValues: schema24.oneOf[0].properties.type.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2579,7 +2807,7 @@ if(data.on !== undefined){
 let data2 = data.on;
 const _errs8 = errors;
 if(!(((data2 === "Header") || (data2 === "Cookie")) || (data2 === "ClientAddress"))){
-const err5 = {instancePath:instancePath+"/on",schemaPath:"#/oneOf/1/properties/on/enum",keyword:"enum",params:{allowedValues: schema23.oneOf[1].properties.on.enum},message:"must be equal to one of the allowed values"};
+const err5 = {instancePath:instancePath+"/on",schemaPath:"#/oneOf/1/properties/on/enum",keyword:"enum",params:{allowedValues: schema24.oneOf[1].properties.on.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2641,8 +2869,8 @@ var valid2 = true;
 if(valid2){
 if(data.setCookie !== undefined){
 const _errs11 = errors;
-if(!(validate58(data.setCookie, {instancePath:instancePath+"/setCookie",parentData:data,parentDataProperty:"setCookie",rootData}))){
-vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
+if(!(validate60(data.setCookie, {instancePath:instancePath+"/setCookie",parentData:data,parentDataProperty:"setCookie",rootData}))){
+vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
 errors = vErrors.length;
 }
 var valid2 = _errs11 === errors;
@@ -2676,7 +2904,7 @@ else {
 vErrors.push(err9);
 }
 errors++;
-validate57.errors = vErrors;
+validate59.errors = vErrors;
 return false;
 }
 else {
@@ -2694,36 +2922,36 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing1;
 if((data.type === undefined) && (missing1 = "type")){
-validate57.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+validate59.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
 return false;
 }
 }
 else {
-validate57.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate59.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate57.errors = vErrors;
+validate59.errors = vErrors;
 return errors === 0;
 }
 
-const schema25 = {"type":"object","additionalProperties":false,"required":["verify"],"properties":{"serverName":{"type":"string","minLength":1,"maxLength":253},"caPem":{"type":"string"},"verify":{"type":"boolean"},"clientCertificate":{"type":"string","minLength":1,"maxLength":253},"minVersion":{"enum":["TLSv1.2","TLSv1.3"]},"maxVersion":{"enum":["TLSv1.2","TLSv1.3"]}}};
+const schema26 = {"type":"object","additionalProperties":false,"required":["verify"],"properties":{"serverName":{"type":"string","minLength":1,"maxLength":253},"caPem":{"type":"string"},"verify":{"type":"boolean"},"clientCertificate":{"type":"string","minLength":1,"maxLength":253},"minVersion":{"enum":["TLSv1.2","TLSv1.3"]},"maxVersion":{"enum":["TLSv1.2","TLSv1.3"]}}};
 
-function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.verify === undefined) && (missing0 = "verify")){
-validate61.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate63.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((key0 === "serverName") || (key0 === "caPem")) || (key0 === "verify")) || (key0 === "clientCertificate")) || (key0 === "minVersion")) || (key0 === "maxVersion"))){
-validate61.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate63.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -2735,18 +2963,18 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func2(data0) > 253){
-validate61.errors = [{instancePath:instancePath+"/serverName",schemaPath:"#/properties/serverName/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"}];
+validate63.errors = [{instancePath:instancePath+"/serverName",schemaPath:"#/properties/serverName/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"}];
 return false;
 }
 else {
 if(func2(data0) < 1){
-validate61.errors = [{instancePath:instancePath+"/serverName",schemaPath:"#/properties/serverName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate63.errors = [{instancePath:instancePath+"/serverName",schemaPath:"#/properties/serverName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 }
 }
 else {
-validate61.errors = [{instancePath:instancePath+"/serverName",schemaPath:"#/properties/serverName/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate63.errors = [{instancePath:instancePath+"/serverName",schemaPath:"#/properties/serverName/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -2759,7 +2987,7 @@ if(valid0){
 if(data.caPem !== undefined){
 const _errs4 = errors;
 if(typeof data.caPem !== "string"){
-validate61.errors = [{instancePath:instancePath+"/caPem",schemaPath:"#/properties/caPem/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate63.errors = [{instancePath:instancePath+"/caPem",schemaPath:"#/properties/caPem/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -2771,7 +2999,7 @@ if(valid0){
 if(data.verify !== undefined){
 const _errs6 = errors;
 if(typeof data.verify !== "boolean"){
-validate61.errors = [{instancePath:instancePath+"/verify",schemaPath:"#/properties/verify/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate63.errors = [{instancePath:instancePath+"/verify",schemaPath:"#/properties/verify/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -2786,18 +3014,18 @@ const _errs8 = errors;
 if(errors === _errs8){
 if(typeof data3 === "string"){
 if(func2(data3) > 253){
-validate61.errors = [{instancePath:instancePath+"/clientCertificate",schemaPath:"#/properties/clientCertificate/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"}];
+validate63.errors = [{instancePath:instancePath+"/clientCertificate",schemaPath:"#/properties/clientCertificate/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"}];
 return false;
 }
 else {
 if(func2(data3) < 1){
-validate61.errors = [{instancePath:instancePath+"/clientCertificate",schemaPath:"#/properties/clientCertificate/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate63.errors = [{instancePath:instancePath+"/clientCertificate",schemaPath:"#/properties/clientCertificate/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 }
 }
 else {
-validate61.errors = [{instancePath:instancePath+"/clientCertificate",schemaPath:"#/properties/clientCertificate/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate63.errors = [{instancePath:instancePath+"/clientCertificate",schemaPath:"#/properties/clientCertificate/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -2811,7 +3039,7 @@ if(data.minVersion !== undefined){
 let data4 = data.minVersion;
 const _errs10 = errors;
 if(!((data4 === "TLSv1.2") || (data4 === "TLSv1.3"))){
-validate61.errors = [{instancePath:instancePath+"/minVersion",schemaPath:"#/properties/minVersion/enum",keyword:"enum",params:{allowedValues: schema25.properties.minVersion.enum},message:"must be equal to one of the allowed values"}];
+validate63.errors = [{instancePath:instancePath+"/minVersion",schemaPath:"#/properties/minVersion/enum",keyword:"enum",params:{allowedValues: schema26.properties.minVersion.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid0 = _errs10 === errors;
@@ -2824,7 +3052,7 @@ if(data.maxVersion !== undefined){
 let data5 = data.maxVersion;
 const _errs11 = errors;
 if(!((data5 === "TLSv1.2") || (data5 === "TLSv1.3"))){
-validate61.errors = [{instancePath:instancePath+"/maxVersion",schemaPath:"#/properties/maxVersion/enum",keyword:"enum",params:{allowedValues: schema25.properties.maxVersion.enum},message:"must be equal to one of the allowed values"}];
+validate63.errors = [{instancePath:instancePath+"/maxVersion",schemaPath:"#/properties/maxVersion/enum",keyword:"enum",params:{allowedValues: schema26.properties.maxVersion.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid0 = _errs11 === errors;
@@ -2841,30 +3069,30 @@ var valid0 = true;
 }
 }
 else {
-validate61.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate63.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate61.errors = vErrors;
+validate63.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate56(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((data.namespace === undefined) && (missing0 = "namespace")) || ((data.service === undefined) && (missing0 = "service"))) || ((data.protocol === undefined) && (missing0 = "protocol"))) || ((data.endpoints === undefined) && (missing0 = "endpoints"))) || ((data.balancer === undefined) && (missing0 = "balancer"))){
-validate54.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate56.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((((key0 === "namespace") || (key0 === "service")) || (key0 === "protocol")) || (key0 === "endpoints")) || (key0 === "balancer")) || (key0 === "tls")) || (key0 === "external"))){
-validate54.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate56.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -2876,12 +3104,12 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func2(data0) > 253){
-validate54.errors = [{instancePath:instancePath+"/namespace",schemaPath:"#/properties/namespace/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"}];
+validate56.errors = [{instancePath:instancePath+"/namespace",schemaPath:"#/properties/namespace/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"}];
 return false;
 }
 }
 else {
-validate54.errors = [{instancePath:instancePath+"/namespace",schemaPath:"#/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate56.errors = [{instancePath:instancePath+"/namespace",schemaPath:"#/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -2897,12 +3125,12 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(func2(data1) > 253){
-validate54.errors = [{instancePath:instancePath+"/service",schemaPath:"#/properties/service/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"}];
+validate56.errors = [{instancePath:instancePath+"/service",schemaPath:"#/properties/service/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"}];
 return false;
 }
 }
 else {
-validate54.errors = [{instancePath:instancePath+"/service",schemaPath:"#/properties/service/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate56.errors = [{instancePath:instancePath+"/service",schemaPath:"#/properties/service/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -2916,7 +3144,7 @@ if(data.protocol !== undefined){
 let data2 = data.protocol;
 const _errs6 = errors;
 if(!((((data2 === "HTTP") || (data2 === "HTTPS")) || (data2 === "H2C")) || (data2 === "H2"))){
-validate54.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema21.properties.protocol.enum},message:"must be equal to one of the allowed values"}];
+validate56.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema22.properties.protocol.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -2934,8 +3162,8 @@ var valid1 = true;
 const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
 const _errs9 = errors;
-if(!(validate55(data3[i0], {instancePath:instancePath+"/endpoints/" + i0,parentData:data3,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
+if(!(validate57(data3[i0], {instancePath:instancePath+"/endpoints/" + i0,parentData:data3,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs9 === errors;
@@ -2945,7 +3173,7 @@ break;
 }
 }
 else {
-validate54.errors = [{instancePath:instancePath+"/endpoints",schemaPath:"#/properties/endpoints/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate56.errors = [{instancePath:instancePath+"/endpoints",schemaPath:"#/properties/endpoints/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -2957,8 +3185,8 @@ var valid0 = true;
 if(valid0){
 if(data.balancer !== undefined){
 const _errs10 = errors;
-if(!(validate57(data.balancer, {instancePath:instancePath+"/balancer",parentData:data,parentDataProperty:"balancer",rootData}))){
-vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
+if(!(validate59(data.balancer, {instancePath:instancePath+"/balancer",parentData:data,parentDataProperty:"balancer",rootData}))){
+vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs10 === errors;
@@ -2969,8 +3197,8 @@ var valid0 = true;
 if(valid0){
 if(data.tls !== undefined){
 const _errs11 = errors;
-if(!(validate61(data.tls, {instancePath:instancePath+"/tls",parentData:data,parentDataProperty:"tls",rootData}))){
-vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
+if(!(validate63(data.tls, {instancePath:instancePath+"/tls",parentData:data,parentDataProperty:"tls",rootData}))){
+vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs11 === errors;
@@ -2982,7 +3210,7 @@ if(valid0){
 if(data.external !== undefined){
 const _errs12 = errors;
 if(typeof data.external !== "boolean"){
-validate54.errors = [{instancePath:instancePath+"/external",schemaPath:"#/properties/external/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate56.errors = [{instancePath:instancePath+"/external",schemaPath:"#/properties/external/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid0 = _errs12 === errors;
@@ -3000,24 +3228,24 @@ var valid0 = true;
 }
 }
 else {
-validate54.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate56.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate54.errors = vErrors;
+validate56.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate53(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
 const _errs2 = errors;
-if(!(validate54(data[key0], {instancePath:instancePath+"/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data,parentDataProperty:key0,rootData}))){
-vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+if(!(validate56(data[key0], {instancePath:instancePath+"/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data,parentDataProperty:key0,rootData}))){
+vErrors = vErrors === null ? validate56.errors : vErrors.concat(validate56.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -3027,32 +3255,32 @@ break;
 }
 }
 else {
-validate53.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate55.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate53.errors = vErrors;
+validate55.errors = vErrors;
 return errors === 0;
 }
 
-const schema26 = {"type":"object","additionalProperties":{"$ref":"#/$defs/certificates.value"}};
-const schema27 = {"type":"object","additionalProperties":false,"required":["certPem","keyPem","source"],"properties":{"certPem":{"type":"string"},"keyPem":{"type":"string"},"source":{"type":"string"}}};
+const schema27 = {"type":"object","additionalProperties":{"$ref":"#/$defs/certificates.value"}};
+const schema28 = {"type":"object","additionalProperties":false,"required":["certPem","keyPem","source"],"properties":{"certPem":{"type":"string"},"keyPem":{"type":"string"},"source":{"type":"string"}}};
 
-function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate68(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.certPem === undefined) && (missing0 = "certPem")) || ((data.keyPem === undefined) && (missing0 = "keyPem"))) || ((data.source === undefined) && (missing0 = "source"))){
-validate66.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate68.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "certPem") || (key0 === "keyPem")) || (key0 === "source"))){
-validate66.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate68.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -3061,7 +3289,7 @@ if(_errs1 === errors){
 if(data.certPem !== undefined){
 const _errs2 = errors;
 if(typeof data.certPem !== "string"){
-validate66.errors = [{instancePath:instancePath+"/certPem",schemaPath:"#/properties/certPem/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate68.errors = [{instancePath:instancePath+"/certPem",schemaPath:"#/properties/certPem/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -3073,7 +3301,7 @@ if(valid0){
 if(data.keyPem !== undefined){
 const _errs4 = errors;
 if(typeof data.keyPem !== "string"){
-validate66.errors = [{instancePath:instancePath+"/keyPem",schemaPath:"#/properties/keyPem/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate68.errors = [{instancePath:instancePath+"/keyPem",schemaPath:"#/properties/keyPem/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -3085,7 +3313,7 @@ if(valid0){
 if(data.source !== undefined){
 const _errs6 = errors;
 if(typeof data.source !== "string"){
-validate66.errors = [{instancePath:instancePath+"/source",schemaPath:"#/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate68.errors = [{instancePath:instancePath+"/source",schemaPath:"#/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -3099,24 +3327,24 @@ var valid0 = true;
 }
 }
 else {
-validate66.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate68.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate66.errors = vErrors;
+validate68.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate65(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate67(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
 const _errs2 = errors;
-if(!(validate66(data[key0], {instancePath:instancePath+"/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data,parentDataProperty:key0,rootData}))){
-vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
+if(!(validate68(data[key0], {instancePath:instancePath+"/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data,parentDataProperty:key0,rootData}))){
+vErrors = vErrors === null ? validate68.errors : vErrors.concat(validate68.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -3126,11 +3354,11 @@ break;
 }
 }
 else {
-validate65.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate67.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate65.errors = vErrors;
+validate67.errors = vErrors;
 return errors === 0;
 }
 
@@ -3209,8 +3437,8 @@ var valid0 = true;
 if(valid0){
 if(data.backends !== undefined){
 const _errs7 = errors;
-if(!(validate53(data.backends, {instancePath:instancePath+"/backends",parentData:data,parentDataProperty:"backends",rootData}))){
-vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
+if(!(validate55(data.backends, {instancePath:instancePath+"/backends",parentData:data,parentDataProperty:"backends",rootData}))){
+vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs7 === errors;
@@ -3221,8 +3449,8 @@ var valid0 = true;
 if(valid0){
 if(data.certificates !== undefined){
 const _errs8 = errors;
-if(!(validate65(data.certificates, {instancePath:instancePath+"/certificates",parentData:data,parentDataProperty:"certificates",rootData}))){
-vErrors = vErrors === null ? validate65.errors : vErrors.concat(validate65.errors);
+if(!(validate67(data.certificates, {instancePath:instancePath+"/certificates",parentData:data,parentDataProperty:"certificates",rootData}))){
+vErrors = vErrors === null ? validate67.errors : vErrors.concat(validate67.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs8 === errors;

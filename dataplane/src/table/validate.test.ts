@@ -133,6 +133,45 @@ const cases: Array<{ rule: string; table: unknown; errors: string[] }> = [
     errors: [`${route0}/filters/2 mirrors to unknown backend "shop/gone:http"`],
   },
   {
+    rule: 'errorPages names a backend of the table',
+    table: broken(
+      (t) =>
+        (t.hosts[0].routes[0].errorPages = {
+          codes: [404],
+          backend: 'shop/gone:http',
+          service: 'api',
+          servicePort: '80',
+        }),
+    ),
+    errors: [`${route0}/errorPages names unknown backend "shop/gone:http"`],
+  },
+  {
+    rule: 'errorPages headers are header values, never an injection',
+    table: broken(
+      (t) =>
+        (t.hosts[0].routes[0].errorPages = {
+          codes: [404],
+          backend: 'shop/api:http',
+          service: 'api\r\nx-evil: 1',
+          servicePort: '80',
+        }),
+    ),
+    errors: [`${route0}/errorPages/service must match pattern "^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$"`],
+  },
+  {
+    rule: 'errorPages codes are 400-599',
+    table: broken(
+      (t) =>
+        (t.hosts[0].routes[0].errorPages = {
+          codes: [302],
+          backend: 'shop/api:http',
+          service: 'api',
+          servicePort: '80',
+        }),
+    ),
+    errors: [`${route0}/errorPages/codes/0 must be >= 400`],
+  },
+  {
     rule: 'a mirror Host is a host name, never a header injection',
     table: broken((t) => (t.hosts[0].routes[0].filters[2].hostname = 'a.test\r\nx-evil: 1')),
     errors: [

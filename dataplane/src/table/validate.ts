@@ -37,6 +37,10 @@ function referenceErrors(table: RouteTable): string[] {
         errors.push(`${where}/filters/${i} mirrors to unknown backend "${f.backend}"`);
       }
     }
+    const pages = route.errorPages;
+    if (pages !== undefined && !Object.hasOwn(table.backends, pages.backend)) {
+      errors.push(`${where}/errorPages names unknown backend "${pages.backend}"`);
+    }
   };
   for (const [h, host] of table.hosts.entries()) {
     if (seenHosts.has(host.host)) errors.push(`/hosts/${h} repeats host "${host.host}"`);

@@ -2,6 +2,7 @@
 // Routes are found by their source, so the merge (ingress.ts) needs to know nothing of annotations.
 import type { Route, UrlRewriteFilter } from '../../../../dataplane/src/table/types.ts';
 import { CASE_INSENSITIVE } from '../regex-paths.ts';
+import { errorPagesFor } from './error-pages.ts';
 import type { RouteSettings } from './settings.ts';
 
 /** `settings` by `namespace/name`; routes of other sources, or of Ingresses without settings, are left alone. */
@@ -23,6 +24,10 @@ export function applyRouteSettings(
     if (s.accessLog === false) route.accessLog = false;
     if (s.filters.length > 0) route.filters = [...structuredClone(s.filters), ...route.filters];
     if (s.rewriteTarget !== undefined) addRewrite(route, s.rewriteTarget);
+    if (s.errorPages !== undefined && s.errorBackend !== undefined) {
+      const pages = errorPagesFor(route, s.errorPages, s.errorBackend, s.errorPages.service !== undefined);
+      if (pages !== undefined) route.errorPages = pages;
+    }
   }
 }
 

@@ -3,6 +3,7 @@
 import type { Diagnostic } from '../../snapshot.ts';
 import type { IngressView } from '../lookup.ts';
 import { parseAffinity } from './affinity.ts';
+import { parseErrorPages } from './error-pages.ts';
 import { parseAppRoot, parseFromToWww, parseServerAlias } from './host-names.ts';
 import { parseMirror } from './mirror.ts';
 import { parseProxySsl } from './proxy-ssl.ts';
@@ -58,6 +59,8 @@ export function parseAnnotations(
   const mirror = parseMirror(values, ingress.namespace);
   if (mirror !== undefined) route.mirror = mirror;
   if (parseUseRegex(values)) route.useRegex = true;
+  const errorPages = parseErrorPages(values);
+  if (errorPages !== undefined) route.errorPages = errorPages;
   const protocol = parseProtocol(values);
   if (protocol !== undefined) backend.protocol = protocol;
   // ingress-nginx: cookie affinity takes the upstream over, then upstream-hash-by, then load-balance.

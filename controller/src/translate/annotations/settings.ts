@@ -7,6 +7,7 @@ import type {
   RetryPolicy,
   Timeouts,
 } from '../../../../dataplane/src/table/types.ts';
+import type { ErrorPagesSpec } from './error-pages.ts';
 import type { HostSettings } from './host-names.ts';
 import type { MirrorSpec } from './mirror.ts';
 import type { ProxySslRequest } from './proxy-ssl.ts';
@@ -27,6 +28,9 @@ export interface RouteSettings {
   useRegex?: boolean;
   /** rewrite-target: the path sent upstream, with `$1`… (a RegexSubstitution, apply.ts). */
   rewriteTarget?: string;
+  /** custom-http-errors / default-backend; `errorBackend` is its backend key once resolved (translate.ts). */
+  errorPages?: ErrorPagesSpec;
+  errorBackend?: string;
 }
 
 /** Settings of the Backend an Ingress's routes send to; absent fields keep the Service's own. */

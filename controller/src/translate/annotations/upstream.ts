@@ -111,8 +111,8 @@ export const errorsAndMirrors: AnnotationEntry[] = [
   ...family('Custom HTTP Errors', `${DOCS}#custom-http-errors`, [
     {
       key: 'custom-http-errors',
-      status: 'pending',
-      note: `these backend statuses are served by the default backend: ${TODO}`,
+      status: 'supported',
+      note: 'these upstream statuses (400-599) are replaced by a GET / to the default backend with X-Code, X-Format, X-Original-URI, X-Namespace, X-Ingress-Name, X-Service-Name, X-Service-Port and X-Request-ID; its answer and status are relayed',
     },
   ]),
   ...family(
@@ -121,16 +121,16 @@ export const errorsAndMirrors: AnnotationEntry[] = [
     [
       {
         key: 'disable-proxy-intercept-errors',
-        status: 'pending',
-        note: `turns custom-http-errors interception off: ${TODO}`,
+        status: 'supported',
+        note: '"true" turns custom-http-errors interception off',
       },
     ],
   ),
   ...family('Default Backend', `${DOCS}#default-backend`, [
     {
       key: 'default-backend',
-      status: 'pending',
-      note: `Service for this Ingress's errors and unmatched requests: ${TODO}`,
+      status: 'difference',
+      note: "a Service of the Ingress's namespace (first port) serving its custom-http-errors and, when its Service has no endpoint, its requests (with X-Code 503 & co.); when that Service has no endpoint either, Gatehouse answers the status itself (ingress-nginx: the global default backend)",
     },
   ]),
   ...family('Mirror', `${DOCS}#mirror`, [
