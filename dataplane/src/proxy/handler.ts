@@ -387,7 +387,8 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
   const exchange = new Exchange(req, res, route, endpoint, ctx);
   exchange.backend = group;
   exchange.view = view;
-  if (group!.affinity !== undefined) exchange.affinityCookie = affinityCookie(group!, req.headers, view);
+  if (group!.affinity !== undefined)
+    exchange.affinityCookie = affinityCookie(group!, req.headers, view, ctx.listener.encrypted);
   if (ctx.observer !== undefined) {
     exchange.startedAt = startedAt;
     exchange.traceparent = traceparent;

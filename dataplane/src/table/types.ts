@@ -112,6 +112,14 @@ export interface CookieSpec {
   name: string;
   path?: string;
   ttlSeconds?: number;
+  /** Domain attribute; absent: host-only. */
+  domain?: string;
+  /** SameSite attribute; absent: none sent (ingress-nginx's default). */
+  sameSite?: 'None' | 'Lax' | 'Strict';
+  /** Leave out SameSite=None for user agents that reject such cookies (ingress-nginx same_site.lua). */
+  conditionalSameSiteNone?: boolean;
+  /** Secure on every response; absent: Secure only on requests that came in over TLS (sticky.lua). */
+  secure?: boolean;
 }
 
 export interface Backend {

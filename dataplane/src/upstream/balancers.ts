@@ -2,7 +2,14 @@
 // ConsistentHash-on-Cookie policy issues when the client has none yet.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { BalancerPolicy } from '../table/types.ts';
-import { cookieAttributes, cookieToken, cookieValue } from './affinity.ts';
+import {
+  cookieAttributes,
+  cookieToken,
+  cookieValue,
+  NO_SAME_SITE,
+  rejectsSameSiteNone,
+  SECURE,
+} from './affinity.ts';
 import type { CompiledBackend, UpstreamEndpoint } from './balancer.ts';
 import type { Balancer, PickClient } from './choice.ts';
 import { ConsistentHash } from './consistent-hash.ts';
@@ -11,8 +18,10 @@ import { RoundRobin } from './round-robin.ts';
 
 export interface AffinityCookie {
   name: string;
-  /** `; Path=/; HttpOnly; …`, built once. */
-  attributes: string;
+  /** `; Path=/; HttpOnly; …`, built once, indexed by `SECURE | NO_SAME_SITE` (affinity.ts). */
+  attributes: readonly string[];
+  /** SameSite=None, left out for user agents that reject it. */
+  conditionalSameSiteNone: boolean;
 }
 
 export function createBalancer(policy: BalancerPolicy, endpoints: readonly UpstreamEndpoint[]): Balancer {
@@ -29,20 +38,29 @@ export function createBalancer(policy: BalancerPolicy, endpoints: readonly Upstr
 export function affinityOf(policy: BalancerPolicy): AffinityCookie | undefined {
   if (policy.type !== 'ConsistentHash' || policy.on !== 'Cookie' || policy.setCookie === undefined)
     return undefined;
-  return { name: policy.name ?? policy.setCookie.name, attributes: cookieAttributes(policy.setCookie) };
+  const spec = policy.setCookie;
+  return {
+    name: policy.name ?? spec.name,
+    attributes: cookieAttributes(spec),
+    conditionalSameSiteNone: spec.conditionalSameSiteNone === true && spec.sameSite === 'None',
+  };
 }
 
 /**
  * The Set-Cookie line to send with the response, when the backend issues affinity cookies and
  * this request carried none. Its value is the token the balancer hashed (ConsistentHash.keyOf),
- * so the client's next request lands on the endpoint this one went to.
+ * so the client's next request lands on the endpoint this one went to. `encrypted`: the request
+ * came over TLS, which makes the cookie Secure (ingress-nginx: `$https = on`).
  */
 export function affinityCookie(
   backend: CompiledBackend,
   headers: IncomingHttpHeaders,
   client: PickClient,
+  encrypted: boolean,
 ): string | undefined {
   const affinity = backend.affinity;
   if (affinity === undefined || cookieValue(headers, affinity.name) !== undefined) return undefined;
-  return `${affinity.name}=${cookieToken(client.requestId)}${affinity.attributes}`;
+  let form = encrypted ? SECURE : 0;
+  if (affinity.conditionalSameSiteNone && rejectsSameSiteNone(headers['user-agent'])) form |= NO_SAME_SITE;
+  return `${affinity.name}=${cookieToken(client.requestId)}${affinity.attributes[form]}`;
 }
