@@ -18,7 +18,7 @@ import {
   pickGroup,
   type UpstreamEndpoint,
 } from '../upstream/balancer.ts';
-import { affinityCookie } from '../upstream/balancers.ts';
+import { affinityCookie, reissuedAffinityCookie } from '../upstream/balancers.ts';
 import type { CompiledRetry } from '../upstream/retry.ts';
 import { answer, redirect } from './answers.ts';
 import {
@@ -213,6 +213,15 @@ class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attempt, Body
     this.status = statusCode;
     if (attemptAnswered(this, statusCode, controller)) return;
     const req = this.req;
+    if (this.retries > 0 && this.backend?.affinity !== undefined)
+      this.affinityCookie =
+        reissuedAffinityCookie(
+          this.backend,
+          req.headers,
+          this.view!,
+          this.endpoint,
+          this.ctx.listener.encrypted,
+        ) ?? this.affinityCookie;
     if (req.httpVersionMajor === 1) this.bodyLeft = declaredLength(headers['content-length']);
     if (req.httpVersionMajor === 1 && this.affinityCookie === undefined && !this.route.responseHeaders) {
       // The common case, relayed as they came: no header object is edited (see relayedHeaders).

@@ -205,6 +205,7 @@ const backend = {
                 sameSite: { enum: ['None', 'Lax', 'Strict'] },
                 conditionalSameSiteNone: { type: 'boolean' },
                 secure: { type: 'boolean' },
+                changeOnFailure: { type: 'boolean' },
               },
             },
           },

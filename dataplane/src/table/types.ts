@@ -120,6 +120,11 @@ export interface CookieSpec {
   conditionalSameSiteNone?: boolean;
   /** Secure on every response; absent: Secure only on requests that came in over TLS (sticky.lua). */
   secure?: boolean;
+  /**
+   * After a failed attempt was retried on another endpoint, a client that had the cookie gets a
+   * new one pinning the endpoint that answered (ingress-nginx session-cookie-change-on-failure).
+   */
+  changeOnFailure?: boolean;
 }
 
 export interface Backend {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CookieSpec } from '../table/types.ts';
 import { cookieValue, rejectsSameSiteNone } from './affinity.ts';
-import { affinityCookie } from './balancers.ts';
+import { affinityCookie, reissuedAffinityCookie } from './balancers.ts';
 import { backendOf, endpoints } from './test-endpoints.ts';
 
 describe('affinity cookies', () => {
@@ -110,5 +110,41 @@ describe('affinity cookies', () => {
   for (const [ua, rejects] of agents) {
     it(`SameSite=None ${rejects ? 'rejected' : 'accepted'} by ${ua}`, () =>
       assert.equal(rejectsSameSiteNone(ua), rejects));
+  }
+
+  // sticky.lua balance(): a client without the cookie, or with it and change_on_failure, gets a
+  // cookie for the upstream a retry reached; with the cookie and no change_on_failure, none.
+  const reissueCases: Array<[changeOnFailure: boolean, hasCookie: boolean, reissued: boolean]> = [
+    [false, false, true],
+    [true, false, true],
+    [true, true, true],
+    [false, true, false],
+  ];
+  for (const [changeOnFailure, hasCookie, reissued] of reissueCases) {
+    it(`after a retry, change-on-failure ${changeOnFailure}, cookie ${hasCookie} → ${reissued ? 'pins the endpoint that answered' : 'kept'}`, () => {
+      const b = backendOf('svc', endpoints(5), {
+        type: 'ConsistentHash',
+        on: 'Cookie',
+        name: 'route',
+        setCookie: { name: 'route', changeOnFailure },
+      });
+      for (const served of b.endpoints) {
+        const headers = hasCookie ? { cookie: 'route=old' } : {};
+        const line = reissuedAffinityCookie(
+          b,
+          headers,
+          { address: '192.0.2.1', requestId: 'req-1' },
+          served,
+          false,
+        );
+        if (!reissued) {
+          assert.equal(line, undefined);
+          continue;
+        }
+        assert.match(line ?? '', /^route=[\w.-]+; Path=\/; HttpOnly$/);
+        const cookie = line!.split(';')[0];
+        assert.equal(b.balancer.pick(b.endpoints, { cookie }, undefined, undefined), served);
+      }
+    });
   }
 });

@@ -22,6 +22,7 @@ export interface AffinityCookie {
   attributes: readonly string[];
   /** SameSite=None, left out for user agents that reject it. */
   conditionalSameSiteNone: boolean;
+  changeOnFailure: boolean;
 }
 
 export function createBalancer(policy: BalancerPolicy, endpoints: readonly UpstreamEndpoint[]): Balancer {
@@ -43,6 +44,7 @@ export function affinityOf(policy: BalancerPolicy): AffinityCookie | undefined {
     name: policy.name ?? spec.name,
     attributes: cookieAttributes(spec),
     conditionalSameSiteNone: spec.conditionalSameSiteNone === true && spec.sameSite === 'None',
+    changeOnFailure: spec.changeOnFailure === true,
   };
 }
 
@@ -60,7 +62,49 @@ export function affinityCookie(
 ): string | undefined {
   const affinity = backend.affinity;
   if (affinity === undefined || cookieValue(headers, affinity.name) !== undefined) return undefined;
+  return setCookieLine(affinity, cookieToken(client.requestId), headers, encrypted);
+}
+
+function setCookieLine(
+  affinity: AffinityCookie,
+  token: string,
+  headers: IncomingHttpHeaders,
+  encrypted: boolean,
+): string {
   let form = encrypted ? SECURE : 0;
   if (affinity.conditionalSameSiteNone && rejectsSameSiteNone(headers['user-agent'])) form |= NO_SAME_SITE;
-  return `${affinity.name}=${cookieToken(client.requestId)}${affinity.attributes[form]}`;
+  return `${affinity.name}=${token}${affinity.attributes[form]}`;
+}
+
+/** Candidate tokens tried per endpoint when looking for one the ring gives to `served`. */
+const TOKENS_PER_ENDPOINT = 64;
+
+/**
+ * The Set-Cookie after a failed attempt was retried on `served`: the cookie must pin the endpoint
+ * that answered, not the one that failed. Always for a client that had no cookie (ingress-nginx
+ * sticky.lua picks a new upstream and sets the cookie); for one that had a cookie only with
+ * session-cookie-change-on-failure. The token is the first of `requestId.N` whose ring owner is
+ * `served` (each candidate has a 1/n chance, so 64·n tries miss with probability < e^-64).
+ * Undefined: keep whatever the first attempt decided.
+ */
+export function reissuedAffinityCookie(
+  backend: CompiledBackend,
+  headers: IncomingHttpHeaders,
+  client: PickClient,
+  served: UpstreamEndpoint,
+  encrypted: boolean,
+): string | undefined {
+  const affinity = backend.affinity;
+  const balancer = backend.balancer;
+  if (affinity === undefined || !(balancer instanceof ConsistentHash)) return undefined;
+  if (cookieValue(headers, affinity.name) !== undefined && !affinity.changeOnFailure) return undefined;
+  const index = backend.endpoints.indexOf(served);
+  if (index === -1) return undefined;
+  const seed = cookieToken(client.requestId).slice(0, 56);
+  const tries = TOKENS_PER_ENDPOINT * backend.endpoints.length;
+  for (let n = 0; n < tries; n++) {
+    const token = `${seed}.${n}`;
+    if (balancer.ownerOf(token) === index) return setCookieLine(affinity, token, headers, encrypted);
+  }
+  return undefined;
 }

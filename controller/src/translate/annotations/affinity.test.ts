@@ -106,6 +106,17 @@ const cases: Array<[string, Record<string, string>, unknown, string[]?]> = [
     ],
   ),
   [
+    'change-on-failure',
+    { affinity: 'cookie', 'session-cookie-change-on-failure': 'true' },
+    cookie({ name: 'INGRESSCOOKIE', changeOnFailure: true }),
+  ],
+  [
+    'change-on-failure invalid → false',
+    { affinity: 'cookie', 'session-cookie-change-on-failure': 'on' },
+    cookie({ name: 'INGRESSCOOKIE' }),
+    [field('session-cookie-change-on-failure')],
+  ],
+  [
     'cookie affinity wins over load-balance',
     { affinity: 'cookie', 'load-balance': 'ewma' },
     cookie({ name: 'INGRESSCOOKIE' }),

@@ -62,8 +62,8 @@ export const affinity: AnnotationEntry[] = [
     },
     {
       key: 'session-cookie-change-on-failure',
-      status: 'pending',
-      note: `new endpoint and cookie after a failure: ${TODO}`,
+      status: 'difference',
+      note: 'true: the cookie is re-issued for the endpoint a retry reached; false: the retry still goes to another endpoint (ingress-nginx: the same one) and the cookie stays',
     },
   ]),
 ];
@@ -119,5 +119,6 @@ export function parseAffinity(values: AnnotationValues): BalancerPolicy | undefi
   if (values.boolean('session-cookie-conditional-samesite-none') === true)
     setCookie.conditionalSameSiteNone = true;
   if (values.boolean('session-cookie-secure') === true) setCookie.secure = true;
+  if (values.boolean('session-cookie-change-on-failure') === true) setCookie.changeOnFailure = true;
   return { type: 'ConsistentHash', on: 'Cookie', name: setCookie.name, setCookie };
 }
