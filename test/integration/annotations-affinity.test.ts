@@ -58,14 +58,20 @@ describe('affinity cookie attributes through workers', () => {
   const dir = new ManifestDir();
   let one: Backend;
   let two: Backend;
+  let bad: Backend;
   let g: Gatehouse;
 
   before(async () => {
     one = await startBackend('one');
     two = await startBackend('two');
+    bad = await startBackend('bad', (_req, res) => {
+      res.statusCode = 503;
+      res.end();
+    });
     dir.write('objects.yaml', [
       ingressClass(),
       ...serviceFor('apps', 'pair', [one, two]),
+      ...serviceFor('apps', 'flaky', [one, bad]),
       tlsSecret('apps', 'sticky-tls', selfSignedCertificate({ dnsNames: ['tls.example'] })),
       withAnnotations(
         ingress('apps', 'cross-site', [{ host: 'cross.example', paths: [{ path: '/', service: 'pair' }] }]),
@@ -90,6 +96,17 @@ describe('affinity cookie attributes through workers', () => {
           [`${P}/ssl-redirect`]: 'false',
         },
       ),
+      ...[
+        ['kept', 'kept.example', 'false'],
+        ['changed', 'changed.example', 'true'],
+      ].map(([name, host, change]) =>
+        withAnnotations(ingress('apps', name, [{ host, paths: [{ path: '/', service: 'flaky' }] }]), {
+          [`${P}/affinity`]: 'cookie',
+          [`${P}/session-cookie-name`]: 'route',
+          [`${P}/session-cookie-change-on-failure`]: change,
+          [`${P}/proxy-next-upstream`]: 'error timeout http_503',
+        }),
+      ),
     ]);
     g = await startGatehouse(dir.dir, { workers: 2 });
     await g.waitReady();
@@ -99,6 +116,7 @@ describe('affinity cookie attributes through workers', () => {
     await g?.stop();
     await one?.close();
     await two?.close();
+    await bad?.close();
     dir.cleanup();
   });
 
@@ -127,5 +145,46 @@ describe('affinity cookie attributes through workers', () => {
       plain.headers.get('set-cookie') ?? '',
       /^INGRESSCOOKIE=[\w.-]+; Path=\/; HttpOnly; SameSite=Strict$/,
     );
+  });
+
+  // Each step below sends at most one request to the failing endpoint, so it stays below the
+  // outlier ejection threshold (5 in a row) and a cookie pinning it is really sent there.
+  /** A request that reached `bad` first and was retried: its response, or undefined. */
+  async function retried(host: string, headers: Record<string, string>) {
+    const before = bad.seen.length;
+    const res = await get(g, host, '/', headers);
+    assert.equal(res.status, 200, res.body);
+    return bad.seen.length > before ? res : undefined;
+  }
+  const cookieOf = (setCookie: string | null) => /^route=([^;]+)/.exec(setCookie ?? '')?.[1];
+
+  it('a new client whose first attempt failed gets a cookie for the endpoint that answered', async () => {
+    let res: Awaited<ReturnType<typeof retried>>;
+    for (let i = 0; i < 64 && res === undefined; i++) res = await retried('kept.example', {});
+    assert.ok(res, 'no fresh request was first sent to the failing endpoint');
+    const value = cookieOf(res.headers.get('set-cookie'));
+    assert.ok(value, `Set-Cookie: ${res.headers.get('set-cookie')}`);
+    assert.equal(
+      await retried('kept.example', { cookie: `route=${value}` }),
+      undefined,
+      'the cookie pins the failed endpoint',
+    );
+  });
+
+  it('change-on-failure: a cookie pinning a failed endpoint is replaced; without it the cookie stays', async () => {
+    // A cookie value the ring gives to the failing endpoint: found by trying values.
+    let pinned: string | undefined;
+    let changed: Awaited<ReturnType<typeof retried>>;
+    for (let i = 0; i < 64 && changed === undefined; i++) {
+      pinned = `probe${i}`;
+      changed = await retried('changed.example', { cookie: `route=${pinned}` });
+    }
+    assert.ok(changed, 'no probe cookie pinned the failing endpoint');
+    const value = cookieOf(changed.headers.get('set-cookie'));
+    assert.ok(value && value !== pinned, `Set-Cookie: ${changed.headers.get('set-cookie')}`);
+    assert.equal(await retried('changed.example', { cookie: `route=${value}` }), undefined);
+    const kept = await retried('kept.example', { cookie: `route=${pinned}` });
+    assert.ok(kept, 'the same cookie value pins the failing endpoint on the other Ingress too');
+    assert.equal(kept.headers.get('set-cookie'), null);
   });
 });
