@@ -76,15 +76,18 @@ function setCookieLine(
   return `${affinity.name}=${token}${affinity.attributes[form]}`;
 }
 
-/** Candidate tokens tried per endpoint when looking for one the ring gives to `served`. */
+/** Candidate tokens tried per endpoint when looking for one the ring gives to `served`, capped so
+ * a retried request on a very large backend costs at most a few thousand hashes. */
 const TOKENS_PER_ENDPOINT = 64;
+const MAX_TOKENS = 4096;
 
 /**
  * The Set-Cookie after a failed attempt was retried on `served`: the cookie must pin the endpoint
  * that answered, not the one that failed. Always for a client that had no cookie (ingress-nginx
  * sticky.lua picks a new upstream and sets the cookie); for one that had a cookie only with
  * session-cookie-change-on-failure. The token is the first of `requestId.N` whose ring owner is
- * `served` (each candidate has a 1/n chance, so 64·n tries miss with probability < e^-64).
+ * `served` (each candidate has about a 1/n chance: 64·n tries miss with probability about e^-64;
+ * past 64 endpoints the cap of 4096 lowers that, and a miss keeps the first attempt's cookie).
  * Undefined: keep whatever the first attempt decided.
  */
 export function reissuedAffinityCookie(
@@ -101,7 +104,7 @@ export function reissuedAffinityCookie(
   const index = backend.endpoints.indexOf(served);
   if (index === -1) return undefined;
   const seed = cookieToken(client.requestId).slice(0, 56);
-  const tries = TOKENS_PER_ENDPOINT * backend.endpoints.length;
+  const tries = Math.min(TOKENS_PER_ENDPOINT * backend.endpoints.length, MAX_TOKENS);
   for (let n = 0; n < tries; n++) {
     const token = `${seed}.${n}`;
     if (balancer.ownerOf(token) === index) return setCookieLine(affinity, token, headers, encrypted);
