@@ -18,7 +18,7 @@ import {
   pickGroup,
   type UpstreamEndpoint,
 } from '../upstream/balancer.ts';
-import { affinityCookie } from '../upstream/balancers.ts';
+import { affinityCookie, reissuedAffinityCookie } from '../upstream/balancers.ts';
 import type { CompiledRetry } from '../upstream/retry.ts';
 import { answer, redirect } from './answers.ts';
 import {
@@ -230,6 +230,15 @@ class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attempt, Body
       return;
     }
     const req = this.req;
+    if (this.retries > 0 && this.backend?.affinity !== undefined)
+      this.affinityCookie =
+        reissuedAffinityCookie(
+          this.backend,
+          req.headers,
+          this.view!,
+          this.endpoint,
+          this.ctx.listener.encrypted,
+        ) ?? this.affinityCookie;
     if (req.httpVersionMajor === 1) this.bodyLeft = declaredLength(headers['content-length']);
     if (req.httpVersionMajor === 1 && this.affinityCookie === undefined && !this.route.responseHeaders) {
       // The common case, relayed as they came: no header object is edited (see relayedHeaders).
@@ -430,7 +439,8 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
   if (fallback) exchange.errorPages = undefined;
   exchange.backend = group;
   exchange.view = view;
-  if (group!.affinity !== undefined) exchange.affinityCookie = affinityCookie(group!, req.headers, view);
+  if (group!.affinity !== undefined)
+    exchange.affinityCookie = affinityCookie(group!, req.headers, view, ctx.listener.encrypted);
   if (ctx.observer !== undefined) {
     exchange.startedAt = startedAt;
     exchange.traceparent = traceparent;

@@ -221,7 +221,17 @@ const backend = {
               type: 'object',
               additionalProperties: false,
               required: ['name'],
-              properties: { name, path: pathValue, ttlSeconds: { type: 'integer', minimum: 0 } },
+              properties: {
+                name: headerName,
+                // RFC 6265 §4.1.1 path-value: no CTLs and no ";", so no value becomes header syntax.
+                path: { ...pathValue, pattern: '^[^\\u0000-\\u001f\\u007f;]+$' },
+                ttlSeconds: { type: 'integer', minimum: 0 },
+                domain: { type: 'string', pattern: '^[A-Za-z0-9.-]{1,253}$' },
+                sameSite: { enum: ['None', 'Lax', 'Strict'] },
+                conditionalSameSiteNone: { type: 'boolean' },
+                secure: { type: 'boolean' },
+                changeOnFailure: { type: 'boolean' },
+              },
             },
           },
         },

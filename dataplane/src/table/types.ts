@@ -135,6 +135,19 @@ export interface CookieSpec {
   name: string;
   path?: string;
   ttlSeconds?: number;
+  /** Domain attribute; absent: host-only. */
+  domain?: string;
+  /** SameSite attribute; absent: none sent (ingress-nginx's default). */
+  sameSite?: 'None' | 'Lax' | 'Strict';
+  /** Leave out SameSite=None for user agents that reject such cookies (ingress-nginx same_site.lua). */
+  conditionalSameSiteNone?: boolean;
+  /** Secure on every response; absent: Secure only on requests that came in over TLS (sticky.lua). */
+  secure?: boolean;
+  /**
+   * After a failed attempt was retried on another endpoint, a client that had the cookie gets a
+   * new one pinning the endpoint that answered (ingress-nginx session-cookie-change-on-failure).
+   */
+  changeOnFailure?: boolean;
 }
 
 export interface Backend {

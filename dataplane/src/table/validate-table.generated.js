@@ -7,7 +7,7 @@ const require = createRequire(import.meta.url);
 "use strict";
 export const validate = validate21;
 export default validate21;
-const schema6 = {"$id":"https://gatehouse.dev/schemas/route-table.json","type":"object","additionalProperties":false,"required":["version","hosts","backends","certificates"],"properties":{"version":{"type":"integer","minimum":0},"hosts":{"type":"array","items":{"$ref":"#/$defs/hosts"}},"backends":{"$ref":"#/$defs/backends"},"certificates":{"$ref":"#/$defs/certificates"},"defaultCertificate":{"type":"string","minLength":1,"maxLength":253},"defaultRoute":{"$ref":"#/$defs/hosts.routes"}},"$defs":{"hosts":{"type":"object","additionalProperties":false,"required":["host","routes"],"properties":{"host":{"type":"string","maxLength":253,"pattern":"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"},"routes":{"type":"array","items":{"$ref":"#/$defs/hosts.routes"}},"fallback":{"$ref":"#/$defs/hosts.routes"},"tls":{"$ref":"#/$defs/hosts.tls"}}},"hosts.routes":{"type":"object","additionalProperties":false,"required":["id","source","match","backends","filters"],"properties":{"id":{"type":"string","minLength":1,"maxLength":1024},"source":{"$ref":"#/$defs/hosts.routes.source"},"match":{"$ref":"#/$defs/hosts.routes.match"},"backends":{"type":"array","maxItems":64,"items":{"$ref":"#/$defs/hosts.routes.backends"}},"filters":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters"},"maxItems":32},"timeouts":{"$ref":"#/$defs/hosts.routes.timeouts"},"retry":{"$ref":"#/$defs/hosts.routes.retry"},"maxRequestBodyBytes":{"type":"integer","minimum":0},"httpsRedirect":{"type":"boolean"},"accessLog":{"type":"boolean"},"errorPages":{"$ref":"#/$defs/hosts.routes.errorPages"}}},"hosts.routes.source":{"type":"object","additionalProperties":false,"required":["kind","namespace","name"],"properties":{"kind":{"type":"string","minLength":1,"maxLength":253},"namespace":{"type":"string","maxLength":253},"name":{"type":"string","minLength":1,"maxLength":253}}},"hosts.routes.match":{"type":"object","additionalProperties":false,"required":["path"],"properties":{"path":{"$ref":"#/$defs/hosts.routes.match.path"},"headers":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"queryParams":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"cookies":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"methods":{"type":"array","items":{"type":"string","pattern":"^[A-Z]{1,32}$"},"maxItems":16,"uniqueItems":true}}},"hosts.routes.match.path":{"type":"object","additionalProperties":false,"required":["type","value"],"properties":{"type":{"enum":["Exact","Prefix","Regex"]},"value":{"type":"string","minLength":1,"maxLength":4096}}},"hosts.routes.match.headers":{"type":"object","additionalProperties":false,"required":["name","type","value"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253},"type":{"enum":["Exact","Regex"]},"value":{"type":"string","maxLength":4096}}},"hosts.routes.backends":{"type":"object","additionalProperties":false,"required":["backend","weight"],"properties":{"backend":{"type":"string","minLength":1,"maxLength":253},"weight":{"type":"integer","minimum":0,"maximum":1000000}}},"hosts.routes.filters":{"type":"object","required":["type"],"oneOf":[{"additionalProperties":false,"properties":{"type":{"enum":["RequestHeaderModifier","ResponseHeaderModifier"]},"set":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters.oneOf0.set"},"maxItems":64},"add":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters.oneOf0.set"},"maxItems":64},"remove":{"type":"array","items":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"maxItems":64}}},{"additionalProperties":false,"required":["statusCode"],"properties":{"type":{"const":"RequestRedirect"},"scheme":{"enum":["http","https"]},"hostname":{"type":"string","minLength":1,"maxLength":253},"port":{"type":"integer","minimum":1,"maximum":65535},"path":{"$ref":"#/$defs/hosts.routes.filters.oneOf1.path"},"statusCode":{"enum":[301,302,303,307,308]},"keepRequestPort":{"type":"boolean"},"dropQuery":{"type":"boolean"}}},{"additionalProperties":false,"properties":{"type":{"const":"URLRewrite"},"hostname":{"type":"string","minLength":1,"maxLength":253},"path":{"$ref":"#/$defs/hosts.routes.filters.oneOf1.path"}}},{"additionalProperties":false,"required":["backend"],"properties":{"type":{"const":"RequestMirror"},"backend":{"type":"string","minLength":1,"maxLength":253},"body":{"type":"boolean"},"hostname":{"type":"string","pattern":"^[A-Za-z0-9._\\[\\]:-]+$","maxLength":261}}}]},"hosts.routes.filters.oneOf0.set":{"type":"object","additionalProperties":false,"required":["name","value"],"properties":{"name":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"value":{"type":"string","pattern":"^[\\t\\x20-\\x7e\\x80-\\xff]*$","maxLength":8192}}},"hosts.routes.filters.oneOf1.path":{"type":"object","additionalProperties":false,"required":["type","value"],"properties":{"type":{"enum":["ReplaceFullPath","ReplacePrefixMatch","RegexSubstitution"]},"value":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u0020\\u007f?#]+$"}}},"hosts.routes.timeouts":{"type":"object","additionalProperties":false,"properties":{"connectMs":{"type":"integer","minimum":1,"maximum":86400000},"responseHeaderMs":{"type":"integer","minimum":1,"maximum":86400000},"idleMs":{"type":"integer","minimum":1,"maximum":86400000}}},"hosts.routes.retry":{"type":"object","additionalProperties":false,"required":["attempts","on"],"properties":{"attempts":{"type":"integer","minimum":0,"maximum":10},"on":{"type":"array","items":{"enum":["connect-failure","reset","502","503","504"]},"uniqueItems":true},"budgetPercent":{"type":"number","minimum":0,"maximum":100}}},"hosts.routes.errorPages":{"type":"object","additionalProperties":false,"required":["codes","backend","service","servicePort"],"properties":{"codes":{"type":"array","items":{"type":"integer","minimum":400,"maximum":599},"maxItems":200,"uniqueItems":true},"backend":{"type":"string","minLength":1,"maxLength":253},"noEndpoints":{"type":"boolean"},"service":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$"},"servicePort":{"type":"string","minLength":1,"maxLength":15,"pattern":"^[a-z0-9-]+$"}}},"hosts.tls":{"type":"object","additionalProperties":false,"required":["certificate","redirect"],"properties":{"certificate":{"type":"string","minLength":1,"maxLength":253},"redirect":{"type":"boolean"},"redirectStatus":{"enum":[301,302,307,308]}}},"backends":{"type":"object","additionalProperties":{"$ref":"#/$defs/backends.value"}},"backends.value":{"type":"object","additionalProperties":false,"required":["namespace","service","protocol","endpoints","balancer"],"properties":{"namespace":{"type":"string","maxLength":253},"service":{"type":"string","maxLength":253},"protocol":{"enum":["HTTP","HTTPS","H2C","H2"]},"endpoints":{"type":"array","items":{"$ref":"#/$defs/backends.value.endpoints"}},"balancer":{"$ref":"#/$defs/backends.value.balancer"},"tls":{"$ref":"#/$defs/backends.value.tls"},"external":{"type":"boolean"}}},"backends.value.endpoints":{"type":"object","additionalProperties":false,"required":["address","port"],"properties":{"address":{"type":"string","minLength":1,"maxLength":253},"port":{"type":"integer","minimum":1,"maximum":65535},"terminating":{"type":"boolean"},"zone":{"type":"string","maxLength":253}}},"backends.value.balancer":{"type":"object","required":["type"],"oneOf":[{"additionalProperties":false,"properties":{"type":{"enum":["RoundRobin","LeastRequest"]}}},{"additionalProperties":false,"required":["on"],"properties":{"type":{"const":"ConsistentHash"},"on":{"enum":["Header","Cookie","ClientAddress"]},"name":{"type":"string","minLength":1,"maxLength":253},"setCookie":{"$ref":"#/$defs/backends.value.balancer.oneOf1.setCookie"}}}]},"backends.value.balancer.oneOf1.setCookie":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253},"path":{"type":"string","minLength":1,"maxLength":4096},"ttlSeconds":{"type":"integer","minimum":0}}},"backends.value.tls":{"type":"object","additionalProperties":false,"required":["verify"],"properties":{"serverName":{"type":"string","minLength":1,"maxLength":253},"caPem":{"type":"string"},"verify":{"type":"boolean"},"clientCertificate":{"type":"string","minLength":1,"maxLength":253},"minVersion":{"enum":["TLSv1.2","TLSv1.3"]},"maxVersion":{"enum":["TLSv1.2","TLSv1.3"]}}},"certificates":{"type":"object","additionalProperties":{"$ref":"#/$defs/certificates.value"}},"certificates.value":{"type":"object","additionalProperties":false,"required":["certPem","keyPem","source"],"properties":{"certPem":{"type":"string"},"keyPem":{"type":"string"},"source":{"type":"string"}}}}};
+const schema6 = {"$id":"https://gatehouse.dev/schemas/route-table.json","type":"object","additionalProperties":false,"required":["version","hosts","backends","certificates"],"properties":{"version":{"type":"integer","minimum":0},"hosts":{"type":"array","items":{"$ref":"#/$defs/hosts"}},"backends":{"$ref":"#/$defs/backends"},"certificates":{"$ref":"#/$defs/certificates"},"defaultCertificate":{"type":"string","minLength":1,"maxLength":253},"defaultRoute":{"$ref":"#/$defs/hosts.routes"}},"$defs":{"hosts":{"type":"object","additionalProperties":false,"required":["host","routes"],"properties":{"host":{"type":"string","maxLength":253,"pattern":"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"},"routes":{"type":"array","items":{"$ref":"#/$defs/hosts.routes"}},"fallback":{"$ref":"#/$defs/hosts.routes"},"tls":{"$ref":"#/$defs/hosts.tls"}}},"hosts.routes":{"type":"object","additionalProperties":false,"required":["id","source","match","backends","filters"],"properties":{"id":{"type":"string","minLength":1,"maxLength":1024},"source":{"$ref":"#/$defs/hosts.routes.source"},"match":{"$ref":"#/$defs/hosts.routes.match"},"backends":{"type":"array","maxItems":64,"items":{"$ref":"#/$defs/hosts.routes.backends"}},"filters":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters"},"maxItems":32},"timeouts":{"$ref":"#/$defs/hosts.routes.timeouts"},"retry":{"$ref":"#/$defs/hosts.routes.retry"},"maxRequestBodyBytes":{"type":"integer","minimum":0},"httpsRedirect":{"type":"boolean"},"accessLog":{"type":"boolean"},"errorPages":{"$ref":"#/$defs/hosts.routes.errorPages"}}},"hosts.routes.source":{"type":"object","additionalProperties":false,"required":["kind","namespace","name"],"properties":{"kind":{"type":"string","minLength":1,"maxLength":253},"namespace":{"type":"string","maxLength":253},"name":{"type":"string","minLength":1,"maxLength":253}}},"hosts.routes.match":{"type":"object","additionalProperties":false,"required":["path"],"properties":{"path":{"$ref":"#/$defs/hosts.routes.match.path"},"headers":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"queryParams":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"cookies":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"methods":{"type":"array","items":{"type":"string","pattern":"^[A-Z]{1,32}$"},"maxItems":16,"uniqueItems":true}}},"hosts.routes.match.path":{"type":"object","additionalProperties":false,"required":["type","value"],"properties":{"type":{"enum":["Exact","Prefix","Regex"]},"value":{"type":"string","minLength":1,"maxLength":4096}}},"hosts.routes.match.headers":{"type":"object","additionalProperties":false,"required":["name","type","value"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253},"type":{"enum":["Exact","Regex"]},"value":{"type":"string","maxLength":4096}}},"hosts.routes.backends":{"type":"object","additionalProperties":false,"required":["backend","weight"],"properties":{"backend":{"type":"string","minLength":1,"maxLength":253},"weight":{"type":"integer","minimum":0,"maximum":1000000}}},"hosts.routes.filters":{"type":"object","required":["type"],"oneOf":[{"additionalProperties":false,"properties":{"type":{"enum":["RequestHeaderModifier","ResponseHeaderModifier"]},"set":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters.oneOf0.set"},"maxItems":64},"add":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters.oneOf0.set"},"maxItems":64},"remove":{"type":"array","items":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"maxItems":64}}},{"additionalProperties":false,"required":["statusCode"],"properties":{"type":{"const":"RequestRedirect"},"scheme":{"enum":["http","https"]},"hostname":{"type":"string","minLength":1,"maxLength":253},"port":{"type":"integer","minimum":1,"maximum":65535},"path":{"$ref":"#/$defs/hosts.routes.filters.oneOf1.path"},"statusCode":{"enum":[301,302,303,307,308]},"keepRequestPort":{"type":"boolean"},"dropQuery":{"type":"boolean"}}},{"additionalProperties":false,"properties":{"type":{"const":"URLRewrite"},"hostname":{"type":"string","minLength":1,"maxLength":253},"path":{"$ref":"#/$defs/hosts.routes.filters.oneOf1.path"}}},{"additionalProperties":false,"required":["backend"],"properties":{"type":{"const":"RequestMirror"},"backend":{"type":"string","minLength":1,"maxLength":253},"body":{"type":"boolean"},"hostname":{"type":"string","pattern":"^[A-Za-z0-9._\\[\\]:-]+$","maxLength":261}}}]},"hosts.routes.filters.oneOf0.set":{"type":"object","additionalProperties":false,"required":["name","value"],"properties":{"name":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"value":{"type":"string","pattern":"^[\\t\\x20-\\x7e\\x80-\\xff]*$","maxLength":8192}}},"hosts.routes.filters.oneOf1.path":{"type":"object","additionalProperties":false,"required":["type","value"],"properties":{"type":{"enum":["ReplaceFullPath","ReplacePrefixMatch","RegexSubstitution"]},"value":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u0020\\u007f?#]+$"}}},"hosts.routes.timeouts":{"type":"object","additionalProperties":false,"properties":{"connectMs":{"type":"integer","minimum":1,"maximum":86400000},"responseHeaderMs":{"type":"integer","minimum":1,"maximum":86400000},"idleMs":{"type":"integer","minimum":1,"maximum":86400000}}},"hosts.routes.retry":{"type":"object","additionalProperties":false,"required":["attempts","on"],"properties":{"attempts":{"type":"integer","minimum":0,"maximum":10},"on":{"type":"array","items":{"enum":["connect-failure","reset","502","503","504"]},"uniqueItems":true},"budgetPercent":{"type":"number","minimum":0,"maximum":100}}},"hosts.routes.errorPages":{"type":"object","additionalProperties":false,"required":["codes","backend","service","servicePort"],"properties":{"codes":{"type":"array","items":{"type":"integer","minimum":400,"maximum":599},"maxItems":200,"uniqueItems":true},"backend":{"type":"string","minLength":1,"maxLength":253},"noEndpoints":{"type":"boolean"},"service":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$"},"servicePort":{"type":"string","minLength":1,"maxLength":15,"pattern":"^[a-z0-9-]+$"}}},"hosts.tls":{"type":"object","additionalProperties":false,"required":["certificate","redirect"],"properties":{"certificate":{"type":"string","minLength":1,"maxLength":253},"redirect":{"type":"boolean"},"redirectStatus":{"enum":[301,302,307,308]}}},"backends":{"type":"object","additionalProperties":{"$ref":"#/$defs/backends.value"}},"backends.value":{"type":"object","additionalProperties":false,"required":["namespace","service","protocol","endpoints","balancer"],"properties":{"namespace":{"type":"string","maxLength":253},"service":{"type":"string","maxLength":253},"protocol":{"enum":["HTTP","HTTPS","H2C","H2"]},"endpoints":{"type":"array","items":{"$ref":"#/$defs/backends.value.endpoints"}},"balancer":{"$ref":"#/$defs/backends.value.balancer"},"tls":{"$ref":"#/$defs/backends.value.tls"},"external":{"type":"boolean"}}},"backends.value.endpoints":{"type":"object","additionalProperties":false,"required":["address","port"],"properties":{"address":{"type":"string","minLength":1,"maxLength":253},"port":{"type":"integer","minimum":1,"maximum":65535},"terminating":{"type":"boolean"},"zone":{"type":"string","maxLength":253}}},"backends.value.balancer":{"type":"object","required":["type"],"oneOf":[{"additionalProperties":false,"properties":{"type":{"enum":["RoundRobin","LeastRequest"]}}},{"additionalProperties":false,"required":["on"],"properties":{"type":{"const":"ConsistentHash"},"on":{"enum":["Header","Cookie","ClientAddress"]},"name":{"type":"string","minLength":1,"maxLength":253},"setCookie":{"$ref":"#/$defs/backends.value.balancer.oneOf1.setCookie"}}}]},"backends.value.balancer.oneOf1.setCookie":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"path":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u001f\\u007f;]+$"},"ttlSeconds":{"type":"integer","minimum":0},"domain":{"type":"string","pattern":"^[A-Za-z0-9.-]{1,253}$"},"sameSite":{"enum":["None","Lax","Strict"]},"conditionalSameSiteNone":{"type":"boolean"},"secure":{"type":"boolean"},"changeOnFailure":{"type":"boolean"}}},"backends.value.tls":{"type":"object","additionalProperties":false,"required":["verify"],"properties":{"serverName":{"type":"string","minLength":1,"maxLength":253},"caPem":{"type":"string"},"verify":{"type":"boolean"},"clientCertificate":{"type":"string","minLength":1,"maxLength":253},"minVersion":{"enum":["TLSv1.2","TLSv1.3"]},"maxVersion":{"enum":["TLSv1.2","TLSv1.3"]}}},"certificates":{"type":"object","additionalProperties":{"$ref":"#/$defs/certificates.value"}},"certificates.value":{"type":"object","additionalProperties":false,"required":["certPem","keyPem","source"],"properties":{"certPem":{"type":"string"},"keyPem":{"type":"string"},"source":{"type":"string"}}}}};
 const schema7 = {"type":"object","additionalProperties":false,"required":["host","routes"],"properties":{"host":{"type":"string","maxLength":253,"pattern":"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"},"routes":{"type":"array","items":{"$ref":"#/$defs/hosts.routes"}},"fallback":{"$ref":"#/$defs/hosts.routes"},"tls":{"$ref":"#/$defs/hosts.tls"}}};
 const func2 = require("ajv/dist/runtime/ucs2length").default;
 const pattern0 = new RegExp("^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$", "u");
@@ -2602,7 +2602,9 @@ return errors === 0;
 }
 
 const schema24 = {"type":"object","required":["type"],"oneOf":[{"additionalProperties":false,"properties":{"type":{"enum":["RoundRobin","LeastRequest"]}}},{"additionalProperties":false,"required":["on"],"properties":{"type":{"const":"ConsistentHash"},"on":{"enum":["Header","Cookie","ClientAddress"]},"name":{"type":"string","minLength":1,"maxLength":253},"setCookie":{"$ref":"#/$defs/backends.value.balancer.oneOf1.setCookie"}}}]};
-const schema25 = {"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253},"path":{"type":"string","minLength":1,"maxLength":4096},"ttlSeconds":{"type":"integer","minimum":0}}};
+const schema25 = {"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"path":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u001f\\u007f;]+$"},"ttlSeconds":{"type":"integer","minimum":0},"domain":{"type":"string","pattern":"^[A-Za-z0-9.-]{1,253}$"},"sameSite":{"enum":["None","Lax","Strict"]},"conditionalSameSiteNone":{"type":"boolean"},"secure":{"type":"boolean"},"changeOnFailure":{"type":"boolean"}}};
+const pattern10 = new RegExp("^[^\\u0000-\\u001f\\u007f;]+$", "u");
+const pattern11 = new RegExp("^[A-Za-z0-9.-]{1,253}$", "u");
 
 function validate60(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -2617,7 +2619,7 @@ return false;
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(((key0 === "name") || (key0 === "path")) || (key0 === "ttlSeconds"))){
+if(!((((((((key0 === "name") || (key0 === "path")) || (key0 === "ttlSeconds")) || (key0 === "domain")) || (key0 === "sameSite")) || (key0 === "conditionalSameSiteNone")) || (key0 === "secure")) || (key0 === "changeOnFailure"))){
 validate60.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
@@ -2629,13 +2631,13 @@ let data0 = data.name;
 const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
-if(func2(data0) > 253){
-validate60.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"}];
+if(func2(data0) > 256){
+validate60.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"}];
 return false;
 }
 else {
-if(func2(data0) < 1){
-validate60.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+if(!pattern2.test(data0)){
+validate60.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"},message:"must match pattern \""+"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"+"\""}];
 return false;
 }
 }
@@ -2664,6 +2666,12 @@ else {
 if(func2(data1) < 1){
 validate60.errors = [{instancePath:instancePath+"/path",schemaPath:"#/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
+}
+else {
+if(!pattern10.test(data1)){
+validate60.errors = [{instancePath:instancePath+"/path",schemaPath:"#/properties/path/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f;]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f;]+$"+"\""}];
+return false;
+}
 }
 }
 }
@@ -2697,6 +2705,81 @@ var valid0 = _errs6 === errors;
 }
 else {
 var valid0 = true;
+}
+if(valid0){
+if(data.domain !== undefined){
+let data3 = data.domain;
+const _errs8 = errors;
+if(errors === _errs8){
+if(typeof data3 === "string"){
+if(!pattern11.test(data3)){
+validate60.errors = [{instancePath:instancePath+"/domain",schemaPath:"#/properties/domain/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9.-]{1,253}$"},message:"must match pattern \""+"^[A-Za-z0-9.-]{1,253}$"+"\""}];
+return false;
+}
+}
+else {
+validate60.errors = [{instancePath:instancePath+"/domain",schemaPath:"#/properties/domain/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.sameSite !== undefined){
+let data4 = data.sameSite;
+const _errs10 = errors;
+if(!(((data4 === "None") || (data4 === "Lax")) || (data4 === "Strict"))){
+validate60.errors = [{instancePath:instancePath+"/sameSite",schemaPath:"#/properties/sameSite/enum",keyword:"enum",params:{allowedValues: schema25.properties.sameSite.enum},message:"must be equal to one of the allowed values"}];
+return false;
+}
+var valid0 = _errs10 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.conditionalSameSiteNone !== undefined){
+const _errs11 = errors;
+if(typeof data.conditionalSameSiteNone !== "boolean"){
+validate60.errors = [{instancePath:instancePath+"/conditionalSameSiteNone",schemaPath:"#/properties/conditionalSameSiteNone/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+return false;
+}
+var valid0 = _errs11 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.secure !== undefined){
+const _errs13 = errors;
+if(typeof data.secure !== "boolean"){
+validate60.errors = [{instancePath:instancePath+"/secure",schemaPath:"#/properties/secure/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+return false;
+}
+var valid0 = _errs13 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.changeOnFailure !== undefined){
+const _errs15 = errors;
+if(typeof data.changeOnFailure !== "boolean"){
+validate60.errors = [{instancePath:instancePath+"/changeOnFailure",schemaPath:"#/properties/changeOnFailure/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+return false;
+}
+var valid0 = _errs15 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
 }
 }
 }

@@ -216,6 +216,35 @@ describe('route table validation', () => {
     });
   }
 
+  // The worker writes these into Set-Cookie: nothing in them may become header syntax.
+  const hostileCookies: Array<[field: string, value: unknown]> = [
+    ['name', 'aff; Domain=evil'],
+    ['name', 'a\r\nX-Injected: 1'],
+    ['path', '/; Domain=evil'],
+    ['path', '/a\r\nX-Injected: 1'],
+    ['domain', 'example.com; Secure'],
+    ['domain', 'example.com\n'],
+    ['sameSite', 'Lax; Secure'],
+    ['secure', 'true'],
+  ];
+  for (const [field, value] of hostileCookies) {
+    it(`an affinity cookie ${field} ${JSON.stringify(value)} is rejected`, () => {
+      const table = broken((t) => (t.backends['shop/api-canary:http'].balancer.setCookie[field] = value));
+      assert.equal(validateRouteTable(table).ok, false);
+    });
+  }
+  it('an affinity cookie with every attribute is valid', () => {
+    const table = broken((t) =>
+      Object.assign(t.backends['shop/api-canary:http'].balancer.setCookie, {
+        domain: '.example.com',
+        sameSite: 'None',
+        conditionalSameSiteNone: true,
+        secure: true,
+      }),
+    );
+    assert.equal(validateRouteTable(table).ok, true);
+  });
+
   it('the generated validator accepts and rejects exactly as ajv compiling schema.ts does, error for error', () => {
     const compiled = new Ajv(AJV_OPTIONS).compile(routeTableSchema);
     // Everything an error says about the data; its schemaPath names the generated $defs instead.

@@ -2,7 +2,14 @@
 // ConsistentHash-on-Cookie policy issues when the client has none yet.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { BalancerPolicy } from '../table/types.ts';
-import { cookieAttributes, cookieToken, cookieValue } from './affinity.ts';
+import {
+  cookieAttributes,
+  cookieToken,
+  cookieValue,
+  NO_SAME_SITE,
+  rejectsSameSiteNone,
+  SECURE,
+} from './affinity.ts';
 import type { CompiledBackend, UpstreamEndpoint } from './balancer.ts';
 import type { Balancer, PickClient } from './choice.ts';
 import { ConsistentHash } from './consistent-hash.ts';
@@ -11,8 +18,11 @@ import { RoundRobin } from './round-robin.ts';
 
 export interface AffinityCookie {
   name: string;
-  /** `; Path=/; HttpOnly; …`, built once. */
-  attributes: string;
+  /** `; Path=/; HttpOnly; …`, built once, indexed by `SECURE | NO_SAME_SITE` (affinity.ts). */
+  attributes: readonly string[];
+  /** SameSite=None, left out for user agents that reject it. */
+  conditionalSameSiteNone: boolean;
+  changeOnFailure: boolean;
 }
 
 export function createBalancer(policy: BalancerPolicy, endpoints: readonly UpstreamEndpoint[]): Balancer {
@@ -29,20 +39,75 @@ export function createBalancer(policy: BalancerPolicy, endpoints: readonly Upstr
 export function affinityOf(policy: BalancerPolicy): AffinityCookie | undefined {
   if (policy.type !== 'ConsistentHash' || policy.on !== 'Cookie' || policy.setCookie === undefined)
     return undefined;
-  return { name: policy.name ?? policy.setCookie.name, attributes: cookieAttributes(policy.setCookie) };
+  const spec = policy.setCookie;
+  return {
+    name: policy.name ?? spec.name,
+    attributes: cookieAttributes(spec),
+    conditionalSameSiteNone: spec.conditionalSameSiteNone === true && spec.sameSite === 'None',
+    changeOnFailure: spec.changeOnFailure === true,
+  };
 }
 
 /**
  * The Set-Cookie line to send with the response, when the backend issues affinity cookies and
  * this request carried none. Its value is the token the balancer hashed (ConsistentHash.keyOf),
- * so the client's next request lands on the endpoint this one went to.
+ * so the client's next request lands on the endpoint this one went to. `encrypted`: the request
+ * came over TLS, which makes the cookie Secure (ingress-nginx: `$https = on`).
  */
 export function affinityCookie(
   backend: CompiledBackend,
   headers: IncomingHttpHeaders,
   client: PickClient,
+  encrypted: boolean,
 ): string | undefined {
   const affinity = backend.affinity;
   if (affinity === undefined || cookieValue(headers, affinity.name) !== undefined) return undefined;
-  return `${affinity.name}=${cookieToken(client.requestId)}${affinity.attributes}`;
+  return setCookieLine(affinity, cookieToken(client.requestId), headers, encrypted);
+}
+
+function setCookieLine(
+  affinity: AffinityCookie,
+  token: string,
+  headers: IncomingHttpHeaders,
+  encrypted: boolean,
+): string {
+  let form = encrypted ? SECURE : 0;
+  if (affinity.conditionalSameSiteNone && rejectsSameSiteNone(headers['user-agent'])) form |= NO_SAME_SITE;
+  return `${affinity.name}=${token}${affinity.attributes[form]}`;
+}
+
+/** Candidate tokens tried per endpoint when looking for one the ring gives to `served`, capped so
+ * a retried request on a very large backend costs at most a few thousand hashes. */
+const TOKENS_PER_ENDPOINT = 64;
+const MAX_TOKENS = 4096;
+
+/**
+ * The Set-Cookie after a failed attempt was retried on `served`: the cookie must pin the endpoint
+ * that answered, not the one that failed. Always for a client that had no cookie (ingress-nginx
+ * sticky.lua picks a new upstream and sets the cookie); for one that had a cookie only with
+ * session-cookie-change-on-failure. The token is the first of `requestId.N` whose ring owner is
+ * `served` (each candidate has about a 1/n chance: 64·n tries miss with probability about e^-64;
+ * past 64 endpoints the cap of 4096 lowers that, and a miss keeps the first attempt's cookie).
+ * Undefined: keep whatever the first attempt decided.
+ */
+export function reissuedAffinityCookie(
+  backend: CompiledBackend,
+  headers: IncomingHttpHeaders,
+  client: PickClient,
+  served: UpstreamEndpoint,
+  encrypted: boolean,
+): string | undefined {
+  const affinity = backend.affinity;
+  const balancer = backend.balancer;
+  if (affinity === undefined || !(balancer instanceof ConsistentHash)) return undefined;
+  if (cookieValue(headers, affinity.name) !== undefined && !affinity.changeOnFailure) return undefined;
+  const index = backend.endpoints.indexOf(served);
+  if (index === -1) return undefined;
+  const seed = cookieToken(client.requestId).slice(0, 56);
+  const tries = Math.min(TOKENS_PER_ENDPOINT * backend.endpoints.length, MAX_TOKENS);
+  for (let n = 0; n < tries; n++) {
+    const token = `${seed}.${n}`;
+    if (balancer.ownerOf(token) === index) return setCookieLine(affinity, token, headers, encrypted);
+  }
+  return undefined;
 }

@@ -92,6 +92,12 @@ export class ConsistentHash implements Balancer {
     return cookie;
   }
 
+  /** The endpoint index owning `key`'s first ring point (before any walk past ejected ones). */
+  ownerOf(key: string): number | undefined {
+    const ring = this.#ring;
+    return ring.points.length === 0 ? undefined : ring.owners[ring.locate(hash32(key))];
+  }
+
   pick(
     endpoints: readonly UpstreamEndpoint[],
     headers: IncomingHttpHeaders | undefined,

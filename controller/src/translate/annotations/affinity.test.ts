@@ -61,6 +61,62 @@ const cases: Array<[string, Record<string, string>, unknown, string[]?]> = [
     [field('affinity-mode')],
   ],
   [
+    'samesite any case, conditional none, secure, domain',
+    {
+      affinity: 'cookie',
+      'session-cookie-samesite': 'none',
+      'session-cookie-conditional-samesite-none': 'true',
+      'session-cookie-secure': 'True',
+      'session-cookie-domain': '.example.com',
+    },
+    cookie({
+      name: 'INGRESSCOOKIE',
+      domain: '.example.com',
+      sameSite: 'None',
+      conditionalSameSiteNone: true,
+      secure: true,
+    }),
+  ],
+  [
+    'samesite Strict, secure false: Secure follows the request',
+    { affinity: 'cookie', 'session-cookie-samesite': 'Strict', 'session-cookie-secure': 'false' },
+    cookie({ name: 'INGRESSCOOKIE', sameSite: 'Strict' }),
+  ],
+  [
+    'invalid samesite, secure, conditional → defaults',
+    {
+      affinity: 'cookie',
+      'session-cookie-samesite': 'Lax; Secure',
+      'session-cookie-secure': 'yes',
+      'session-cookie-conditional-samesite-none': 'maybe',
+    },
+    cookie({ name: 'INGRESSCOOKIE' }),
+    [
+      field('session-cookie-samesite'),
+      field('session-cookie-conditional-samesite-none'),
+      field('session-cookie-secure'),
+    ],
+  ],
+  ...['example.com; HttpOnly', 'a\r\nSet-Cookie: x=1', 'a b.com', 'example.com/', '..com', 'a,b'].map(
+    (domain): [string, Record<string, string>, unknown, string[]] => [
+      `hostile domain ${JSON.stringify(domain)} → none`,
+      { affinity: 'cookie', 'session-cookie-domain': domain },
+      cookie({ name: 'INGRESSCOOKIE' }),
+      [field('session-cookie-domain')],
+    ],
+  ),
+  [
+    'change-on-failure',
+    { affinity: 'cookie', 'session-cookie-change-on-failure': 'true' },
+    cookie({ name: 'INGRESSCOOKIE', changeOnFailure: true }),
+  ],
+  [
+    'change-on-failure invalid → false',
+    { affinity: 'cookie', 'session-cookie-change-on-failure': 'on' },
+    cookie({ name: 'INGRESSCOOKIE' }),
+    [field('session-cookie-change-on-failure')],
+  ],
+  [
     'cookie affinity wins over load-balance',
     { affinity: 'cookie', 'load-balance': 'ewma' },
     cookie({ name: 'INGRESSCOOKIE' }),

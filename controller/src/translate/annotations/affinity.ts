@@ -34,31 +34,47 @@ export const affinity: AnnotationEntry[] = [
       status: 'difference',
       note: 'affinity cookie Path; without it Path=/ (ingress-nginx: the location path)',
     },
-    { key: 'session-cookie-domain', status: 'pending', note: `affinity cookie Domain: ${TODO}` },
+    {
+      key: 'session-cookie-domain',
+      status: 'supported',
+      note: 'affinity cookie Domain (a DNS name, optional leading ".")',
+    },
     {
       key: 'session-cookie-expires',
       status: 'difference',
       note: 'seconds, sent as Max-Age when session-cookie-max-age is absent',
     },
     { key: 'session-cookie-max-age', status: 'supported', note: 'affinity cookie Max-Age, in seconds' },
-    { key: 'session-cookie-samesite', status: 'pending', note: `affinity cookie SameSite: ${TODO}` },
+    {
+      key: 'session-cookie-samesite',
+      status: 'supported',
+      note: 'affinity cookie SameSite (None, Lax, Strict; any case); none sent without it',
+    },
     {
       key: 'session-cookie-conditional-samesite-none',
-      status: 'pending',
-      note: `omit SameSite=None for incompatible browsers: ${TODO}`,
+      status: 'supported',
+      note: "SameSite=None left out for ingress-nginx's list of user agents that reject it",
     },
-    { key: 'session-cookie-secure', status: 'pending', note: `affinity cookie Secure attribute: ${TODO}` },
+    {
+      key: 'session-cookie-secure',
+      status: 'supported',
+      note: 'Secure on every affinity cookie; without it, Secure when the request came over TLS',
+    },
     {
       key: 'session-cookie-change-on-failure',
-      status: 'pending',
-      note: `new endpoint and cookie after a failure: ${TODO}`,
+      status: 'difference',
+      note: 'true: the cookie is re-issued for the endpoint a retry reached; false: the retry still goes to another endpoint (ingress-nginx: the same one) and the cookie stays',
     },
   ]),
 ];
 
 const DEFAULT_COOKIE = 'INGRESSCOOKIE';
+/** The spelling browsers document (RFC 6265bis §4.1.2.7); ingress-nginx accepts any case. */
+const SAME_SITE = { none: 'None', lax: 'Lax', strict: 'Strict' } as const;
 /** sessionaffinity/main.go BasicCharsRegex for cookie names, RFC 6265 token characters kept simple. */
 const COOKIE_NAME = /^[A-Za-z0-9_.-]+$/;
+/** A cookie Domain (RFC 6265 §4.1.2.3): a DNS name, optionally with the leading dot browsers ignore. */
+const COOKIE_DOMAIN = /^\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$/;
 /** sessionaffinity/main.go affinityCookieExpiresRegex: whole seconds. */
 const SECONDS = { type: 'integer', minimum: 0 };
 
@@ -66,7 +82,9 @@ const SECONDS = { type: 'integer', minimum: 0 };
  * affinity: cookie (annotations.md#session-affinity, sessionaffinity/main.go): the cookie
  * (session-cookie-name, default INGRESSCOOKIE) pins the client to one endpoint by consistent hash.
  * Max-Age from session-cookie-max-age, else session-cookie-expires (both seconds). Without a
- * session-cookie-path the cookie's Path is / (ingress-nginx: the location's path).
+ * session-cookie-path the cookie's Path is / (ingress-nginx: the location's path). SameSite,
+ * Domain and a forced Secure as balancer/sticky.lua sets them; HttpOnly always. Every value is
+ * validated to a fixed alphabet here (and again by the table schema): none becomes header syntax.
  */
 export function parseAffinity(values: AnnotationValues): BalancerPolicy | undefined {
   const kind = values.option('affinity', ['cookie'] as const);
@@ -90,5 +108,17 @@ export function parseAffinity(values: AnnotationValues): BalancerPolicy | undefi
   const ttl =
     values.integer('session-cookie-max-age', SECONDS) ?? values.integer('session-cookie-expires', SECONDS);
   if (ttl !== undefined && ttl > 0) setCookie.ttlSeconds = ttl;
+  const domain = values.text('session-cookie-domain');
+  if (domain !== undefined) {
+    if (domain.length <= 253 && COOKIE_DOMAIN.test(domain)) setCookie.domain = domain;
+    else
+      values.invalid('session-cookie-domain', domain, 'a cookie domain is a DNS name such as .example.com');
+  }
+  const sameSite = values.option('session-cookie-samesite', ['none', 'lax', 'strict'] as const);
+  if (sameSite !== undefined) setCookie.sameSite = SAME_SITE[sameSite];
+  if (values.boolean('session-cookie-conditional-samesite-none') === true)
+    setCookie.conditionalSameSiteNone = true;
+  if (values.boolean('session-cookie-secure') === true) setCookie.secure = true;
+  if (values.boolean('session-cookie-change-on-failure') === true) setCookie.changeOnFailure = true;
   return { type: 'ConsistentHash', on: 'Cookie', name: setCookie.name, setCookie };
 }
