@@ -6,6 +6,7 @@ import type { RouteSeries } from './metrics/route-series.ts';
 import { type CompiledErrorPages, compileErrorPages } from './proxy/error-pages.ts';
 import { compilePathRegex, type PathRegex } from './proxy/filters.ts';
 import { type CompiledMirror, compileMirror } from './proxy/mirror.ts';
+import { type CompiledResponseRewrites, compileResponseRewrites } from './proxy/response-rewrites.ts';
 import { compileRouter, normalizePath, type Router } from './router/index.ts';
 import { compileBoundedRegex } from './router/regex.ts';
 import type {
@@ -46,6 +47,8 @@ export interface CompiledRoute {
   mirrors: readonly CompiledMirror[] | undefined;
   /** custom-http-errors (proxy/error-pages.ts); undefined for routes without, which pay nothing. */
   errorPages: CompiledErrorPages | undefined;
+  /** Location / Set-Cookie rewrites (proxy/response-rewrites.ts); undefined for routes without. */
+  responseRewrites: CompiledResponseRewrites | undefined;
   /** Metric series of this route, one per backend (dataplane/src/metrics/), bound on first use. */
   readonly series?: RouteSeries;
 }
@@ -96,6 +99,7 @@ class BoundRoute implements CompiledRoute {
   readonly retry: CompiledRetry;
   readonly mirrors: readonly CompiledMirror[] | undefined;
   readonly errorPages: CompiledErrorPages | undefined;
+  readonly responseRewrites: CompiledResponseRewrites | undefined;
   #bindSeries: SeriesBinder | undefined;
   #series: RouteSeries | undefined = undefined;
 
@@ -117,6 +121,7 @@ class BoundRoute implements CompiledRoute {
       route.match.path.type === 'Prefix' ? (normalizePath(route.match.path.value) ?? '/') : '/';
     this.requestHeaders = mergeModifiers(route, 'RequestHeaderModifier');
     this.responseHeaders = mergeModifiers(route, 'ResponseHeaderModifier');
+    this.responseRewrites = compileResponseRewrites(route.responseRewrites);
     let redirect: RequestRedirectFilter | undefined;
     let rewrite: UrlRewriteFilter | undefined;
     for (const f of route.filters) {

@@ -50,6 +50,7 @@ import { sendMirrors } from './mirror.ts';
 import { peerAddress } from './peer.ts';
 import { answerAndClose, type BodyPaces, closeClient, forwardedBody } from './request-body.ts';
 import { resolve } from './resolve.ts';
+import { rewriteResponseHeaders } from './response-rewrites.ts';
 import { forwardTraceparent } from './trace.ts';
 
 /** What a finished exchange reports: the seam for metrics and access logs (dataplane/src/metrics/). */
@@ -240,7 +241,13 @@ class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attempt, Body
           this.ctx.listener.encrypted,
         ) ?? this.affinityCookie;
     if (req.httpVersionMajor === 1) this.bodyLeft = declaredLength(headers['content-length']);
-    if (req.httpVersionMajor === 1 && this.affinityCookie === undefined && !this.route.responseHeaders) {
+    const route = this.route;
+    if (
+      req.httpVersionMajor === 1 &&
+      this.affinityCookie === undefined &&
+      !route.responseHeaders &&
+      !route.responseRewrites
+    ) {
       // The common case, relayed as they came: no header object is edited (see relayedHeaders).
       const relayed = relayedHeaders(headers);
       if (statusMessage) this.res.writeHead(statusCode, statusMessage, relayed);
@@ -248,8 +255,10 @@ class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attempt, Body
       return;
     }
     downstreamHeaders(headers);
+    // The upstream's own headers are rewritten before Gatehouse adds its affinity cookie.
+    if (route.responseRewrites) rewriteResponseHeaders(headers, route.responseRewrites);
     if (this.affinityCookie !== undefined) appendSetCookie(headers, this.affinityCookie);
-    if (this.route.responseHeaders) modifyResponseHeaders(headers, this.route.responseHeaders);
+    if (route.responseHeaders) modifyResponseHeaders(headers, route.responseHeaders);
     if (respondTrailersOnly(req, this.res, statusCode, headers)) return;
     if (statusMessage && req.httpVersionMajor === 1) this.res.writeHead(statusCode, statusMessage, headers);
     else this.res.writeHead(statusCode, headers);

@@ -27,6 +27,7 @@ import {
 } from './handler.ts';
 import { peerAddress } from './peer.ts';
 import { resolve } from './resolve.ts';
+import { rewriteResponseHeaders } from './response-rewrites.ts';
 import { forwardTraceparent } from './trace.ts';
 import { switchesToOffered } from './upgrade-protocols.ts';
 
@@ -110,6 +111,8 @@ class Tunnel implements Dispatcher.DispatchHandler, ExchangeEnd {
       return;
     }
     this.upgraded = true;
+    // nginx rewrites a 101's Location and Set-Cookie as any other upstream header block.
+    if (this.route.responseRewrites) rewriteResponseHeaders(headers, this.route.responseRewrites);
     let head = `HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode] ?? ''}\r\n`;
     for (const [name, value] of Object.entries(headers)) {
       if (value === undefined) continue;
@@ -148,6 +151,7 @@ class Tunnel implements Dispatcher.DispatchHandler, ExchangeEnd {
     if (statusCode < 200 || this.done) return;
     this.status = statusCode;
     downstreamHeaders(headers);
+    if (this.route.responseRewrites) rewriteResponseHeaders(headers, this.route.responseRewrites);
     if (this.route.responseHeaders) modifyResponseHeaders(headers, this.route.responseHeaders);
     // The client's connection was handed over for the upgrade: it cannot carry another request.
     headers.connection = 'close';

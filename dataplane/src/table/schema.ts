@@ -41,6 +41,23 @@ const pathModifier = {
   },
 } as const;
 
+// proxy_redirect / proxy_cookie_* text: visible ASCII, no space; a cookie's also no `;`, which would
+// start another attribute (RFC 6265 §4.1.1).
+const replacement = (text: object) =>
+  ({
+    type: 'object',
+    additionalProperties: false,
+    required: ['from', 'to'],
+    properties: { from: text, to: text },
+  }) as const;
+const locationText = { type: 'string', minLength: 1, maxLength: 2048, pattern: '^[\\x21-\\x7e]+$' } as const;
+const cookieText = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 1024,
+  pattern: '^[\\x21-\\x3a\\x3c-\\x7e]+$',
+} as const;
+
 const valueMatch = {
   type: 'object',
   additionalProperties: false,
@@ -178,6 +195,15 @@ const route = {
           pattern: '^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$',
         },
         servicePort: { type: 'string', minLength: 1, maxLength: 15, pattern: '^[a-z0-9-]+$' },
+      },
+    },
+    responseRewrites: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        location: replacement(locationText),
+        cookieDomain: replacement(cookieText),
+        cookiePath: replacement(cookieText),
       },
     },
   },

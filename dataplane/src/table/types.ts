@@ -63,6 +63,26 @@ export interface Route {
   accessLog?: boolean;
   /** Upstream answers served by an error backend instead (ingress-nginx `custom-http-errors`). */
   errorPages?: ErrorPages;
+  /** Location, Refresh and Set-Cookie of upstream answers, rewritten (ingress-nginx proxy-redirect-*, proxy-cookie-*). */
+  responseRewrites?: ResponseRewrites;
+}
+
+/**
+ * nginx proxy_redirect, proxy_cookie_domain and proxy_cookie_path with plain text (never regex or
+ * nginx variables). Each applies to every upstream answer of the route.
+ */
+export interface ResponseRewrites {
+  /** Location, and the `url=` part of Refresh: a value starting with `from` (case-sensitive) gets `to` instead. */
+  location?: TextReplacement;
+  /** Set-Cookie Domain equal to `from` (case-insensitive, a leading dot ignored and kept) becomes `to`. */
+  cookieDomain?: TextReplacement;
+  /** Set-Cookie Path starting with `from` (case-sensitive) gets `to` instead of that prefix. */
+  cookiePath?: TextReplacement;
+}
+
+export interface TextReplacement {
+  from: string;
+  to: string;
 }
 
 /**

@@ -245,6 +245,34 @@ describe('route table validation', () => {
     assert.equal(validateRouteTable(table).ok, true);
   });
 
+  // The worker writes these into Location, Refresh and Set-Cookie: nothing may become header syntax.
+  const hostileRewrites: Array<[field: string, from: string, to: string]> = [
+    ['location', 'http://a/', 'http://b/\r\nX-Injected: 1'],
+    ['location', 'http://a/\n', '/'],
+    ['location', '', '/'],
+    ['cookieDomain', 'internal', 'example.com; Secure'],
+    ['cookieDomain', 'internal', 'example.com\u0000'],
+    ['cookiePath', '/app', '/; Domain=evil'],
+    ['cookiePath', '/app\t', '/'],
+  ];
+  for (const [field, from, to] of hostileRewrites) {
+    it(`a ${field} rewrite ${JSON.stringify(from)} → ${JSON.stringify(to)} is rejected`, () => {
+      const table = broken((t) => (t.hosts[0].routes[0].responseRewrites = { [field]: { from, to } }));
+      assert.equal(validateRouteTable(table).ok, false);
+    });
+  }
+  it('response rewrites of Location, cookie Domain and Path are valid', () => {
+    const table = broken(
+      (t) =>
+        (t.hosts[0].routes[0].responseRewrites = {
+          location: { from: 'http://internal:8080/', to: 'https://example.com/' },
+          cookieDomain: { from: 'internal', to: 'example.com' },
+          cookiePath: { from: '/app', to: '/' },
+        }),
+    );
+    assert.equal(validateRouteTable(table).ok, true);
+  });
+
   it('the generated validator accepts and rejects exactly as ajv compiling schema.ts does, error for error', () => {
     const compiled = new Ajv(AJV_OPTIONS).compile(routeTableSchema);
     // Everything an error says about the data; its schemaPath names the generated $defs instead.
