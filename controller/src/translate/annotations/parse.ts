@@ -7,6 +7,7 @@ import { parseErrorPages } from './error-pages.ts';
 import { parseAppRoot, parseFromToWww, parseServerAlias } from './host-names.ts';
 import { parseMirror } from './mirror.ts';
 import { parseProxySsl } from './proxy-ssl.ts';
+import { parseResponseRewrites } from './response-rewrites.ts';
 import {
   parseForwardedPrefix,
   parseHttpsRedirect,
@@ -59,6 +60,8 @@ export function parseAnnotations(
   const mirror = parseMirror(values, ingress.namespace);
   if (mirror !== undefined) route.mirror = mirror;
   if (parseUseRegex(values)) route.useRegex = true;
+  const responseRewrites = parseResponseRewrites(values);
+  if (responseRewrites !== undefined) route.responseRewrites = responseRewrites;
   const errorPages = parseErrorPages(values);
   if (errorPages !== undefined) route.errorPages = errorPages;
   const protocol = parseProtocol(values);

@@ -121,20 +121,28 @@ export const hostsAndHeaders: AnnotationEntry[] = [
   ...family('Proxy redirect', `${DOCS}#proxy-redirect`, [
     {
       key: 'proxy-redirect-from',
-      status: 'pending',
-      note: `Location header rewrite, the text replaced: ${TODO}`,
+      status: 'difference',
+      note: 'Location (and Refresh url=) of upstream answers starting with this text get proxy-redirect-to instead; plain text only (no ~regex); "default" rewrites nothing, as ingress-nginx\'s internal proxy_pass URL never matches',
     },
     {
       key: 'proxy-redirect-to',
-      status: 'pending',
-      note: `Location header rewrite, the replacement: ${TODO}`,
+      status: 'supported',
+      note: 'the replacement of proxy-redirect-from; ignored when that is off or default',
     },
   ]),
   ...family('Proxy cookie domain', `${DOCS}#proxy-cookie-domain`, [
-    { key: 'proxy-cookie-domain', status: 'pending', note: `Set-Cookie domain rewrite: ${TODO}` },
+    {
+      key: 'proxy-cookie-domain',
+      status: 'difference',
+      note: '"from to": a Set-Cookie Domain equal to from (any case, leading dot kept) becomes to; plain text only (no ~regex)',
+    },
   ]),
   ...family('Proxy cookie path', `${DOCS}#proxy-cookie-path`, [
-    { key: 'proxy-cookie-path', status: 'pending', note: `Set-Cookie path rewrite: ${TODO}` },
+    {
+      key: 'proxy-cookie-path',
+      status: 'difference',
+      note: '"from to": a Set-Cookie Path starting with from gets to instead; plain text only (no ~regex)',
+    },
   ]),
 ];
 

@@ -4,6 +4,7 @@ import type {
   BackendTls,
   BalancerPolicy,
   Filter,
+  ResponseRewrites,
   RetryPolicy,
   Timeouts,
 } from '../../../../dataplane/src/table/types.ts';
@@ -31,6 +32,8 @@ export interface RouteSettings {
   /** custom-http-errors / default-backend; `errorBackend` is its backend key once resolved (translate.ts). */
   errorPages?: ErrorPagesSpec;
   errorBackend?: string;
+  /** proxy-redirect-*, proxy-cookie-domain, proxy-cookie-path: Route.responseRewrites. */
+  responseRewrites?: ResponseRewrites;
 }
 
 /** Settings of the Backend an Ingress's routes send to; absent fields keep the Service's own. */
