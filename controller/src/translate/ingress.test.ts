@@ -5,7 +5,7 @@ import { backend, hostOf, ingress, reasons, routesOf, rule, run, service } from 
 const services = [service('web'), service('api'), service('fallback'), service('other')];
 
 describe('rules → routes, merging and conflicts', () => {
-  it('route ids name the Ingress, rule and path; source names the Ingress; filters are empty', () => {
+  it('route ids name the Ingress, rule and path; source names the Ingress; filters are empty; the HTTPS redirect trims a trailing slash', () => {
     const result = run({
       ingresses: [
         ingress(
@@ -23,6 +23,8 @@ describe('rules → routes, merging and conflicts', () => {
       match: { path: { type: 'Prefix', value: '/z' } },
       backends: [{ backend: 'shop/web:80', weight: 1 }],
       filters: [],
+      // ingress-nginx's preserve-trailing-slash "false" default (lua_ingress.lua redirect_to_https).
+      httpsRedirectForm: { trimTrailingSlash: true },
     });
   });
 

@@ -66,6 +66,36 @@ describe('route filters', () => {
     });
   }
 
+  // ingress-nginx relative-redirects (nginx absolute_redirect off; e2e relativeredirects.go).
+  const relativeCases: Array<[string, string, string | undefined, string]> = [
+    ['is the path alone', '/new-location', undefined, '/new-location'],
+    ['keeps the query', '/new-location', 'a=1', '/new-location?a=1'],
+    [
+      'never starts with // (another host): written absolute',
+      '//evil.example/x',
+      undefined,
+      'http://a.com//evil.example/x',
+    ],
+  ];
+  for (const [name, target, query, expected] of relativeCases) {
+    it(`a relative redirect ${name}`, () => {
+      const loc = redirectLocation(
+        {
+          type: 'RequestRedirect',
+          path: { type: 'ReplaceFullPath', value: target },
+          relative: true,
+          statusCode: 301,
+        },
+        'http',
+        'a.com:8080',
+        '/something',
+        query,
+        '/',
+      );
+      assert.equal(loc, expected);
+    });
+  }
+
   it('an explicit port wins over keepRequestPort', () => {
     const loc = redirectLocation(
       { type: 'RequestRedirect', port: 9000, keepRequestPort: true, statusCode: 302 },

@@ -78,14 +78,16 @@ export function redirectLocation(
   matchedPrefix: string,
   pathRegex?: PathRegex,
 ): string {
+  const newPath = filter.path ? rewritePath(path, matchedPrefix, filter.path, pathRegex) : path;
+  const search = query === undefined || filter.dropQuery === true ? '' : `?${query}`;
+  // A path starting `//` would be read as another host (RFC 3986 §4.2): written absolute instead.
+  if (filter.relative === true && !newPath.startsWith('//')) return newPath + search;
   const scheme = filter.scheme ?? requestScheme;
   const host = filter.hostname ?? hostWithoutPort(requestHost);
   const defaultPort = scheme === 'https' ? 443 : 80;
   let port = filter.port !== undefined && filter.port !== defaultPort ? `:${filter.port}` : '';
   // nginx `$http_host`: the port the client wrote in Host, as it wrote it.
   if (filter.port === undefined && filter.keepRequestPort === true) port = hostPort(requestHost);
-  const newPath = filter.path ? rewritePath(path, matchedPrefix, filter.path, pathRegex) : path;
-  const search = query === undefined || filter.dropQuery === true ? '' : `?${query}`;
   return `${scheme}://${host}${port}${newPath}${search}`;
 }
 

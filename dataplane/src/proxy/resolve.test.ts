@@ -40,6 +40,15 @@ const table: RouteTable = {
       tls: { certificate: 'c', redirect: true, redirectStatus: 301 },
     },
     {
+      host: 'slash.example.com',
+      routes: [
+        { ...route('trim', '/trim'), httpsRedirectForm: { trimTrailingSlash: true } },
+        { ...route('ported', '/ported'), httpsRedirectForm: { alwaysNamePort: true } },
+        route('keep', '/'),
+      ],
+      tls: { certificate: 'c', redirect: true },
+    },
+    {
       host: 'plain.example.com',
       routes: [
         route('forced', '/forced', [], true),
@@ -97,6 +106,59 @@ const cases: Case[] = [
     url: '/',
     host: 'shop.example.com:80',
     expect: { kind: 'redirect', status: 308, location: 'https://shop.example.com/', route: undefined },
+  },
+  // ingress-nginx lua_ingress.lua redirect_to_https: preserve-trailing-slash off strips one slash.
+  {
+    rule: 'trimTrailingSlash drops one trailing slash of the path',
+    url: '/trim/a/',
+    host: 'slash.example.com',
+    expect: {
+      kind: 'redirect',
+      status: 308,
+      location: 'https://slash.example.com:8443/trim/a',
+      route: undefined,
+    },
+  },
+  {
+    rule: 'trimTrailingSlash checks the URI with its query: a slash before a query stays',
+    url: '/trim/a/?x=1',
+    host: 'slash.example.com',
+    expect: {
+      kind: 'redirect',
+      status: 308,
+      location: 'https://slash.example.com:8443/trim/a/?x=1',
+      route: undefined,
+    },
+  },
+  {
+    rule: 'without trimTrailingSlash the trailing slash is kept',
+    url: '/other/',
+    host: 'slash.example.com',
+    expect: {
+      kind: 'redirect',
+      status: 308,
+      location: 'https://slash.example.com:8443/other/',
+      route: undefined,
+    },
+  },
+  {
+    rule: 'alwaysNamePort names the HTTPS port even when it is 443 (use-port-in-redirects)',
+    listener: standardPorts,
+    url: '/ported/x',
+    host: 'slash.example.com:80',
+    expect: {
+      kind: 'redirect',
+      status: 308,
+      location: 'https://slash.example.com:443/ported/x',
+      route: undefined,
+    },
+  },
+  {
+    rule: 'without alwaysNamePort 443 is left out',
+    listener: standardPorts,
+    url: '/other',
+    host: 'slash.example.com',
+    expect: { kind: 'redirect', status: 308, location: 'https://slash.example.com/other', route: undefined },
   },
   {
     rule: "the host's redirect status is used when set",

@@ -5,6 +5,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { BlockList } from 'node:net';
 import type { CompiledRoute, Runtime } from '../compile.ts';
 import { normalizePath } from '../router/index.ts';
+import type { HttpsRedirectForm } from '../table/types.ts';
 import { isSafeLocation } from './answers.ts';
 import { hostWithoutPort, redirectLocation } from './filters.ts';
 import { isTrusted, plainAddress } from './forwarding.ts';
@@ -103,12 +104,12 @@ export function resolve(
   // ingress-nginx decides the redirect per location (lua_ingress.lua redirect_to_https): the route's
   // ssl-redirect / force-ssl-redirect, else the host's TLS. The default route speaks only for hosts
   // without an entry, so it never lifts the redirect of a TLS host whose paths it does not hold.
-  const own = route !== undefined && route.host === host?.entry ? route.route.httpsRedirect : undefined;
-  if ((own ?? tls?.redirect ?? false) && !reachedOverTls(listener, headers, peer, trusted)) {
-    // The HTTPS listener's port, never a forwarded X-Forwarded-Port: ingress-nginx's redirect does
-    // not read it either (it omits the port, or with use-port-in-redirects names its HTTPS port).
-    const port = listener.httpsPort === 443 ? '' : `:${listener.httpsPort}`;
-    const location = `https://${hostWithoutPort(hostHeader)}${port}${path}${query === undefined ? '' : `?${query}`}`;
+  const ownRoute = route !== undefined && route.host === host?.entry ? route.route : undefined;
+  if (
+    (ownRoute?.httpsRedirect ?? tls?.redirect ?? false) &&
+    !reachedOverTls(listener, headers, peer, trusted)
+  ) {
+    const location = httpsLocation(listener, hostHeader, path, query, ownRoute?.httpsRedirectForm);
     return redirected(tls?.redirectStatus ?? 308, location, undefined, path, query);
   }
   if (route === undefined) return NO_ROUTE;
@@ -126,6 +127,25 @@ export function resolve(
     return redirected(route.redirect.statusCode, location, route, path, query);
   }
   return { kind: 'route', status: 0, location: undefined, route, path, query };
+}
+
+/**
+ * The HTTPS redirect's Location, as lua_ingress.lua redirect_to_https writes it: the Host without
+ * its port; the HTTPS listener's port, never a forwarded X-Forwarded-Port (ingress-nginx does not
+ * read it either). `form.trimTrailingSlash` drops one trailing slash of the request URI, checked on
+ * the URI with its query as ingress-nginx does, so `/a/` becomes `/a` and `/` an empty path.
+ */
+function httpsLocation(
+  listener: ResolveListener,
+  hostHeader: string,
+  path: string,
+  query: string | undefined,
+  form: HttpsRedirectForm | undefined,
+): string {
+  const port = listener.httpsPort === 443 && form?.alwaysNamePort !== true ? '' : `:${listener.httpsPort}`;
+  if (query !== undefined) return `https://${hostWithoutPort(hostHeader)}${port}${path}?${query}`;
+  const trim = form?.trimTrailingSlash === true && path.endsWith('/');
+  return `https://${hostWithoutPort(hostHeader)}${port}${trim ? path.slice(0, -1) : path}`;
 }
 
 /**

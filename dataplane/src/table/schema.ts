@@ -88,6 +88,7 @@ const filter = {
         statusCode: { enum: [301, 302, 303, 307, 308] },
         keepRequestPort: { type: 'boolean' },
         dropQuery: { type: 'boolean' },
+        relative: { type: 'boolean' },
       },
     },
     {
@@ -173,6 +174,11 @@ const route = {
     },
     maxRequestBodyBytes: { type: 'integer', minimum: 0 },
     httpsRedirect: { type: 'boolean' },
+    httpsRedirectForm: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { trimTrailingSlash: { type: 'boolean' }, alwaysNamePort: { type: 'boolean' } },
+    },
     accessLog: { type: 'boolean' },
     errorPages: {
       type: 'object',

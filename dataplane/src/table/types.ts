@@ -59,6 +59,8 @@ export interface Route {
    * HTTP (ssl-redirect "false"). ingress-nginx decides it per location, not per host.
    */
   httpsRedirect?: boolean;
+  /** How the HTTP→HTTPS redirect of this route's requests writes its Location (ingress-nginx annotations). */
+  httpsRedirectForm?: HttpsRedirectForm;
   /** False: this route's requests are left out of the access log (ingress-nginx `enable-access-log`). */
   accessLog?: boolean;
   /** Upstream answers served by an error backend instead (ingress-nginx `custom-http-errors`). */
@@ -83,6 +85,17 @@ export interface ResponseRewrites {
 export interface TextReplacement {
   from: string;
   to: string;
+}
+
+/**
+ * ingress-nginx lua_ingress.lua redirect_to_https. Absent fields keep the path as it is and name the
+ * HTTPS port only when it is not 443.
+ */
+export interface HttpsRedirectForm {
+  /** Drop one trailing slash of a path without query (`preserve-trailing-slash` "false", its default). */
+  trimTrailingSlash?: boolean;
+  /** Name the HTTPS port even when it is 443 (`use-port-in-redirects`). */
+  alwaysNamePort?: boolean;
 }
 
 /**
@@ -247,6 +260,12 @@ export interface RequestRedirectFilter {
   keepRequestPort?: boolean;
   /** Leave the request's query out of the Location, as nginx's `return 302 URL` does. */
   dropQuery?: boolean;
+  /**
+   * Location is only the path and query, a relative reference (RFC 9110 §10.2.2), as nginx's
+   * `absolute_redirect off` writes it (ingress-nginx relative-redirects); scheme, hostname and port
+   * are then not used.
+   */
+  relative?: boolean;
 }
 
 export interface UrlRewriteFilter {

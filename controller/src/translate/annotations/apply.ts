@@ -21,6 +21,7 @@ export function applyRouteSettings(
     if (s.retry !== undefined) route.retry = { attempts: s.retry.attempts, on: [...s.retry.on] };
     if (s.maxRequestBodyBytes !== undefined) route.maxRequestBodyBytes = s.maxRequestBodyBytes;
     if (s.httpsRedirect !== undefined) route.httpsRedirect = s.httpsRedirect;
+    if (s.httpsRedirectForm !== undefined) route.httpsRedirectForm = { ...s.httpsRedirectForm };
     if (s.accessLog === false) route.accessLog = false;
     if (s.filters.length > 0) route.filters = [...structuredClone(s.filters), ...route.filters];
     if (s.rewriteTarget !== undefined) addRewrite(route, s.rewriteTarget);

@@ -12,6 +12,7 @@ import {
   parseForwardedPrefix,
   parseHttpsRedirect,
   parseRedirect,
+  parseRedirectForm,
   parseRewriteTarget,
   parseUpstreamVhost,
   parseUseRegex,
@@ -46,8 +47,10 @@ export function parseAnnotations(
   if (body !== undefined && body > 0) route.maxRequestBodyBytes = body;
   const httpsRedirect = parseHttpsRedirect(values);
   if (httpsRedirect !== undefined) route.httpsRedirect = httpsRedirect;
+  const form = parseRedirectForm(values);
+  route.httpsRedirectForm = form.https;
   // A redirect answers before anything is proxied, so the upstream rewrites are not needed with it.
-  const redirect = parseRedirect(values);
+  const redirect = parseRedirect(values, form);
   const vhost = parseUpstreamVhost(values);
   const prefixHeader = parseForwardedPrefix(values);
   if (redirect !== undefined) route.filters.push(redirect);

@@ -20,6 +20,12 @@ const redirect = (
   port,
 });
 
+const pathRedirect = (statusCode: number, path = '/new-location') => ({
+  type: 'RequestRedirect',
+  path: { type: 'ReplaceFullPath', value: path },
+  statusCode,
+});
+
 const cases: Array<[string, Record<string, string>, unknown[], string[]?]> = [
   ['absent', {}, []],
   [
@@ -54,7 +60,73 @@ const cases: Array<[string, Record<string, string>, unknown[], string[]?]> = [
     { 'temporal-redirect': 'https://t.example', 'permanent-redirect': 'https://p.example' },
     [redirect(302, 'https', 't.example')],
   ],
-  ['not a URL', { 'permanent-redirect': '/relative' }, [], [field('permanent-redirect')]],
+  ['not a URL', { 'permanent-redirect': 'example.com/x' }, [], [field('permanent-redirect')]],
+  // redirect.go checks only temporal-redirect as a URL; e2e relativeredirects.go uses /new-location.
+  [
+    'a path-only permanent-redirect: request scheme and Host name, no port',
+    { 'permanent-redirect': '/new-location' },
+    [pathRedirect(301)],
+  ],
+  [
+    'a path-only permanent-redirect with its code',
+    { 'permanent-redirect': '/new-location', 'permanent-redirect-code': '308' },
+    [pathRedirect(308)],
+  ],
+  [
+    'relative-redirects: the path alone',
+    { 'permanent-redirect': '/new-location', 'relative-redirects': 'true' },
+    [{ ...pathRedirect(301), relative: true }],
+  ],
+  [
+    'relative-redirects "false": absolute',
+    { 'permanent-redirect': '/new-location', 'relative-redirects': 'false' },
+    [pathRedirect(301)],
+  ],
+  [
+    'relative-redirects invalid → absolute, reported',
+    { 'permanent-redirect': '/new-location', 'relative-redirects': 'maybe' },
+    [pathRedirect(301)],
+    [field('relative-redirects')],
+  ],
+  [
+    'use-port-in-redirects: the Host header port is kept',
+    { 'permanent-redirect': '/new-location', 'use-port-in-redirects': 'true' },
+    [{ ...pathRedirect(301), keepRequestPort: true }],
+  ],
+  [
+    'relative-redirects wins over use-port-in-redirects (no port to name)',
+    { 'permanent-redirect': '/n', 'use-port-in-redirects': 'true', 'relative-redirects': 'true' },
+    [{ ...pathRedirect(301, '/n'), relative: true }],
+  ],
+  [
+    'relative-redirects does not touch an absolute target',
+    { 'permanent-redirect': 'https://example.com/new', 'relative-redirects': 'true' },
+    [redirect(301, 'https', 'example.com', 443, '/new')],
+  ],
+  [
+    'a path target starting // (another host) refused',
+    { 'permanent-redirect': '//evil.example/x' },
+    [],
+    [field('permanent-redirect')],
+  ],
+  [
+    'a path target with an nginx variable refused',
+    { 'permanent-redirect': '/$host' },
+    [],
+    [field('permanent-redirect')],
+  ],
+  [
+    'a path target with a query refused',
+    { 'permanent-redirect': '/a?b=1' },
+    [],
+    [field('permanent-redirect')],
+  ],
+  [
+    'temporal-redirect stays an absolute URL',
+    { 'temporal-redirect': '/new-location' },
+    [],
+    [field('temporal-redirect')],
+  ],
   ['javascript: refused', { 'permanent-redirect': 'javascript:alert(1)' }, [], [field('permanent-redirect')]],
   ['query refused', { 'permanent-redirect': 'https://example.com/?a=1' }, [], [field('permanent-redirect')]],
   [
@@ -79,6 +151,40 @@ for (const [name, values, expected, invalid = []] of cases) {
   test(`routing: ${name}`, () => {
     const { result, invalid: got } = parsed(values);
     assert.deepEqual(result.route.filters, expected);
+    assert.deepEqual(got, invalid);
+  });
+}
+
+// preserve-trailing-slash, use-port-in-redirects (annotations.md; lua_ingress.lua redirect_to_https):
+// both "false" by default, so the HTTPS redirect trims one trailing slash and omits port 443.
+const formCases: Array<[string, Record<string, string>, unknown, string[]?]> = [
+  ['absent: trim the trailing slash', {}, { trimTrailingSlash: true }],
+  ['preserve-trailing-slash "true" keeps it', { 'preserve-trailing-slash': 'true' }, {}],
+  ['preserve-trailing-slash "false"', { 'preserve-trailing-slash': 'false' }, { trimTrailingSlash: true }],
+  [
+    'preserve-trailing-slash invalid → default, reported',
+    { 'preserve-trailing-slash': 'keep' },
+    { trimTrailingSlash: true },
+    [field('preserve-trailing-slash')],
+  ],
+  [
+    'use-port-in-redirects "true" names the port',
+    { 'use-port-in-redirects': 'true' },
+    { trimTrailingSlash: true, alwaysNamePort: true },
+  ],
+  ['use-port-in-redirects "false"', { 'use-port-in-redirects': 'false' }, { trimTrailingSlash: true }],
+  [
+    'use-port-in-redirects invalid → default, reported',
+    { 'use-port-in-redirects': '443' },
+    { trimTrailingSlash: true },
+    [field('use-port-in-redirects')],
+  ],
+  ['both', { 'use-port-in-redirects': '1', 'preserve-trailing-slash': 'TRUE' }, { alwaysNamePort: true }],
+];
+for (const [name, values, expected, invalid = []] of formCases) {
+  test(`https redirect form: ${name}`, () => {
+    const { result, invalid: got } = parsed(values);
+    assert.deepEqual(result.route.httpsRedirectForm, expected);
     assert.deepEqual(got, invalid);
   });
 }

@@ -1,6 +1,7 @@
 // Paths, rewrites, redirects and request/response rewriting of one location.
 import type {
   HeaderModifierFilter,
+  HttpsRedirectForm,
   RequestRedirectFilter,
   UrlRewriteFilter,
 } from '../../../../dataplane/src/table/types.ts';
@@ -49,7 +50,7 @@ export const redirects: AnnotationEntry[] = [
     {
       key: 'permanent-redirect',
       status: 'difference',
-      note: "redirect to an http(s) URL without query; the request's query is appended",
+      note: "redirect to an http(s) URL without query, or to a path (/new) on the request's scheme and Host name; the request's query is appended",
     },
     {
       key: 'permanent-redirect-code',
@@ -76,17 +77,17 @@ export const redirects: AnnotationEntry[] = [
       {
         key: 'ssl-redirect',
         status: 'difference',
-        note: '"false" serves this Ingress\'s paths of a TLS host over plain HTTP too; true (308) by default; the Location keeps a trailing slash',
+        note: '"false" serves this Ingress\'s paths of a TLS host over plain HTTP too; true (308) by default; the Location drops one trailing slash unless preserve-trailing-slash',
       },
       {
         key: 'force-ssl-redirect',
         status: 'difference',
-        note: "HTTP→HTTPS redirect (308) of this Ingress's paths even without a TLS section; the Location keeps a trailing slash",
+        note: "HTTP→HTTPS redirect (308) of this Ingress's paths even without a TLS section; the Location drops one trailing slash unless preserve-trailing-slash",
       },
       {
         key: 'preserve-trailing-slash',
-        status: 'pending',
-        note: `keep a trailing slash in the HTTPS redirect: ${TODO}`,
+        status: 'difference',
+        note: 'keeps the trailing slash in the HTTPS redirect; without it one trailing slash of a URI without query is dropped (/a/ → /a, / → an empty path), as ingress-nginx does, on every path the Ingress serves (a path no route of the host holds keeps its slash)',
       },
     ],
   ),
@@ -101,8 +102,16 @@ export const redirects: AnnotationEntry[] = [
     'Redirects (undocumented)',
     'ingress-nginx internal/ingress/annotations/redirect, portinredirect',
     [
-      { key: 'relative-redirects', status: 'pending', note: `nginx absolute_redirect off: ${TODO}` },
-      { key: 'use-port-in-redirects', status: 'pending', note: `nginx port_in_redirect: ${TODO}` },
+      {
+        key: 'relative-redirects',
+        status: 'supported',
+        note: 'a path-only permanent-redirect (e.g. /new-location) answers with that path as Location instead of scheme://host/path; the other redirects are absolute in ingress-nginx too',
+      },
+      {
+        key: 'use-port-in-redirects',
+        status: 'difference',
+        note: 'the HTTPS redirect names --https-redirect-port even when 443, and a path-only permanent-redirect keeps the port of the Host header (nginx: its listening port); without it the HTTPS redirect still names --https-redirect-port when it is not 443 (ingress-nginx: never)',
+      },
     ],
   ),
 ];
@@ -162,10 +171,15 @@ export const HOST =
  * range falls back to the default. Differences: the request's query is appended to the target (the
  * target may hold none), and 300/304/305/306 are answered with the default code.
  */
-export function parseRedirect(values: AnnotationValues): RequestRedirectFilter | undefined {
+export function parseRedirect(
+  values: AnnotationValues,
+  form: RedirectForm = { https: {}, relative: false, port: false },
+): RequestRedirectFilter | undefined {
   for (const kind of [TEMPORAL, PERMANENT]) {
     const target = values.text(kind.key);
     if (target === undefined) continue;
+    // redirect.go checks only temporal-redirect as a URL: nginx `return 301 /path` makes a path absolute.
+    if (kind === PERMANENT && target.startsWith('/')) return pathRedirect(values, target, form);
     const url = URL.canParse(target) ? new URL(target) : undefined;
     if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
       return values.invalid(kind.key, target, 'it is not an absolute http or https URL');
@@ -177,24 +191,81 @@ export function parseRedirect(values: AnnotationValues): RequestRedirectFilter |
         'Gatehouse redirects to URLs without credentials, query or fragment',
       );
     }
-    let code = values.integer(kind.codeKey) ?? kind.fallback;
-    if (code < 300 || code > kind.max) code = kind.fallback;
-    const statusCode = REDIRECT_CODES.find((c) => c === code);
-    if (statusCode === undefined) {
-      values.invalid(kind.codeKey, String(code), `Gatehouse redirects with ${REDIRECT_CODES.join(', ')}`);
-    }
     const filter: RequestRedirectFilter = {
       type: 'RequestRedirect',
       scheme: url.protocol === 'https:' ? 'https' : 'http',
       hostname: url.hostname,
       path: { type: 'ReplaceFullPath', value: url.pathname },
-      statusCode: statusCode ?? (kind.fallback as 301 | 302),
+      statusCode: redirectCode(values, kind),
     };
     const defaultPort = url.protocol === 'https:' ? 443 : 80;
     filter.port = url.port === '' ? defaultPort : Number(url.port);
     return filter;
   }
   return undefined;
+}
+
+function redirectCode(values: AnnotationValues, kind: typeof PERMANENT): RequestRedirectFilter['statusCode'] {
+  let code = values.integer(kind.codeKey) ?? kind.fallback;
+  if (code < 300 || code > kind.max) code = kind.fallback;
+  const statusCode = REDIRECT_CODES.find((c) => c === code);
+  if (statusCode === undefined) {
+    values.invalid(kind.codeKey, String(code), `Gatehouse redirects with ${REDIRECT_CODES.join(', ')}`);
+  }
+  return statusCode ?? (kind.fallback as 301 | 302);
+}
+
+/** A path of RFC 3986 characters (no nginx `$variable`), never `//` (another host, §4.2). */
+const REDIRECT_PATH = /^\/(?!\/)[A-Za-z0-9\-._~!&'()*+,;=:@%/]*$/;
+
+/**
+ * A path-only permanent-redirect, as nginx's `return 301 /path` answers it: on the request's
+ * scheme and Host name, the port only with use-port-in-redirects (the Host's; nginx names its
+ * listening port), and with relative-redirects the path alone (absolute_redirect off).
+ */
+function pathRedirect(
+  values: AnnotationValues,
+  target: string,
+  form: RedirectForm,
+): RequestRedirectFilter | undefined {
+  if (!REDIRECT_PATH.test(target)) {
+    return values.invalid(
+      PERMANENT.key,
+      target,
+      'a path target holds only RFC 3986 path characters (no query, fragment or $variable) and does not start with //',
+    );
+  }
+  const filter: RequestRedirectFilter = {
+    type: 'RequestRedirect',
+    path: { type: 'ReplaceFullPath', value: target },
+    statusCode: redirectCode(values, PERMANENT),
+  };
+  if (form.relative) filter.relative = true;
+  else if (form.port) filter.keepRequestPort = true;
+  return filter;
+}
+
+/** How ingress-nginx writes the redirects it generates (lua_ingress.lua, nginx.tmpl). */
+export interface RedirectForm {
+  https: HttpsRedirectForm;
+  /** relative-redirects: nginx absolute_redirect off. */
+  relative: boolean;
+  /** use-port-in-redirects: nginx port_in_redirect on, and the Lua HTTPS redirect's port. */
+  port: boolean;
+}
+
+/**
+ * preserve-trailing-slash, use-port-in-redirects and relative-redirects, all "false" by default
+ * (rewrite/main.go, portinredirect/main.go, redirect/redirect.go); an invalid one keeps its default.
+ */
+export function parseRedirectForm(values: AnnotationValues): RedirectForm {
+  const preserve = values.boolean('preserve-trailing-slash') === true;
+  const port = values.boolean('use-port-in-redirects') === true;
+  const relative = values.boolean('relative-redirects') === true;
+  const https: HttpsRedirectForm = {};
+  if (!preserve) https.trimTrailingSlash = true;
+  if (port) https.alwaysNamePort = true;
+  return { https, relative, port };
 }
 
 /**

@@ -4,6 +4,7 @@ import type {
   BackendTls,
   BalancerPolicy,
   Filter,
+  HttpsRedirectForm,
   ResponseRewrites,
   RetryPolicy,
   Timeouts,
@@ -19,6 +20,8 @@ export interface RouteSettings {
   maxRequestBodyBytes?: number;
   /** ssl-redirect / force-ssl-redirect: Route.httpsRedirect. */
   httpsRedirect?: boolean;
+  /** preserve-trailing-slash, use-port-in-redirects: Route.httpsRedirectForm. */
+  httpsRedirectForm?: HttpsRedirectForm;
   /** mirror-*: becomes a RequestMirror filter once its backend is resolved (translate.ts). */
   mirror?: MirrorSpec;
   /** False: left out of the access log (enable-access-log). */

@@ -42,10 +42,12 @@ describe('annotations: reported, and restricting ones fail closed', () => {
       reasons: [`Ingress default/app metadata.annotations["${P}/no-such-thing"] UnknownAnnotation`],
     },
     {
-      rule: 'a pending key that restricts nothing (relative-redirects) is a warning and the routes are served',
-      annotations: { [`${P}/relative-redirects`]: 'true' },
+      rule: 'a pending key that restricts nothing (enable-opentelemetry) is a warning and the routes are served',
+      annotations: { [`${P}/enable-opentelemetry`]: 'true' },
       routes: SERVED,
-      reasons: [`Ingress default/app metadata.annotations["${P}/relative-redirects"] UnsupportedAnnotation`],
+      reasons: [
+        `Ingress default/app metadata.annotations["${P}/enable-opentelemetry"] UnsupportedAnnotation`,
+      ],
     },
     {
       rule: 'a refused key that restricts nothing (stream-snippet) is a warning and the routes are served',
