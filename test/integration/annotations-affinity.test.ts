@@ -16,22 +16,14 @@ import {
   serviceFor,
   startBackend,
   startGatehouse,
+  withAnnotations,
+  withTls,
 } from './harness.ts';
 import { tlsSecret } from './tls-objects.ts';
 
 const P = 'nginx.ingress.kubernetes.io';
 const OLD_CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/51.0.2704.103 Safari/537.36';
 const NEW_CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0.0.0 Safari/537.36';
-
-function withAnnotations(object: object, annotations: Record<string, string>): object {
-  const o = object as { metadata: Record<string, unknown> };
-  return { ...o, metadata: { ...o.metadata, annotations } };
-}
-
-function withTls(object: object, hosts: string[], secretName: string): object {
-  const o = object as { spec: Record<string, unknown> };
-  return { ...o, spec: { ...o.spec, tls: [{ hosts, secretName }] } };
-}
 
 /** The Set-Cookie of an HTTPS request for `host` (self-signed: not verified). */
 function httpsSetCookie(g: Gatehouse, host: string): Promise<string> {

@@ -15,14 +15,10 @@ import {
   serviceFor,
   startBackend,
   startGatehouse,
+  withAnnotations,
 } from './harness.ts';
 
 const P = 'nginx.ingress.kubernetes.io';
-
-function withAnnotations(object: object, annotations: Record<string, string>): object {
-  const o = object as { metadata: Record<string, unknown> };
-  return { ...o, metadata: { ...o.metadata, annotations } };
-}
 
 describe('custom-http-errors and default-backend through workers', () => {
   const dir = new ManifestDir();

@@ -12,12 +12,8 @@ import {
   serviceFor,
   startBackend,
   startGatehouse,
+  withAnnotations,
 } from './harness.ts';
-
-function withAnnotations(object: object, annotations: Record<string, string>): object {
-  const o = object as { metadata: Record<string, unknown> };
-  return { ...o, metadata: { ...o.metadata, annotations } };
-}
 
 describe('ingress-nginx access annotations fail closed', () => {
   const dir = new ManifestDir();

@@ -14,20 +14,12 @@ import {
   serviceFor,
   startBackend,
   startGatehouse,
+  withAnnotations,
+  withTls,
 } from './harness.ts';
 import { tlsSecret } from './tls-objects.ts';
 
 const P = 'nginx.ingress.kubernetes.io';
-
-function withAnnotations(object: object, annotations: Record<string, string>): object {
-  const o = object as { metadata: Record<string, unknown> };
-  return { ...o, metadata: { ...o.metadata, annotations } };
-}
-
-function withTls(object: object, hosts: string[], secretName: string): object {
-  const o = object as { spec: Record<string, unknown> };
-  return { ...o, spec: { ...o.spec, tls: [{ hosts, secretName }] } };
-}
 
 describe('ingress-nginx host annotations through workers', () => {
   const dir = new ManifestDir();

@@ -13,14 +13,10 @@ import {
   serviceFor,
   startBackend,
   startGatehouse,
+  withAnnotations,
 } from './harness.ts';
 
 const P = 'nginx.ingress.kubernetes.io';
-
-function withAnnotations(object: object, annotations: Record<string, string>): object {
-  const o = object as { metadata: Record<string, unknown> };
-  return { ...o, metadata: { ...o.metadata, annotations } };
-}
 
 const forced = (name: string, host: string, extra: Record<string, string> = {}) =>
   withAnnotations(ingress('apps', name, [{ host, paths: [{ path: '/', service: 'main' }] }]), {

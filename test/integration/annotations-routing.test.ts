@@ -13,14 +13,10 @@ import {
   serviceFor,
   startBackend,
   startGatehouse,
+  withAnnotations,
 } from './harness.ts';
 
 const P = 'nginx.ingress.kubernetes.io';
-
-function withAnnotations(object: object, annotations: Record<string, string>): object {
-  const o = object as { metadata: Record<string, unknown> };
-  return { ...o, metadata: { ...o.metadata, annotations } };
-}
 
 describe('ingress-nginx routing annotations through workers', () => {
   const dir = new ManifestDir();

@@ -22,14 +22,10 @@ import {
   startBackend,
   startGatehouse,
   waitFor,
+  withAnnotations,
 } from './harness.ts';
 
 const P = 'nginx.ingress.kubernetes.io';
-
-function withAnnotations(object: object, annotations: Record<string, string>): object {
-  const o = object as { metadata: Record<string, unknown> };
-  return { ...o, metadata: { ...o.metadata, annotations } };
-}
 
 /** A Secret as proxyssl.go's e2e test makes it: client certificate and key, and the CA of the backend. */
 function proxySslSecret(name: string, client: TestCerts, caPem: string): object {

@@ -12,24 +12,23 @@ import {
   serviceFor,
   startBackend,
   startGatehouse,
+  withAnnotations,
 } from './harness.ts';
 
 const P = 'nginx.ingress.kubernetes.io';
-
-function annotated(object: object, annotations: Record<string, string>): object {
-  const o = object as { metadata: Record<string, unknown> };
-  return { ...o, metadata: { ...o.metadata, annotations } };
-}
 
 /** A main Ingress and its canary for `host`, the canary carrying `annotations`. */
 function pair(host: string, annotations: Record<string, string>): object[] {
   const name = host.split('.')[0];
   return [
     ingress('apps', `${name}-main`, [{ host, paths: [{ path: '/', service: 'main' }] }]),
-    annotated(ingress('apps', `${name}-canary`, [{ host, paths: [{ path: '/', service: 'canary' }] }]), {
-      [`${P}/canary`]: 'true',
-      ...annotations,
-    }),
+    withAnnotations(
+      ingress('apps', `${name}-canary`, [{ host, paths: [{ path: '/', service: 'canary' }] }]),
+      {
+        [`${P}/canary`]: 'true',
+        ...annotations,
+      },
+    ),
   ];
 }
 

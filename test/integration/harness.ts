@@ -124,6 +124,18 @@ export function ingress(
   };
 }
 
+/** The object with these `metadata.annotations` (ingress-nginx's, for the annotation tests). */
+export function withAnnotations(object: object, annotations: Record<string, string>): object {
+  const o = object as { metadata: Record<string, unknown> };
+  return { ...o, metadata: { ...o.metadata, annotations } };
+}
+
+/** The Ingress with one `spec.tls` entry. */
+export function withTls(object: object, hosts: string[], secretName: string): object {
+  const o = object as { spec: Record<string, unknown> };
+  return { ...o, spec: { ...o.spec, tls: [{ hosts, secretName }] } };
+}
+
 export class ManifestDir {
   readonly dir = mkdtempSync(join(tmpdir(), 'gatehouse-it-'));
 
