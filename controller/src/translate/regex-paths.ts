@@ -3,7 +3,7 @@
 // a host uses use-regex or rewrite-target, every path of that host does, from any Ingress
 // (template.go enforceRegexModifier). Paths are written as they are: `.` in a Prefix path is a regex.
 import { RE2JS } from 're2js';
-import type { RouteMatch } from '../../../dataplane/src/table/types.ts';
+import { MAX_REGEX_SOURCE, type RouteMatch } from '../../../dataplane/src/table/types.ts';
 import type { Diagnostic } from '../snapshot.ts';
 import { hasControlCharacter } from './annotations/values.ts';
 import { ingressObject } from './diagnostics.ts';
@@ -26,9 +26,6 @@ export interface RegexPaths {
   useRegex: boolean;
   rewriteTarget: string | undefined;
 }
-
-/** The worker's MAX_REGEX_SOURCE: longer patterns never route. */
-const MAX_REGEX_SOURCE = 1024;
 
 /** nginx's `~*`: RE2's case-insensitive flag, kept in the table's Regex value. */
 export const CASE_INSENSITIVE = '(?i)';

@@ -1,7 +1,9 @@
 // The additional conditions of a route beyond its path: methods, headers, query parameters,
 // cookies. Compiled once per table; checked per request without allocating unless a header is an
 // array, the query has to be parsed or a cookie value is read.
+
 import type { IncomingHttpHeaders } from 'node:http';
+import { findCookie } from '../cookie-header.ts';
 import type { RouteMatch, ValueMatch } from '../table/types.ts';
 import { compileBoundedRegex, testBounded, type UserRegex } from './regex.ts';
 
@@ -106,23 +108,9 @@ function valueHolds(test: ValueTest, value: string): boolean {
   return test.re === undefined ? value === test.exact : testBounded(test.re, value);
 }
 
-/**
- * The first cookie named `name` (lower-case) in a Cookie header, as nginx's `$cookie_NAME`: names
- * compared case-insensitively, pairs split on `;`, spaces around the name and value dropped.
- * Node joins repeated Cookie headers with "; " (RFC 9113 §8.2.3), so one string holds them all.
- */
+/** The first cookie named `name` (lower-case) in a Cookie header, as nginx's `$cookie_NAME`. */
 export function cookieValue(header: string | undefined, name: string): string | undefined {
-  if (header === undefined) return undefined;
-  let start = 0;
-  while (start < header.length) {
-    let end = header.indexOf(';', start);
-    if (end === -1) end = header.length;
-    const eq = header.indexOf('=', start);
-    if (eq !== -1 && eq < end && header.slice(start, eq).trim().toLowerCase() === name)
-      return header.slice(eq + 1, end).trim();
-    start = end + 1;
-  }
-  return undefined;
+  return findCookie(header, name, true);
 }
 
 const NO_PARAMS: ReadonlyMap<string, string> = new Map();

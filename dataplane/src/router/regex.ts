@@ -11,9 +11,11 @@
 // - `\Z`, `\uXXXX` and `[^]` do not exist (`\z`, `\x{XXXX}` and `(?s:.)` do), `(?P<n>…)` and
 //   `(?<n>…)` both name a group; repetition counts stop at 1000.
 import { RE2JS } from 're2js';
+import { MAX_REGEX_SOURCE } from '../table/types.ts';
 
-/** Longest pattern source accepted; RE2 bounds the compiled program too (1000 per repetition). */
-export const MAX_REGEX_SOURCE = 1024;
+// The longest pattern source accepted is the table's (the controller checks the same bound); RE2
+// bounds the compiled program too (1000 per repetition).
+export { MAX_REGEX_SOURCE } from '../table/types.ts';
 /**
  * Longest input a user regex is ever run on; longer inputs do not match. Matching is linear, but a
  * pattern whose automaton has many states (`[ab]*a[ab]{30}$`) costs re2js µs per character while

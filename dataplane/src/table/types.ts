@@ -3,6 +3,9 @@
 // producer sets yet are still part of the shape so that later sources (annotations, RoutePolicy,
 // Gateway API HTTPRoute) fill them without a redesign. The JSON Schema in schema.ts mirrors it.
 
+/** Longest user regex (RE2 syntax) a table may carry: the worker refuses longer ones, the controller says so first. */
+export const MAX_REGEX_SOURCE = 1024;
+
 export interface RouteTable {
   /** Monotonic per producer; a worker acks the version it serves. */
   version: number;

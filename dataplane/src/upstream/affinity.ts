@@ -1,24 +1,14 @@
 // Cookies for session affinity: reading one cookie out of a request's Cookie header, and the
 // Set-Cookie line the proxy sends when the policy asks it to issue the cookie itself.
 import type { IncomingHttpHeaders } from 'node:http';
+import { findCookie } from '../cookie-header.ts';
 import type { CookieSpec } from '../table/types.ts';
 
-/** The value of cookie `name` (RFC 6265 §5.4 syntax: `a=1; b=2`), or undefined. */
+/** The value of cookie `name` (names compared exactly; a quoted value unquoted), or undefined. */
 export function cookieValue(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const header = headers.cookie;
-  if (header === undefined) return undefined;
-  let from = 0;
-  while (from < header.length) {
-    let end = header.indexOf(';', from);
-    if (end === -1) end = header.length;
-    const eq = header.indexOf('=', from);
-    if (eq !== -1 && eq < end && header.slice(from, eq).trim() === name) {
-      const value = header.slice(eq + 1, end).trim();
-      return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
-    }
-    from = end + 1;
-  }
-  return undefined;
+  const value = findCookie(headers.cookie, name, false);
+  if (value === undefined) return undefined;
+  return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
 }
 
 /**
