@@ -212,6 +212,37 @@ const route = {
         cookiePath: replacement(cookieText),
       },
     },
+    clientAccess: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['rules', 'otherwise'],
+      properties: {
+        rules: {
+          type: 'array',
+          maxItems: 64,
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['action', 'cidrs'],
+            properties: {
+              action: { enum: ['allow', 'deny'] },
+              cidrs: {
+                type: 'array',
+                minItems: 1,
+                maxItems: 4096,
+                items: {
+                  type: 'string',
+                  minLength: 2,
+                  maxLength: 49,
+                  pattern: '^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$',
+                },
+              },
+            },
+          },
+        },
+        otherwise: { enum: ['allow', 'deny'] },
+      },
+    },
   },
 } as const;
 

@@ -70,6 +70,26 @@ export interface Route {
   errorPages?: ErrorPages;
   /** Location, Refresh and Set-Cookie of upstream answers, rewritten (ingress-nginx proxy-redirect-*, proxy-cookie-*). */
   responseRewrites?: ResponseRewrites;
+  /** Which client addresses may use this route (ingress-nginx *-source-range, snippet allow/deny). */
+  clientAccess?: ClientAccess;
+}
+
+/**
+ * nginx's ngx_http_access_module: rules checked in order against the client address (the peer, or
+ * the address `--trusted-proxies` vouch for); the first rule whose CIDRs contain it decides, and an
+ * address no rule contains gets `otherwise`. Refused requests answer 403, as nginx's `deny`.
+ * ingress-nginx denylist-source-range becomes a leading deny rule, whitelist-source-range an allow
+ * rule followed by `otherwise: 'deny'`.
+ */
+export interface ClientAccess {
+  rules: ClientAccessRule[];
+  otherwise: 'allow' | 'deny';
+}
+
+export interface ClientAccessRule {
+  action: 'allow' | 'deny';
+  /** IPv4 or IPv6 CIDRs (`10.0.0.0/8`, `2001:db8::/32`); a bare address is a /32 or /128. */
+  cidrs: string[];
 }
 
 /**
