@@ -96,6 +96,7 @@ export function clusterMode(
     sink: httpEventSink(client),
     controllerName: flags.controllerName,
     identity,
+    ownNamespace: namespace,
     onError: (error, e) => statusLog.debug('event not recorded', { reason: e.reason, error: String(error) }),
   });
   let leading = false;

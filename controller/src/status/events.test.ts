@@ -14,6 +14,7 @@ function recorder(now: { t: number }, fail = false) {
     },
     controllerName: 'gatehouse.dev/ingress-controller',
     identity: 'pod-1',
+    ownNamespace: 'ingress-system',
     now: () => now.t,
     dedupeWindowMs: 60_000,
     ratePerSecond: 1,
@@ -30,6 +31,25 @@ const diagnostic = (name: string, reason = 'ServiceNotFound'): Diagnostic => ({
 });
 
 describe('Warning Events for diagnostics', () => {
+  it("records an IngressClass's Event in the controller's own namespace, not in default", async () => {
+    const { r, sent } = recorder({ t: 1_700_000_000_000 });
+    const d: Diagnostic = {
+      object: { kind: 'IngressClass', name: 'gatehouse' },
+      reason: 'InvalidParameters',
+      message: 'spec.parameters is not read',
+    };
+    assert.equal(
+      r.warn(d, () => 'uid-c'),
+      true,
+    );
+    await Promise.resolve();
+    assert.equal(sent.length, 1);
+    assert.equal(sent[0].namespace, 'ingress-system');
+    const regarding = sent[0].body.regarding as Record<string, unknown>;
+    assert.equal(regarding.kind, 'IngressClass');
+    assert.equal(regarding.namespace, undefined);
+  });
+
   it('records an events.k8s.io/v1 Warning on the object, naming the field', async () => {
     const { r, sent } = recorder({ t: 1_700_000_000_000 });
     assert.equal(

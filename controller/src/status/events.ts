@@ -30,6 +30,12 @@ export interface EventRecorderOptions {
   sink: EventSink;
   controllerName: string;
   identity: string;
+  /**
+   * Where Events about cluster-scoped objects (IngressClass) go: the controller's own namespace,
+   * where its RBAC always lets it create Events — `default` may be outside a --watch-namespace
+   * grant. `kubectl describe` of a cluster-scoped object searches every namespace, so it finds them.
+   */
+  ownNamespace: string;
   now?: () => number;
   /** The same event is recorded again only after this long. */
   dedupeWindowMs?: number;
@@ -90,7 +96,7 @@ export class EventRecorder {
     }
     this.#recent.set(key, now);
     this.#forgetOld(now);
-    const namespace = event.regarding.metadata.namespace ?? 'default';
+    const namespace = event.regarding.metadata.namespace ?? this.#o.ownNamespace;
     const body = {
       apiVersion: 'events.k8s.io/v1',
       kind: 'Event',

@@ -22,9 +22,11 @@ export interface ApiAccess {
   verb: Verb;
   /**
    * Where the grant lives: `watched` — the watched namespace (or the cluster, without a watch
-   * namespace, and always for cluster-scoped kinds); `own` — the controller's own namespace.
+   * namespace, and always for cluster-scoped kinds); `own` — the controller's own namespace;
+   * `watched+own` — both (Events: about namespaced objects in theirs, about cluster-scoped ones in
+   * the controller's own).
    */
-  scope: 'watched' | 'own';
+  scope: 'watched' | 'own' | 'watched+own';
   /** RBAC restricts it to one object name (`resourceNames`): the leader-election Lease's. */
   namedLease?: true;
   /**
@@ -83,8 +85,9 @@ export const API_ACCESS: readonly ApiAccess[] = Object.freeze([
   // Only the Secrets an Ingress of their namespace (or --default-ssl-certificate) references.
   ...watchedByName(RESOURCES.secrets),
   ...watched(RESOURCES.endpointSlices),
-  // Events are only ever created, each with a fresh name: no patch of a series (events.ts).
-  { resource: RESOURCES.events, verb: 'create', scope: 'watched', by: 'event recorder (events.ts)' },
+  // Events are only ever created, each with a fresh name: no patch of a series (events.ts). Those
+  // about an IngressClass (cluster-scoped) go to the controller's own namespace.
+  { resource: RESOURCES.events, verb: 'create', scope: 'watched+own', by: 'event recorder (events.ts)' },
   {
     resource: RESOURCES.leases,
     verb: 'get',

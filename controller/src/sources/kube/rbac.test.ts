@@ -17,12 +17,13 @@ describe('RBAC derived from the table of API requests', () => {
     assert.deepEqual(grantsOf(deployRules('clusterrole.yaml')), grantsOf([...cluster, ...watched]));
   });
 
-  test("deploy/rbac/role.yaml grants exactly the Lease requests, get and update by the Lease's name", () => {
+  test("deploy/rbac/role.yaml grants exactly the Lease requests (get and update by the Lease's name) and IngressClass Events", () => {
     assert.deepEqual(grantsOf(deployRules('role.yaml')), grantsOf(derivedRbac('gatehouse').own));
     assert.deepEqual(grantsOf(derivedRbac('edge').own), [
       'coordination.k8s.io/leases:create',
       'coordination.k8s.io/leases:get@edge',
       'coordination.k8s.io/leases:update@edge',
+      'events.k8s.io/events:create',
     ]);
   });
 

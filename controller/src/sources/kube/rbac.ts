@@ -14,7 +14,7 @@ export interface DerivedRbac {
   cluster: PolicyRule[];
   /** Namespaced kinds of the watch: a ClusterRole, or a Role of the watched namespace. */
   watched: PolicyRule[];
-  /** The controller's own namespace: a Role (the Lease). */
+  /** The controller's own namespace: a Role (the Lease, Events about IngressClasses). */
   own: PolicyRule[];
 }
 
@@ -42,7 +42,7 @@ function rulesOf(entries: readonly ApiAccess[], leaseName: string): PolicyRule[]
 }
 
 export function derivedRbac(leaseName: string, table: readonly ApiAccess[] = API_ACCESS): DerivedRbac {
-  const watched = table.filter((a) => a.scope === 'watched');
+  const watched = table.filter((a) => a.scope === 'watched' || a.scope === 'watched+own');
   return {
     cluster: rulesOf(
       watched.filter((a) => !a.resource.namespaced),
@@ -53,7 +53,7 @@ export function derivedRbac(leaseName: string, table: readonly ApiAccess[] = API
       leaseName,
     ),
     own: rulesOf(
-      table.filter((a) => a.scope === 'own'),
+      table.filter((a) => a.scope === 'own' || a.scope === 'watched+own'),
       leaseName,
     ),
   };
