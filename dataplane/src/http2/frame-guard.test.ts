@@ -1,60 +1,27 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import {
+  Flag,
+  FrameType,
+  frame,
+  PREFACE,
+  priority,
+  rstStream,
+  settings,
+  windowUpdate,
+} from '../../../test/lib/h2-frames.ts';
 import { RESET_BURST } from './budgets.ts';
 import { ErrorCode, FrameGuard, type Violation } from './frame-guard.ts';
 
-const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
-const T = {
-  DATA: 0,
-  HEADERS: 1,
-  PRIORITY: 2,
-  RST_STREAM: 3,
-  SETTINGS: 4,
-  PING: 6,
-  GOAWAY: 7,
-  WINDOW_UPDATE: 8,
-  CONTINUATION: 9,
-};
-const END_STREAM = 0x1;
-const END_HEADERS = 0x4;
-const PADDED = 0x8;
+const T = FrameType;
+const { END_STREAM, END_HEADERS, PADDED } = Flag;
 const CALM = `connection:${ErrorCode.ENHANCE_YOUR_CALM}`;
 
-function frame(type: number, flags: number, streamId: number, payload: Buffer = Buffer.alloc(0)): Buffer {
-  const header = Buffer.alloc(9);
-  header.writeUIntBE(payload.length, 0, 3);
-  header[3] = type;
-  header[4] = flags;
-  header.writeUInt32BE(streamId, 5);
-  return Buffer.concat([header, payload]);
-}
-const u32 = (n: number) => {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(n);
-  return b;
-};
 /** A header block's bytes do not matter to the guard: any payload stands for one. */
-const headers = (id: number, flags = END_HEADERS) => frame(T.HEADERS, flags, id, Buffer.from([0x82]));
+const headers = (id: number, flags: number = END_HEADERS) => frame(T.HEADERS, flags, id, Buffer.from([0x82]));
 const data = (id: number, flags = 0, size = 4) => frame(T.DATA, flags, id, Buffer.alloc(size, 0x61));
-const rst = (id: number, code = 0x8) => frame(T.RST_STREAM, 0, id, u32(code));
-const windowUpdate = (id: number, increment: number) => frame(T.WINDOW_UPDATE, 0, id, u32(increment));
-const priority = (id: number, dependsOn: number) =>
-  frame(T.PRIORITY, 0, id, Buffer.concat([u32(dependsOn), Buffer.from([15])]));
+const rst = (id: number, code = 0x8) => rstStream(id, code);
 const ping = (flags: number, length = 8) => frame(T.PING, flags, 0, Buffer.alloc(length));
-const settings = (entries: Array<[number, number]>) =>
-  frame(
-    T.SETTINGS,
-    0,
-    0,
-    Buffer.concat(
-      entries.map(([id, value]) => {
-        const b = Buffer.alloc(6);
-        b.writeUInt16BE(id);
-        b.writeUInt32BE(value, 2);
-        return b;
-      }),
-    ),
-  );
 
 interface Run {
   forwarded: Buffer;
