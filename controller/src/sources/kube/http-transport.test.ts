@@ -139,3 +139,49 @@ test('a malformed line or unknown event type is an error, so the watch is restar
   const events = await collect(watchEvents(['\n', '{"type":"DELETED","object":{}}']));
   assert.deepEqual(events, [{ type: 'DELETED', object: {} }]);
 });
+
+test('a watch line longer than the bound without its newline ends the watch instead of growing', async () => {
+  const event = '{"type":"ADDED","object":{"metadata":{"name":"a"}}}\n';
+  // Under the bound, split across chunks: read whole.
+  assert.equal((await collect(watchEvents([event.slice(0, 10), event.slice(10)], event.length))).length, 1);
+  let fed = 0;
+  function* endless() {
+    for (; fed < 10_000; fed++) yield '{"type":"ADDED","object":{"pad":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx';
+  }
+  await assert.rejects(collect(watchEvents(endless(), 4096)), /watch event over 4096 characters/);
+  assert.ok(fed < 100, `stopped reading after ${fed} chunks`);
+});
+
+test('a LIST answer over the byte bound is refused, not buffered', async () => {
+  const kc = new KubeConfig();
+  const { port } = server.address() as AddressInfo;
+  kc.loadFromOptions({
+    clusters: [{ name: 'local', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
+    users: [{ name: 'me', token: 't0k' }],
+    contexts: [{ name: 'ctx', cluster: 'local', user: 'me' }],
+    currentContext: 'ctx',
+  });
+  const small = new KubeHttp(kc, { maxJsonBytes: 4096 });
+  try {
+    const items = (n: number) =>
+      JSON.stringify({ metadata: {}, items: Array.from({ length: n }, (_, i) => ({ i })) });
+    handler = (req, res) =>
+      res.end(items(Number(new URL(req.url ?? '', 'http://x').searchParams.get('limit'))));
+    const fine = await httpTransport(small).list(
+      { resource: RESOURCES.services },
+      { limit: '5' },
+      AbortSignal.timeout(5000),
+    );
+    assert.equal(fine.items.length, 5);
+    await assert.rejects(
+      httpTransport(small).list(
+        { resource: RESOURCES.services },
+        { limit: '5000' },
+        AbortSignal.timeout(5000),
+      ),
+      /answer to list services is over 4096 bytes/,
+    );
+  } finally {
+    small.close();
+  }
+});

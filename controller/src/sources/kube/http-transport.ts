@@ -5,6 +5,12 @@ import type { ListPage, WatchEvent, WatchTransport } from './transport.ts';
 
 const EVENT_TYPES = new Set(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR']);
 
+/**
+ * Ceiling on one watch event (one object as JSON, UTF-16 code units here). etcd stores objects of
+ * at most 1.5 MiB by default; a line past this without its newline is not an event we should buffer.
+ */
+export const MAX_WATCH_LINE = 16 * 1024 * 1024;
+
 export function httpTransport(client: KubeHttp, options: { listTimeoutMs?: number } = {}): WatchTransport {
   return {
     async list({ resource, namespace }, query, signal): Promise<ListPage> {
@@ -35,6 +41,7 @@ export function httpTransport(client: KubeHttp, options: { listTimeoutMs?: numbe
 /** Splits a watch body into events; a malformed line ends the watch with an error (we reconnect). */
 export async function* watchEvents(
   body: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
+  maxLine = MAX_WATCH_LINE,
 ): AsyncGenerator<WatchEvent> {
   const decoder = new StringDecoder('utf8');
   let pending = '';
@@ -47,6 +54,8 @@ export async function* watchEvents(
       if (line) yield parseEvent(line);
       nl = pending.indexOf('\n');
     }
+    // The reflector reconnects after an error, as after a malformed line.
+    if (pending.length > maxLine) throw new Error(`watch event over ${maxLine} characters`);
   }
   const rest = (pending + decoder.end()).trim();
   if (rest) yield parseEvent(rest);

@@ -34,6 +34,13 @@ export interface KubeRequest extends ApiCall {
 export type ResponseBody = Readable & AsyncIterable<Buffer>;
 
 const MAX_ERROR_BODY = 64 * 1024;
+/**
+ * Ceiling on one JSON answer (a LIST page). etcd stores objects of at most 1.5 MiB by default
+ * (`--max-request-bytes`), and the reflector asks for 500 per page; the watched kinds are small
+ * (an EndpointSlice of 1 000 endpoints is ~200 KiB), so a page near this size is not an apiserver
+ * answer we should hold in memory (it would be held twice: bytes and parsed objects).
+ */
+export const MAX_JSON_BODY = 256 * 1024 * 1024;
 const TLS_KEYS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'] as const;
 
 export class KubeHttp {
@@ -42,8 +49,11 @@ export class KubeHttp {
   #pool: { key: string; dispatcher: Dispatcher } | undefined;
   readonly #retired = new Set<Dispatcher>();
 
-  constructor(kc: KubeConfig) {
+  readonly #maxJsonBytes: number;
+
+  constructor(kc: KubeConfig, options: { maxJsonBytes?: number } = {}) {
     this.#kc = kc;
+    this.#maxJsonBytes = options.maxJsonBytes ?? MAX_JSON_BODY;
   }
 
   /** Sends a request; resolves with the streaming body on 2xx, rejects with ApiError otherwise. */
@@ -75,7 +85,7 @@ export class KubeHttp {
       dispatcher: this.#dispatcher(cluster.proxyUrl, tls),
     });
     if (res.statusCode >= 200 && res.statusCode < 300) return res.body as ResponseBody;
-    throw toApiError(res.statusCode, await readText(res.body, MAX_ERROR_BODY));
+    throw toApiError(res.statusCode, await readText(res.body, MAX_ERROR_BODY, { truncate: true }));
   }
 
   /** A request whose answer is one JSON document. */
@@ -84,7 +94,12 @@ export class KubeHttp {
       ? AbortSignal.any([req.signal ?? new AbortController().signal, AbortSignal.timeout(req.timeoutMs)])
       : req.signal;
     const res = await this.open({ ...req, signal });
-    return JSON.parse(await readText(res, Number.POSITIVE_INFINITY)) as T;
+    const text = await readText(res, this.#maxJsonBytes);
+    if (text === undefined) {
+      res.destroy();
+      throw new Error(`answer to ${req.verb} ${req.resource.resource} is over ${this.#maxJsonBytes} bytes`);
+    }
+    return JSON.parse(text) as T;
   }
 
   close(): void {
@@ -144,11 +159,27 @@ function toBytes(v: unknown): Buffer | string {
   return JSON.stringify(v, (_k, x) => (Buffer.isBuffer(x) ? x.toString('base64') : x)) ?? '';
 }
 
-async function readText(body: AsyncIterable<Buffer>, limit: number): Promise<string> {
+/**
+ * The body as text, holding at most `limit` bytes: past it, the rest is drained and dropped
+ * (`truncate`, for error bodies only ever quoted) or reading stops with undefined.
+ */
+async function readText(body: AsyncIterable<Buffer>, limit: number): Promise<string | undefined>;
+async function readText(body: AsyncIterable<Buffer>, limit: number, o: { truncate: true }): Promise<string>;
+async function readText(
+  body: AsyncIterable<Buffer>,
+  limit: number,
+  o: { truncate?: boolean } = {},
+): Promise<string | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
-    if (size < limit) chunks.push(chunk);
+    if (size + chunk.length > limit) {
+      if (!o.truncate) return undefined;
+      if (size < limit) chunks.push(chunk.subarray(0, limit - size));
+      size = limit;
+      continue;
+    }
+    chunks.push(chunk);
     size += chunk.length;
   }
   return Buffer.concat(chunks).toString('utf8');
