@@ -116,7 +116,7 @@ export class BackendCompiler {
       backend: info,
       endpoints,
       balancer: createBalancer(backend.balancer, endpoints),
-      affinity: affinityOf(backend.balancer),
+      affinity: affinityOf(backend.balancer, key),
     };
   }
 

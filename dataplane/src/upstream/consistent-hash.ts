@@ -86,10 +86,12 @@ export class ConsistentHash implements Balancer {
       return Array.isArray(value) ? value.join(',') : value;
     }
     const cookie = cookieValue(headers, this.#name);
+    if (!this.#issuesCookie) return cookie;
     // No cookie yet but we issue it: hash the value the response will set (see affinityCookie).
-    if (cookie === undefined && this.#issuesCookie && client !== undefined)
-      return cookieToken(client.requestId);
-    return cookie;
+    if (cookie === undefined) return client === undefined ? undefined : cookieToken(client.requestId);
+    // Our cookies read `token|backend tag` (balancers.ts): only the token picks the endpoint.
+    const bar = cookie.indexOf('|');
+    return bar === -1 ? cookie : cookie.slice(0, bar);
   }
 
   /** The endpoint index owning `key`'s first ring point (before any walk past ejected ones). */

@@ -22,6 +22,6 @@ export function backendOf(
     backend: { namespace: 'ns', service: key, protocol: 'HTTP', balancer },
     endpoints: eps,
     balancer: createBalancer(balancer, eps),
-    affinity: affinityOf(balancer),
+    affinity: affinityOf(balancer, key),
   };
 }
