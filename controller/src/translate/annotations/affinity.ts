@@ -3,8 +3,6 @@ import type { BalancerPolicy, CookieSpec } from '../../../../dataplane/src/table
 import { type AnnotationEntry, DOCS, family } from './types.ts';
 import { type AnnotationValues, hasControlCharacter } from './values.ts';
 
-const TODO = 'not implemented yet';
-
 export const affinity: AnnotationEntry[] = [
   ...family('Session Affinity', `${DOCS}#session-affinity`, [
     {
@@ -19,8 +17,8 @@ export const affinity: AnnotationEntry[] = [
     },
     {
       key: 'affinity-canary-behavior',
-      status: 'pending',
-      note: `sticky or legacy canary stickiness: ${TODO}`,
+      status: 'supported',
+      note: 'read on the canary Ingress: sticky (default) gives the canary the main affinity and keeps a client pinned to the group its cookie names before header, cookie or weight; legacy leaves the canary its own balancing',
     },
   ]),
   ...family('Cookie affinity', `${DOCS}#cookie-affinity`, [
@@ -121,4 +119,21 @@ export function parseAffinity(values: AnnotationValues): BalancerPolicy | undefi
   if (values.boolean('session-cookie-secure') === true) setCookie.secure = true;
   if (values.boolean('session-cookie-change-on-failure') === true) setCookie.changeOnFailure = true;
   return { type: 'ConsistentHash', on: 'Cookie', name: setCookie.name, setCookie };
+}
+
+export type CanaryAffinity = 'sticky' | 'legacy';
+
+/**
+ * affinity-canary-behavior, read on the canary Ingress (controller.go mergeAlternativeBackend:
+ * `ing` is the canary). "sticky" (default) gives the canary backend the main backend's affinity;
+ * "legacy" leaves the canary its own balancing. sessionaffinity/main.go validates the value
+ * case-sensitively (ValidateOptions(…, true, true)), so "Legacy" is invalid and sticky applies.
+ */
+export function parseCanaryAffinity(values: AnnotationValues): CanaryAffinity {
+  const raw = values.text('affinity-canary-behavior');
+  if (raw === undefined) return 'sticky';
+  const value = raw.trim();
+  if (value === 'sticky' || value === 'legacy') return value;
+  values.invalid('affinity-canary-behavior', raw, 'it is "sticky" or "legacy" (lower case)');
+  return 'sticky';
 }
