@@ -296,6 +296,8 @@ const backend = {
                 changeOnFailure: { type: 'boolean' },
               },
             },
+            // types.ts MAX_HASH_SUBSET: a set holds `size` indices, so the bound keeps a table's cost small.
+            subsetSize: { type: 'integer', minimum: 1, maximum: 10_000 },
           },
         },
       ],

@@ -16,6 +16,7 @@ import { ConsistentHash } from './consistent-hash.ts';
 import { hash32 } from './hash.ts';
 import { LeastRequest } from './least-request.ts';
 import { RoundRobin } from './round-robin.ts';
+import { SubsetHash } from './subset-hash.ts';
 
 export interface AffinityCookie {
   name: string;
@@ -36,6 +37,9 @@ export function createBalancer(policy: BalancerPolicy, endpoints: readonly Upstr
     case 'LeastRequest':
       return new LeastRequest();
     case 'ConsistentHash':
+      // Subsets are an upstream-hash-by variant; an affinity cookie pins one endpoint.
+      if (policy.subsetSize !== undefined && policy.setCookie === undefined)
+        return new SubsetHash({ ...policy, subsetSize: policy.subsetSize }, endpoints);
       return new ConsistentHash(policy, endpoints);
     default:
       return new RoundRobin();
