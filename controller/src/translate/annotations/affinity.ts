@@ -130,10 +130,5 @@ export type CanaryAffinity = 'sticky' | 'legacy';
  * case-sensitively (ValidateOptions(…, true, true)), so "Legacy" is invalid and sticky applies.
  */
 export function parseCanaryAffinity(values: AnnotationValues): CanaryAffinity {
-  const raw = values.text('affinity-canary-behavior');
-  if (raw === undefined) return 'sticky';
-  const value = raw.trim();
-  if (value === 'sticky' || value === 'legacy') return value;
-  values.invalid('affinity-canary-behavior', raw, 'it is "sticky" or "legacy" (lower case)');
-  return 'sticky';
+  return values.exactOption('affinity-canary-behavior', ['sticky', 'legacy'] as const) ?? 'sticky';
 }

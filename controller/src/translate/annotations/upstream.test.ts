@@ -229,3 +229,27 @@ describe('load-balance and upstream-hash-by', () => {
     });
   }
 });
+
+// proxy-request-buffering (annotations.md#custom-timeouts; proxy/main.go validates
+// ValidateOptions([]string{"on", "off"}, true, true): case-sensitive). Validated only: Gatehouse
+// streams every body (the catalog states the difference), so the value changes no setting.
+describe('proxy-request-buffering (validated: on, off)', () => {
+  const cases: Case[] = [
+    ['on', { 'proxy-request-buffering': 'on' }, []],
+    ['off', { 'proxy-request-buffering': 'off' }, []],
+    ['spaces trimmed', { 'proxy-request-buffering': ' off ' }, []],
+    [
+      '"On" is invalid (case-sensitive)',
+      { 'proxy-request-buffering': 'On' },
+      [field('proxy-request-buffering')],
+    ],
+    ['"yes" is invalid', { 'proxy-request-buffering': 'yes' }, [field('proxy-request-buffering')]],
+  ];
+  for (const [name, values, invalid] of cases) {
+    test(name, () => {
+      const { result, invalid: got } = parsed(values);
+      assert.deepEqual(got, invalid);
+      assert.deepEqual(result, parsed({}).result);
+    });
+  }
+});

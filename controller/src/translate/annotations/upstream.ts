@@ -89,8 +89,8 @@ export const timeouts: AnnotationEntry[] = [
     },
     {
       key: 'proxy-request-buffering',
-      status: 'pending',
-      note: `read the whole request body before sending it: ${TODO}`,
+      status: 'difference',
+      note: 'validated (on, off); the body is always streamed to the backend as it arrives, as "off" (ingress-nginx default "on" reads it whole first, spilling to a temp file): a slow upload holds its backend connection, and a request whose body has begun to stream is not retried on proxy-next-upstream',
     },
   ]),
   ...family('Custom max body size', `${DOCS}#custom-max-body-size`, [
@@ -390,4 +390,7 @@ export function parseServiceUpstream(values: AnnotationValues): boolean {
 export function validateConnection(values: AnnotationValues): void {
   values.option('proxy-http-version', ['1.0', '1.1'] as const);
   values.option('connection-proxy-header', ['close', 'keep-alive'] as const);
+  // proxy/main.go: ValidateOptions({"on", "off"}, case-sensitive). Gatehouse always streams the
+  // body as it arrives (nginx "off"); the difference is stated in the catalog.
+  values.exactOption('proxy-request-buffering', ['on', 'off'] as const);
 }
