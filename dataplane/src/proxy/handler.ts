@@ -449,7 +449,7 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
   exchange.backend = group;
   exchange.view = view;
   if (group!.affinity !== undefined)
-    exchange.affinityCookie = affinityCookie(group!, req.headers, view, ctx.listener.encrypted);
+    exchange.affinityCookie = affinityCookie(group!, req.headers, view, ctx.listener.encrypted, endpoint);
   if (ctx.observer !== undefined) {
     exchange.startedAt = startedAt;
     exchange.traceparent = traceparent;

@@ -205,6 +205,11 @@ export interface CookieSpec {
   sameSite?: 'None' | 'Lax' | 'Strict';
   /** Leave out SameSite=None for user agents that reject such cookies (ingress-nginx same_site.lua). */
   conditionalSameSiteNone?: boolean;
+  /**
+   * The cookie names its endpoint, so a session never moves while that endpoint exists
+   * (ingress-nginx affinity-mode persistent); absent: the cookie is hashed on a ring (balanced).
+   */
+  persistent?: boolean;
   /** Secure on every response; absent: Secure only on requests that came in over TLS (sticky.lua). */
   secure?: boolean;
   /**

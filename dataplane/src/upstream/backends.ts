@@ -115,7 +115,7 @@ export class BackendCompiler {
       key,
       backend: info,
       endpoints,
-      balancer: createBalancer(backend.balancer, endpoints),
+      balancer: createBalancer(backend.balancer, endpoints, key),
       affinity: affinityOf(backend.balancer, key),
     };
   }

@@ -15,6 +15,7 @@ import type { Balancer, PickClient } from './choice.ts';
 import { ConsistentHash } from './consistent-hash.ts';
 import { hash32 } from './hash.ts';
 import { LeastRequest } from './least-request.ts';
+import { PersistentAffinity } from './persistent-affinity.ts';
 import { RoundRobin } from './round-robin.ts';
 import { SubsetHash } from './subset-hash.ts';
 
@@ -32,11 +33,18 @@ export interface AffinityCookie {
   tag: string;
 }
 
-export function createBalancer(policy: BalancerPolicy, endpoints: readonly UpstreamEndpoint[]): Balancer {
+/** `key`: the table's backend key, which salts persistent affinity's endpoint ids. */
+export function createBalancer(
+  policy: BalancerPolicy,
+  endpoints: readonly UpstreamEndpoint[],
+  key = '',
+): Balancer {
   switch (policy.type) {
     case 'LeastRequest':
       return new LeastRequest();
     case 'ConsistentHash':
+      if (policy.setCookie?.persistent === true)
+        return new PersistentAffinity(policy.name ?? policy.setCookie.name, endpoints, key);
       // Subsets are an upstream-hash-by variant; an affinity cookie pins one endpoint.
       if (policy.subsetSize !== undefined && policy.setCookie === undefined)
         return new SubsetHash({ ...policy, subsetSize: policy.subsetSize }, endpoints);
@@ -101,9 +109,18 @@ export function affinityCookie(
   headers: IncomingHttpHeaders,
   client: PickClient,
   encrypted: boolean,
+  endpoint?: UpstreamEndpoint,
 ): string | undefined {
   const affinity = backend.affinity;
-  if (affinity === undefined || cookieValue(headers, affinity.name) !== undefined) return undefined;
+  if (affinity === undefined) return undefined;
+  const balancer = backend.balancer;
+  if (balancer instanceof PersistentAffinity) {
+    // sticky.lua balance(): a cookie naming no current endpoint is replaced by one naming the new pick.
+    if (endpoint === undefined || balancer.pinned(headers) !== undefined) return undefined;
+    const id = balancer.idOf(endpoint);
+    return id === undefined ? undefined : setCookieLine(affinity, id, headers, encrypted);
+  }
+  if (cookieValue(headers, affinity.name) !== undefined) return undefined;
   return setCookieLine(affinity, cookieToken(client.requestId), headers, encrypted);
 }
 
@@ -141,6 +158,11 @@ export function reissuedAffinityCookie(
 ): string | undefined {
   const affinity = backend.affinity;
   const balancer = backend.balancer;
+  if (affinity !== undefined && balancer instanceof PersistentAffinity) {
+    if (balancer.pinned(headers) !== undefined && !affinity.changeOnFailure) return undefined;
+    const id = balancer.idOf(served);
+    return id === undefined ? undefined : setCookieLine(affinity, id, headers, encrypted);
+  }
   if (affinity === undefined || !(balancer instanceof ConsistentHash)) return undefined;
   if (cookieValue(headers, affinity.name) !== undefined && !affinity.changeOnFailure) return undefined;
   const index = backend.endpoints.indexOf(served);

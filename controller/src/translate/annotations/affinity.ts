@@ -12,8 +12,8 @@ export const affinity: AnnotationEntry[] = [
     },
     {
       key: 'affinity-mode',
-      status: 'difference',
-      note: 'validated; sessions are always rebalanced over the hash ring on scale-up (balanced)',
+      status: 'supported',
+      note: 'balanced (default): the cookie is hashed on a ring, so a scale-up moves some sessions to new endpoints; persistent: the cookie names its endpoint, and a session moves only when that endpoint is gone',
     },
     {
       key: 'affinity-canary-behavior',
@@ -86,7 +86,9 @@ const SECONDS = { type: 'integer', minimum: 0 };
  */
 export function parseAffinity(values: AnnotationValues): BalancerPolicy | undefined {
   const kind = values.option('affinity', ['cookie'] as const);
-  values.option('affinity-mode', ['balanced', 'persistent'] as const);
+  // sessionaffinity/main.go ValidateOptions(…, caseSensitive true); balancer.lua picks
+  // sticky_persistent for "persistent", sticky_balanced for anything else.
+  const mode = values.exactOption('affinity-mode', ['balanced', 'persistent'] as const);
   if (kind !== 'cookie') return undefined;
   let name = values.text('session-cookie-name');
   if (name !== undefined && !COOKIE_NAME.test(name)) {
@@ -118,6 +120,7 @@ export function parseAffinity(values: AnnotationValues): BalancerPolicy | undefi
     setCookie.conditionalSameSiteNone = true;
   if (values.boolean('session-cookie-secure') === true) setCookie.secure = true;
   if (values.boolean('session-cookie-change-on-failure') === true) setCookie.changeOnFailure = true;
+  if (mode === 'persistent') setCookie.persistent = true;
   return { type: 'ConsistentHash', on: 'Cookie', name: setCookie.name, setCookie };
 }
 
