@@ -191,7 +191,9 @@ export function compile(table: RouteTable, pools: UpstreamPools, bindSeries?: Se
     const total = weights.reduce((a, b) => a + b, 0);
     // pickGroup keeps no state for a single group: those routes share one unused `current`.
     const current = groupBackends.length > 1 ? weights.map(() => 0) : NO_CURRENT;
-    const groups = { backends: groupBackends, weights, current, total };
+    // A multi-group route with a cookie-affinity group sends pinned clients back to their group.
+    const sticky = groupBackends.length > 1 && groupBackends.some((b) => b.affinity !== undefined);
+    const groups = { backends: groupBackends, weights, current, total, sticky };
     const pages = route.errorPages;
     const pagesBackend = pages === undefined ? undefined : compiler.get(pages.backend, connectMs);
     const errorPages =

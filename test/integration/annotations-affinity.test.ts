@@ -117,25 +117,25 @@ describe('affinity cookie attributes through workers', () => {
     assert.equal(modern.status, 200);
     assert.match(
       modern.headers.get('set-cookie') ?? '',
-      /^route=[\w.-]+; Path=\/; Domain=\.cross\.example; HttpOnly; Secure; SameSite=None$/,
+      /^route=[\w.-]+\|[0-9a-z]+; Path=\/; Domain=\.cross\.example; HttpOnly; Secure; SameSite=None$/,
     );
     const old = await get(g, 'cross.example', '/', { 'user-agent': OLD_CHROME });
     assert.match(
       old.headers.get('set-cookie') ?? '',
-      /^route=[\w.-]+; Path=\/; Domain=\.cross\.example; HttpOnly; Secure$/,
+      /^route=[\w.-]+\|[0-9a-z]+; Path=\/; Domain=\.cross\.example; HttpOnly; Secure$/,
     );
   });
 
   it('without session-cookie-secure, Secure only on a request that came over TLS', async () => {
     assert.match(
       await httpsSetCookie(g, 'tls.example'),
-      /^INGRESSCOOKIE=[\w.-]+; Path=\/; HttpOnly; Secure; SameSite=Strict$/,
+      /^INGRESSCOOKIE=[\w.-]+\|[0-9a-z]+; Path=\/; HttpOnly; Secure; SameSite=Strict$/,
     );
     const plain = await get(g, 'tls.example', '/');
     assert.equal(plain.status, 200);
     assert.match(
       plain.headers.get('set-cookie') ?? '',
-      /^INGRESSCOOKIE=[\w.-]+; Path=\/; HttpOnly; SameSite=Strict$/,
+      /^INGRESSCOOKIE=[\w.-]+\|[0-9a-z]+; Path=\/; HttpOnly; SameSite=Strict$/,
     );
   });
 

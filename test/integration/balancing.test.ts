@@ -111,7 +111,7 @@ describe('balancing through a worker', () => {
     const homes = new Set<string>();
     for (let client = 0; client < 12; client++) {
       const first = await send(w);
-      assert.match(first.setCookie ?? '', /^gh-route=[\w.-]+; Path=\/; HttpOnly; Max-Age=600$/);
+      assert.match(first.setCookie ?? '', /^gh-route=[\w.-]+\|[0-9a-z]+; Path=\/; HttpOnly; Max-Age=600$/);
       const cookie = first.setCookie!.split(';')[0];
       homes.add(first.backend);
       for (let i = 0; i < 5; i++) {

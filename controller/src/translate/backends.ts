@@ -52,7 +52,13 @@ export class BackendResolver {
   }
 
   /** An IngressBackend (`service` or `resource`) of an Ingress in `namespace`, with that Ingress's settings. */
-  resolve(namespace: string, rawBackend: unknown, ingress?: IngressView): BackendResolution {
+  /** `settings`, when given, replace the Ingress's own (a canary's, merge-canaries.ts). */
+  resolve(
+    namespace: string,
+    rawBackend: unknown,
+    ingress?: IngressView,
+    settings?: BackendSettings,
+  ): BackendResolution {
     const backend = record(rawBackend);
     if (backend.resource !== undefined && backend.service === undefined) {
       return failed({
@@ -81,7 +87,18 @@ export class BackendResolver {
         message: 'service port needs a number (1-65535) or a port name',
       });
     }
-    return this.#use(namespace, name, ref, ingress === undefined ? undefined : this.#settings.get(ingress));
+    return this.#use(
+      namespace,
+      name,
+      ref,
+      settings ?? (ingress === undefined ? undefined : this.#settings.get(ingress)),
+    );
+  }
+
+  /** A backend handed out before, by its key. */
+  get(key: string): Backend | undefined {
+    const resolved = this.#resolved.get(key);
+    return resolved?.ok === true ? resolved.backend : undefined;
   }
 
   /** `--default-backend-service ns/name`: the Service's first port. */

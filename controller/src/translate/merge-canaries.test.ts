@@ -228,12 +228,14 @@ describe('canary Ingresses: which main they join, and what of theirs is used', (
   });
 
   test("the canary's other annotations are ignored (reported), the main's filters govern; load-balance is kept", () => {
-    const { reasons, routes } = translateCanary({
+    const { reasons, routes, result } = translateCanary({
       [`${P}/canary-weight`]: '50',
       [`${P}/auth-url`]: 'http://auth.example/check',
       [`${P}/load-balance`]: 'ewma',
     });
-    assert.deepEqual(routes, [`Prefix /app -> ${WEB}=50 ${CANARY}=50`]);
+    const canaryKey = Object.keys(result.table.backends).find((k) => k.startsWith(`${CANARY}~`));
+    assert.deepEqual(routes, [`Prefix /app -> ${WEB}=50 ${canaryKey}=50`]);
+    assert.deepEqual(result.table.backends[canaryKey!]!.balancer, { type: 'LeastRequest' });
     assert.deepEqual(reasons, [
       `Ingress default/canary metadata.annotations["${P}/auth-url"] CanaryAnnotationIgnored`,
     ]);
@@ -313,5 +315,110 @@ describe('canaries on a host with regex paths', () => {
       `a main route split 75:25, in ${JSON.stringify(routes)}`,
     );
     assert.ok(!reasons.some((r) => r.includes('CanaryWithoutMain')), JSON.stringify(reasons));
+  });
+});
+
+// affinity-canary-behavior (annotations.md#session-affinity, examples/affinity/cookie): ingress-nginx
+// controller.go mergeAlternativeBackend copies the main backend's SessionAffinity onto the canary
+// backend unless the canary Ingress says "legacy"; balancer.lua route_to_alternative_balancer then
+// keeps an affinitized request on the backend its cookie names before header, cookie and weight.
+// Here: the canary backend gets the main's affinity policy, and a route lists every sticky group
+// (weight 0 where the route would not pick it) so that a pinned client can be sent back to it.
+describe('affinity-canary-behavior: canaries and cookie affinity', () => {
+  const affinity = { [`${P}/affinity`]: 'cookie', [`${P}/session-cookie-name`]: 'route' };
+  /** Routes with backends named web/canary and their balancer: `cookie:route`, `RoundRobin`, … */
+  function sticky(canary: Record<string, string>, main: Record<string, string> = affinity) {
+    const { result, routes, reasons } = translateCanary(canary, { mainAnnotations: main });
+    const table = result.table;
+    const name = (key: string) => {
+      const b = table.backends[key];
+      const policy = b.balancer;
+      const how =
+        policy.type === 'ConsistentHash' && policy.setCookie !== undefined
+          ? `cookie:${policy.setCookie.name}`
+          : policy.type;
+      return `${b.service === 'web' ? 'web' : 'canary'}(${how})`;
+    };
+    const lines = hostOf(result, 'a.example').routes.map((r) => {
+      const when = [
+        ...(r.match.headers ?? []).map((h) => `header ${h.value}`),
+        ...(r.match.cookies ?? []).map((c) => `cookie ${c.value}`),
+      ];
+      const to = r.backends.map((b) => `${name(b.backend)}=${b.weight}`).join(' ');
+      return `${when.length > 0 ? `[${when.join(', ')}] ` : ''}${to}`;
+    });
+    return { lines, routes, reasons };
+  }
+
+  test('sticky (the default): the canary backend takes the main affinity, and every route lists both groups', () => {
+    const { lines, reasons } = sticky({
+      [`${P}/canary-weight`]: '20',
+      [`${P}/canary-by-header`]: 'X-Canary',
+      [`${P}/canary-by-cookie`]: 'use-canary',
+    });
+    assert.deepEqual(lines, [
+      '[header always] canary(cookie:route)=1 web(cookie:route)=0',
+      '[header never] web(cookie:route)=1 canary(cookie:route)=0',
+      '[cookie always] canary(cookie:route)=1 web(cookie:route)=0',
+      '[cookie never] web(cookie:route)=1 canary(cookie:route)=0',
+      'web(cookie:route)=80 canary(cookie:route)=20',
+    ]);
+    assert.deepEqual(reasons, []);
+  });
+
+  test('sticky with canary-weight 0: the canary stays on the main route at weight 0 for the clients it pinned', () => {
+    const { lines } = sticky({ [`${P}/canary-by-header`]: 'X-Canary' });
+    assert.deepEqual(lines.at(-1), 'web(cookie:route)=1 canary(cookie:route)=0');
+  });
+
+  test('legacy: the canary keeps its own balancing (no affinity), so only the main group pins clients', () => {
+    const { lines } = sticky({
+      [`${P}/canary-weight`]: '20',
+      [`${P}/canary-by-header`]: 'X-Canary',
+      [`${P}/affinity-canary-behavior`]: 'legacy',
+    });
+    assert.deepEqual(lines, [
+      '[header always] canary(RoundRobin)=1 web(cookie:route)=0',
+      '[header never] web(cookie:route)=1',
+      'web(cookie:route)=80 canary(RoundRobin)=20',
+    ]);
+  });
+
+  test("legacy with the canary's own affinity annotation: the canary pins with its own cookie", () => {
+    const { lines } = sticky({
+      [`${P}/canary-weight`]: '20',
+      [`${P}/affinity-canary-behavior`]: 'legacy',
+      [`${P}/affinity`]: 'cookie',
+      [`${P}/session-cookie-name`]: 'canary-route',
+    });
+    assert.deepEqual(lines, ['web(cookie:route)=80 canary(cookie:canary-route)=20']);
+  });
+
+  test("sticky without affinity on the main Ingress: the main's (absent) affinity replaces the canary's own", () => {
+    const { lines } = sticky(
+      {
+        [`${P}/canary-weight`]: '20',
+        [`${P}/affinity`]: 'cookie',
+        [`${P}/load-balance`]: 'ewma',
+      },
+      {},
+    );
+    assert.deepEqual(lines, ['web(RoundRobin)=80 canary(LeastRequest)=20']);
+  });
+
+  test('an invalid value is reported and sticky applies; the value on the main Ingress does nothing', () => {
+    const { lines, reasons } = sticky({
+      [`${P}/canary-weight`]: '20',
+      [`${P}/affinity-canary-behavior`]: 'Sticky!',
+    });
+    assert.deepEqual(lines, ['web(cookie:route)=80 canary(cookie:route)=20']);
+    assert.deepEqual(reasons, [
+      `Ingress default/canary metadata.annotations["${P}/affinity-canary-behavior"] InvalidAnnotation`,
+    ]);
+    const onMain = sticky(
+      { [`${P}/canary-weight`]: '20' },
+      { ...affinity, [`${P}/affinity-canary-behavior`]: 'legacy' },
+    );
+    assert.deepEqual(onMain.lines, ['web(cookie:route)=80 canary(cookie:route)=20']);
   });
 });

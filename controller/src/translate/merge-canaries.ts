@@ -8,9 +8,16 @@
 //   header (value / pattern / "always")  → canary       header "never" → main
 //   cookie "always"                      → canary       cookie "never" → main
 //   otherwise the main route, its backends split canary-weight : (total − canary-weight).
-import type { HostRoutes, Route, RouteMatch, WeightedBackend } from '../../../dataplane/src/table/types.ts';
+import type {
+  BalancerPolicy,
+  HostRoutes,
+  Route,
+  RouteMatch,
+  WeightedBackend,
+} from '../../../dataplane/src/table/types.ts';
 import type { Diagnostic } from '../snapshot.ts';
 import type { CanarySpec } from './annotations/canary.ts';
+import type { BackendSettings, CanaryBalancing } from './annotations/settings.ts';
 import type { BackendResolver } from './backends.ts';
 import { ingressObject } from './diagnostics.ts';
 import type { IngressRoutes, RouteClaim } from './ingress.ts';
@@ -18,6 +25,9 @@ import type { IngressRoutes, RouteClaim } from './ingress.ts';
 export interface CanaryIngress {
   routes: IngressRoutes;
   spec: CanarySpec;
+  /** The canary's own backend settings (only the annotations ingress-nginx keeps on a canary). */
+  backend?: BackendSettings;
+  balancing?: CanaryBalancing;
 }
 
 /**
@@ -35,7 +45,7 @@ export function mergeCanaries(
   const byHost = new Map(hosts.map((h) => [h.host, h]));
   // By route id: the main route is replaced by its split copy once a canary joins it.
   const taken = new Map<string, RouteClaim>();
-  for (const { routes, spec } of canaries) {
+  for (const { routes, spec, backend, balancing } of canaries) {
     const object = ingressObject(routes.ingress.namespace, routes.ingress.name);
     if (routes.defaultBackend !== undefined)
       diagnostics.push({
@@ -91,7 +101,8 @@ export function mergeCanaries(
       }
       taken.set(main.id, claim);
       if (closed.has(`${main.source.namespace}/${main.source.name}`)) continue;
-      const resolution = resolver.resolve(claim.ingress.namespace, claim.backend);
+      const settings = canarySettings(main, resolver, backend, balancing);
+      const resolution = resolver.resolve(claim.ingress.namespace, claim.backend, undefined, settings);
       if (resolution.problem !== undefined) {
         const { problem } = resolution;
         diagnostics.push({
@@ -102,7 +113,8 @@ export function mergeCanaries(
         });
       }
       const at = entry.routes.indexOf(main);
-      entry.routes.splice(at, 1, ...canaryRoutes(main, spec, resolution.backends));
+      const sticky = (key: string) => issuesCookie(resolver.get(key)?.balancer);
+      entry.routes.splice(at, 1, ...canaryRoutes(main, spec, resolution.backends, sticky));
     }
   }
 }
@@ -113,9 +125,46 @@ function isCanaryRoute(route: Route): boolean {
   return route.id.includes(CANARY_ID);
 }
 
-/** The routes that replace `main`: conditional ones first, then `main` with its split. */
-export function canaryRoutes(main: Route, spec: CanarySpec, canary: WeightedBackend[]): Route[] {
+/**
+ * affinity-canary-behavior (controller.go mergeAlternativeBackend): unless the canary says
+ * "legacy", the main backend's cookie affinity replaces the canary's own (ingress-nginx copies the
+ * main SessionAffinity over the canary's, an absent one included); the canary keeps its
+ * upstream-hash-by or load-balance.
+ */
+function canarySettings(
+  main: Route,
+  resolver: BackendResolver,
+  own: BackendSettings = {},
+  balancing?: CanaryBalancing,
+): BackendSettings {
+  if (balancing?.behavior === 'legacy') return own;
+  const mainAffinity = main.backends.map((b) => resolver.get(b.backend)?.balancer).find(issuesCookie);
+  const { balancer: _own, ...rest } = own;
+  const balancer = mainAffinity ?? balancing?.withoutAffinity;
+  return balancer === undefined ? rest : { ...rest, balancer };
+}
+
+function issuesCookie(policy: BalancerPolicy | undefined): policy is BalancerPolicy {
+  return policy?.type === 'ConsistentHash' && policy.setCookie !== undefined;
+}
+
+/**
+ * The routes that replace `main`: conditional ones first, then `main` with its split. `sticky`
+ * tells the backends that issue affinity cookies: each route also lists those of the other side at
+ * weight 0, so that a client pinned to one is sent back to it before the route's own decision
+ * (balancer.lua route_to_alternative_balancer checks is_affinitized before header, cookie, weight).
+ */
+export function canaryRoutes(
+  main: Route,
+  spec: CanarySpec,
+  canary: WeightedBackend[],
+  sticky: (key: string) => boolean = () => false,
+): Route[] {
   const primary = main.backends;
+  const pinnedOnly = (list: WeightedBackend[]) =>
+    list.filter((b) => sticky(b.backend)).map((b) => ({ backend: b.backend, weight: 0 }));
+  const toCanary = [...canary, ...pinnedOnly(primary)];
+  const toPrimary = [...primary, ...pinnedOnly(canary)];
   const routes: Route[] = [];
   const add = (suffix: string, extra: Omit<RouteMatch, 'path'>, backends: WeightedBackend[]) =>
     routes.push({
@@ -128,29 +177,35 @@ export function canaryRoutes(main: Route, spec: CanarySpec, canary: WeightedBack
   if (header !== undefined) {
     const name = header.name;
     if (header.mode === 'value')
-      add('header', { headers: [{ name, type: 'Exact', value: header.value }] }, canary);
+      add('header', { headers: [{ name, type: 'Exact', value: header.value }] }, toCanary);
     else if (header.mode === 'pattern') {
       // ngx.re.match finds a match anywhere in the value; a regex that fails sends the request to main.
       if (header.valid)
-        add('header', { headers: [{ name, type: 'Regex', value: `.*(?:${header.pattern}).*` }] }, canary);
-      else add('header', { headers: [{ name, type: 'Regex', value: '.*' }] }, primary);
+        add('header', { headers: [{ name, type: 'Regex', value: `.*(?:${header.pattern}).*` }] }, toCanary);
+      else add('header', { headers: [{ name, type: 'Regex', value: '.*' }] }, toPrimary);
     } else {
-      add('header', { headers: [{ name, type: 'Exact', value: 'always' }] }, canary);
-      add('header-never', { headers: [{ name, type: 'Exact', value: 'never' }] }, primary);
+      add('header', { headers: [{ name, type: 'Exact', value: 'always' }] }, toCanary);
+      add('header-never', { headers: [{ name, type: 'Exact', value: 'never' }] }, toPrimary);
     }
   }
   if (cookie !== undefined) {
-    add('cookie', { cookies: [{ name: cookie, type: 'Exact', value: 'always' }] }, canary);
-    add('cookie-never', { cookies: [{ name: cookie, type: 'Exact', value: 'never' }] }, primary);
+    add('cookie', { cookies: [{ name: cookie, type: 'Exact', value: 'always' }] }, toCanary);
+    add('cookie-never', { cookies: [{ name: cookie, type: 'Exact', value: 'never' }] }, toPrimary);
   }
-  routes.push({ ...main, backends: split(primary, canary, spec) });
+  routes.push({ ...main, backends: split(primary, canary, toPrimary, spec) });
   return routes;
 }
 
 // balancer.lua: `math.random(weightTotal) <= weight` picks the canary, so weight/total of requests.
 // A main route without backends (unresolved Service) keeps answering 503 rather than sending all to the canary.
-function split(primary: WeightedBackend[], canary: WeightedBackend[], spec: CanarySpec): WeightedBackend[] {
-  if (spec.weight === 0 || primary.length === 0) return primary;
+function split(
+  primary: WeightedBackend[],
+  canary: WeightedBackend[],
+  toPrimary: WeightedBackend[],
+  spec: CanarySpec,
+): WeightedBackend[] {
+  if (primary.length === 0) return primary;
+  if (spec.weight === 0) return toPrimary;
   const rest = spec.weightTotal - spec.weight;
   return [
     ...primary.map((b) => ({ backend: b.backend, weight: rest })),

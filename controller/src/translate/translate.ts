@@ -75,7 +75,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     }
     backendSettings.set(ingress, annotations.backend);
     if (canary === undefined) read.push(routes);
-    else canaries.push({ routes, spec: canary });
+    else canaries.push({ routes, spec: canary, backend: annotations.backend, balancing: annotations.canary });
   }
 
   const resolver = new BackendResolver(index, options.enableExternalNameServices === true, backendSettings);

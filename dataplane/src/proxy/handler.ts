@@ -425,7 +425,7 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
     return;
   }
   const view = clientView(req.headers, peer, ctx.listener, ctx.trusted);
-  let group = pickGroup(route.groups);
+  let group = pickGroup(route.groups, req.headers);
   let endpoint = group === undefined ? undefined : pickEndpoint(group, req.headers, view);
   // ingress-nginx default-backend: a Service without endpoints sends its requests there instead.
   const fallback = endpoint === undefined && route.errorPages?.noEndpoints === true;
@@ -449,7 +449,7 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
   exchange.backend = group;
   exchange.view = view;
   if (group!.affinity !== undefined)
-    exchange.affinityCookie = affinityCookie(group!, req.headers, view, ctx.listener.encrypted);
+    exchange.affinityCookie = affinityCookie(group!, req.headers, view, ctx.listener.encrypted, endpoint);
   if (ctx.observer !== undefined) {
     exchange.startedAt = startedAt;
     exchange.traceparent = traceparent;

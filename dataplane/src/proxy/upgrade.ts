@@ -269,7 +269,7 @@ export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, client: D
   }
   const route = target.route;
   const view = clientView(req.headers, peer, ctx.listener, ctx.trusted);
-  const group = pickGroup(route.groups);
+  const group = pickGroup(route.groups, req.headers);
   // Headers and client address go to the balancer too: hash affinity must pin WebSockets as well.
   const endpoint = group === undefined ? undefined : pickEndpoint(group, req.headers, view);
   if (endpoint === undefined) {

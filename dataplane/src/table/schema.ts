@@ -294,8 +294,11 @@ const backend = {
                 conditionalSameSiteNone: { type: 'boolean' },
                 secure: { type: 'boolean' },
                 changeOnFailure: { type: 'boolean' },
+                persistent: { type: 'boolean' },
               },
             },
+            // types.ts MAX_HASH_SUBSET: a set holds `size` indices, so the bound keeps a table's cost small.
+            subsetSize: { type: 'integer', minimum: 1, maximum: 10_000 },
           },
         },
       ],

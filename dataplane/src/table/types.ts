@@ -6,6 +6,9 @@
 /** Longest user regex (RE2 syntax) a table may carry: the worker refuses longer ones, the controller says so first. */
 export const MAX_REGEX_SOURCE = 1024;
 
+/** Largest `subsetSize` of a ConsistentHash policy (schema.ts says the same). */
+export const MAX_HASH_SUBSET = 10_000;
+
 export interface RouteTable {
   /** Monotonic per producer; a worker acks the version it serves. */
   version: number;
@@ -185,6 +188,11 @@ export type BalancerPolicy =
       on: 'Header' | 'Cookie' | 'ClientAddress';
       name?: string;
       setCookie?: CookieSpec;
+      /**
+       * Hash to a subset of this many endpoints, then pick at random within it (ingress-nginx
+       * upstream-hash-by-subset, chashsubset.lua). Not with `setCookie`.
+       */
+      subsetSize?: number;
     };
 
 export interface CookieSpec {
@@ -197,6 +205,11 @@ export interface CookieSpec {
   sameSite?: 'None' | 'Lax' | 'Strict';
   /** Leave out SameSite=None for user agents that reject such cookies (ingress-nginx same_site.lua). */
   conditionalSameSiteNone?: boolean;
+  /**
+   * The cookie names its endpoint, so a session never moves while that endpoint exists
+   * (ingress-nginx affinity-mode persistent); absent: the cookie is hashed on a ring (balanced).
+   */
+  persistent?: boolean;
   /** Secure on every response; absent: Secure only on requests that came in over TLS (sticky.lua). */
   secure?: boolean;
   /**

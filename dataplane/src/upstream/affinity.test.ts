@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CookieSpec } from '../table/types.ts';
 import { cookieValue, rejectsSameSiteNone } from './affinity.ts';
-import { affinityCookie, reissuedAffinityCookie } from './balancers.ts';
+import { affinityCookie, affinityTag, reissuedAffinityCookie } from './balancers.ts';
 import { backendOf, endpoints } from './test-endpoints.ts';
 
 describe('affinity cookies', () => {
@@ -29,7 +29,7 @@ describe('affinity cookies', () => {
       const view = { address: '192.0.2.1', requestId: `req-${client}-uuid` };
       const first = b.balancer.pick(b.endpoints, {}, view, undefined)!;
       const setCookie = affinityCookie(b, {}, view, false)!;
-      assert.match(setCookie, /^route=[\w.-]+; Path=\/; HttpOnly; Max-Age=3600$/);
+      assert.match(setCookie, /^route=[\w.-]+\|[0-9a-z]+; Path=\/; HttpOnly; Max-Age=3600$/);
       const cookie = setCookie.split(';')[0];
       for (let i = 0; i < 3; i++) {
         const later = { address: '192.0.2.1', requestId: `other-${i}` };
@@ -88,7 +88,8 @@ describe('affinity cookies', () => {
       });
       const headers = ua === undefined ? {} : { 'user-agent': ua };
       const cookie = affinityCookie(b, headers, { address: '192.0.2.1', requestId: 'r1' }, tls);
-      assert.equal(cookie, `route=r1${expected}`);
+      // The value names the backend after `|`, as sticky.lua's `upstream|backend_key`.
+      assert.equal(cookie, `route=r1|${affinityTag('svc')}${expected}`);
     });
   }
 
@@ -141,7 +142,7 @@ describe('affinity cookies', () => {
           assert.equal(line, undefined);
           continue;
         }
-        assert.match(line ?? '', /^route=[\w.-]+; Path=\/; HttpOnly$/);
+        assert.match(line ?? '', /^route=[\w.-]+\|[0-9a-z]+; Path=\/; HttpOnly$/);
         const cookie = line!.split(';')[0];
         assert.equal(b.balancer.pick(b.endpoints, { cookie }, undefined, undefined), served);
       }

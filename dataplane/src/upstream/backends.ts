@@ -115,8 +115,8 @@ export class BackendCompiler {
       key,
       backend: info,
       endpoints,
-      balancer: createBalancer(backend.balancer, endpoints),
-      affinity: affinityOf(backend.balancer),
+      balancer: createBalancer(backend.balancer, endpoints, key),
+      affinity: affinityOf(backend.balancer, key),
     };
   }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type BackendGroups, pickEndpoint, pickGroup } from './balancer.ts';
+import { affinityCookie } from './balancers.ts';
 import { backendOf, endpoints } from './test-endpoints.ts';
 
 function backend(key: string, n: number) {
@@ -9,7 +10,13 @@ function backend(key: string, n: number) {
 
 function groups(weights: number[]): BackendGroups {
   const backends = weights.map((_, i) => backend(`b${i}`, 1));
-  return { backends, weights, current: weights.map(() => 0), total: weights.reduce((a, b) => a + b, 0) };
+  return {
+    backends,
+    weights,
+    current: weights.map(() => 0),
+    total: weights.reduce((a, b) => a + b, 0),
+    sticky: false,
+  };
 }
 
 describe('balancing', () => {
@@ -69,5 +76,69 @@ describe('balancing', () => {
     for (let i = 0; i < 10; i++) assert.equal(pickGroup(g)!.key, 'b0');
     assert.equal(pickGroup(groups([0, 0])), undefined);
     assert.equal(pickGroup(groups([0])), undefined);
+  });
+});
+
+// ingress-nginx balancer.lua route_to_alternative_balancer: a request whose affinity cookie was
+// issued by one of the route's backends (sticky.lua is_affinitized: the `|backend` part of the
+// value) goes to that backend before any header, cookie or weight decision, even at weight 0.
+describe('group affinity (affinity-canary-behavior)', () => {
+  const sticky = {
+    type: 'ConsistentHash',
+    on: 'Cookie',
+    name: 'INGRESSCOOKIE',
+    setCookie: { name: 'INGRESSCOOKIE' },
+  } as const;
+  function stickyGroups(weights: number[], affinity: boolean[]): BackendGroups {
+    const backends = weights.map((_, i) =>
+      backendOf(`b${i}`, endpoints(3, i * 10), affinity[i] ? sticky : { type: 'RoundRobin' }),
+    );
+    return {
+      backends,
+      weights,
+      current: weights.map(() => 0),
+      total: weights.reduce((a, b) => a + b, 0),
+      sticky: affinity.some((a) => a),
+    };
+  }
+  function cookieFrom(g: BackendGroups, i: number): string {
+    const b = g.backends[i];
+    const line = affinityCookie(b, {}, { address: '192.0.2.1', requestId: `client-${i}` }, false);
+    assert.ok(line !== undefined, 'a sticky backend issues a cookie');
+    return line.split(';')[0];
+  }
+
+  it('a client pinned to a group stays on it whatever the weights', () => {
+    const g = stickyGroups([99, 1], [true, true]);
+    const toCanary = cookieFrom(g, 1);
+    const toMain = cookieFrom(g, 0);
+    for (let i = 0; i < 200; i++) {
+      assert.equal(pickGroup(g, { cookie: toCanary })!.key, 'b1');
+      assert.equal(pickGroup(g, { cookie: toMain })!.key, 'b0');
+    }
+  });
+
+  it('a group at weight 0 still takes the clients pinned to it', () => {
+    const g = stickyGroups([1, 0], [true, true]);
+    const toCanary = cookieFrom(g, 1);
+    for (let i = 0; i < 20; i++) assert.equal(pickGroup(g, { cookie: toCanary })!.key, 'b1');
+  });
+
+  it('a cookie naming no group of the route, or of the old form, leaves the weights to decide', () => {
+    const g = stickyGroups([1, 1], [true, true]);
+    for (const cookie of ['INGRESSCOOKIE=abc', 'INGRESSCOOKIE=abc|zzzz', 'other=1']) {
+      const picks = new Set(Array.from({ length: 4 }, () => pickGroup(g, { cookie })!.key));
+      assert.equal(picks.size, 2, cookie);
+    }
+  });
+
+  it('a group without affinity (legacy canary) issues no cookie, so its clients are not pinned', () => {
+    const g = stickyGroups([1, 1], [true, false]);
+    assert.equal(
+      affinityCookie(g.backends[1], {}, { address: '192.0.2.1', requestId: 'x' }, false),
+      undefined,
+    );
+    const toMain = cookieFrom(g, 0);
+    for (let i = 0; i < 10; i++) assert.equal(pickGroup(g, { cookie: toMain })!.key, 'b0');
   });
 });

@@ -3,7 +3,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Pool } from 'undici';
 import type { Backend } from '../table/types.ts';
-import type { AffinityCookie } from './balancers.ts';
+import { type AffinityCookie, affinitizedGroup } from './balancers.ts';
 import type { Balancer, PickClient } from './choice.ts';
 import type { EndpointHealth } from './health.ts';
 
@@ -46,10 +46,16 @@ export interface BackendGroups {
   weights: number[];
   current: number[];
   total: number;
+  /** Some group issues affinity cookies: a client's cookie may name its group. */
+  sticky: boolean;
 }
 
-export function pickGroup(groups: BackendGroups): CompiledBackend | undefined {
+export function pickGroup(groups: BackendGroups, headers?: IncomingHttpHeaders): CompiledBackend | undefined {
   const backends = groups.backends;
+  if (groups.sticky && headers !== undefined) {
+    const pinned = affinitizedGroup(backends, headers);
+    if (pinned !== undefined) return pinned;
+  }
   if (backends.length === 1) return groups.total > 0 ? backends[0] : undefined;
   if (groups.total === 0) return undefined;
   const { weights, current } = groups;

@@ -13,8 +13,11 @@ import {
 import type { CompiledBackend, UpstreamEndpoint } from './balancer.ts';
 import type { Balancer, PickClient } from './choice.ts';
 import { ConsistentHash } from './consistent-hash.ts';
+import { hash32 } from './hash.ts';
 import { LeastRequest } from './least-request.ts';
+import { PersistentAffinity } from './persistent-affinity.ts';
 import { RoundRobin } from './round-robin.ts';
+import { SubsetHash } from './subset-hash.ts';
 
 export interface AffinityCookie {
   name: string;
@@ -23,20 +26,36 @@ export interface AffinityCookie {
   /** SameSite=None, left out for user agents that reject it. */
   conditionalSameSiteNone: boolean;
   changeOnFailure: boolean;
+  /**
+   * Names the backend in the cookie's value, `token|tag`, as sticky.lua appends its backend_key:
+   * a route with canary groups sends the client back to the group that issued its cookie.
+   */
+  tag: string;
 }
 
-export function createBalancer(policy: BalancerPolicy, endpoints: readonly UpstreamEndpoint[]): Balancer {
+/** `key`: the table's backend key, which salts persistent affinity's endpoint ids. */
+export function createBalancer(
+  policy: BalancerPolicy,
+  endpoints: readonly UpstreamEndpoint[],
+  key = '',
+): Balancer {
   switch (policy.type) {
     case 'LeastRequest':
       return new LeastRequest();
     case 'ConsistentHash':
+      if (policy.setCookie?.persistent === true)
+        return new PersistentAffinity(policy.name ?? policy.setCookie.name, endpoints, key);
+      // Subsets are an upstream-hash-by variant; an affinity cookie pins one endpoint.
+      if (policy.subsetSize !== undefined && policy.setCookie === undefined)
+        return new SubsetHash({ ...policy, subsetSize: policy.subsetSize }, endpoints);
       return new ConsistentHash(policy, endpoints);
     default:
       return new RoundRobin();
   }
 }
 
-export function affinityOf(policy: BalancerPolicy): AffinityCookie | undefined {
+/** `key`: the table's backend key, which the cookie's tag is derived from. */
+export function affinityOf(policy: BalancerPolicy, key: string): AffinityCookie | undefined {
   if (policy.type !== 'ConsistentHash' || policy.on !== 'Cookie' || policy.setCookie === undefined)
     return undefined;
   const spec = policy.setCookie;
@@ -45,8 +64,39 @@ export function affinityOf(policy: BalancerPolicy): AffinityCookie | undefined {
     attributes: cookieAttributes(spec),
     conditionalSameSiteNone: spec.conditionalSameSiteNone === true && spec.sameSite === 'None',
     changeOnFailure: spec.changeOnFailure === true,
+    tag: affinityTag(key),
   };
 }
+
+/** A short name for a backend inside cookie values (RFC 6265 cookie-octets): not a secret, an id. */
+export function affinityTag(key: string): string {
+  return hash32(key).toString(36);
+}
+
+/**
+ * The group this request's affinity cookie was issued by, when it is one of `backends`
+ * (ingress-nginx balancer.lua route_to_alternative_balancer: an affinitized request keeps its
+ * backend before any canary header, cookie or weight is looked at; sticky.lua is_affinitized).
+ */
+export function affinitizedGroup(
+  backends: readonly CompiledBackend[],
+  headers: IncomingHttpHeaders,
+): CompiledBackend | undefined {
+  if (headers.cookie === undefined) return undefined;
+  for (let i = 0; i < backends.length; i++) {
+    const affinity = backends[i].affinity;
+    if (affinity === undefined) continue;
+    const value = cookieValue(headers, affinity.name);
+    if (value === undefined) continue;
+    const bar = value.indexOf(TAG_SEPARATOR);
+    if (bar !== -1 && value.length - bar - 1 === affinity.tag.length && value.endsWith(affinity.tag))
+      return backends[i];
+  }
+  return undefined;
+}
+
+/** sticky.lua COOKIE_VALUE_DELIMITER. */
+export const TAG_SEPARATOR = '|';
 
 /**
  * The Set-Cookie line to send with the response, when the backend issues affinity cookies and
@@ -59,9 +109,18 @@ export function affinityCookie(
   headers: IncomingHttpHeaders,
   client: PickClient,
   encrypted: boolean,
+  endpoint?: UpstreamEndpoint,
 ): string | undefined {
   const affinity = backend.affinity;
-  if (affinity === undefined || cookieValue(headers, affinity.name) !== undefined) return undefined;
+  if (affinity === undefined) return undefined;
+  const balancer = backend.balancer;
+  if (balancer instanceof PersistentAffinity) {
+    // sticky.lua balance(): a cookie naming no current endpoint is replaced by one naming the new pick.
+    if (endpoint === undefined || balancer.pinned(headers) !== undefined) return undefined;
+    const id = balancer.idOf(endpoint);
+    return id === undefined ? undefined : setCookieLine(affinity, id, headers, encrypted);
+  }
+  if (cookieValue(headers, affinity.name) !== undefined) return undefined;
   return setCookieLine(affinity, cookieToken(client.requestId), headers, encrypted);
 }
 
@@ -73,7 +132,7 @@ function setCookieLine(
 ): string {
   let form = encrypted ? SECURE : 0;
   if (affinity.conditionalSameSiteNone && rejectsSameSiteNone(headers['user-agent'])) form |= NO_SAME_SITE;
-  return `${affinity.name}=${token}${affinity.attributes[form]}`;
+  return `${affinity.name}=${token}${TAG_SEPARATOR}${affinity.tag}${affinity.attributes[form]}`;
 }
 
 /** Candidate tokens tried per endpoint when looking for one the ring gives to `served`, capped so
@@ -99,6 +158,11 @@ export function reissuedAffinityCookie(
 ): string | undefined {
   const affinity = backend.affinity;
   const balancer = backend.balancer;
+  if (affinity !== undefined && balancer instanceof PersistentAffinity) {
+    if (balancer.pinned(headers) !== undefined && !affinity.changeOnFailure) return undefined;
+    const id = balancer.idOf(served);
+    return id === undefined ? undefined : setCookieLine(affinity, id, headers, encrypted);
+  }
   if (affinity === undefined || !(balancer instanceof ConsistentHash)) return undefined;
   if (cookieValue(headers, affinity.name) !== undefined && !affinity.changeOnFailure) return undefined;
   const index = backend.endpoints.indexOf(served);

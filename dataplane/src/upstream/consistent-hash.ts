@@ -58,19 +58,16 @@ export class HashRing {
   }
 }
 
-type HashPolicy = Extract<BalancerPolicy, { type: 'ConsistentHash' }>;
+export type HashPolicy = Extract<BalancerPolicy, { type: 'ConsistentHash' }>;
 
-export class ConsistentHash implements Balancer {
-  readonly #ring: HashRing;
+/** What a hash policy hashes: a header, a cookie (the token of one we issue) or the client address. */
+export class HashKey {
   readonly #on: HashPolicy['on'];
   /** Header names lower-case; cookie names exact. */
   readonly #name: string;
   readonly #issuesCookie: boolean;
-  /** Requests without a key (no such header) are spread instead of all landing on one point. */
-  readonly #fallback = new RoundRobin();
 
-  constructor(policy: HashPolicy, endpoints: readonly UpstreamEndpoint[]) {
-    this.#ring = new HashRing(endpoints.map((e) => e.origin));
+  constructor(policy: HashPolicy) {
     this.#on = policy.on;
     const name = policy.name ?? policy.setCookie?.name ?? '';
     this.#name = policy.on === 'Header' ? name.toLowerCase() : name;
@@ -78,7 +75,7 @@ export class ConsistentHash implements Balancer {
   }
 
   /** The string hashed for this request, or undefined when it carries none. */
-  keyOf(headers: IncomingHttpHeaders | undefined, client: PickClient | undefined): string | undefined {
+  of(headers: IncomingHttpHeaders | undefined, client: PickClient | undefined): string | undefined {
     if (this.#on === 'ClientAddress') return client?.address;
     if (headers === undefined) return undefined;
     if (this.#on === 'Header') {
@@ -86,10 +83,29 @@ export class ConsistentHash implements Balancer {
       return Array.isArray(value) ? value.join(',') : value;
     }
     const cookie = cookieValue(headers, this.#name);
+    if (!this.#issuesCookie) return cookie;
     // No cookie yet but we issue it: hash the value the response will set (see affinityCookie).
-    if (cookie === undefined && this.#issuesCookie && client !== undefined)
-      return cookieToken(client.requestId);
-    return cookie;
+    if (cookie === undefined) return client === undefined ? undefined : cookieToken(client.requestId);
+    // Our cookies read `token|backend tag` (balancers.ts): only the token picks the endpoint.
+    const bar = cookie.indexOf('|');
+    return bar === -1 ? cookie : cookie.slice(0, bar);
+  }
+}
+
+export class ConsistentHash implements Balancer {
+  readonly #ring: HashRing;
+  readonly #key: HashKey;
+  /** Requests without a key (no such header) are spread instead of all landing on one point. */
+  readonly #fallback = new RoundRobin();
+
+  constructor(policy: HashPolicy, endpoints: readonly UpstreamEndpoint[]) {
+    this.#ring = new HashRing(endpoints.map((e) => e.origin));
+    this.#key = new HashKey(policy);
+  }
+
+  /** The string hashed for this request, or undefined when it carries none. */
+  keyOf(headers: IncomingHttpHeaders | undefined, client: PickClient | undefined): string | undefined {
+    return this.#key.of(headers, client);
   }
 
   /** The endpoint index owning `key`'s first ring point (before any walk past ejected ones). */

@@ -21,7 +21,7 @@ export function backendOf(
     key,
     backend: { namespace: 'ns', service: key, protocol: 'HTTP', balancer },
     endpoints: eps,
-    balancer: createBalancer(balancer, eps),
-    affinity: affinityOf(balancer),
+    balancer: createBalancer(balancer, eps, key),
+    affinity: affinityOf(balancer, key),
   };
 }

@@ -49,11 +49,24 @@ const cases: Array<[string, Record<string, string>, unknown, string[]?]> = [
     cookie({ name: 'INGRESSCOOKIE' }),
     [field('session-cookie-max-age')],
   ],
+  // balancer.lua get_implementation: mode "persistent" → sticky_persistent, else sticky_balanced.
   [
-    'affinity-mode persistent accepted',
+    'affinity-mode persistent: the cookie names its endpoint',
     { affinity: 'cookie', 'affinity-mode': 'persistent' },
+    cookie({ name: 'INGRESSCOOKIE', persistent: true }),
+  ],
+  [
+    'affinity-mode balanced: the ring (the default)',
+    { affinity: 'cookie', 'affinity-mode': 'balanced' },
     cookie({ name: 'INGRESSCOOKIE' }),
   ],
+  [
+    'affinity-mode is case-sensitive (ValidateOptions caseSensitive): "Persistent" warned, balanced',
+    { affinity: 'cookie', 'affinity-mode': 'Persistent' },
+    cookie({ name: 'INGRESSCOOKIE' }),
+    [field('affinity-mode')],
+  ],
+  ['affinity-mode without affinity does nothing', { 'affinity-mode': 'persistent' }, undefined],
   [
     'affinity-mode invalid warned',
     { affinity: 'cookie', 'affinity-mode': 'sticky' },

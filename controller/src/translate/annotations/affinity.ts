@@ -3,8 +3,6 @@ import type { BalancerPolicy, CookieSpec } from '../../../../dataplane/src/table
 import { type AnnotationEntry, DOCS, family } from './types.ts';
 import { type AnnotationValues, hasControlCharacter } from './values.ts';
 
-const TODO = 'not implemented yet';
-
 export const affinity: AnnotationEntry[] = [
   ...family('Session Affinity', `${DOCS}#session-affinity`, [
     {
@@ -14,13 +12,13 @@ export const affinity: AnnotationEntry[] = [
     },
     {
       key: 'affinity-mode',
-      status: 'difference',
-      note: 'validated; sessions are always rebalanced over the hash ring on scale-up (balanced)',
+      status: 'supported',
+      note: 'balanced (default): the cookie is hashed on a ring, so a scale-up moves some sessions to new endpoints; persistent: the cookie names its endpoint, and a session moves only when that endpoint is gone',
     },
     {
       key: 'affinity-canary-behavior',
-      status: 'pending',
-      note: `sticky or legacy canary stickiness: ${TODO}`,
+      status: 'supported',
+      note: 'read on the canary Ingress: sticky (default) gives the canary the main affinity and keeps a client pinned to the group its cookie names before header, cookie or weight; legacy leaves the canary its own balancing',
     },
   ]),
   ...family('Cookie affinity', `${DOCS}#cookie-affinity`, [
@@ -88,7 +86,9 @@ const SECONDS = { type: 'integer', minimum: 0 };
  */
 export function parseAffinity(values: AnnotationValues): BalancerPolicy | undefined {
   const kind = values.option('affinity', ['cookie'] as const);
-  values.option('affinity-mode', ['balanced', 'persistent'] as const);
+  // sessionaffinity/main.go ValidateOptions(…, caseSensitive true); balancer.lua picks
+  // sticky_persistent for "persistent", sticky_balanced for anything else.
+  const mode = values.exactOption('affinity-mode', ['balanced', 'persistent'] as const);
   if (kind !== 'cookie') return undefined;
   let name = values.text('session-cookie-name');
   if (name !== undefined && !COOKIE_NAME.test(name)) {
@@ -120,5 +120,18 @@ export function parseAffinity(values: AnnotationValues): BalancerPolicy | undefi
     setCookie.conditionalSameSiteNone = true;
   if (values.boolean('session-cookie-secure') === true) setCookie.secure = true;
   if (values.boolean('session-cookie-change-on-failure') === true) setCookie.changeOnFailure = true;
+  if (mode === 'persistent') setCookie.persistent = true;
   return { type: 'ConsistentHash', on: 'Cookie', name: setCookie.name, setCookie };
+}
+
+export type CanaryAffinity = 'sticky' | 'legacy';
+
+/**
+ * affinity-canary-behavior, read on the canary Ingress (controller.go mergeAlternativeBackend:
+ * `ing` is the canary). "sticky" (default) gives the canary backend the main backend's affinity;
+ * "legacy" leaves the canary its own balancing. sessionaffinity/main.go validates the value
+ * case-sensitively (ValidateOptions(…, true, true)), so "Legacy" is invalid and sticky applies.
+ */
+export function parseCanaryAffinity(values: AnnotationValues): CanaryAffinity {
+  return values.exactOption('affinity-canary-behavior', ['sticky', 'legacy'] as const) ?? 'sticky';
 }

@@ -2,7 +2,7 @@
 // AnnotationValues and their defaults apply; unknown and unsupported keys are read.ts's job.
 import type { Diagnostic } from '../../snapshot.ts';
 import type { IngressView } from '../lookup.ts';
-import { parseAffinity } from './affinity.ts';
+import { parseAffinity, parseCanaryAffinity } from './affinity.ts';
 import { parseErrorPages } from './error-pages.ts';
 import { parseAppRoot, parseFromToWww, parseServerAlias } from './host-names.ts';
 import { parseMirror } from './mirror.ts';
@@ -36,7 +36,7 @@ export function parseAnnotations(
   diagnostics: Diagnostic[],
 ): IngressAnnotations {
   const values = new AnnotationValues(ingress, prefix, diagnostics);
-  const result: IngressAnnotations = { route: { filters: [] }, backend: {} };
+  const result: IngressAnnotations = { route: { filters: [] }, backend: {}, canary: { behavior: 'sticky' } };
   const { route, backend } = result;
   const timeouts = parseTimeouts(values);
   if (timeouts !== undefined) route.timeouts = timeouts;
@@ -70,8 +70,12 @@ export function parseAnnotations(
   const protocol = parseProtocol(values);
   if (protocol !== undefined) backend.protocol = protocol;
   // ingress-nginx: cookie affinity takes the upstream over, then upstream-hash-by, then load-balance.
-  const balancer = parseAffinity(values) ?? parseHashBy(values) ?? parseLoadBalance(values);
+  const affinity = parseAffinity(values);
+  const withoutAffinity = parseHashBy(values) ?? parseLoadBalance(values);
+  const balancer = affinity ?? withoutAffinity;
   if (balancer !== undefined) backend.balancer = balancer;
+  result.canary = { behavior: parseCanaryAffinity(values) };
+  if (withoutAffinity !== undefined) result.canary.withoutAffinity = withoutAffinity;
   const proxySsl = parseProxySsl(values, ingress.namespace);
   if (proxySsl !== undefined) result.proxySsl = proxySsl;
   if (parseServiceUpstream(values)) backend.serviceUpstream = true;

@@ -9,6 +9,7 @@ import type {
   RetryPolicy,
   Timeouts,
 } from '../../../../dataplane/src/table/types.ts';
+import type { CanaryAffinity } from './affinity.ts';
 import type { ErrorPagesSpec } from './error-pages.ts';
 import type { HostSettings } from './host-names.ts';
 import type { MirrorSpec } from './mirror.ts';
@@ -56,4 +57,13 @@ export interface IngressAnnotations {
   proxySsl?: ProxySslRequest;
   /** app-root, from-to-www-redirect, server-alias: host names and answers (apply-hosts.ts). */
   host?: HostSettings;
+  /** What a canary Ingress's backend takes from its main backend (merge-canaries.ts). */
+  canary: CanaryBalancing;
+}
+
+/** affinity-canary-behavior and the balancing a sticky canary keeps when its own affinity is replaced. */
+export interface CanaryBalancing {
+  behavior: CanaryAffinity;
+  /** upstream-hash-by or load-balance, ignoring affinity. */
+  withoutAffinity?: BalancerPolicy;
 }

@@ -154,6 +154,67 @@ describe('load-balance and upstream-hash-by', () => {
       undefined,
       [field('upstream-hash-by')],
     ],
+    // upstream-hash-by-subset (annotations.md#custom-nginx-upstream-hashing, upstreamhashby/main.go:
+    // the size is an int, 0 or unparsable → 3; balancer/chashsubset.lua hashes to a subset).
+    [
+      'subset: default size 3',
+      { 'upstream-hash-by': '$http_x_user', 'upstream-hash-by-subset': 'true' },
+      { type: 'ConsistentHash', on: 'Header', name: 'x-user', subsetSize: 3 },
+    ],
+    [
+      'subset with a size',
+      {
+        'upstream-hash-by': '$remote_addr',
+        'upstream-hash-by-subset': 'true',
+        'upstream-hash-by-subset-size': '5',
+      },
+      { type: 'ConsistentHash', on: 'ClientAddress', subsetSize: 5 },
+    ],
+    [
+      'subset size 0 is the default 3 (as GetIntAnnotation 0)',
+      {
+        'upstream-hash-by': '$remote_addr',
+        'upstream-hash-by-subset': 'true',
+        'upstream-hash-by-subset-size': '0',
+      },
+      { type: 'ConsistentHash', on: 'ClientAddress', subsetSize: 3 },
+    ],
+    [
+      'subset size not a positive integer: reported, 3',
+      {
+        'upstream-hash-by': '$remote_addr',
+        'upstream-hash-by-subset': 'true',
+        'upstream-hash-by-subset-size': 'three',
+      },
+      { type: 'ConsistentHash', on: 'ClientAddress', subsetSize: 3 },
+      [field('upstream-hash-by-subset-size')],
+    ],
+    [
+      'subset size negative: reported, 3',
+      {
+        'upstream-hash-by': '$remote_addr',
+        'upstream-hash-by-subset': 'true',
+        'upstream-hash-by-subset-size': '-2',
+      },
+      { type: 'ConsistentHash', on: 'ClientAddress', subsetSize: 3 },
+      [field('upstream-hash-by-subset-size')],
+    ],
+    [
+      'subset "false": plain consistent hash, the size unused',
+      {
+        'upstream-hash-by': '$remote_addr',
+        'upstream-hash-by-subset': 'false',
+        'upstream-hash-by-subset-size': '5',
+      },
+      { type: 'ConsistentHash', on: 'ClientAddress' },
+    ],
+    [
+      'subset not a boolean: reported, plain consistent hash',
+      { 'upstream-hash-by': '$remote_addr', 'upstream-hash-by-subset': 'yes' },
+      { type: 'ConsistentHash', on: 'ClientAddress' },
+      [field('upstream-hash-by-subset')],
+    ],
+    ['subset without upstream-hash-by does nothing', { 'upstream-hash-by-subset': 'true' }, undefined],
     [
       'hash-by wins over load-balance',
       { 'upstream-hash-by': '$remote_addr', 'load-balance': 'ewma' },
@@ -165,6 +226,30 @@ describe('load-balance and upstream-hash-by', () => {
       const { result, invalid: got } = parsed(values);
       assert.deepEqual(result.backend.balancer, expected);
       assert.deepEqual(got, invalid);
+    });
+  }
+});
+
+// proxy-request-buffering (annotations.md#custom-timeouts; proxy/main.go validates
+// ValidateOptions([]string{"on", "off"}, true, true): case-sensitive). Validated only: Gatehouse
+// streams every body (the catalog states the difference), so the value changes no setting.
+describe('proxy-request-buffering (validated: on, off)', () => {
+  const cases: Case[] = [
+    ['on', { 'proxy-request-buffering': 'on' }, []],
+    ['off', { 'proxy-request-buffering': 'off' }, []],
+    ['spaces trimmed', { 'proxy-request-buffering': ' off ' }, []],
+    [
+      '"On" is invalid (case-sensitive)',
+      { 'proxy-request-buffering': 'On' },
+      [field('proxy-request-buffering')],
+    ],
+    ['"yes" is invalid', { 'proxy-request-buffering': 'yes' }, [field('proxy-request-buffering')]],
+  ];
+  for (const [name, values, invalid] of cases) {
+    test(name, () => {
+      const { result, invalid: got } = parsed(values);
+      assert.deepEqual(got, invalid);
+      assert.deepEqual(result, parsed({}).result);
     });
   }
 });

@@ -1,5 +1,10 @@
 // How requests reach the backend: protocol, balancing, timeouts, errors, mirrors, TLS to the backend.
-import type { BalancerPolicy, RetryPolicy, Timeouts } from '../../../../dataplane/src/table/types.ts';
+import {
+  type BalancerPolicy,
+  MAX_HASH_SUBSET,
+  type RetryPolicy,
+  type Timeouts,
+} from '../../../../dataplane/src/table/types.ts';
 import type { BackendSettings } from './settings.ts';
 import { type AnnotationEntry, DOCS, family } from './types.ts';
 import type { AnnotationValues } from './values.ts';
@@ -27,11 +32,15 @@ export const balancing: AnnotationEntry[] = [
       status: 'difference',
       note: 'consistent hash on $remote_addr, $binary_remote_addr, $http_<name> or $cookie_<name>; other variables are refused',
     },
-    { key: 'upstream-hash-by-subset', status: 'pending', note: `hash to a subset of endpoints: ${TODO}` },
+    {
+      key: 'upstream-hash-by-subset',
+      status: 'supported',
+      note: 'the key hashes to one set of endpoints (ceil(n/size) sets of consecutive endpoints) and each request takes a random one of the set',
+    },
     {
       key: 'upstream-hash-by-subset-size',
-      status: 'pending',
-      note: `endpoints per hash subset (default 3): ${TODO}`,
+      status: 'supported',
+      note: 'endpoints per subset (default 3, at most 10000)',
     },
   ]),
   ...family('Service Upstream', `${DOCS}#service-upstream`, [
@@ -80,8 +89,8 @@ export const timeouts: AnnotationEntry[] = [
     },
     {
       key: 'proxy-request-buffering',
-      status: 'pending',
-      note: `read the whole request body before sending it: ${TODO}`,
+      status: 'difference',
+      note: 'validated (on, off); the body is always streamed to the backend as it arrives, as "off" (ingress-nginx default "on" reads it whole first, spilling to a temp file): a slow upload holds its backend connection, and a request whose body has begun to stream is not retried on proxy-next-upstream',
     },
   ]),
   ...family('Custom max body size', `${DOCS}#custom-max-body-size`, [
@@ -330,27 +339,43 @@ export function parseLoadBalance(values: AnnotationValues): BalancerPolicy | und
 export function parseHashBy(values: AnnotationValues): BalancerPolicy | undefined {
   const text = values.text('upstream-hash-by');
   if (text === undefined) return undefined;
-  if (values.text('upstream-hash-by-subset') !== undefined) {
-    values.invalid(
-      'upstream-hash-by-subset',
-      values.text('upstream-hash-by-subset') ?? '',
-      'subsets are not supported',
-    );
-  }
   const v = text.toLowerCase();
-  if (v === '$remote_addr' || v === '$binary_remote_addr')
-    return { type: 'ConsistentHash', on: 'ClientAddress' };
+  let policy: Extract<BalancerPolicy, { type: 'ConsistentHash' }> | undefined;
   const header = /^\$http_([a-z0-9_]+)$/.exec(v);
-  if (header !== null)
-    return { type: 'ConsistentHash', on: 'Header', name: (header[1] ?? '').replaceAll('_', '-') };
   const cookie = /^\$cookie_([A-Za-z0-9_.-]+)$/.exec(text);
-  if (cookie !== null) return { type: 'ConsistentHash', on: 'Cookie', name: cookie[1] ?? '' };
+  if (v === '$remote_addr' || v === '$binary_remote_addr')
+    policy = { type: 'ConsistentHash', on: 'ClientAddress' };
+  else if (header !== null)
+    policy = { type: 'ConsistentHash', on: 'Header', name: (header[1] ?? '').replaceAll('_', '-') };
+  else if (cookie !== null) policy = { type: 'ConsistentHash', on: 'Cookie', name: cookie[1] ?? '' };
+  if (policy !== undefined) {
+    const subsetSize = parseHashSubset(values);
+    if (subsetSize !== undefined) policy.subsetSize = subsetSize;
+    return policy;
+  }
   return values.invalid(
     'upstream-hash-by',
     text,
     'Gatehouse hashes on one of $remote_addr, $binary_remote_addr, $http_<header> or $cookie_<name>',
   );
 }
+
+/**
+ * upstream-hash-by-subset (a boolean) and -size (upstreamhashby/main.go: an int, 0 or unparsable
+ * → 3): balancer/chashsubset.lua hashes the key to one set of `size` endpoints and picks at random
+ * within it. A size below 1 or above MAX_HASH_SUBSET is reported and 3 is used.
+ */
+function parseHashSubset(values: AnnotationValues): number | undefined {
+  if (values.boolean('upstream-hash-by-subset') !== true) return undefined;
+  const size = values.integer('upstream-hash-by-subset-size', {
+    type: 'integer',
+    minimum: 0,
+    maximum: MAX_HASH_SUBSET,
+  });
+  return size === undefined || size === 0 ? DEFAULT_HASH_SUBSET : size;
+}
+
+const DEFAULT_HASH_SUBSET = 3;
 
 /** service-upstream (serviceupstream/main.go): a boolean, default false. */
 export function parseServiceUpstream(values: AnnotationValues): boolean {
@@ -365,4 +390,7 @@ export function parseServiceUpstream(values: AnnotationValues): boolean {
 export function validateConnection(values: AnnotationValues): void {
   values.option('proxy-http-version', ['1.0', '1.1'] as const);
   values.option('connection-proxy-header', ['close', 'keep-alive'] as const);
+  // proxy/main.go: ValidateOptions({"on", "off"}, case-sensitive). Gatehouse always streams the
+  // body as it arrives (nginx "off"); the difference is stated in the catalog.
+  values.exactOption('proxy-request-buffering', ['on', 'off'] as const);
 }

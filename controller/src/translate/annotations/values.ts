@@ -65,6 +65,13 @@ export class AnnotationValues {
     return this.#checked(key, value, value.toLowerCase(), { enum: options }) as T | undefined;
   }
 
+  /** One of `options`, compared exactly (ingress-nginx parser.ValidateOptions with caseSensitive). */
+  exactOption<T extends string>(key: string, options: readonly T[]): T | undefined {
+    const value = this.text(key);
+    if (value === undefined) return undefined;
+    return this.#checked(key, value, value, { enum: options }) as T | undefined;
+  }
+
   /** Go strconv.ParseBool's spellings, as parser.GetBoolAnnotation. */
   boolean(key: string): boolean | undefined {
     const value = this.text(key);
