@@ -252,11 +252,11 @@ const route = {
         allowOrigins: {
           type: 'array',
           minItems: 1,
-          maxItems: 256,
+          maxItems: 4096,
           items: {
             type: 'string',
-            maxLength: 300,
-            pattern: '^([a-z]+://(\\*\\.)?[A-Za-z0-9.-]*(:[0-9]{1,5})?|\\*|null)$',
+            maxLength: 1024,
+            pattern: '^([a-z]+://(\\*\\.)?[A-Za-z0-9.-]*(:[0-9]+)?|\\*|null)$',
           },
         },
         allowMethods: { type: 'string', maxLength: 1024, pattern: '^[A-Za-z, ]*$' },

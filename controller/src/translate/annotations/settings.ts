@@ -3,6 +3,8 @@
 import type {
   BackendTls,
   BalancerPolicy,
+  ClientAccess,
+  CorsPolicy,
   Filter,
   HttpsRedirectForm,
   ResponseRewrites,
@@ -37,6 +39,10 @@ export interface RouteSettings {
   errorBackend?: string;
   /** proxy-redirect-*, proxy-cookie-domain, proxy-cookie-path: Route.responseRewrites. */
   responseRewrites?: ResponseRewrites;
+  /** *-source-range: Route.clientAccess. */
+  clientAccess?: ClientAccess;
+  /** enable-cors, cors-*: Route.cors. */
+  cors?: CorsPolicy;
 }
 
 /** Settings of the Backend an Ingress's routes send to; absent fields keep the Service's own. */
@@ -56,4 +62,6 @@ export interface IngressAnnotations {
   proxySsl?: ProxySslRequest;
   /** app-root, from-to-www-redirect, server-alias: host names and answers (apply-hosts.ts). */
   host?: HostSettings;
+  /** Restricting annotations whose value cannot be honoured: the Ingress answers 503 (fail closed). */
+  denied?: string[];
 }
