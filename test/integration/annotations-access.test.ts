@@ -161,6 +161,21 @@ describe('source ranges and CORS through workers', () => {
       };
       assert.equal(await status('10.9.9.9'), 200);
       assert.equal(await status('192.0.2.1'), 403);
+      // And a CORS preflight is answered by the proxy over HTTP/2 as well.
+      const preflight = session.request({
+        ':authority': 'cors.example',
+        ':method': 'OPTIONS',
+        ':path': '/cors-h2',
+        origin: 'https://app.example',
+        'access-control-request-method': 'GET',
+      });
+      preflight.on('error', () => {});
+      preflight.resume();
+      const [head] = (await once(preflight, 'response')) as [IncomingHttpHeaders];
+      assert.equal(head[':status'], 204);
+      assert.equal(head['access-control-allow-origin'], 'https://app.example');
+      assert.equal(head['content-length'], undefined);
+      assert.ok(!seenPaths().includes('/cors-h2'));
     } finally {
       session.destroy();
     }
@@ -229,6 +244,7 @@ describe('source ranges and CORS through workers', () => {
     assert.equal(res.headers['access-control-expose-headers'], 'X-Backend');
     assert.equal(res.headers['access-control-max-age'], '600');
     assert.equal(res.headers.vary, 'Origin');
+    assert.equal(res.headers['content-length'], undefined);
     // A one-label wildcard origin too.
     const wild = await send(
       'cors.example',

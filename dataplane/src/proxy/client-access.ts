@@ -2,6 +2,7 @@
 // (the peer, or the address --trusted-proxies vouch for: forwarding.ts clientView). Each rule's CIDRs
 // become one node:net BlockList when the table is compiled; a request only asks them.
 import { BlockList, isIP } from 'node:net';
+import { isAddressOrCidr } from '../table/cidr.ts';
 import type { ClientAccess } from '../table/types.ts';
 import { plainAddress } from './forwarding.ts';
 
@@ -38,6 +39,8 @@ function build(access: ClientAccess, problems: string[]): CompiledClientAccess {
     const list = new BlockList();
     for (const cidr of rule.cidrs) {
       try {
+        // The table's pattern lets through text that is no address (`1.2.3`): checked as translation does.
+        if (!isAddressOrCidr(cidr)) throw new RangeError(cidr);
         addCidr(list, cidr);
       } catch {
         problems.push(
@@ -51,7 +54,7 @@ function build(access: ClientAccess, problems: string[]): CompiledClientAccess {
   return { rules, otherwise: access.otherwise === 'allow' };
 }
 
-/** `a.b.c.d`, `a.b.c.d/n`, `x::y`, `x::y/n`; host bits past the prefix are ignored, as Go's ParseCIDR and nginx do. */
+/** `a.b.c.d`, `a.b.c.d/n`, `x::y`, `x::y/n` (checked before); host bits past the prefix are ignored, as Go's ParseCIDR and nginx do. */
 function addCidr(list: BlockList, cidr: string): void {
   const slash = cidr.indexOf('/');
   const address = slash === -1 ? cidr : cidr.slice(0, slash);
@@ -60,9 +63,7 @@ function addCidr(list: BlockList, cidr: string): void {
     list.addAddress(address, type);
     return;
   }
-  const prefix = Number(cidr.slice(slash + 1));
-  if (!Number.isInteger(prefix) || prefix > (type === 'ipv6' ? 128 : 32)) throw new RangeError(cidr);
-  list.addSubnet(address, prefix, type);
+  list.addSubnet(address, Number(cidr.slice(slash + 1)), type);
 }
 
 /**

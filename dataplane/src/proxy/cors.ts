@@ -66,8 +66,8 @@ function isLabel(text: string, from: number, to: number): boolean {
 
 /**
  * Answers a CORS preflight from an allowed origin with 204 and the CORS headers, as nginx.tmpl's
- * `return 204` does; returns false (forward it) for any other request. Checked on the original
- * method: a preflight is OPTIONS with Origin and Access-Control-Request-Method (Fetch §3.2.2).
+ * `return 204` does; returns false (forward it) for any other request. A preflight is OPTIONS
+ * with Origin and Access-Control-Request-Method (Fetch §3.2.2).
  */
 export function answeredPreflight(req: IncomingMessage, res: ServerResponse, cors: CompiledCors): boolean {
   const headers = req.headers;
@@ -78,9 +78,8 @@ export function answeredPreflight(req: IncomingMessage, res: ServerResponse, cor
   const out: Headers = { server: 'gatehouse' };
   setCorsHeaders(out, cors, allow);
   if (!cors.anyOrigin) out.vary = 'Origin';
-  // nginx.tmpl sends these two on the 204 as well.
-  out['content-type'] = 'text/plain charset=UTF-8';
-  out['content-length'] = '0';
+  // nginx.tmpl also sets Content-Type and Content-Length: 0, which nginx's header filter drops from
+  // a 204 (RFC 9110 §8.6: no Content-Length in a 204), so neither is sent here either.
   res.writeHead(204, out);
   res.end();
   return true;
