@@ -3,6 +3,8 @@
 // keeps the runtime it started with until it ends.
 import { compactRoutes, Interner } from './compact-routes.ts';
 import type { RouteSeries } from './metrics/route-series.ts';
+import { type CompiledClientAccess, compileClientAccess } from './proxy/client-access.ts';
+import { type CompiledCors, compileCors } from './proxy/cors.ts';
 import { type CompiledErrorPages, compileErrorPages } from './proxy/error-pages.ts';
 import { compilePathRegex, type PathRegex } from './proxy/filters.ts';
 import { type CompiledMirror, compileMirror } from './proxy/mirror.ts';
@@ -49,6 +51,10 @@ export interface CompiledRoute {
   errorPages: CompiledErrorPages | undefined;
   /** Location / Set-Cookie rewrites (proxy/response-rewrites.ts); undefined for routes without. */
   responseRewrites: CompiledResponseRewrites | undefined;
+  /** Allow/deny rules on the client address (proxy/client-access.ts); undefined: everyone. */
+  clientAccess: CompiledClientAccess | undefined;
+  /** CORS (proxy/cors.ts); undefined for routes without, which pay nothing. */
+  cors: CompiledCors | undefined;
   /** Metric series of this route, one per backend (dataplane/src/metrics/), bound on first use. */
   readonly series?: RouteSeries;
 }
@@ -100,6 +106,8 @@ class BoundRoute implements CompiledRoute {
   readonly mirrors: readonly CompiledMirror[] | undefined;
   readonly errorPages: CompiledErrorPages | undefined;
   readonly responseRewrites: CompiledResponseRewrites | undefined;
+  readonly clientAccess: CompiledClientAccess | undefined;
+  readonly cors: CompiledCors | undefined;
   #bindSeries: SeriesBinder | undefined;
   #series: RouteSeries | undefined = undefined;
 
@@ -109,9 +117,12 @@ class BoundRoute implements CompiledRoute {
     groups: BackendGroups,
     mirrors: readonly CompiledMirror[] | undefined,
     errorPages: CompiledErrorPages | undefined,
+    clientAccess: CompiledClientAccess | undefined,
     bindSeries?: SeriesBinder,
   ) {
     this.route = route;
+    this.clientAccess = clientAccess;
+    this.cors = compileCors(route.cors);
     this.mirrors = mirrors;
     this.errorPages = errorPages;
     this.host = host;
@@ -181,6 +192,9 @@ export function compile(table: RouteTable, pools: UpstreamPools, bindSeries?: Se
   const strings = new Interner();
   // Backends are compiled as routes reach them: one no route uses carries no traffic.
   const compiler = new BackendCompiler(table.backends, pools, strings, table.certificates);
+  // The paths of one Ingress share their rules: one set of BlockLists for all of them.
+  const accessCache = new Map<string, CompiledClientAccess>();
+  const accessProblems: Array<{ routeId: string; message: string }> = [];
 
   const bind = (route: Route, host: HostRoutes | undefined): CompiledRoute => {
     const connectMs = route.timeouts?.connectMs;
@@ -198,9 +212,14 @@ export function compile(table: RouteTable, pools: UpstreamPools, bindSeries?: Se
     const pagesBackend = pages === undefined ? undefined : compiler.get(pages.backend, connectMs);
     const errorPages =
       pagesBackend === undefined ? undefined : compileErrorPages(route, pages!, pagesBackend);
-    return new BoundRoute(route, host, groups, mirrorsOf(route, compiler, connectMs), errorPages, bindSeries);
+    const problems: string[] = [];
+    const access = compileClientAccess(route.clientAccess, accessCache, problems);
+    for (const message of problems) accessProblems.push({ routeId: route.id, message });
+    const mirrors = mirrorsOf(route, compiler, connectMs);
+    return new BoundRoute(route, host, groups, mirrors, errorPages, access, bindSeries);
   };
 
   const router = compileRouter(compactRoutes(table, strings), bind);
-  return { version: table.version, router, poolKeys: compiler.poolKeys, problems: router.problems };
+  const problems = accessProblems.length === 0 ? router.problems : [...router.problems, ...accessProblems];
+  return { version: table.version, router, poolKeys: compiler.poolKeys, problems };
 }

@@ -58,6 +58,7 @@ export function fakeEnd(fields: Partial<ExchangeEnd> & { method?: string }): Exc
     view: undefined,
     traceparent: undefined,
     error: undefined,
+    refusal: undefined,
     ...fields,
   };
 }

@@ -49,7 +49,8 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     );
     const { useRegex, rewriteTarget } = annotations.route;
     const routes = readIngress(ingress, diagnostics, { useRegex: useRegex === true, rewriteTarget });
-    if (closing.length > 0) routes.closed = true;
+    // A restricting annotation with a value that cannot be honoured (InvalidAccessAnnotation) closes it too.
+    if (closing.length > 0 || annotations.denied !== undefined) routes.closed = true;
     if (annotations.proxySsl !== undefined) {
       const resolved = resolveProxySsl(annotations.proxySsl, certificateStore, index);
       if (resolved.ok) {

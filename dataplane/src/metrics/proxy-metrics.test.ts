@@ -41,6 +41,7 @@ function end(fields: Partial<ExchangeEnd> & { method?: string }): ExchangeEnd {
     view: undefined,
     traceparent: undefined,
     error: undefined,
+    refusal: undefined,
     ...fields,
   };
 }

@@ -87,6 +87,13 @@ export class ProxyMetrics {
     'Access log lines dropped because the log output could not keep up.',
     [],
   );
+  readonly requestsDenied = new CounterFamily(
+    'gatehouse_requests_denied_total',
+    'Requests the proxy refused itself, by route labels and reason: client_address (403, the ' +
+      "route's allow/deny rules on the client address).",
+    ['namespace', 'ingress', 'reason'],
+  );
+  readonly #denied = new Map<string, CounterSeries>();
   /** Requests no route took (and malformed ones): namespace, ingress and service all empty. */
   readonly unmatched: BackendSeries;
   readonly #byLabels = new Map<string, BackendSeries>();
@@ -169,6 +176,7 @@ export class ProxyMetrics {
     }
     series.requestBytes().value += bytesIn;
     series.responseBytes().value += bytesOut;
+    if (end.refusal !== undefined) this.#deniedSeries(end, end.refusal).value++;
     const error = end.error as (Error & { code?: string }) | undefined;
     if (error === undefined) return;
     if (error.code === CLIENT_BODY_TIMEOUT) this.#bodyIdle.value++;
@@ -184,6 +192,20 @@ export class ProxyMetrics {
     const slot = requestSlot(undefined, status);
     this.unmatched.request(slot).value++;
     this.unmatched.duration(slot).observe(0);
+  }
+
+  /** Bound on a route's first refusal: reasons are few and refusals are not the hot path. */
+  #deniedSeries(end: ExchangeEnd, reason: string): CounterSeries {
+    const source = end.route?.route.source;
+    const namespace = source?.namespace ?? '';
+    const ingress = source === undefined || source.kind === 'Flag' ? '' : source.name;
+    const key = `${namespace}\u0000${ingress}\u0000${reason}`;
+    let series = this.#denied.get(key);
+    if (series === undefined) {
+      series = this.requestsDenied.bind({ namespace, ingress, reason });
+      this.#denied.set(key, series);
+    }
+    return series;
   }
 
   upstreamError(series: BackendSeries, reason: UpstreamErrorReason): void {
@@ -221,6 +243,7 @@ export class ProxyMetrics {
       this.connectionsTotal,
       this.clientBodyTimeouts,
       this.mirrorRequests,
+      this.requestsDenied,
       this.proxyHeaderRefused,
       this.accessLogDropped,
     ].map((family) => family.toJSON());

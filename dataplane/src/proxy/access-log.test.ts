@@ -31,6 +31,7 @@ function exchange(fields: Partial<ExchangeEnd> = {}): ExchangeEnd {
     view: undefined,
     traceparent: undefined,
     error: undefined,
+    refusal: undefined,
     ...fields,
   };
 }

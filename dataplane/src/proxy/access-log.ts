@@ -38,6 +38,8 @@ export interface AccessLogFields {
   namespace: string;
   ingress: string;
   service: string;
+  /** Present only when a check of the proxy refused the request: its reason (`client_address`). */
+  denied?: string;
 }
 
 const MAX_PATH = 2048;
@@ -84,6 +86,7 @@ export function accessLogFields(
     namespace: labels?.namespace ?? route?.route.source.namespace ?? '',
     ingress: labels?.ingress ?? route?.route.source.name ?? '',
     service: labels?.service ?? end.backend?.backend.service ?? '',
+    ...(end.refusal === undefined ? undefined : { denied: end.refusal }),
   };
 }
 

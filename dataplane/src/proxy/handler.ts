@@ -29,6 +29,7 @@ import {
   CLIENT_BODY_TOO_SLOW,
   isClientBodyTimeout,
 } from './body-guard.ts';
+import { addCorsHeaders } from './cors.ts';
 import {
   type CompiledErrorPages,
   errorPageHeaders,
@@ -51,6 +52,7 @@ import { peerAddress } from './peer.ts';
 import { answerAndClose, type BodyPaces, closeClient, forwardedBody } from './request-body.ts';
 import { resolve } from './resolve.ts';
 import { rewriteResponseHeaders } from './response-rewrites.ts';
+import { answeredAtGate, type Refusal, refusalOf } from './route-gate.ts';
 import { forwardTraceparent } from './trace.ts';
 
 /** What a finished exchange reports: the seam for metrics and access logs (dataplane/src/metrics/). */
@@ -77,6 +79,8 @@ export interface ExchangeEnd {
   readonly view: ClientView | undefined;
   readonly traceparent: string | undefined;
   readonly error: Error | undefined;
+  /** Which check refused the request (route-gate.ts, a bounded metric label); undefined when none did. */
+  readonly refusal: Refusal | undefined;
 }
 
 /** The record of an answer the proxy gave itself: one, reused, as observers read it synchronously. */
@@ -93,6 +97,7 @@ class OwnAnswer implements ExchangeEnd {
   view = undefined;
   traceparent = undefined;
   error = undefined;
+  refusal: Refusal | undefined = undefined;
 }
 const ownAnswerRecord = new OwnAnswer();
 
@@ -105,10 +110,12 @@ export function reportAnswer(
   backend: CompiledBackend | undefined,
   status: number,
   startedAt: number,
+  refusal?: Refusal,
 ): void {
   const observer = ctx.observer;
   if (observer === undefined) return;
   const own = ownAnswerRecord;
+  own.refusal = refusal;
   own.req = req;
   own.res = res;
   own.route = route;
@@ -174,6 +181,7 @@ class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attempt, Body
   view: ClientView | undefined = undefined;
   traceparent: string | undefined = undefined;
   error: Error | undefined = undefined;
+  readonly refusal = undefined;
   options: Dispatcher.DispatchOptions | undefined = undefined;
   retry: CompiledRetry;
   retries = 0;
@@ -246,7 +254,8 @@ class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attempt, Body
       req.httpVersionMajor === 1 &&
       this.affinityCookie === undefined &&
       !route.responseHeaders &&
-      !route.responseRewrites
+      !route.responseRewrites &&
+      !route.cors
     ) {
       // The common case, relayed as they came: no header object is edited (see relayedHeaders).
       const relayed = relayedHeaders(headers);
@@ -259,6 +268,7 @@ class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attempt, Body
     if (route.responseRewrites) rewriteResponseHeaders(headers, route.responseRewrites);
     if (this.affinityCookie !== undefined) appendSetCookie(headers, this.affinityCookie);
     if (route.responseHeaders) modifyResponseHeaders(headers, route.responseHeaders);
+    if (route.cors) addCorsHeaders(headers, route.cors, req.headers);
     if (respondTrailersOnly(req, this.res, statusCode, headers)) return;
     if (statusMessage && req.httpVersionMajor === 1) this.res.writeHead(statusCode, statusMessage, headers);
     else this.res.writeHead(statusCode, headers);
@@ -425,6 +435,11 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
     return;
   }
   const view = clientView(req.headers, peer, ctx.listener, ctx.trusted);
+  const gate = route.clientAccess || route.cors ? answeredAtGate(req, res, route, view.address) : 0;
+  if (gate !== 0) {
+    reportAnswer(ctx, req, res, route, undefined, gate, startedAt, refusalOf(gate));
+    return;
+  }
   let group = pickGroup(route.groups, req.headers);
   let endpoint = group === undefined ? undefined : pickEndpoint(group, req.headers, view);
   // ingress-nginx default-backend: a Service without endpoints sends its requests there instead.

@@ -16,6 +16,7 @@ import {
   type UpstreamEndpoint,
 } from '../upstream/balancer.ts';
 import { answerRaw, redirectRaw } from './answers.ts';
+import { clientAllowed } from './client-access.ts';
 import { modifyResponseHeaders } from './filters.ts';
 import { type ClientView, clientView, downstreamHeaders } from './forwarding.ts';
 import {
@@ -28,6 +29,7 @@ import {
 import { peerAddress } from './peer.ts';
 import { resolve } from './resolve.ts';
 import { rewriteResponseHeaders } from './response-rewrites.ts';
+import { refusalOf } from './route-gate.ts';
 import { forwardTraceparent } from './trace.ts';
 import { switchesToOffered } from './upgrade-protocols.ts';
 
@@ -63,6 +65,7 @@ class Tunnel implements Dispatcher.DispatchHandler, ExchangeEnd {
   view: ClientView | undefined = undefined;
   traceparent: string | undefined = undefined;
   error: Error | undefined = undefined;
+  readonly refusal = undefined;
 
   constructor(
     client: Duplex,
@@ -269,6 +272,11 @@ export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, client: D
   }
   const route = target.route;
   const view = clientView(req.headers, peer, ctx.listener, ctx.trusted);
+  if (route.clientAccess !== undefined && !clientAllowed(route.clientAccess, view.address)) {
+    answerRaw(client, 403);
+    reportAnswer(ctx, req, undefined, route, undefined, 403, startedAt, refusalOf(403));
+    return;
+  }
   const group = pickGroup(route.groups, req.headers);
   // Headers and client address go to the balancer too: hash affinity must pin WebSockets as well.
   const endpoint = group === undefined ? undefined : pickEndpoint(group, req.headers, view);

@@ -243,6 +243,29 @@ const route = {
         otherwise: { enum: ['allow', 'deny'] },
       },
     },
+    // Written into answers as they are: each value is limited to characters safe in a header.
+    cors: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['allowOrigins', 'allowMethods', 'allowHeaders', 'allowCredentials', 'maxAgeSeconds'],
+      properties: {
+        allowOrigins: {
+          type: 'array',
+          minItems: 1,
+          maxItems: 4096,
+          items: {
+            type: 'string',
+            maxLength: 1024,
+            pattern: '^([a-z]+://(\\*\\.)?[A-Za-z0-9.-]*(:[0-9]+)?|\\*|null)$',
+          },
+        },
+        allowMethods: { type: 'string', maxLength: 1024, pattern: '^[A-Za-z, ]*$' },
+        allowHeaders: { type: 'string', maxLength: 4096, pattern: '^[A-Za-z0-9_, -]*$' },
+        exposeHeaders: { type: 'string', maxLength: 4096, pattern: '^[A-Za-z0-9_*, -]*$' },
+        allowCredentials: { type: 'boolean' },
+        maxAgeSeconds: { type: 'integer', minimum: -2147483648, maximum: 2147483647 },
+      },
+    },
   },
 } as const;
 

@@ -75,6 +75,28 @@ export interface Route {
   responseRewrites?: ResponseRewrites;
   /** Which client addresses may use this route (ingress-nginx *-source-range, snippet allow/deny). */
   clientAccess?: ClientAccess;
+  /** Cross-origin answers: preflights answered by the proxy, CORS headers on upstream answers (ingress-nginx enable-cors). */
+  cors?: CorsPolicy;
+}
+
+/**
+ * CORS (Fetch standard §3.2) as ingress-nginx's enable-cors writes it: a preflight (OPTIONS with
+ * Origin and Access-Control-Request-Method) from an allowed origin is answered 204 by the proxy;
+ * other answers to an allowed origin get the same headers set. Header values are sent as written.
+ */
+export interface CorsPolicy {
+  /**
+   * `['*']`: every origin, answered `Access-Control-Allow-Origin: *`. Otherwise origins compared
+   * case-insensitively: `scheme://host[:port]`, `scheme://*.host[:port]` (`*` is one DNS label), `null`.
+   */
+  allowOrigins: string[];
+  allowMethods: string;
+  allowHeaders: string;
+  /** Access-Control-Expose-Headers; absent: not sent. */
+  exposeHeaders?: string;
+  /** Sends `Access-Control-Allow-Credentials: true`. */
+  allowCredentials: boolean;
+  maxAgeSeconds: number;
 }
 
 /**

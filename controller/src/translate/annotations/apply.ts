@@ -26,6 +26,8 @@ export function applyRouteSettings(
     if (s.filters.length > 0) route.filters = [...structuredClone(s.filters), ...route.filters];
     if (s.rewriteTarget !== undefined) addRewrite(route, s.rewriteTarget);
     if (s.responseRewrites !== undefined) route.responseRewrites = structuredClone(s.responseRewrites);
+    if (s.clientAccess !== undefined) route.clientAccess = structuredClone(s.clientAccess);
+    if (s.cors !== undefined) route.cors = structuredClone(s.cors);
     if (s.errorPages !== undefined && s.errorBackend !== undefined) {
       const pages = errorPagesFor(route, s.errorPages, s.errorBackend, s.errorPages.service !== undefined);
       if (pages !== undefined) route.errorPages = pages;

@@ -5,6 +5,12 @@ const NEXT = 'not implemented yet (access-control annotations are the next issue
 // ingress-nginx's ratelimit parser treats 0 as "no limit" (nginx's limit_rate 0 likewise).
 const ZERO = ['0'];
 
+// ingress-nginx ipallowlist/ipdenylist: any entry that is not an address or CIDR (or an empty value)
+// denies the location (503); Gatehouse closes the Ingress the same way.
+const RANGES =
+  'comma-separated IPv4/IPv6 addresses and CIDRs, checked on the client address (--trusted-proxies); 403';
+const BAD_RANGE = 'an invalid entry answers 503, as ingress-nginx';
+
 export const sourceRanges: AnnotationEntry[] = [
   ...family(
     'Whitelist source range',
@@ -12,8 +18,8 @@ export const sourceRanges: AnnotationEntry[] = [
     [
       {
         key: 'whitelist-source-range',
-        status: 'pending',
-        note: `only these client CIDRs are served: ${NEXT}`,
+        status: 'supported',
+        note: `only these clients are served: ${RANGES} to the others; ${BAD_RANGE}`,
       },
     ],
     true,
@@ -21,13 +27,25 @@ export const sourceRanges: AnnotationEntry[] = [
   ...family(
     'Whitelist source range',
     'ingress-nginx internal/ingress/annotations/ipallowlist (undocumented alias)',
-    [{ key: 'allowlist-source-range', status: 'pending', note: `alias of whitelist-source-range: ${NEXT}` }],
+    [
+      {
+        key: 'allowlist-source-range',
+        status: 'supported',
+        note: 'whitelist-source-range under its newer name; it wins when both are set',
+      },
+    ],
     true,
   ),
   ...family(
     'Denylist source range',
     `${DOCS}#denylist-source-range`,
-    [{ key: 'denylist-source-range', status: 'pending', note: `these client CIDRs are refused: ${NEXT}` }],
+    [
+      {
+        key: 'denylist-source-range',
+        status: 'supported',
+        note: `these clients are refused: ${RANGES}; checked before the allow list; ${BAD_RANGE}`,
+      },
+    ],
     true,
   ),
 ];

@@ -3,6 +3,7 @@
 import type { Diagnostic } from '../../snapshot.ts';
 import type { IngressView } from '../lookup.ts';
 import { parseAffinity, parseCanaryAffinity } from './affinity.ts';
+import { parseCors } from './cors.ts';
 import { parseErrorPages } from './error-pages.ts';
 import { parseAppRoot, parseFromToWww, parseServerAlias } from './host-names.ts';
 import { parseMirror } from './mirror.ts';
@@ -18,6 +19,7 @@ import {
   parseUseRegex,
 } from './routing.ts';
 import type { IngressAnnotations } from './settings.ts';
+import { parseSourceRanges } from './source-ranges.ts';
 import {
   parseBodySize,
   parseHashBy,
@@ -65,6 +67,11 @@ export function parseAnnotations(
   if (parseUseRegex(values)) route.useRegex = true;
   const responseRewrites = parseResponseRewrites(values);
   if (responseRewrites !== undefined) route.responseRewrites = responseRewrites;
+  const ranges = parseSourceRanges(values);
+  if (ranges.kind === 'rules') route.clientAccess = ranges.access;
+  else if (ranges.kind === 'denied') result.denied = [...(result.denied ?? []), 'source-range'];
+  const cors = parseCors(values);
+  if (cors !== undefined) route.cors = cors;
   const errorPages = parseErrorPages(values);
   if (errorPages !== undefined) route.errorPages = errorPages;
   const protocol = parseProtocol(values);

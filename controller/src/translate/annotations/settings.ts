@@ -3,6 +3,8 @@
 import type {
   BackendTls,
   BalancerPolicy,
+  ClientAccess,
+  CorsPolicy,
   Filter,
   HttpsRedirectForm,
   ResponseRewrites,
@@ -38,6 +40,10 @@ export interface RouteSettings {
   errorBackend?: string;
   /** proxy-redirect-*, proxy-cookie-domain, proxy-cookie-path: Route.responseRewrites. */
   responseRewrites?: ResponseRewrites;
+  /** *-source-range: Route.clientAccess. */
+  clientAccess?: ClientAccess;
+  /** enable-cors, cors-*: Route.cors. */
+  cors?: CorsPolicy;
 }
 
 /** Settings of the Backend an Ingress's routes send to; absent fields keep the Service's own. */
@@ -59,6 +65,8 @@ export interface IngressAnnotations {
   host?: HostSettings;
   /** What a canary Ingress's backend takes from its main backend (merge-canaries.ts). */
   canary: CanaryBalancing;
+  /** Restricting annotations whose value cannot be honoured: the Ingress answers 503 (fail closed). */
+  denied?: string[];
 }
 
 /** affinity-canary-behavior and the balancing a sticky canary keeps when its own affinity is replaced. */

@@ -57,15 +57,12 @@ describe('annotations: reported, and restricting ones fail closed', () => {
     },
     ...[
       'auth-url',
-      'whitelist-source-range',
-      'denylist-source-range',
       'limit-rps',
       'auth-tls-secret',
       'satisfy',
       'auth-type',
       'configuration-snippet',
       'global-rate-limit',
-      'allowlist-source-range',
     ].map((key) => ({
       rule: `${key} cannot be honoured, so every route answers 503`,
       annotations: { [`${P}/${key}`]: key === 'satisfy' ? 'any' : 'on-value' },
@@ -75,13 +72,31 @@ describe('annotations: reported, and restricting ones fail closed', () => {
         `Ingress default/app metadata.annotations["${P}/${key}"] UnsupportedAnnotation`,
       ],
     })),
+    ...['whitelist-source-range', 'allowlist-source-range', 'denylist-source-range'].map((key) => ({
+      rule: `${key} that is not a CIDR list cannot be honoured (ingress-nginx LocationDenied), so every route answers 503`,
+      annotations: { [`${P}/${key}`]: '10.0.0.0/8,on-value' },
+      routes: CLOSED,
+      reasons: [`Ingress default/app metadata.annotations["${P}/${key}"] InvalidAccessAnnotation`],
+    })),
     {
-      rule: 'an empty whitelist-source-range restricts nothing (ingress-nginx keeps its default): served',
+      rule: 'a blank whitelist-source-range is read (the alias is taken when not "") and refused: 503',
       annotations: { [`${P}/whitelist-source-range`]: ' ' },
-      routes: SERVED,
+      routes: CLOSED,
       reasons: [
-        `Ingress default/app metadata.annotations["${P}/whitelist-source-range"] UnsupportedAnnotation`,
+        `Ingress default/app metadata.annotations["${P}/whitelist-source-range"] InvalidAccessAnnotation`,
       ],
+    },
+    {
+      rule: 'an empty whitelist-source-range alias is never read (ingress-nginx checkAnnotation): served',
+      annotations: { [`${P}/whitelist-source-range`]: '' },
+      routes: SERVED,
+      reasons: [],
+    },
+    {
+      rule: 'a valid source range is honoured: the routes are served (with clientAccess)',
+      annotations: { [`${P}/whitelist-source-range`]: '10.0.0.0/8' },
+      routes: SERVED,
+      reasons: [],
     },
     {
       rule: 'auth-tls-verify-client: off asks for no certificate: served',

@@ -50,6 +50,13 @@ export class AnnotationValues {
     return value === '' ? undefined : value;
   }
 
+  /** The value as written, empty included; undefined only when the annotation is absent. */
+  raw(key: string): string | undefined {
+    const raw = this.#annotations[this.#lead + key];
+    if (raw === undefined || raw === null) return undefined;
+    return typeof raw === 'string' ? raw : String(raw);
+  }
+
   /** An integer (Go Atoi) that also satisfies `schema` (e.g. a minimum), else undefined. */
   integer(key: string, schema: object = { type: 'integer' }): number | undefined {
     const value = this.text(key);
@@ -105,6 +112,21 @@ export class AnnotationValues {
       message: `${JSON.stringify(value)} is not valid for ${this.#lead}${key}: ${why}; its default applies`,
     });
     return undefined;
+  }
+
+  /**
+   * Reports a restricting annotation whose value cannot be honoured: ingress-nginx's LocationDenied,
+   * whose location answers 503. The caller closes the Ingress; it is never served open.
+   */
+  denied(key: string, value: string, why: string): void {
+    this.#diagnostics.push({
+      object: this.#object,
+      field: `metadata.annotations["${this.#lead}${key}"]`,
+      reason: 'InvalidAccessAnnotation',
+      message:
+        `${JSON.stringify(value)} is not valid for ${this.#lead}${key}: ${why}; it restricts access, ` +
+        'so every route of this Ingress answers 503 until it is fixed',
+    });
   }
 
   #checked<T>(key: string, value: string, typed: T, schema: object): T | undefined {
