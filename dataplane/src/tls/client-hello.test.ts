@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Duplex } from 'node:stream';
 import { describe, it } from 'node:test';
-import { connect, type ConnectionOptions } from 'node:tls';
+import { type ConnectionOptions, connect } from 'node:tls';
 import { MAX_RECORD_BODY, readClientHello } from './client-hello.ts';
 
 /** The first bytes node:tls sends for `options`, captured from a socket that goes nowhere. */
@@ -39,7 +39,10 @@ function helloWith(extensions: Buffer, overrides: { session?: Buffer; suites?: B
     u16(extensions.length),
     extensions,
   ]);
-  const handshake = Buffer.concat([Buffer.from([1, body.length >> 16, (body.length >> 8) & 255, body.length & 255]), body]);
+  const handshake = Buffer.concat([
+    Buffer.from([1, body.length >> 16, (body.length >> 8) & 255, body.length & 255]),
+    body,
+  ]);
   return Buffer.concat([Buffer.from([22, 3, 1]), u16(handshake.length), handshake]);
 }
 
@@ -89,7 +92,11 @@ describe('readClientHello', () => {
 
   it('bytes that do not start a TLS handshake record are not TLS', () => {
     for (const text of ['GET / HTTP/1.1\r\n', 'PRI * HTTP/2.0', '\x80\x2e\x01\x00\x02', '\x16\x02\x00']) {
-      assert.deepEqual(readClientHello(Buffer.from(text, 'latin1')), { kind: 'not-tls' }, JSON.stringify(text));
+      assert.deepEqual(
+        readClientHello(Buffer.from(text, 'latin1')),
+        { kind: 'not-tls' },
+        JSON.stringify(text),
+      );
     }
   });
 
@@ -99,7 +106,10 @@ describe('readClientHello', () => {
       ['oversized record', Buffer.from([22, 3, 1, 0x40, 0x01])],
       ['not a ClientHello', Buffer.from([22, 3, 1, 0, 4, 2, 0, 0, 0])],
       ['handshake longer than the record', Buffer.from([22, 3, 1, 0, 4, 1, 0, 1, 0])],
-      ['session id over 32', helloWith(Buffer.alloc(0), { session: Buffer.concat([Buffer.from([33]), Buffer.alloc(33)]) })],
+      [
+        'session id over 32',
+        helloWith(Buffer.alloc(0), { session: Buffer.concat([Buffer.from([33]), Buffer.alloc(33)]) }),
+      ],
       ['odd cipher suites', helloWith(Buffer.alloc(0), { suites: Buffer.from([0, 3, 0, 0, 0]) })],
       ['repeated extension', helloWith(Buffer.concat([sni([0, 'a.example']), sni([0, 'b.example'])]))],
       ['two host names', helloWith(sni([0, 'a.example'], [0, 'b.example']))],
@@ -126,7 +136,8 @@ describe('readClientHello', () => {
     for (let i = 0; i < 2_000; i++) {
       const bytes = Buffer.from(hello);
       // Flip a few bytes past the record header, or cut the hello and fix up the record length.
-      for (let f = 0; f < 1 + (i % 4); f++) bytes[5 + ((bytes.length - 5) * Math.random()) | 0] = randomBytes(1)[0];
+      for (let f = 0; f < 1 + (i % 4); f++)
+        bytes[(5 + (bytes.length - 5) * Math.random()) | 0] = randomBytes(1)[0];
       const cut = i % 3 === 0 ? bytes.subarray(0, 5 + (((bytes.length - 5) * Math.random()) | 0)) : bytes;
       if (i % 3 === 0) cut.writeUInt16BE(Math.max(1, cut.length - 5), 3);
       const result = readClientHello(cut);

@@ -69,7 +69,8 @@ function readHandshake(record: Reader): ClientHelloResult {
   while (extensions.left > 0) {
     const type = extensions.u16();
     const size = extensions.u16();
-    if (type === undefined || size === undefined || size > extensions.left) return invalid('extension length');
+    if (type === undefined || size === undefined || size > extensions.left)
+      return invalid('extension length');
     // RFC 8446 §4.2: no extension type twice.
     if (seen.has(type)) return invalid('repeated extension');
     seen.add(type);
@@ -84,12 +85,14 @@ function readHandshake(record: Reader): ClientHelloResult {
 
 function readServerName(body: Reader): string | ClientHelloResult {
   const listLength = body.u16();
-  if (listLength === undefined || listLength !== body.left || listLength === 0) return invalid('server name list');
+  if (listLength === undefined || listLength !== body.left || listLength === 0)
+    return invalid('server name list');
   let hostName: string | undefined;
   while (body.left > 0) {
     const type = body.u8();
     const length = body.u16();
-    if (type === undefined || length === undefined || length > body.left) return invalid('server name length');
+    if (type === undefined || length === undefined || length > body.left)
+      return invalid('server name length');
     const bytes = body.bytes(length);
     if (type !== HOST_NAME) continue;
     // RFC 6066 §3: at most one name of each type.
