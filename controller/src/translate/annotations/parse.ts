@@ -18,6 +18,7 @@ import {
   parseUseRegex,
 } from './routing.ts';
 import type { IngressAnnotations } from './settings.ts';
+import { type CipherListCheck, parseListenerSettings } from './tls-listener.ts';
 import {
   parseBodySize,
   parseHashBy,
@@ -34,6 +35,7 @@ export function parseAnnotations(
   ingress: IngressView,
   prefix: string,
   diagnostics: Diagnostic[],
+  checkCiphers?: CipherListCheck,
 ): IngressAnnotations {
   const values = new AnnotationValues(ingress, prefix, diagnostics);
   const result: IngressAnnotations = { route: { filters: [] }, backend: {} };
@@ -78,6 +80,8 @@ export function parseAnnotations(
   validateConnection(values);
   // enable-access-log (log/main.go, default true): "false" leaves the Ingress's requests out of the log.
   if (values.boolean('enable-access-log') === false) route.accessLog = false;
+  const listener = parseListenerSettings(values, checkCiphers);
+  if (listener !== undefined) result.listener = listener;
   const appRoot = parseAppRoot(values);
   const fromToWww = parseFromToWww(values);
   const aliases = parseServerAlias(values);

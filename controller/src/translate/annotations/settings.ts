@@ -13,6 +13,7 @@ import type { ErrorPagesSpec } from './error-pages.ts';
 import type { HostSettings } from './host-names.ts';
 import type { MirrorSpec } from './mirror.ts';
 import type { ProxySslRequest } from './proxy-ssl.ts';
+import type { ListenerSettings } from './tls-listener.ts';
 
 export interface RouteSettings {
   timeouts?: Timeouts;
@@ -56,4 +57,6 @@ export interface IngressAnnotations {
   proxySsl?: ProxySslRequest;
   /** app-root, from-to-www-redirect, server-alias: host names and answers (apply-hosts.ts). */
   host?: HostSettings;
+  /** ssl-passthrough, ssl-ciphers, ssl-prefer-server-ciphers: the HTTPS listener's handling of its hosts. */
+  listener?: ListenerSettings;
 }
