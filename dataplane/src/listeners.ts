@@ -229,7 +229,9 @@ export class Listeners {
       const current = base.current;
       routeBySni(this.https, {
         ...hooks.passthrough,
+        active: () => current.runtime?.passthrough !== undefined || contexts.hasOwnCiphers,
         hosts: () => current.runtime?.passthrough,
+        ownContext: (name) => contexts.ownCipherContext(name),
         helloTimeoutMs: headerTimeout,
         idleMs: PASSTHROUGH_IDLE_MS,
         log: base.log,

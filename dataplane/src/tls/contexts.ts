@@ -45,6 +45,8 @@ export class CertificateContexts {
   /** Keyed by the suffix after `*.`: `*.example.com` is stored as `example.com`. */
   #wildcard = new Map<string, SecureContext>();
   #default: SecureContext | undefined;
+  /** Contexts made with a host's own cipher settings (ssl-ciphers): see ownCipherContext. */
+  #ownCiphers = new Set<SecureContext>();
   #defaultCertificate: Certificate | undefined;
   #fallback: Certificate | undefined;
 
@@ -92,16 +94,18 @@ export class CertificateContexts {
 
     const exact = new Map<string, SecureContext>();
     const wildcard = new Map<string, SecureContext>();
+    const ownCiphers = new Set<SecureContext>();
     for (const host of table.hosts) {
       if (host.tls === undefined || host.host === '*') continue;
       const certificate = table.certificates[host.tls.certificate];
       const ciphered = host.tls.ciphers !== undefined || host.tls.preferServerCiphers !== undefined;
       // A cipher list OpenSSL refuses leaves the host on the default list, never without TLS.
-      const context =
-        (ciphered
-          ? load(`${host.tls.certificate} with the ciphers of ${host.host}`, certificate, host.tls)
-          : undefined) ?? load(host.tls.certificate, certificate);
+      const own = ciphered
+        ? load(`${host.tls.certificate} with the ciphers of ${host.host}`, certificate, host.tls)
+        : undefined;
+      const context = own ?? load(host.tls.certificate, certificate);
       if (context === undefined) continue;
+      if (own !== undefined) ownCiphers.add(own);
       if (host.host.startsWith('*.')) wildcard.set(host.host.slice(2), context);
       else exact.set(host.host, context);
     }
@@ -115,12 +119,27 @@ export class CertificateContexts {
       fallbackCertificate = this.#fallback;
       fallback = load('self-signed', this.#fallback);
     }
+    this.#ownCiphers = ownCiphers;
     this.#byContent = next;
     this.#exact = exact;
     this.#wildcard = wildcard;
     this.#default = fallback;
     this.#defaultCertificate = fallback === undefined ? undefined : fallbackCertificate;
     return problems;
+  }
+
+  /** Whether some host has its own cipher settings: the listener then reads each ClientHello first. */
+  get hasOwnCiphers(): boolean {
+    return this.#ownCiphers.size > 0;
+  }
+
+  /**
+   * The context of `servername`'s host when it has its own cipher settings: the listener makes the
+   * connection's SSL from it (tls/passthrough.ts), since OpenSSL keeps the first context's ciphers.
+   */
+  ownCipherContext(servername: string): SecureContext | undefined {
+    const context = this.select(servername);
+    return context !== undefined && this.#ownCiphers.has(context) ? context : undefined;
   }
 
   /** The context for an SNI name (case-insensitive, trailing dot ignored); the default for none. */

@@ -1,9 +1,11 @@
-// SSL passthrough (ingress-nginx --enable-ssl-passthrough, docs/user-guide/tls.md): on the HTTPS
-// listener, the first TLS record is read before the handshake; a ClientHello naming a passthrough
-// host is not terminated, its bytes go as they are to an endpoint of that host's backend. Every
-// other connection — another name, no SNI, not TLS at all — is handed to the TLS server with the
-// bytes read put back, as if nothing had looked. A table without passthrough hosts reads nothing.
+// The ClientHello router of the HTTPS listener: the first TLS record is read before the handshake.
+// SSL passthrough (ingress-nginx --enable-ssl-passthrough, docs/user-guide/tls.md): a ClientHello
+// naming a passthrough host is not terminated, its bytes go as they are to an endpoint of that
+// host's backend. A host with its own ciphers (ssl-ciphers) gets its handshake made from its own
+// context. Every other connection — another name, no SNI, not TLS at all — is handed to the TLS
+// server with the bytes read put back, as if nothing had looked. A table with neither reads nothing.
 import type { Server, Socket } from 'node:net';
+import type { SecureContext } from 'node:tls';
 import { plainAddress } from '../proxy/forwarding.ts';
 import type { CompiledBackend } from '../upstream/balancer.ts';
 import { pickEndpoint } from '../upstream/balancer.ts';
@@ -16,8 +18,12 @@ export type PassthroughOutcome = 'piped' | 'no_endpoint' | 'connect_error';
 export const PASSTHROUGH_IDLE_MS = 600_000;
 
 export interface PassthroughRouter {
-  /** The table in force's passthrough hosts; undefined (the common case) skips the read. */
+  /** Whether the table in force has passthrough or own-cipher hosts; false (the common case) skips the read. */
+  active(): boolean;
+  /** The table in force's passthrough hosts. */
   hosts(): ReadonlyMap<string, CompiledBackend> | undefined;
+  /** The context of a host with its own cipher settings (tls/contexts.ts), else undefined. */
+  ownContext(serverName: string): SecureContext | undefined;
   /** A raw TCP connection to an endpoint through the upstream connect path (pools.connectTcp). */
   connect(
     origin: string,
@@ -38,7 +44,7 @@ export function routeBySni(server: Server, router: PassthroughRouter): void {
   const listeners = server.listeners('connection') as ConnectionListener[];
   server.removeAllListeners('connection');
   server.on('connection', (socket: Socket) => {
-    if (router.hosts() === undefined) handOver(server, listeners, socket);
+    if (!router.active()) handOver(server, listeners, socket);
     else new HelloRead(socket, router, server, listeners).start();
   });
 }
@@ -83,7 +89,7 @@ class HelloRead {
       if (hello.kind === 'partial' && this.#received.length < MAX_CLIENT_HELLO_BYTES) continue;
       const name = hello.kind === 'hello' ? hello.serverName : undefined;
       const backend = name === undefined ? undefined : this.#router.hosts()?.get(name);
-      if (backend === undefined) this.#terminate();
+      if (backend === undefined) this.#terminate(name);
       else this.#pipe(backend);
     }
   };
@@ -117,10 +123,13 @@ class HelloRead {
   }
 
   /** Not a passthrough name: the TLS server gets the socket with every byte read put back. */
-  #terminate(): void {
+  #terminate(name: string | undefined): void {
     const received = this.#settle();
     if (received !== undefined) this.#socket.unshift(received);
-    handOver(this.#server, this.#listeners, this.#socket);
+    const context = name === undefined ? undefined : this.#router.ownContext(name);
+    if (context === undefined) handOver(this.#server, this.#listeners, this.#socket);
+    else
+      withSharedContext(this.#server, context, () => handOver(this.#server, this.#listeners, this.#socket));
   }
 
   #pipe(backend: CompiledBackend): void {
@@ -154,6 +163,27 @@ class HelloRead {
       router.onPassthrough?.(backend, 'piped');
       splice(client, upstream, received, router.idleMs);
     });
+  }
+}
+
+/**
+ * tls.Server makes each connection's OpenSSL SSL from its `_sharedCreds` context, in its
+ * 'connection' listener, synchronously. OpenSSL keeps that SSL's cipher list and cipher-order
+ * option when SNI later switches the certificate context, so a host's own ciphers must be in the
+ * context the SSL is made from. Node has no public per-connection setting for it.
+ */
+function withSharedContext(server: Server, context: SecureContext, handOver: () => void): void {
+  const shared = server as Server & { _sharedCreds?: SecureContext };
+  const previous = shared._sharedCreds;
+  if (previous === undefined) {
+    handOver();
+    return;
+  }
+  shared._sharedCreds = context;
+  try {
+    handOver();
+  } finally {
+    shared._sharedCreds = previous;
   }
 }
 
