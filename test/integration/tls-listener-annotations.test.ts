@@ -6,13 +6,20 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import {
+  type AddressInfo,
+  createServer as createTcpServer,
+  connect as netConnect,
+  type Server as TcpServer,
+} from 'node:net';
+import { Duplex } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { request } from 'undici';
 import { makeTestCerts, type TestCerts } from '../../dataplane/src/upstream/test-certs.ts';
 import {
   type Backend,
+  freePort,
   type Gatehouse,
   ingress,
   ingressClass,
@@ -64,6 +71,33 @@ async function ask(socket: TLSSocket, host: string): Promise<string> {
   return text;
 }
 
+/** The ClientHello node:tls sends for `servername`, captured from a socket that goes nowhere. */
+async function clientHello(servername: string): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const wire = new Duplex({
+      read() {},
+      write(chunk: Buffer, _encoding, done) {
+        done();
+        setImmediate(() => tls.destroy());
+        resolve(Buffer.from(chunk));
+      },
+    });
+    const tls = tlsConnect({ socket: wire, servername, rejectUnauthorized: false });
+    tls.on('error', () => {});
+  });
+}
+
+/** Everything a socket receives until its peer ends. */
+async function readAll(socket: NodeJS.ReadableStream): Promise<string> {
+  let text = '';
+  socket.setEncoding('latin1');
+  socket.on('data', (d: string) => {
+    text += d;
+  });
+  await once(socket, 'end');
+  return text;
+}
+
 function fingerprintOf(certs: TestCerts): string {
   return new X509Certificate(certs.certPem).fingerprint256;
 }
@@ -74,6 +108,9 @@ describe('TLS listener annotations', () => {
   let strictCerts: TestCerts;
   let pod: Server;
   let web: Backend;
+  /** A plain TCP backend of a passthrough host: it sees the raw bytes, and answers after the client's FIN. */
+  let raw: TcpServer;
+  const rawSeen: Array<Promise<{ bytes: Buffer }>> = [];
   const dir = new ManifestDir();
   const started: Gatehouse[] = [];
 
@@ -88,6 +125,26 @@ describe('TLS listener annotations', () => {
     pod.listen(0, '127.0.0.1');
     await once(pod, 'listening');
     web = await startBackend('web');
+    raw = createTcpServer({ allowHalfOpen: true }, (socket) => {
+      const chunks: Buffer[] = [];
+      socket.on('data', (d: Buffer) => chunks.push(d));
+      rawSeen.push(
+        once(socket, 'end').then(() => {
+          // Half-close: the client's FIN reached us, and our answer still reaches the client.
+          socket.end('answer after your FIN');
+          return { bytes: Buffer.concat(chunks) };
+        }),
+      );
+    });
+    raw.listen(0, '127.0.0.1');
+    await once(raw, 'listening');
+    const rawHost = withAnnotations(
+      ingress('shop', 'raw', [
+        { host: 'raw.test', paths: [{ path: '/', service: 'raw' }] },
+        { host: 'dead.test', paths: [{ path: '/', service: 'dead' }] },
+      ]),
+      { [`${P}/ssl-passthrough`]: 'true' },
+    );
     const passthrough = withAnnotations(
       ingress('shop', 'pass', [{ host: 'pass.test', paths: [{ path: '/', service: 'secure' }] }]),
       // An L7 annotation that would answer every request: it has no effect on passed-through TLS.
@@ -117,6 +174,7 @@ describe('TLS listener annotations', () => {
     dir.write('objects.yaml', [
       ingressClass(),
       passthrough,
+      rawHost,
       terminated,
       strict,
       broken,
@@ -124,12 +182,16 @@ describe('TLS listener annotations', () => {
       tlsSecret('shop', 'strict-tls', strictCerts),
       ...serviceFor('shop', 'secure', [{ port: (pod.address() as AddressInfo).port }]),
       ...serviceFor('shop', 'web', [web]),
+      ...serviceFor('shop', 'raw', [{ port: (raw.address() as AddressInfo).port }]),
+      // Nothing listens there: the connect fails.
+      ...serviceFor('shop', 'dead', [{ port: await freePort() }]),
     ]);
   });
 
   after(async () => {
     for (const g of started) await g.stop();
     pod?.close();
+    raw?.close();
     await web?.close();
     dir.cleanup();
   });
@@ -181,12 +243,36 @@ describe('TLS listener annotations', () => {
       assert.equal(await servedBy(g.httpsPort, 'pass.test'), fingerprintOf(secureCerts));
     });
 
+    test('the bytes reach the backend as sent; each FIN is passed on and the other direction keeps flowing', async () => {
+      const hello = await clientHello('raw.test');
+      const socket = netConnect({ port: g.httpsPort, host: '127.0.0.1', allowHalfOpen: true });
+      await once(socket, 'connect');
+      const answer = readAll(socket);
+      socket.write(hello.subarray(0, 7)); // a ClientHello arriving in pieces
+      socket.end(Buffer.concat([hello.subarray(7), Buffer.from('and more')]));
+      assert.equal(await answer, 'answer after your FIN');
+      const seen = await rawSeen[rawSeen.length - 1];
+      assert.deepEqual(seen.bytes, Buffer.concat([hello, Buffer.from('and more')]));
+      socket.destroy();
+    });
+
+    test('a backend that cannot be reached closes the client connection, and the worker serves on', async () => {
+      const r = await handshake(g.httpsPort, 'dead.test');
+      assert.ok('error' in r);
+      assert.equal(await servedBy(g.httpsPort, 'pass.test'), fingerprintOf(secureCerts));
+    });
+
     test('passed-through connections are counted, with bounded labels', async () => {
       await waitFor('passthrough metric', async () => {
         const res = await request(`http://127.0.0.1:${g.adminPort}/metrics`);
         const text = await res.body.text();
-        return /gatehouse_ssl_passthrough_connections_total\{namespace="shop",service="secure",outcome="piped"\} [1-9]/.test(
-          text,
+        return (
+          /gatehouse_ssl_passthrough_connections_total\{namespace="shop",service="secure",outcome="piped"\} [1-9]/.test(
+            text,
+          ) &&
+          /gatehouse_ssl_passthrough_connections_total\{namespace="shop",service="dead",outcome="connect_error"\} [1-9]/.test(
+            text,
+          )
         );
       });
     });
@@ -221,6 +307,38 @@ describe('TLS listener annotations', () => {
       });
       assert.ok('socket' in r);
       r.socket.destroy();
+    });
+  });
+
+  describe('with --proxy-protocol', () => {
+    let g: Gatehouse;
+    before(async () => {
+      g = await gatehouse([
+        '--enable-ssl-passthrough',
+        '--proxy-protocol',
+        '--trusted-proxies',
+        '127.0.0.1/32',
+      ]);
+    });
+
+    test('the ClientHello is read after the PROXY header, which the backend never sees', async () => {
+      const hello = await clientHello('raw.test');
+      const socket = netConnect({ port: g.httpsPort, host: '127.0.0.1', allowHalfOpen: true });
+      await once(socket, 'connect');
+      const answer = readAll(socket);
+      socket.end(Buffer.concat([Buffer.from('PROXY TCP4 203.0.113.7 127.0.0.1 5555 443\r\n'), hello]));
+      assert.equal(await answer, 'answer after your FIN');
+      assert.deepEqual((await rawSeen[rawSeen.length - 1]).bytes, hello);
+    });
+
+    test('another name after a PROXY header is terminated as usual', async () => {
+      const socket = netConnect({ port: g.httpsPort, host: '127.0.0.1' });
+      await once(socket, 'connect');
+      socket.write('PROXY TCP4 203.0.113.7 127.0.0.1 5555 443\r\n');
+      const tls = tlsConnect({ socket, servername: 'web.test', rejectUnauthorized: false });
+      await once(tls, 'secureConnect');
+      assert.equal(tls.getPeerCertificate().fingerprint256, fingerprintOf(webCerts));
+      tls.destroy();
     });
   });
 

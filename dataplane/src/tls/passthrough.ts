@@ -61,6 +61,8 @@ class HelloRead {
   #received: Buffer | undefined;
   #timer: NodeJS.Timeout | undefined;
   #settled = false;
+  /** The socket's own half-open setting, given back when the TLS server takes it. */
+  #halfOpen = false;
 
   constructor(socket: Socket, router: PassthroughRouter, server: Server, listeners: ConnectionListener[]) {
     this.#socket = socket;
@@ -71,6 +73,10 @@ class HelloRead {
 
   start(): void {
     const socket = this.#socket;
+    // A client may send its FIN right after the ClientHello, before the backend is connected: the
+    // way back must stay open for the backend's answer (a net.Socket ends it on 'end' otherwise).
+    this.#halfOpen = socket.allowHalfOpen;
+    socket.allowHalfOpen = true;
     this.#timer = setTimeout(this.#onTimeout, this.#router.helloTimeoutMs);
     socket.on('readable', this.#onReadable);
     socket.on('end', this.#onGone);
@@ -125,6 +131,7 @@ class HelloRead {
   /** Not a passthrough name: the TLS server gets the socket with every byte read put back. */
   #terminate(name: string | undefined): void {
     const received = this.#settle();
+    this.#socket.allowHalfOpen = this.#halfOpen;
     if (received !== undefined) this.#socket.unshift(received);
     const context = name === undefined ? undefined : this.#router.ownContext(name);
     if (context === undefined) handOver(this.#server, this.#listeners, this.#socket);
