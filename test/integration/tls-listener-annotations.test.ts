@@ -206,7 +206,8 @@ describe('TLS listener annotations', () => {
   describe('with --enable-ssl-passthrough', () => {
     let g: Gatehouse;
     before(async () => {
-      g = await gatehouse(['--enable-ssl-passthrough']);
+      // The ClientHello deadline is the header timeout: short, so a stalled client is seen cut off.
+      g = await gatehouse(['--enable-ssl-passthrough', '--client-header-timeout', '1s']);
     });
 
     test("SNI naming the passthrough host: the client sees the backend's own certificate and answer", async () => {
@@ -254,6 +255,16 @@ describe('TLS listener annotations', () => {
       const seen = await rawSeen[rawSeen.length - 1];
       assert.deepEqual(seen.bytes, Buffer.concat([hello, Buffer.from('and more')]));
       socket.destroy();
+    });
+
+    test('a client that stalls inside its ClientHello is closed at the deadline', async () => {
+      const hello = await clientHello('raw.test');
+      const socket = netConnect({ port: g.httpsPort, host: '127.0.0.1' });
+      await once(socket, 'connect');
+      socket.write(hello.subarray(0, 20));
+      socket.resume();
+      socket.on('error', () => {});
+      await waitFor('the stalled connection to be closed', async () => socket.closed, 10_000);
     });
 
     test('a backend that cannot be reached closes the client connection, and the worker serves on', async () => {
