@@ -11,6 +11,7 @@ import { standaloneSource } from './modes/standalone.ts';
 import type { Diagnostic } from './snapshot.ts';
 import { Supervisor } from './supervisor/supervisor.ts';
 import { SyncLoop } from './sync/loop.ts';
+import { checkCipherList } from './tls/cipher-list.ts';
 
 function readFlags(): Flags {
   try {
@@ -77,6 +78,8 @@ async function main(): Promise<void> {
       annotationsPrefix: flags.annotationsPrefix,
       defaultBackendService: flags.defaultBackendService,
       enableExternalNameServices: flags.enableExternalNameServices,
+      enableSslPassthrough: flags.enableSslPassthrough,
+      checkCipherList,
       defaultSslCertificate: flags.defaultSslCertificate,
       now: new Date(),
     }),

@@ -68,6 +68,8 @@ export interface Runtime {
   /** Keys of every upstream pool this table's routes use (upstream/pools.ts): the pools to keep. */
   poolKeys: PoolKeys;
   problems: Array<{ routeId: string; message: string }>;
+  /** SSL passthrough: SNI host name → its backend (tls/passthrough.ts); undefined when the table has none. */
+  passthrough: ReadonlyMap<string, CompiledBackend> | undefined;
 }
 
 function mergeModifiers(
@@ -221,5 +223,27 @@ export function compile(table: RouteTable, pools: UpstreamPools, bindSeries?: Se
 
   const router = compileRouter(compactRoutes(table, strings), bind);
   const problems = accessProblems.length === 0 ? router.problems : [...router.problems, ...accessProblems];
-  return { version: table.version, router, poolKeys: compiler.poolKeys, problems };
+  return {
+    version: table.version,
+    router,
+    poolKeys: compiler.poolKeys,
+    problems,
+    passthrough: passthroughHosts(table, compiler),
+  };
+}
+
+/** Exact names only: ingress-nginx's passthrough proxy compares the SNI name with each host as it is. */
+function passthroughHosts(
+  table: RouteTable,
+  compiler: BackendCompiler,
+): Map<string, CompiledBackend> | undefined {
+  let hosts: Map<string, CompiledBackend> | undefined;
+  for (const host of table.hosts) {
+    if (host.passthrough === undefined || host.host.startsWith('*')) continue;
+    const backend = compiler.get(host.passthrough.backend);
+    if (backend === undefined) continue;
+    hosts ??= new Map();
+    hosts.set(host.host, backend);
+  }
+  return hosts;
 }

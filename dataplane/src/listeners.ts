@@ -41,6 +41,7 @@ import type { WorkerConfig } from './table/messages.ts';
 import type { Certificate } from './table/types.ts';
 import type { CertificateContexts } from './tls/contexts.ts';
 import { ALPN_PROTOCOLS, http2Options, SECURE_CONTEXT_OPTIONS, SESSION_TIMEOUT_S } from './tls/options.ts';
+import { PASSTHROUGH_IDLE_MS, type PassthroughRouter, routeBySni } from './tls/passthrough.ts';
 
 /** nginx's large_client_header_buffers (4 × 8k): beyond it, 431. */
 export const MAX_HEADER_BYTES = 32 * 1024;
@@ -65,6 +66,8 @@ export interface ListenerHooks {
   onConnection?(socket: Duplex, listener: 'http' | 'https', protocol: 'http/1.1' | 'h2'): void;
   /** A connection closed because its PROXY protocol header was refused (--proxy-protocol), for metrics. */
   onProxyHeaderRefused?(listener: 'http' | 'https', reason: RefusalReason): void;
+  /** SSL passthrough: raw connections to endpoints; without it, every TLS connection is terminated. */
+  passthrough?: Pick<PassthroughRouter, 'connect' | 'onPassthrough'>;
 }
 
 type BaseContext = Omit<ProxyContext, 'listener' | 'bodyPace'>;
@@ -221,6 +224,19 @@ export class Listeners {
     this.https.on('tlsClientError', (error: Error & { code?: string }) =>
       base.log.debug('tls handshake failed', { error: error.message, code: error.code }),
     );
+    // Before the TLS handshake, after any PROXY header (the gate below wraps this too).
+    if (hooks.passthrough !== undefined) {
+      const current = base.current;
+      routeBySni(this.https, {
+        ...hooks.passthrough,
+        active: () => current.runtime?.passthrough !== undefined || contexts.hasOwnCiphers,
+        hosts: () => current.runtime?.passthrough,
+        ownContext: (name) => contexts.ownCipherContext(name),
+        helloTimeoutMs: headerTimeout,
+        idleMs: PASSTHROUGH_IDLE_MS,
+        log: base.log,
+      });
+    }
     // Last, so the gate holds back every 'connection' listener installed above (and Node's own).
     if (proxyProtocol) {
       for (const [server, listener] of [

@@ -9,6 +9,7 @@ import { Listeners } from './listeners.ts';
 import { createLogger, type Logger } from './log.ts';
 import {
   countMalformed,
+  countPassthrough,
   countProxyHeaderRefused,
   metricsSnapshot,
   seriesBinder,
@@ -113,6 +114,10 @@ function startServing(cfg: WorkerConfig, logger: Logger): void {
     onMalformed: countMalformed,
     onConnection: trackConnection,
     onProxyHeaderRefused: countProxyHeaderRefused,
+    passthrough: {
+      connect: (origin, external, callback) => pools.connectTcp(origin, external, callback),
+      onPassthrough: countPassthrough,
+    },
   });
 }
 

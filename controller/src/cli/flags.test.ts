@@ -171,6 +171,17 @@ describe('command line', () => {
     assert.throws(() => parseFlags(['--enable-external-name-services=yes'], {}), FlagError);
   });
 
+  it('SSL passthrough is off unless --enable-ssl-passthrough (ingress-nginx: the same flag, off by default)', () => {
+    assert.equal(parseFlags([], {}).enableSslPassthrough, false);
+    assert.equal(parseFlags(['--enable-ssl-passthrough'], {}).enableSslPassthrough, true);
+    assert.equal(parseFlags([], { GATEHOUSE_ENABLE_SSL_PASSTHROUGH: 'true' }).enableSslPassthrough, true);
+    assert.throws(
+      () => parseFlags([], { GATEHOUSE_ENABLE_SSL_PASSTHROUGH: 'maybe' }),
+      /GATEHOUSE_ENABLE_SSL_PASSTHROUGH/,
+    );
+    assert.match(usage, /--enable-ssl-passthrough +honour ssl-passthrough annotations/);
+  });
+
   it('--help documents --enable-external-name-services and what it never allows', () => {
     assert.match(usage, /--enable-external-name-services +allow ExternalName Service backends/);
     assert.match(usage, /never loopback,\s+link-local/);

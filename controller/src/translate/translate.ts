@@ -10,6 +10,7 @@ import { parseAnnotations } from './annotations/parse.ts';
 import { resolveProxySsl } from './annotations/proxy-ssl.ts';
 import { DEFAULT_ANNOTATIONS_PREFIX, readAnnotations } from './annotations/read.ts';
 import type { BackendSettings, RouteSettings } from './annotations/settings.ts';
+import { applyCipherSettings, applyPassthrough, type ListenerRequest } from './annotations/tls-listener.ts';
 import { BackendResolver } from './backends.ts';
 import { CertificateStore } from './certificates.ts';
 import { isOurs } from './classes.ts';
@@ -36,6 +37,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   const read: IngressRoutes[] = [];
   const canaries: CanaryIngress[] = [];
   const hostRequests: HostRequest[] = [];
+  const listenerRequests: ListenerRequest[] = [];
   for (const ingress of ours) {
     const canary = readCanary(ingress, prefix, diagnostics);
     // Fail closed: an Ingress relying on an access restriction Gatehouse cannot honour is never served open.
@@ -46,6 +48,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
       canary === undefined ? ingress : canaryView(ingress, prefix),
       prefix,
       diagnostics,
+      options.checkCipherList,
     );
     const { useRegex, rewriteTarget } = annotations.route;
     const routes = readIngress(ingress, diagnostics, { useRegex: useRegex === true, rewriteTarget });
@@ -74,6 +77,13 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
       if (annotations.host !== undefined)
         hostRequests.push({ ingress, hosts: routes.hosts, settings: annotations.host });
     }
+    if (annotations.listener !== undefined && canary === undefined)
+      listenerRequests.push({
+        ingress,
+        hosts: routes.hosts,
+        settings: annotations.listener,
+        closed: routes.closed === true,
+      });
     backendSettings.set(ingress, annotations.backend);
     if (canary === undefined) read.push(routes);
     else canaries.push({ routes, spec: canary, backend: annotations.backend, balancing: annotations.canary });
@@ -109,8 +119,11 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     if (hostTls !== undefined) host.tls = hostTls;
   }
 
+  applyCipherSettings(merged.hosts, listenerRequests);
   // Last: alias hosts copy their rule host with its routes, settings, canaries and TLS.
   const hosts = applyHostSettings(merged.hosts, hostRequests, prefix, diagnostics);
+  // After the aliases: ingress-nginx passes through the rule host's own name, never its aliases.
+  applyPassthrough(hosts, listenerRequests, options.enableSslPassthrough === true, prefix, diagnostics);
 
   const table: RouteTableContent = {
     hosts,

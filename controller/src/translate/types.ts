@@ -2,6 +2,7 @@
 // them without importing the orchestrator.
 import type { RouteTable } from '../../../dataplane/src/table/types.ts';
 import type { Diagnostic } from '../snapshot.ts';
+import type { CipherListCheck } from './annotations/tls-listener.ts';
 
 export interface TranslateOptions {
   /** `--ingress-class`: the class name handled (default `gatehouse`). */
@@ -16,6 +17,10 @@ export interface TranslateOptions {
   defaultSslCertificate?: string;
   /** `--annotations-prefix`: annotations read are `<prefix>/<key>` (default `nginx.ingress.kubernetes.io`). */
   annotationsPrefix?: string;
+  /** `--enable-ssl-passthrough`: ssl-passthrough annotations route TLS by SNI; off (absent) by default, as ingress-nginx. */
+  enableSslPassthrough?: boolean;
+  /** Whether OpenSSL takes a cipher list (ssl-ciphers); the caller owns node:tls. Absent: syntax only. */
+  checkCipherList?: CipherListCheck;
   /** Only for certificate validity diagnostics; absent means validity dates are not checked. */
   now?: Date;
 }

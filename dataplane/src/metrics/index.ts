@@ -94,6 +94,13 @@ export function countProxyHeaderRefused(listener: string, reason: string): void 
   if (metrics !== undefined) metrics.proxyHeaderRefused.bind({ listener, reason }).value++;
 }
 
+/** Count a TLS connection routed by SNI without termination (SSL passthrough), by what became of it. */
+export function countPassthrough(backend: CompiledBackend, outcome: string): void {
+  if (metrics === undefined) return;
+  const { namespace, service } = backend.backend;
+  metrics.passthroughConnections.bind({ namespace, service, outcome }).value++;
+}
+
 /** Count a request refused before it was parsed (400, 408, 431 from the HTTP parser). */
 export function countMalformed(status: number): void {
   metrics?.recordMalformed(status);

@@ -76,6 +76,12 @@ export class ProxyMetrics {
     'Connections closed because their PROXY protocol header was refused, by listener and reason.',
     ['listener', 'reason'],
   );
+  readonly passthroughConnections = new CounterFamily(
+    'gatehouse_ssl_passthrough_connections_total',
+    'TLS connections passed through by SNI without termination, by service and outcome: piped, ' +
+      'no_endpoint, connect_error.',
+    ['namespace', 'service', 'outcome'],
+  );
   readonly mirrorRequests = new CounterFamily(
     'gatehouse_mirror_requests_total',
     'Mirrored copies of requests, by route labels, mirror service and outcome: answered, error, ' +
@@ -245,6 +251,7 @@ export class ProxyMetrics {
       this.mirrorRequests,
       this.requestsDenied,
       this.proxyHeaderRefused,
+      this.passthroughConnections,
       this.accessLogDropped,
     ].map((family) => family.toJSON());
   }

@@ -371,7 +371,16 @@ export const routeTableSchema = {
               certificate: name,
               redirect: { type: 'boolean' },
               redirectStatus: { enum: [301, 302, 307, 308] },
+              // An OpenSSL cipher list: the characters of its syntax only (the worker checks the rest).
+              ciphers: { type: 'string', minLength: 1, maxLength: 2048, pattern: '^[A-Za-z0-9+:_=@!.,-]+$' },
+              preferServerCiphers: { type: 'boolean' },
             },
+          },
+          passthrough: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['backend'],
+            properties: { backend: name },
           },
         },
       },

@@ -34,6 +34,17 @@ export interface HostRoutes {
   /** Used when no route of this host matches the request. */
   fallback?: Route;
   tls?: HostTls;
+  /**
+   * TLS connections whose ClientHello names this host (SNI, exact match) are not terminated: their
+   * bytes go to an endpoint of `backend` as they are (ingress-nginx ssl-passthrough). Plain HTTP
+   * to the host is still served by `routes`.
+   */
+  passthrough?: HostPassthrough;
+}
+
+export interface HostPassthrough {
+  /** Key into `RouteTable.backends`. */
+  backend: string;
 }
 
 export interface HostTls {
@@ -43,6 +54,13 @@ export interface HostTls {
   redirectStatus?: 301 | 302 | 307 | 308;
   /** When false, plain HTTP is served as well. */
   redirect: boolean;
+  /**
+   * OpenSSL cipher list for TLS 1.2 handshakes with this host (nginx ssl_ciphers); TLS 1.3 suites
+   * are configured apart in OpenSSL and keep the listener's. Absent: the listener's list.
+   */
+  ciphers?: string;
+  /** nginx ssl_prefer_server_ciphers: the server's cipher order wins (the listener's default: true). */
+  preferServerCiphers?: boolean;
 }
 
 export interface Route {

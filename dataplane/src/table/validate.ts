@@ -50,6 +50,9 @@ function referenceErrors(table: RouteTable): string[] {
     if (host.tls && !Object.hasOwn(table.certificates, host.tls.certificate)) {
       errors.push(`/hosts/${h}/tls names unknown certificate "${host.tls.certificate}"`);
     }
+    if (host.passthrough && !Object.hasOwn(table.backends, host.passthrough.backend)) {
+      errors.push(`/hosts/${h}/passthrough names unknown backend "${host.passthrough.backend}"`);
+    }
   }
   if (table.defaultRoute) checkRoute(table.defaultRoute, '/defaultRoute');
   for (const [key, backend] of Object.entries(table.backends)) {

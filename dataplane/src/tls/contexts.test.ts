@@ -96,3 +96,25 @@ test('with no certificate at all the SNI callback fails the handshake instead of
   });
   assert.ok(failed);
 });
+
+test('a host with its own ciphers gets its own context; a list OpenSSL refuses keeps the default one', () => {
+  const shared = { certificate: 'shop', redirect: true };
+  const t = table({
+    hosts: [
+      { host: 'shop.example.com', routes: [], tls: shared },
+      { host: 'strict.example.com', routes: [], tls: { ...shared, ciphers: 'ECDHE-RSA-AES256-GCM-SHA384' } },
+      { host: 'order.example.com', routes: [], tls: { ...shared, preferServerCiphers: false } },
+      { host: 'broken.example.com', routes: [], tls: { ...shared, ciphers: 'NO-SUCH-CIPHER' } },
+    ],
+  });
+  const contexts = new CertificateContexts();
+  const problems = contexts.update(t);
+  assert.equal(problems.length, 1);
+  assert.match(problems[0].certificate, /broken\.example\.com/);
+  assert.match(problems[0].message, /cipher/i);
+  const plain = contexts.select('shop.example.com');
+  assert.ok(plain);
+  assert.notEqual(contexts.select('strict.example.com'), plain);
+  assert.notEqual(contexts.select('order.example.com'), plain);
+  assert.equal(contexts.select('broken.example.com'), plain);
+});

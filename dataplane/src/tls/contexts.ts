@@ -5,20 +5,38 @@
 // connections keep the one they negotiated.
 import { createHash } from 'node:crypto';
 import { createSecureContext, type SecureContext } from 'node:tls';
-import type { Certificate, RouteTable } from '../table/types.ts';
-import { SECURE_CONTEXT_OPTIONS } from './options.ts';
+import type { Certificate, HostTls, RouteTable } from '../table/types.ts';
+import { SECURE_CONTEXT_OPTIONS, TLS13_SUITES } from './options.ts';
+
+/** A host's own cipher settings (ingress-nginx ssl-ciphers, ssl-prefer-server-ciphers). */
+type CipherSettings = Pick<HostTls, 'ciphers' | 'preferServerCiphers'>;
 
 export interface ContextProblem {
   certificate: string;
   message: string;
 }
 
-function contentKey(certificate: Certificate): string {
+function contentKey(certificate: Certificate, settings: CipherSettings | undefined): string {
   return createHash('sha256')
     .update(certificate.certPem)
     .update('\0')
     .update(certificate.keyPem)
+    .update(`\0${settings?.ciphers ?? ''}\0${settings?.preferServerCiphers ?? ''}`)
     .digest('hex');
+}
+
+/**
+ * The listener's options with a host's cipher settings. The host's list is OpenSSL's TLS 1.2 list
+ * only, as nginx's ssl_ciphers: Node takes both kinds in one string, so the TLS 1.3 suites are kept.
+ */
+function contextOptions(settings: CipherSettings | undefined) {
+  return {
+    ...SECURE_CONTEXT_OPTIONS,
+    ...(settings?.ciphers === undefined ? {} : { ciphers: `${TLS13_SUITES}:${settings.ciphers}` }),
+    ...(settings?.preferServerCiphers === undefined
+      ? {}
+      : { honorCipherOrder: settings.preferServerCiphers }),
+  };
 }
 
 export class CertificateContexts {
@@ -27,6 +45,8 @@ export class CertificateContexts {
   /** Keyed by the suffix after `*.`: `*.example.com` is stored as `example.com`. */
   #wildcard = new Map<string, SecureContext>();
   #default: SecureContext | undefined;
+  /** Contexts made with a host's own cipher settings (ssl-ciphers): see ownCipherContext. */
+  #ownCiphers = new Set<SecureContext>();
   #defaultCertificate: Certificate | undefined;
   #fallback: Certificate | undefined;
 
@@ -45,17 +65,21 @@ export class CertificateContexts {
     const problems: ContextProblem[] = [];
     const previous = this.#byContent;
     const next = new Map<string, SecureContext>();
-    const load = (name: string, certificate: Certificate | undefined): SecureContext | undefined => {
+    const load = (
+      name: string,
+      certificate: Certificate | undefined,
+      settings?: CipherSettings,
+    ): SecureContext | undefined => {
       if (certificate === undefined) {
         problems.push({ certificate: name, message: 'not in the table' });
         return undefined;
       }
-      const key = contentKey(certificate);
+      const key = contentKey(certificate, settings);
       let context = next.get(key) ?? previous.get(key);
       if (context === undefined) {
         try {
           context = createSecureContext({
-            ...SECURE_CONTEXT_OPTIONS,
+            ...contextOptions(settings),
             cert: certificate.certPem,
             key: certificate.keyPem,
           });
@@ -70,10 +94,18 @@ export class CertificateContexts {
 
     const exact = new Map<string, SecureContext>();
     const wildcard = new Map<string, SecureContext>();
+    const ownCiphers = new Set<SecureContext>();
     for (const host of table.hosts) {
       if (host.tls === undefined || host.host === '*') continue;
-      const context = load(host.tls.certificate, table.certificates[host.tls.certificate]);
+      const certificate = table.certificates[host.tls.certificate];
+      const ciphered = host.tls.ciphers !== undefined || host.tls.preferServerCiphers !== undefined;
+      // A cipher list OpenSSL refuses leaves the host on the default list, never without TLS.
+      const own = ciphered
+        ? load(`${host.tls.certificate} with the ciphers of ${host.host}`, certificate, host.tls)
+        : undefined;
+      const context = own ?? load(host.tls.certificate, certificate);
       if (context === undefined) continue;
+      if (own !== undefined) ownCiphers.add(own);
       if (host.host.startsWith('*.')) wildcard.set(host.host.slice(2), context);
       else exact.set(host.host, context);
     }
@@ -87,12 +119,27 @@ export class CertificateContexts {
       fallbackCertificate = this.#fallback;
       fallback = load('self-signed', this.#fallback);
     }
+    this.#ownCiphers = ownCiphers;
     this.#byContent = next;
     this.#exact = exact;
     this.#wildcard = wildcard;
     this.#default = fallback;
     this.#defaultCertificate = fallback === undefined ? undefined : fallbackCertificate;
     return problems;
+  }
+
+  /** Whether some host has its own cipher settings: the listener then reads each ClientHello first. */
+  get hasOwnCiphers(): boolean {
+    return this.#ownCiphers.size > 0;
+  }
+
+  /**
+   * The context of `servername`'s host when it has its own cipher settings: the listener makes the
+   * connection's SSL from it (tls/passthrough.ts), since OpenSSL keeps the first context's ciphers.
+   */
+  ownCipherContext(servername: string): SecureContext | undefined {
+    const context = this.select(servername);
+    return context !== undefined && this.#ownCiphers.has(context) ? context : undefined;
   }
 
   /** The context for an SNI name (case-insensitive, trailing dot ignored); the default for none. */

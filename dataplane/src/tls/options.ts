@@ -5,11 +5,16 @@ import type { ServerOptions as Http2ServerOptions } from 'node:http2';
 
 export const MIN_TLS_VERSION = 'TLSv1.2';
 
-/** TLS 1.3 suites must be listed too: Node disables TLS 1.3 when `ciphers` names none. */
-export const CIPHERS = [
+/** OpenSSL sets TLS 1.3 suites apart from the TLS 1.2 cipher list; Node takes both in `ciphers`. */
+export const TLS13_SUITES = [
   'TLS_AES_128_GCM_SHA256',
   'TLS_AES_256_GCM_SHA384',
   'TLS_CHACHA20_POLY1305_SHA256',
+].join(':');
+
+/** TLS 1.3 suites must be listed too: Node disables TLS 1.3 when `ciphers` names none. */
+export const CIPHERS = [
+  TLS13_SUITES,
   'ECDHE-ECDSA-AES128-GCM-SHA256',
   'ECDHE-RSA-AES128-GCM-SHA256',
   'ECDHE-ECDSA-AES256-GCM-SHA384',

@@ -122,6 +122,8 @@ export class UpstreamPools {
   readonly #options: PoolOptions;
   readonly #policy: AddressPolicy;
   readonly #lookup: ReturnType<typeof guardedLookup>;
+  /** Raw TCP connectors (SSL passthrough), by guard and timeout: built once, like a pool's. */
+  readonly #tcp = new Map<string, buildConnector.connector>();
   #mark = 0;
 
   constructor(options: PoolOptions = defaultPoolOptions, policy: AddressPolicy = new AddressGuard()) {
@@ -188,6 +190,28 @@ export class UpstreamPools {
     // A pool error is reported per request; the pool itself must never take the worker down.
     pool.on('connectionError', () => {});
     return pool;
+  }
+
+  /**
+   * A raw TCP connection to an endpoint, for SSL passthrough: the same connect timeout, and for
+   * endpoints the API server did not vet the same address guard, as the pools' connections.
+   */
+  connectTcp(origin: string, external: boolean, callback: buildConnector.Callback): void {
+    const { hostname, port } = new URL(origin);
+    const host = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
+    const guarded = external || isIP(host) === 0;
+    const timeout = this.#options.connectTimeoutMs;
+    const key = `${guarded} ${timeout}`;
+    let connector = this.#tcp.get(key);
+    if (connector === undefined) {
+      connector = buildConnector({
+        timeout,
+        ...(guarded ? { lookup: this.#lookup } : {}),
+      } as buildConnector.BuildOptions);
+      if (guarded) connector = guardedConnector(this.#policy, connector);
+      this.#tcp.set(key, connector);
+    }
+    connector({ hostname: host, host: `${hostname}:${port}`, protocol: 'http:', port }, callback);
   }
 
   /** Close the pools (and forget the health) of what the current table no longer uses. */

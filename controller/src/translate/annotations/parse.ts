@@ -20,6 +20,7 @@ import {
 } from './routing.ts';
 import type { IngressAnnotations } from './settings.ts';
 import { parseSourceRanges } from './source-ranges.ts';
+import { type CipherListCheck, parseListenerSettings } from './tls-listener.ts';
 import {
   parseBodySize,
   parseHashBy,
@@ -36,6 +37,7 @@ export function parseAnnotations(
   ingress: IngressView,
   prefix: string,
   diagnostics: Diagnostic[],
+  checkCiphers?: CipherListCheck,
 ): IngressAnnotations {
   const values = new AnnotationValues(ingress, prefix, diagnostics);
   const result: IngressAnnotations = { route: { filters: [] }, backend: {}, canary: { behavior: 'sticky' } };
@@ -89,6 +91,8 @@ export function parseAnnotations(
   validateConnection(values);
   // enable-access-log (log/main.go, default true): "false" leaves the Ingress's requests out of the log.
   if (values.boolean('enable-access-log') === false) route.accessLog = false;
+  const listener = parseListenerSettings(values, checkCiphers);
+  if (listener !== undefined) result.listener = listener;
   const appRoot = parseAppRoot(values);
   const fromToWww = parseFromToWww(values);
   const aliases = parseServerAlias(values);

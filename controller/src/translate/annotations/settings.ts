@@ -16,6 +16,7 @@ import type { ErrorPagesSpec } from './error-pages.ts';
 import type { HostSettings } from './host-names.ts';
 import type { MirrorSpec } from './mirror.ts';
 import type { ProxySslRequest } from './proxy-ssl.ts';
+import type { ListenerSettings } from './tls-listener.ts';
 
 export interface RouteSettings {
   timeouts?: Timeouts;
@@ -67,6 +68,8 @@ export interface IngressAnnotations {
   canary: CanaryBalancing;
   /** Restricting annotations whose value cannot be honoured: the Ingress answers 503 (fail closed). */
   denied?: string[];
+  /** ssl-passthrough, ssl-ciphers, ssl-prefer-server-ciphers: the HTTPS listener's handling of its hosts. */
+  listener?: ListenerSettings;
 }
 
 /** affinity-canary-behavior and the balancing a sticky canary keeps when its own affinity is replaced. */

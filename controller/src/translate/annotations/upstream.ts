@@ -9,8 +9,6 @@ import type { BackendSettings } from './settings.ts';
 import { type AnnotationEntry, DOCS, family } from './types.ts';
 import type { AnnotationValues } from './values.ts';
 
-const TODO = 'not implemented yet';
-
 export const balancing: AnnotationEntry[] = [
   ...family('Backend Protocol', `${DOCS}#backend-protocol`, [
     {
@@ -53,8 +51,8 @@ export const balancing: AnnotationEntry[] = [
   ...family('SSL Passthrough', `${DOCS}#ssl-passthrough`, [
     {
       key: 'ssl-passthrough',
-      status: 'pending',
-      note: `TLS routed by SNI to the backend, not terminated: ${TODO}`,
+      status: 'difference',
+      note: 'with --enable-ssl-passthrough, a TLS connection whose SNI is exactly the host goes untouched to an endpoint of the backend of its "/" path, and no other annotation applies to it; no SNI or another name is terminated as usual, and plain HTTP is still served by the routes. Without the flag, or for a wildcard host or one without a "/" path, TLS is terminated and the Ingress gets a Warning; an Ingress that answers 503 (fail closed) is never passed through',
     },
   ]),
 ];
