@@ -31,8 +31,9 @@ export function catalogTable(): string {
   const lines = [
     TABLE_BEGIN,
     '',
-    `${CATALOG.length} annotations: **${c.supported} supported**, ${c.difference} supported with a difference, ` +
-      `${c.refused} refused, ${c.pending} not implemented yet. ${restricting} restrict access: while not honoured, ` +
+    `${CATALOG.length} annotations: **${c.supported + c.difference} supported** (${c.supported} exactly as ` +
+      `ingress-nginx, ${c.difference} with the difference the table states), ${c.refused} refused, ` +
+      `${c.pending} not implemented yet. ${restricting} restrict access: while not honoured, ` +
       'an Ingress carrying one answers 503 (fail closed).',
     '',
     '| Annotation | Family | Status | Restricts access | What Gatehouse does | Reference |',
