@@ -10,6 +10,7 @@ import { type CompiledResponseRewrites, compileResponseRewrites } from './proxy/
 import { compileRouter, normalizePath, type Router } from './router/index.ts';
 import { compileBoundedRegex } from './router/regex.ts';
 import type {
+  DirectResponseFilter,
   HeaderModifier,
   HostRoutes,
   RequestRedirectFilter,
@@ -36,8 +37,12 @@ export interface CompiledRoute {
   responseHeaders: HeaderModifier | undefined;
   redirect: RequestRedirectFilter | undefined;
   rewrite: UrlRewriteFilter | undefined;
-  /** For a RegexSubstitution path modifier (rewrite or redirect); undefined otherwise. */
-  pathRegex: PathRegex | undefined;
+  /** The redirect's RegexSubstitution / RegexReplace path modifier, compiled; undefined otherwise. */
+  redirectRegex: PathRegex | undefined;
+  /** The URL rewrite's RegexSubstitution / RegexReplace path modifier, compiled; undefined otherwise. */
+  rewriteRegex: PathRegex | undefined;
+  /** The first DirectResponse filter: the route answers itself (after a redirect that applies). */
+  direct: DirectResponseFilter | undefined;
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
   maxRequestBodyBytes: number | undefined;
@@ -92,7 +97,9 @@ class BoundRoute implements CompiledRoute {
   readonly responseHeaders: HeaderModifier | undefined;
   readonly redirect: RequestRedirectFilter | undefined;
   readonly rewrite: UrlRewriteFilter | undefined;
-  readonly pathRegex: PathRegex | undefined;
+  readonly redirectRegex: PathRegex | undefined;
+  readonly rewriteRegex: PathRegex | undefined;
+  readonly direct: DirectResponseFilter | undefined;
   readonly headersTimeoutMs: number;
   readonly bodyTimeoutMs: number;
   readonly maxRequestBodyBytes: number | undefined;
@@ -124,16 +131,22 @@ class BoundRoute implements CompiledRoute {
     this.responseRewrites = compileResponseRewrites(route.responseRewrites);
     let redirect: RequestRedirectFilter | undefined;
     let rewrite: UrlRewriteFilter | undefined;
+    let direct: DirectResponseFilter | undefined;
     for (const f of route.filters) {
       if (f.type === 'RequestRedirect') redirect ??= f;
       else if (f.type === 'URLRewrite') rewrite ??= f;
+      else if (f.type === 'DirectResponse') direct ??= f;
     }
     this.redirect = redirect;
     this.rewrite = rewrite;
-    // A redirect answers before any rewrite, so only its path modifier can be the one in use.
-    const modifier = redirect !== undefined ? redirect.path : rewrite?.path;
-    this.pathRegex =
-      modifier?.type === 'RegexSubstitution' ? compilePathRegex(modifier, routeRegex(route)) : undefined;
+    this.direct = direct;
+    // A RegexReplace redirect applies only where its pattern matches; other requests go on to the rewrite.
+    const regex =
+      redirect?.path?.type === 'RegexSubstitution' || rewrite?.path?.type === 'RegexSubstitution'
+        ? routeRegex(route)
+        : undefined;
+    this.redirectRegex = compilePathRegex(redirect?.path, regex);
+    this.rewriteRegex = compilePathRegex(rewrite?.path, regex);
     this.headersTimeoutMs = route.timeouts?.responseHeaderMs ?? DEFAULT_RESPONSE_HEADER_MS;
     this.bodyTimeoutMs = route.timeouts?.idleMs ?? DEFAULT_IDLE_MS;
     this.maxRequestBodyBytes = route.maxRequestBodyBytes;

@@ -30,6 +30,20 @@ export function answer(res: ServerResponse, status: number, extraHeaders?: Recor
   res.end(res.req.method === 'HEAD' ? undefined : body);
 }
 
+/** A route's own answer (DirectResponse, nginx `return CODE TEXT`): the text as text/plain, else ours. */
+export function answerDirect(res: ServerResponse, status: number, body: string | undefined): void {
+  if (body === undefined || res.headersSent) {
+    answer(res, status);
+    return;
+  }
+  res.writeHead(status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    server: 'gatehouse',
+  });
+  res.end(res.req.method === 'HEAD' ? undefined : body);
+}
+
 export function redirect(res: ServerResponse, status: number, location: string): void {
   answer(res, status, { location });
 }

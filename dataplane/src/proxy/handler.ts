@@ -20,7 +20,7 @@ import {
 } from '../upstream/balancer.ts';
 import { affinityCookie, reissuedAffinityCookie } from '../upstream/balancers.ts';
 import type { CompiledRetry } from '../upstream/retry.ts';
-import { answer, redirect } from './answers.ts';
+import { answer, answerDirect, redirect } from './answers.ts';
 import {
   BODY_TOO_LARGE,
   type BodyError,
@@ -419,6 +419,11 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
     return;
   }
   const route = target.route;
+  if (route.direct !== undefined) {
+    answerDirect(res, route.direct.statusCode, route.direct.body);
+    reportAnswer(ctx, req, res, route, undefined, route.direct.statusCode, startedAt);
+    return;
+  }
   const max = route.maxRequestBodyBytes;
   if (max !== undefined && Number(req.headers['content-length'] ?? 0) > max) {
     ownAnswer(ctx, req, res, route, undefined, 413, startedAt);
@@ -487,7 +492,7 @@ export function upstreamRequest(
   const rewrite = route.rewrite;
   if (rewrite !== undefined) {
     if (rewrite.path) {
-      const newPath = rewritePath(target.path, route.matchedPrefix, rewrite.path, route.pathRegex);
+      const newPath = rewritePath(target.path, route.matchedPrefix, rewrite.path, route.rewriteRegex);
       path = target.query === undefined ? newPath : `${newPath}?${target.query}`;
     }
     if (rewrite.hostname)

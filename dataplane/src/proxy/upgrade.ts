@@ -268,6 +268,12 @@ export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, client: D
     return;
   }
   const route = target.route;
+  if (route.direct !== undefined) {
+    // A handshake to a route that answers itself gets its status, never a tunnel.
+    answerRaw(client, route.direct.statusCode);
+    reportAnswer(ctx, req, undefined, route, undefined, route.direct.statusCode, startedAt);
+    return;
+  }
   const view = clientView(req.headers, peer, ctx.listener, ctx.trusted);
   const group = pickGroup(route.groups);
   // Headers and client address go to the balancer too: hash affinity must pin WebSockets as well.

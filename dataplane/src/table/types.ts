@@ -252,7 +252,23 @@ export interface Certificate {
   source: string;
 }
 
-export type Filter = HeaderModifierFilter | RequestRedirectFilter | UrlRewriteFilter | RequestMirrorFilter;
+export type Filter =
+  | HeaderModifierFilter
+  | RequestRedirectFilter
+  | UrlRewriteFilter
+  | RequestMirrorFilter
+  | DirectResponseFilter;
+
+/**
+ * The route answers itself, nothing is proxied (nginx `return CODE [TEXT]`, from a snippet): the
+ * status, and `body` as text/plain (absent: Gatehouse's own short body for the status).
+ */
+export interface DirectResponseFilter {
+  type: 'DirectResponse';
+  /** 200–299 or 400–599. */
+  statusCode: number;
+  body?: string;
+}
 
 export interface HeaderModifier {
   set?: HeaderValue[];
@@ -305,7 +321,13 @@ export type PathModifier =
    * capture groups of the route's Regex path match (empty when the match is not a Regex). The
    * request's query is kept, as nginx's rewrite keeps it.
    */
-  | { type: 'RegexSubstitution'; value: string };
+  | { type: 'RegexSubstitution'; value: string }
+  /**
+   * nginx `rewrite REGEX REPLACEMENT` (from a snippet): where `pattern` (RE2, unanchored as nginx's)
+   * matches the path, the path becomes `value` with `$1`…`$9` its captures; elsewhere nothing
+   * happens — the path is kept, and a RequestRedirect carrying it does not redirect.
+   */
+  | { type: 'RegexReplace'; pattern: string; value: string };
 
 /**
  * Each request is also sent, fire and forget, to one endpoint of `backend` (Gateway API

@@ -7,7 +7,7 @@ const require = createRequire(import.meta.url);
 "use strict";
 export const validate = validate21;
 export default validate21;
-const schema6 = {"$id":"https://gatehouse.dev/schemas/route-table.json","type":"object","additionalProperties":false,"required":["version","hosts","backends","certificates"],"properties":{"version":{"type":"integer","minimum":0},"hosts":{"type":"array","items":{"$ref":"#/$defs/hosts"}},"backends":{"$ref":"#/$defs/backends"},"certificates":{"$ref":"#/$defs/certificates"},"defaultCertificate":{"type":"string","minLength":1,"maxLength":253},"defaultRoute":{"$ref":"#/$defs/hosts.routes"}},"$defs":{"hosts":{"type":"object","additionalProperties":false,"required":["host","routes"],"properties":{"host":{"type":"string","maxLength":253,"pattern":"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"},"routes":{"type":"array","items":{"$ref":"#/$defs/hosts.routes"}},"fallback":{"$ref":"#/$defs/hosts.routes"},"tls":{"$ref":"#/$defs/hosts.tls"}}},"hosts.routes":{"type":"object","additionalProperties":false,"required":["id","source","match","backends","filters"],"properties":{"id":{"type":"string","minLength":1,"maxLength":1024},"source":{"$ref":"#/$defs/hosts.routes.source"},"match":{"$ref":"#/$defs/hosts.routes.match"},"backends":{"type":"array","maxItems":64,"items":{"$ref":"#/$defs/hosts.routes.backends"}},"filters":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters"},"maxItems":32},"timeouts":{"$ref":"#/$defs/hosts.routes.timeouts"},"retry":{"$ref":"#/$defs/hosts.routes.retry"},"maxRequestBodyBytes":{"type":"integer","minimum":0},"httpsRedirect":{"type":"boolean"},"httpsRedirectForm":{"$ref":"#/$defs/hosts.routes.httpsRedirectForm"},"accessLog":{"type":"boolean"},"errorPages":{"$ref":"#/$defs/hosts.routes.errorPages"},"responseRewrites":{"$ref":"#/$defs/hosts.routes.responseRewrites"},"clientAccess":{"$ref":"#/$defs/hosts.routes.clientAccess"}}},"hosts.routes.source":{"type":"object","additionalProperties":false,"required":["kind","namespace","name"],"properties":{"kind":{"type":"string","minLength":1,"maxLength":253},"namespace":{"type":"string","maxLength":253},"name":{"type":"string","minLength":1,"maxLength":253}}},"hosts.routes.match":{"type":"object","additionalProperties":false,"required":["path"],"properties":{"path":{"$ref":"#/$defs/hosts.routes.match.path"},"headers":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"queryParams":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"cookies":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"methods":{"type":"array","items":{"type":"string","pattern":"^[A-Z]{1,32}$"},"maxItems":16,"uniqueItems":true}}},"hosts.routes.match.path":{"type":"object","additionalProperties":false,"required":["type","value"],"properties":{"type":{"enum":["Exact","Prefix","Regex"]},"value":{"type":"string","minLength":1,"maxLength":4096}}},"hosts.routes.match.headers":{"type":"object","additionalProperties":false,"required":["name","type","value"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253},"type":{"enum":["Exact","Regex"]},"value":{"type":"string","maxLength":4096}}},"hosts.routes.backends":{"type":"object","additionalProperties":false,"required":["backend","weight"],"properties":{"backend":{"type":"string","minLength":1,"maxLength":253},"weight":{"type":"integer","minimum":0,"maximum":1000000}}},"hosts.routes.filters":{"type":"object","required":["type"],"oneOf":[{"additionalProperties":false,"properties":{"type":{"enum":["RequestHeaderModifier","ResponseHeaderModifier"]},"set":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters.oneOf0.set"},"maxItems":64},"add":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters.oneOf0.set"},"maxItems":64},"remove":{"type":"array","items":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"maxItems":64}}},{"additionalProperties":false,"required":["statusCode"],"properties":{"type":{"const":"RequestRedirect"},"scheme":{"enum":["http","https"]},"hostname":{"type":"string","minLength":1,"maxLength":253},"port":{"type":"integer","minimum":1,"maximum":65535},"path":{"$ref":"#/$defs/hosts.routes.filters.oneOf1.path"},"statusCode":{"enum":[301,302,303,307,308]},"keepRequestPort":{"type":"boolean"},"dropQuery":{"type":"boolean"},"relative":{"type":"boolean"}}},{"additionalProperties":false,"properties":{"type":{"const":"URLRewrite"},"hostname":{"type":"string","minLength":1,"maxLength":253},"path":{"$ref":"#/$defs/hosts.routes.filters.oneOf1.path"}}},{"additionalProperties":false,"required":["backend"],"properties":{"type":{"const":"RequestMirror"},"backend":{"type":"string","minLength":1,"maxLength":253},"body":{"type":"boolean"},"hostname":{"type":"string","pattern":"^[A-Za-z0-9._\\[\\]:-]+$","maxLength":261}}}]},"hosts.routes.filters.oneOf0.set":{"type":"object","additionalProperties":false,"required":["name","value"],"properties":{"name":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"value":{"type":"string","pattern":"^[\\t\\x20-\\x7e\\x80-\\xff]*$","maxLength":8192}}},"hosts.routes.filters.oneOf1.path":{"type":"object","additionalProperties":false,"required":["type","value"],"properties":{"type":{"enum":["ReplaceFullPath","ReplacePrefixMatch","RegexSubstitution"]},"value":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u0020\\u007f?#]+$"}}},"hosts.routes.timeouts":{"type":"object","additionalProperties":false,"properties":{"connectMs":{"type":"integer","minimum":1,"maximum":86400000},"responseHeaderMs":{"type":"integer","minimum":1,"maximum":86400000},"idleMs":{"type":"integer","minimum":1,"maximum":86400000}}},"hosts.routes.retry":{"type":"object","additionalProperties":false,"required":["attempts","on"],"properties":{"attempts":{"type":"integer","minimum":0,"maximum":10},"on":{"type":"array","items":{"enum":["connect-failure","reset","502","503","504"]},"uniqueItems":true},"budgetPercent":{"type":"number","minimum":0,"maximum":100}}},"hosts.routes.httpsRedirectForm":{"type":"object","additionalProperties":false,"properties":{"trimTrailingSlash":{"type":"boolean"},"alwaysNamePort":{"type":"boolean"}}},"hosts.routes.errorPages":{"type":"object","additionalProperties":false,"required":["codes","backend","service","servicePort"],"properties":{"codes":{"type":"array","items":{"type":"integer","minimum":400,"maximum":599},"maxItems":200,"uniqueItems":true},"backend":{"type":"string","minLength":1,"maxLength":253},"noEndpoints":{"type":"boolean"},"service":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$"},"servicePort":{"type":"string","minLength":1,"maxLength":15,"pattern":"^[a-z0-9-]+$"}}},"hosts.routes.responseRewrites":{"type":"object","additionalProperties":false,"properties":{"location":{"$ref":"#/$defs/hosts.routes.responseRewrites.location"},"cookieDomain":{"$ref":"#/$defs/hosts.routes.responseRewrites.cookieDomain"},"cookiePath":{"$ref":"#/$defs/hosts.routes.responseRewrites.cookiePath"}}},"hosts.routes.responseRewrites.location":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^[\\x21-\\x7e]+$"},"to":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^[\\x21-\\x7e]+$"}}},"hosts.routes.responseRewrites.cookieDomain":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"},"to":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"}}},"hosts.routes.responseRewrites.cookiePath":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"},"to":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"}}},"hosts.routes.clientAccess":{"type":"object","additionalProperties":false,"required":["rules","otherwise"],"properties":{"rules":{"type":"array","maxItems":64,"items":{"$ref":"#/$defs/hosts.routes.clientAccess.rules"}},"otherwise":{"enum":["allow","deny"]}}},"hosts.routes.clientAccess.rules":{"type":"object","additionalProperties":false,"required":["action","cidrs"],"properties":{"action":{"enum":["allow","deny"]},"cidrs":{"type":"array","minItems":1,"maxItems":4096,"items":{"type":"string","minLength":2,"maxLength":49,"pattern":"^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$"}}}},"hosts.tls":{"type":"object","additionalProperties":false,"required":["certificate","redirect"],"properties":{"certificate":{"type":"string","minLength":1,"maxLength":253},"redirect":{"type":"boolean"},"redirectStatus":{"enum":[301,302,307,308]}}},"backends":{"type":"object","additionalProperties":{"$ref":"#/$defs/backends.value"}},"backends.value":{"type":"object","additionalProperties":false,"required":["namespace","service","protocol","endpoints","balancer"],"properties":{"namespace":{"type":"string","maxLength":253},"service":{"type":"string","maxLength":253},"protocol":{"enum":["HTTP","HTTPS","H2C","H2"]},"endpoints":{"type":"array","items":{"$ref":"#/$defs/backends.value.endpoints"}},"balancer":{"$ref":"#/$defs/backends.value.balancer"},"tls":{"$ref":"#/$defs/backends.value.tls"},"external":{"type":"boolean"}}},"backends.value.endpoints":{"type":"object","additionalProperties":false,"required":["address","port"],"properties":{"address":{"type":"string","minLength":1,"maxLength":253},"port":{"type":"integer","minimum":1,"maximum":65535},"terminating":{"type":"boolean"},"zone":{"type":"string","maxLength":253}}},"backends.value.balancer":{"type":"object","required":["type"],"oneOf":[{"additionalProperties":false,"properties":{"type":{"enum":["RoundRobin","LeastRequest"]}}},{"additionalProperties":false,"required":["on"],"properties":{"type":{"const":"ConsistentHash"},"on":{"enum":["Header","Cookie","ClientAddress"]},"name":{"type":"string","minLength":1,"maxLength":253},"setCookie":{"$ref":"#/$defs/backends.value.balancer.oneOf1.setCookie"}}}]},"backends.value.balancer.oneOf1.setCookie":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"path":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u001f\\u007f;]+$"},"ttlSeconds":{"type":"integer","minimum":0},"domain":{"type":"string","pattern":"^[A-Za-z0-9.-]{1,253}$"},"sameSite":{"enum":["None","Lax","Strict"]},"conditionalSameSiteNone":{"type":"boolean"},"secure":{"type":"boolean"},"changeOnFailure":{"type":"boolean"}}},"backends.value.tls":{"type":"object","additionalProperties":false,"required":["verify"],"properties":{"serverName":{"type":"string","minLength":1,"maxLength":253},"caPem":{"type":"string"},"verify":{"type":"boolean"},"clientCertificate":{"type":"string","minLength":1,"maxLength":253},"minVersion":{"enum":["TLSv1.2","TLSv1.3"]},"maxVersion":{"enum":["TLSv1.2","TLSv1.3"]}}},"certificates":{"type":"object","additionalProperties":{"$ref":"#/$defs/certificates.value"}},"certificates.value":{"type":"object","additionalProperties":false,"required":["certPem","keyPem","source"],"properties":{"certPem":{"type":"string"},"keyPem":{"type":"string"},"source":{"type":"string"}}}}};
+const schema6 = {"$id":"https://gatehouse.dev/schemas/route-table.json","type":"object","additionalProperties":false,"required":["version","hosts","backends","certificates"],"properties":{"version":{"type":"integer","minimum":0},"hosts":{"type":"array","items":{"$ref":"#/$defs/hosts"}},"backends":{"$ref":"#/$defs/backends"},"certificates":{"$ref":"#/$defs/certificates"},"defaultCertificate":{"type":"string","minLength":1,"maxLength":253},"defaultRoute":{"$ref":"#/$defs/hosts.routes"}},"$defs":{"hosts":{"type":"object","additionalProperties":false,"required":["host","routes"],"properties":{"host":{"type":"string","maxLength":253,"pattern":"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"},"routes":{"type":"array","items":{"$ref":"#/$defs/hosts.routes"}},"fallback":{"$ref":"#/$defs/hosts.routes"},"tls":{"$ref":"#/$defs/hosts.tls"}}},"hosts.routes":{"type":"object","additionalProperties":false,"required":["id","source","match","backends","filters"],"properties":{"id":{"type":"string","minLength":1,"maxLength":1024},"source":{"$ref":"#/$defs/hosts.routes.source"},"match":{"$ref":"#/$defs/hosts.routes.match"},"backends":{"type":"array","maxItems":64,"items":{"$ref":"#/$defs/hosts.routes.backends"}},"filters":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters"},"maxItems":32},"timeouts":{"$ref":"#/$defs/hosts.routes.timeouts"},"retry":{"$ref":"#/$defs/hosts.routes.retry"},"maxRequestBodyBytes":{"type":"integer","minimum":0},"httpsRedirect":{"type":"boolean"},"httpsRedirectForm":{"$ref":"#/$defs/hosts.routes.httpsRedirectForm"},"accessLog":{"type":"boolean"},"errorPages":{"$ref":"#/$defs/hosts.routes.errorPages"},"responseRewrites":{"$ref":"#/$defs/hosts.routes.responseRewrites"},"clientAccess":{"$ref":"#/$defs/hosts.routes.clientAccess"}}},"hosts.routes.source":{"type":"object","additionalProperties":false,"required":["kind","namespace","name"],"properties":{"kind":{"type":"string","minLength":1,"maxLength":253},"namespace":{"type":"string","maxLength":253},"name":{"type":"string","minLength":1,"maxLength":253}}},"hosts.routes.match":{"type":"object","additionalProperties":false,"required":["path"],"properties":{"path":{"$ref":"#/$defs/hosts.routes.match.path"},"headers":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"queryParams":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"cookies":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"methods":{"type":"array","items":{"type":"string","pattern":"^[A-Z]{1,32}$"},"maxItems":16,"uniqueItems":true}}},"hosts.routes.match.path":{"type":"object","additionalProperties":false,"required":["type","value"],"properties":{"type":{"enum":["Exact","Prefix","Regex"]},"value":{"type":"string","minLength":1,"maxLength":4096}}},"hosts.routes.match.headers":{"type":"object","additionalProperties":false,"required":["name","type","value"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253},"type":{"enum":["Exact","Regex"]},"value":{"type":"string","maxLength":4096}}},"hosts.routes.backends":{"type":"object","additionalProperties":false,"required":["backend","weight"],"properties":{"backend":{"type":"string","minLength":1,"maxLength":253},"weight":{"type":"integer","minimum":0,"maximum":1000000}}},"hosts.routes.filters":{"type":"object","required":["type"],"oneOf":[{"additionalProperties":false,"properties":{"type":{"enum":["RequestHeaderModifier","ResponseHeaderModifier"]},"set":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters.oneOf0.set"},"maxItems":64},"add":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters.oneOf0.set"},"maxItems":64},"remove":{"type":"array","items":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"maxItems":64}}},{"additionalProperties":false,"required":["statusCode"],"properties":{"type":{"const":"RequestRedirect"},"scheme":{"enum":["http","https"]},"hostname":{"type":"string","minLength":1,"maxLength":253},"port":{"type":"integer","minimum":1,"maximum":65535},"path":{"$ref":"#/$defs/hosts.routes.filters.oneOf1.path"},"statusCode":{"enum":[301,302,303,307,308]},"keepRequestPort":{"type":"boolean"},"dropQuery":{"type":"boolean"},"relative":{"type":"boolean"}}},{"additionalProperties":false,"properties":{"type":{"const":"URLRewrite"},"hostname":{"type":"string","minLength":1,"maxLength":253},"path":{"$ref":"#/$defs/hosts.routes.filters.oneOf1.path"}}},{"additionalProperties":false,"required":["statusCode"],"properties":{"type":{"const":"DirectResponse"},"statusCode":{"type":"integer","minimum":200,"maximum":599,"not":{"minimum":300,"maximum":399}},"body":{"type":"string","maxLength":4096,"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"}}},{"additionalProperties":false,"required":["backend"],"properties":{"type":{"const":"RequestMirror"},"backend":{"type":"string","minLength":1,"maxLength":253},"body":{"type":"boolean"},"hostname":{"type":"string","pattern":"^[A-Za-z0-9._\\[\\]:-]+$","maxLength":261}}}]},"hosts.routes.filters.oneOf0.set":{"type":"object","additionalProperties":false,"required":["name","value"],"properties":{"name":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"value":{"type":"string","pattern":"^[\\t\\x20-\\x7e\\x80-\\xff]*$","maxLength":8192}}},"hosts.routes.filters.oneOf1.path":{"type":"object","additionalProperties":false,"required":["type","value"],"properties":{"type":{"enum":["ReplaceFullPath","ReplacePrefixMatch","RegexSubstitution","RegexReplace"]},"value":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u0020\\u007f?#]+$"},"pattern":{"type":"string","minLength":1,"maxLength":1024}},"if":{"properties":{"type":{"const":"RegexReplace"}}},"then":{"required":["pattern"]},"else":{"not":{"required":["pattern"]}}},"hosts.routes.timeouts":{"type":"object","additionalProperties":false,"properties":{"connectMs":{"type":"integer","minimum":1,"maximum":86400000},"responseHeaderMs":{"type":"integer","minimum":1,"maximum":86400000},"idleMs":{"type":"integer","minimum":1,"maximum":86400000}}},"hosts.routes.retry":{"type":"object","additionalProperties":false,"required":["attempts","on"],"properties":{"attempts":{"type":"integer","minimum":0,"maximum":10},"on":{"type":"array","items":{"enum":["connect-failure","reset","502","503","504"]},"uniqueItems":true},"budgetPercent":{"type":"number","minimum":0,"maximum":100}}},"hosts.routes.httpsRedirectForm":{"type":"object","additionalProperties":false,"properties":{"trimTrailingSlash":{"type":"boolean"},"alwaysNamePort":{"type":"boolean"}}},"hosts.routes.errorPages":{"type":"object","additionalProperties":false,"required":["codes","backend","service","servicePort"],"properties":{"codes":{"type":"array","items":{"type":"integer","minimum":400,"maximum":599},"maxItems":200,"uniqueItems":true},"backend":{"type":"string","minLength":1,"maxLength":253},"noEndpoints":{"type":"boolean"},"service":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$"},"servicePort":{"type":"string","minLength":1,"maxLength":15,"pattern":"^[a-z0-9-]+$"}}},"hosts.routes.responseRewrites":{"type":"object","additionalProperties":false,"properties":{"location":{"$ref":"#/$defs/hosts.routes.responseRewrites.location"},"cookieDomain":{"$ref":"#/$defs/hosts.routes.responseRewrites.cookieDomain"},"cookiePath":{"$ref":"#/$defs/hosts.routes.responseRewrites.cookiePath"}}},"hosts.routes.responseRewrites.location":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^[\\x21-\\x7e]+$"},"to":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^[\\x21-\\x7e]+$"}}},"hosts.routes.responseRewrites.cookieDomain":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"},"to":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"}}},"hosts.routes.responseRewrites.cookiePath":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"},"to":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"}}},"hosts.routes.clientAccess":{"type":"object","additionalProperties":false,"required":["rules","otherwise"],"properties":{"rules":{"type":"array","maxItems":64,"items":{"$ref":"#/$defs/hosts.routes.clientAccess.rules"}},"otherwise":{"enum":["allow","deny"]}}},"hosts.routes.clientAccess.rules":{"type":"object","additionalProperties":false,"required":["action","cidrs"],"properties":{"action":{"enum":["allow","deny"]},"cidrs":{"type":"array","minItems":1,"maxItems":4096,"items":{"type":"string","minLength":2,"maxLength":49,"pattern":"^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$"}}}},"hosts.tls":{"type":"object","additionalProperties":false,"required":["certificate","redirect"],"properties":{"certificate":{"type":"string","minLength":1,"maxLength":253},"redirect":{"type":"boolean"},"redirectStatus":{"enum":[301,302,307,308]}}},"backends":{"type":"object","additionalProperties":{"$ref":"#/$defs/backends.value"}},"backends.value":{"type":"object","additionalProperties":false,"required":["namespace","service","protocol","endpoints","balancer"],"properties":{"namespace":{"type":"string","maxLength":253},"service":{"type":"string","maxLength":253},"protocol":{"enum":["HTTP","HTTPS","H2C","H2"]},"endpoints":{"type":"array","items":{"$ref":"#/$defs/backends.value.endpoints"}},"balancer":{"$ref":"#/$defs/backends.value.balancer"},"tls":{"$ref":"#/$defs/backends.value.tls"},"external":{"type":"boolean"}}},"backends.value.endpoints":{"type":"object","additionalProperties":false,"required":["address","port"],"properties":{"address":{"type":"string","minLength":1,"maxLength":253},"port":{"type":"integer","minimum":1,"maximum":65535},"terminating":{"type":"boolean"},"zone":{"type":"string","maxLength":253}}},"backends.value.balancer":{"type":"object","required":["type"],"oneOf":[{"additionalProperties":false,"properties":{"type":{"enum":["RoundRobin","LeastRequest"]}}},{"additionalProperties":false,"required":["on"],"properties":{"type":{"const":"ConsistentHash"},"on":{"enum":["Header","Cookie","ClientAddress"]},"name":{"type":"string","minLength":1,"maxLength":253},"setCookie":{"$ref":"#/$defs/backends.value.balancer.oneOf1.setCookie"}}}]},"backends.value.balancer.oneOf1.setCookie":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"path":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u001f\\u007f;]+$"},"ttlSeconds":{"type":"integer","minimum":0},"domain":{"type":"string","pattern":"^[A-Za-z0-9.-]{1,253}$"},"sameSite":{"enum":["None","Lax","Strict"]},"conditionalSameSiteNone":{"type":"boolean"},"secure":{"type":"boolean"},"changeOnFailure":{"type":"boolean"}}},"backends.value.tls":{"type":"object","additionalProperties":false,"required":["verify"],"properties":{"serverName":{"type":"string","minLength":1,"maxLength":253},"caPem":{"type":"string"},"verify":{"type":"boolean"},"clientCertificate":{"type":"string","minLength":1,"maxLength":253},"minVersion":{"enum":["TLSv1.2","TLSv1.3"]},"maxVersion":{"enum":["TLSv1.2","TLSv1.3"]}}},"certificates":{"type":"object","additionalProperties":{"$ref":"#/$defs/certificates.value"}},"certificates.value":{"type":"object","additionalProperties":false,"required":["certPem","keyPem","source"],"properties":{"certPem":{"type":"string"},"keyPem":{"type":"string"},"source":{"type":"string"}}}}};
 const schema7 = {"type":"object","additionalProperties":false,"required":["host","routes"],"properties":{"host":{"type":"string","maxLength":253,"pattern":"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"},"routes":{"type":"array","items":{"$ref":"#/$defs/hosts.routes"}},"fallback":{"$ref":"#/$defs/hosts.routes"},"tls":{"$ref":"#/$defs/hosts.tls"}}};
 const func2 = require("ajv/dist/runtime/ucs2length").default;
 const pattern0 = new RegExp("^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$", "u");
@@ -604,7 +604,7 @@ validate34.errors = vErrors;
 return errors === 0;
 }
 
-const schema14 = {"type":"object","required":["type"],"oneOf":[{"additionalProperties":false,"properties":{"type":{"enum":["RequestHeaderModifier","ResponseHeaderModifier"]},"set":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters.oneOf0.set"},"maxItems":64},"add":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters.oneOf0.set"},"maxItems":64},"remove":{"type":"array","items":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"maxItems":64}}},{"additionalProperties":false,"required":["statusCode"],"properties":{"type":{"const":"RequestRedirect"},"scheme":{"enum":["http","https"]},"hostname":{"type":"string","minLength":1,"maxLength":253},"port":{"type":"integer","minimum":1,"maximum":65535},"path":{"$ref":"#/$defs/hosts.routes.filters.oneOf1.path"},"statusCode":{"enum":[301,302,303,307,308]},"keepRequestPort":{"type":"boolean"},"dropQuery":{"type":"boolean"},"relative":{"type":"boolean"}}},{"additionalProperties":false,"properties":{"type":{"const":"URLRewrite"},"hostname":{"type":"string","minLength":1,"maxLength":253},"path":{"$ref":"#/$defs/hosts.routes.filters.oneOf1.path"}}},{"additionalProperties":false,"required":["backend"],"properties":{"type":{"const":"RequestMirror"},"backend":{"type":"string","minLength":1,"maxLength":253},"body":{"type":"boolean"},"hostname":{"type":"string","pattern":"^[A-Za-z0-9._\\[\\]:-]+$","maxLength":261}}}]};
+const schema14 = {"type":"object","required":["type"],"oneOf":[{"additionalProperties":false,"properties":{"type":{"enum":["RequestHeaderModifier","ResponseHeaderModifier"]},"set":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters.oneOf0.set"},"maxItems":64},"add":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters.oneOf0.set"},"maxItems":64},"remove":{"type":"array","items":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"maxItems":64}}},{"additionalProperties":false,"required":["statusCode"],"properties":{"type":{"const":"RequestRedirect"},"scheme":{"enum":["http","https"]},"hostname":{"type":"string","minLength":1,"maxLength":253},"port":{"type":"integer","minimum":1,"maximum":65535},"path":{"$ref":"#/$defs/hosts.routes.filters.oneOf1.path"},"statusCode":{"enum":[301,302,303,307,308]},"keepRequestPort":{"type":"boolean"},"dropQuery":{"type":"boolean"},"relative":{"type":"boolean"}}},{"additionalProperties":false,"properties":{"type":{"const":"URLRewrite"},"hostname":{"type":"string","minLength":1,"maxLength":253},"path":{"$ref":"#/$defs/hosts.routes.filters.oneOf1.path"}}},{"additionalProperties":false,"required":["statusCode"],"properties":{"type":{"const":"DirectResponse"},"statusCode":{"type":"integer","minimum":200,"maximum":599,"not":{"minimum":300,"maximum":399}},"body":{"type":"string","maxLength":4096,"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"}}},{"additionalProperties":false,"required":["backend"],"properties":{"type":{"const":"RequestMirror"},"backend":{"type":"string","minLength":1,"maxLength":253},"body":{"type":"boolean"},"hostname":{"type":"string","pattern":"^[A-Za-z0-9._\\[\\]:-]+$","maxLength":261}}}]};
 const schema15 = {"type":"object","additionalProperties":false,"required":["name","value"],"properties":{"name":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"value":{"type":"string","pattern":"^[\\t\\x20-\\x7e\\x80-\\xff]*$","maxLength":8192}}};
 const pattern2 = new RegExp("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", "u");
 const pattern3 = new RegExp("^[\\t\\x20-\\x7e\\x80-\\xff]*$", "u");
@@ -695,58 +695,148 @@ validate37.errors = vErrors;
 return errors === 0;
 }
 
-const schema16 = {"type":"object","additionalProperties":false,"required":["type","value"],"properties":{"type":{"enum":["ReplaceFullPath","ReplacePrefixMatch","RegexSubstitution"]},"value":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u0020\\u007f?#]+$"}}};
+const schema16 = {"type":"object","additionalProperties":false,"required":["type","value"],"properties":{"type":{"enum":["ReplaceFullPath","ReplacePrefixMatch","RegexSubstitution","RegexReplace"]},"value":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u0020\\u007f?#]+$"},"pattern":{"type":"string","minLength":1,"maxLength":1024}},"if":{"properties":{"type":{"const":"RegexReplace"}}},"then":{"required":["pattern"]},"else":{"not":{"required":["pattern"]}}};
 const pattern5 = new RegExp("^[^\\u0000-\\u0020\\u007f?#]+$", "u");
 
 function validate40(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
-if(errors === 0){
+const _errs1 = errors;
+let valid0 = true;
+const _errs2 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type !== undefined){
+if("RegexReplace" !== data.type){
+const err0 = {};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+}
+var _valid0 = _errs2 === errors;
+errors = _errs1;
+if(vErrors !== null){
+if(_errs1){
+vErrors.length = _errs1;
+}
+else {
+vErrors = null;
+}
+}
+let ifClause0;
+if(_valid0){
+const _errs4 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if(((data.type === undefined) && (missing0 = "type")) || ((data.value === undefined) && (missing0 = "value"))){
-validate40.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+if((data.pattern === undefined) && (missing0 = "pattern")){
+validate40.errors = [{instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+}
+var _valid0 = _errs4 === errors;
+valid0 = _valid0;
+ifClause0 = "then";
+}
+else {
+const _errs5 = errors;
+const _errs6 = errors;
+const _errs7 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing1;
+if((data.pattern === undefined) && (missing1 = "pattern")){
+const err1 = {};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+var valid2 = _errs7 === errors;
+if(valid2){
+validate40.errors = [{instancePath,schemaPath:"#/else/not",keyword:"not",params:{},message:"must NOT be valid"}];
 return false;
 }
 else {
-const _errs1 = errors;
+errors = _errs6;
+if(vErrors !== null){
+if(_errs6){
+vErrors.length = _errs6;
+}
+else {
+vErrors = null;
+}
+}
+}
+var _valid0 = _errs5 === errors;
+valid0 = _valid0;
+ifClause0 = "else";
+}
+if(!valid0){
+const err2 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: ifClause0},message:"must match \""+ifClause0+"\" schema"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+validate40.errors = vErrors;
+return false;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing2;
+if(((data.type === undefined) && (missing2 = "type")) || ((data.value === undefined) && (missing2 = "value"))){
+validate40.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
+return false;
+}
+else {
+const _errs8 = errors;
 for(const key0 in data){
-if(!((key0 === "type") || (key0 === "value"))){
+if(!(((key0 === "type") || (key0 === "value")) || (key0 === "pattern"))){
 validate40.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
 }
 }
-if(_errs1 === errors){
+if(_errs8 === errors){
 if(data.type !== undefined){
-let data0 = data.type;
-const _errs2 = errors;
-if(!(((data0 === "ReplaceFullPath") || (data0 === "ReplacePrefixMatch")) || (data0 === "RegexSubstitution"))){
+let data1 = data.type;
+const _errs9 = errors;
+if(!((((data1 === "ReplaceFullPath") || (data1 === "ReplacePrefixMatch")) || (data1 === "RegexSubstitution")) || (data1 === "RegexReplace"))){
 validate40.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema16.properties.type.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
-var valid0 = _errs2 === errors;
+var valid3 = _errs9 === errors;
 }
 else {
-var valid0 = true;
+var valid3 = true;
 }
-if(valid0){
+if(valid3){
 if(data.value !== undefined){
-let data1 = data.value;
-const _errs3 = errors;
-if(errors === _errs3){
-if(typeof data1 === "string"){
-if(func2(data1) > 4096){
+let data2 = data.value;
+const _errs10 = errors;
+if(errors === _errs10){
+if(typeof data2 === "string"){
+if(func2(data2) > 4096){
 validate40.errors = [{instancePath:instancePath+"/value",schemaPath:"#/properties/value/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"}];
 return false;
 }
 else {
-if(func2(data1) < 1){
+if(func2(data2) < 1){
 validate40.errors = [{instancePath:instancePath+"/value",schemaPath:"#/properties/value/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 else {
-if(!pattern5.test(data1)){
+if(!pattern5.test(data2)){
 validate40.errors = [{instancePath:instancePath+"/value",schemaPath:"#/properties/value/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u0020\\u007f?#]+$"},message:"must match pattern \""+"^[^\\u0000-\\u0020\\u007f?#]+$"+"\""}];
 return false;
 }
@@ -758,10 +848,38 @@ validate40.errors = [{instancePath:instancePath+"/value",schemaPath:"#/propertie
 return false;
 }
 }
-var valid0 = _errs3 === errors;
+var valid3 = _errs10 === errors;
 }
 else {
-var valid0 = true;
+var valid3 = true;
+}
+if(valid3){
+if(data.pattern !== undefined){
+let data3 = data.pattern;
+const _errs12 = errors;
+if(errors === _errs12){
+if(typeof data3 === "string"){
+if(func2(data3) > 1024){
+validate40.errors = [{instancePath:instancePath+"/pattern",schemaPath:"#/properties/pattern/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"}];
+return false;
+}
+else {
+if(func2(data3) < 1){
+validate40.errors = [{instancePath:instancePath+"/pattern",schemaPath:"#/properties/pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+}
+else {
+validate40.errors = [{instancePath:instancePath+"/pattern",schemaPath:"#/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid3 = _errs12 === errors;
+}
+else {
+var valid3 = true;
+}
 }
 }
 }
@@ -776,7 +894,8 @@ validate40.errors = vErrors;
 return errors === 0;
 }
 
-const pattern6 = new RegExp("^[A-Za-z0-9._\\[\\]:-]+$", "u");
+const pattern6 = new RegExp("^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$", "u");
+const pattern7 = new RegExp("^[A-Za-z0-9._\\[\\]:-]+$", "u");
 
 function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1375,7 +1494,7 @@ passing0 = 2;
 const _errs37 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing1;
-if((data.backend === undefined) && (missing1 = "backend")){
+if((data.statusCode === undefined) && (missing1 = "statusCode")){
 const err30 = {instancePath,schemaPath:"#/oneOf/3/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"};
 if(vErrors === null){
 vErrors = [err30];
@@ -1388,7 +1507,7 @@ errors++;
 else {
 const _errs38 = errors;
 for(const key3 in data){
-if(!((((key3 === "type") || (key3 === "backend")) || (key3 === "body")) || (key3 === "hostname"))){
+if(!(((key3 === "type") || (key3 === "statusCode")) || (key3 === "body"))){
 const err31 = {instancePath,schemaPath:"#/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err31];
@@ -1403,8 +1522,8 @@ break;
 if(_errs38 === errors){
 if(data.type !== undefined){
 const _errs39 = errors;
-if("RequestMirror" !== data.type){
-const err32 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/3/properties/type/const",keyword:"const",params:{allowedValue: "RequestMirror"},message:"must be equal to constant"};
+if("DirectResponse" !== data.type){
+const err32 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/3/properties/type/const",keyword:"const",params:{allowedValue: "DirectResponse"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -1419,13 +1538,11 @@ else {
 var valid7 = true;
 }
 if(valid7){
-if(data.backend !== undefined){
-let data20 = data.backend;
+if(data.statusCode !== undefined){
+let data20 = data.statusCode;
 const _errs40 = errors;
-if(errors === _errs40){
-if(typeof data20 === "string"){
-if(func2(data20) > 253){
-const err33 = {instancePath:instancePath+"/backend",schemaPath:"#/oneOf/3/properties/backend/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(!(((typeof data20 == "number") && (!(data20 % 1) && !isNaN(data20))) && (isFinite(data20)))){
+const err33 = {instancePath:instancePath+"/statusCode",schemaPath:"#/oneOf/3/properties/statusCode/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1434,9 +1551,11 @@ vErrors.push(err33);
 }
 errors++;
 }
-else {
-if(func2(data20) < 1){
-const err34 = {instancePath:instancePath+"/backend",schemaPath:"#/oneOf/3/properties/backend/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const _errs42 = errors;
+const _errs43 = errors;
+if((typeof data20 == "number") && (isFinite(data20))){
+if(data20 > 399 || isNaN(data20)){
+const err34 = {};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -1445,10 +1564,9 @@ vErrors.push(err34);
 }
 errors++;
 }
-}
-}
 else {
-const err35 = {instancePath:instancePath+"/backend",schemaPath:"#/oneOf/3/properties/backend/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data20 < 300 || isNaN(data20)){
+const err35 = {};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -1458,16 +1576,10 @@ vErrors.push(err35);
 errors++;
 }
 }
-var valid7 = _errs40 === errors;
 }
-else {
-var valid7 = true;
-}
-if(valid7){
-if(data.body !== undefined){
-const _errs42 = errors;
-if(typeof data.body !== "boolean"){
-const err36 = {instancePath:instancePath+"/body",schemaPath:"#/oneOf/3/properties/body/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+var valid8 = _errs43 === errors;
+if(valid8){
+const err36 = {instancePath:instancePath+"/statusCode",schemaPath:"#/oneOf/3/properties/statusCode/not",keyword:"not",params:{},message:"must NOT be valid"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -1476,19 +1588,21 @@ vErrors.push(err36);
 }
 errors++;
 }
-var valid7 = _errs42 === errors;
+else {
+errors = _errs42;
+if(vErrors !== null){
+if(_errs42){
+vErrors.length = _errs42;
 }
 else {
-var valid7 = true;
+vErrors = null;
 }
-if(valid7){
-if(data.hostname !== undefined){
-let data22 = data.hostname;
-const _errs44 = errors;
-if(errors === _errs44){
-if(typeof data22 === "string"){
-if(func2(data22) > 261){
-const err37 = {instancePath:instancePath+"/hostname",schemaPath:"#/oneOf/3/properties/hostname/maxLength",keyword:"maxLength",params:{limit: 261},message:"must NOT have more than 261 characters"};
+}
+}
+if(errors === _errs40){
+if((typeof data20 == "number") && (isFinite(data20))){
+if(data20 > 599 || isNaN(data20)){
+const err37 = {instancePath:instancePath+"/statusCode",schemaPath:"#/oneOf/3/properties/statusCode/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -1498,8 +1612,8 @@ vErrors.push(err37);
 errors++;
 }
 else {
-if(!pattern6.test(data22)){
-const err38 = {instancePath:instancePath+"/hostname",schemaPath:"#/oneOf/3/properties/hostname/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._\\[\\]:-]+$"},message:"must match pattern \""+"^[A-Za-z0-9._\\[\\]:-]+$"+"\""};
+if(data20 < 200 || isNaN(data20)){
+const err38 = {instancePath:instancePath+"/statusCode",schemaPath:"#/oneOf/3/properties/statusCode/minimum",keyword:"minimum",params:{comparison: ">=", limit: 200},message:"must be >= 200"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -1510,8 +1624,20 @@ errors++;
 }
 }
 }
+}
+var valid7 = _errs40 === errors;
+}
 else {
-const err39 = {instancePath:instancePath+"/hostname",schemaPath:"#/oneOf/3/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var valid7 = true;
+}
+if(valid7){
+if(data.body !== undefined){
+let data21 = data.body;
+const _errs44 = errors;
+if(errors === _errs44){
+if(typeof data21 === "string"){
+if(func2(data21) > 4096){
+const err39 = {instancePath:instancePath+"/body",schemaPath:"#/oneOf/3/properties/body/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -1520,12 +1646,34 @@ vErrors.push(err39);
 }
 errors++;
 }
+else {
+if(!pattern6.test(data21)){
+const err40 = {instancePath:instancePath+"/body",schemaPath:"#/oneOf/3/properties/body/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"+"\""};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+}
+else {
+const err41 = {instancePath:instancePath+"/body",schemaPath:"#/oneOf/3/properties/body/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
 }
 var valid7 = _errs44 === errors;
 }
 else {
 var valid7 = true;
-}
 }
 }
 }
@@ -1542,16 +1690,187 @@ if(_valid0){
 valid0 = true;
 passing0 = 3;
 }
+const _errs46 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing2;
+if((data.backend === undefined) && (missing2 = "backend")){
+const err42 = {instancePath,schemaPath:"#/oneOf/4/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+else {
+const _errs47 = errors;
+for(const key4 in data){
+if(!((((key4 === "type") || (key4 === "backend")) || (key4 === "body")) || (key4 === "hostname"))){
+const err43 = {instancePath,schemaPath:"#/oneOf/4/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+break;
+}
+}
+if(_errs47 === errors){
+if(data.type !== undefined){
+const _errs48 = errors;
+if("RequestMirror" !== data.type){
+const err44 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/4/properties/type/const",keyword:"const",params:{allowedValue: "RequestMirror"},message:"must be equal to constant"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+var valid9 = _errs48 === errors;
+}
+else {
+var valid9 = true;
+}
+if(valid9){
+if(data.backend !== undefined){
+let data23 = data.backend;
+const _errs49 = errors;
+if(errors === _errs49){
+if(typeof data23 === "string"){
+if(func2(data23) > 253){
+const err45 = {instancePath:instancePath+"/backend",schemaPath:"#/oneOf/4/properties/backend/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+else {
+if(func2(data23) < 1){
+const err46 = {instancePath:instancePath+"/backend",schemaPath:"#/oneOf/4/properties/backend/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+}
+else {
+const err47 = {instancePath:instancePath+"/backend",schemaPath:"#/oneOf/4/properties/backend/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+var valid9 = _errs49 === errors;
+}
+else {
+var valid9 = true;
+}
+if(valid9){
+if(data.body !== undefined){
+const _errs51 = errors;
+if(typeof data.body !== "boolean"){
+const err48 = {instancePath:instancePath+"/body",schemaPath:"#/oneOf/4/properties/body/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+var valid9 = _errs51 === errors;
+}
+else {
+var valid9 = true;
+}
+if(valid9){
+if(data.hostname !== undefined){
+let data25 = data.hostname;
+const _errs53 = errors;
+if(errors === _errs53){
+if(typeof data25 === "string"){
+if(func2(data25) > 261){
+const err49 = {instancePath:instancePath+"/hostname",schemaPath:"#/oneOf/4/properties/hostname/maxLength",keyword:"maxLength",params:{limit: 261},message:"must NOT have more than 261 characters"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+else {
+if(!pattern7.test(data25)){
+const err50 = {instancePath:instancePath+"/hostname",schemaPath:"#/oneOf/4/properties/hostname/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._\\[\\]:-]+$"},message:"must match pattern \""+"^[A-Za-z0-9._\\[\\]:-]+$"+"\""};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+}
+}
+else {
+const err51 = {instancePath:instancePath+"/hostname",schemaPath:"#/oneOf/4/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+var valid9 = _errs53 === errors;
+}
+else {
+var valid9 = true;
+}
+}
+}
+}
+}
+}
+}
+var _valid0 = _errs46 === errors;
+if(_valid0 && valid0){
+valid0 = false;
+passing0 = [passing0, 4];
+}
+else {
+if(_valid0){
+valid0 = true;
+passing0 = 4;
+}
+}
 }
 }
 }
 if(!valid0){
-const err40 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
+const err52 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
-vErrors = [err40];
+vErrors = [err52];
 }
 else {
-vErrors.push(err40);
+vErrors.push(err52);
 }
 errors++;
 validate36.errors = vErrors;
@@ -1570,9 +1889,9 @@ vErrors = null;
 }
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
-let missing2;
-if((data.type === undefined) && (missing2 = "type")){
-validate36.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
+let missing3;
+if((data.type === undefined) && (missing3 = "type")){
+validate36.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing3},message:"must have required property '"+missing3+"'"}];
 return false;
 }
 }
@@ -1883,8 +2202,8 @@ return errors === 0;
 }
 
 const schema20 = {"type":"object","additionalProperties":false,"required":["codes","backend","service","servicePort"],"properties":{"codes":{"type":"array","items":{"type":"integer","minimum":400,"maximum":599},"maxItems":200,"uniqueItems":true},"backend":{"type":"string","minLength":1,"maxLength":253},"noEndpoints":{"type":"boolean"},"service":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$"},"servicePort":{"type":"string","minLength":1,"maxLength":15,"pattern":"^[a-z0-9-]+$"}}};
-const pattern7 = new RegExp("^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$", "u");
-const pattern8 = new RegExp("^[a-z0-9-]+$", "u");
+const pattern8 = new RegExp("^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$", "u");
+const pattern9 = new RegExp("^[a-z0-9-]+$", "u");
 
 function validate50(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -2031,7 +2350,7 @@ validate50.errors = [{instancePath:instancePath+"/service",schemaPath:"#/propert
 return false;
 }
 else {
-if(!pattern7.test(data4)){
+if(!pattern8.test(data4)){
 validate50.errors = [{instancePath:instancePath+"/service",schemaPath:"#/properties/service/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$"+"\""}];
 return false;
 }
@@ -2064,7 +2383,7 @@ validate50.errors = [{instancePath:instancePath+"/servicePort",schemaPath:"#/pro
 return false;
 }
 else {
-if(!pattern8.test(data5)){
+if(!pattern9.test(data5)){
 validate50.errors = [{instancePath:instancePath+"/servicePort",schemaPath:"#/properties/servicePort/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9-]+$"},message:"must match pattern \""+"^[a-z0-9-]+$"+"\""}];
 return false;
 }
@@ -2099,7 +2418,7 @@ return errors === 0;
 
 const schema21 = {"type":"object","additionalProperties":false,"properties":{"location":{"$ref":"#/$defs/hosts.routes.responseRewrites.location"},"cookieDomain":{"$ref":"#/$defs/hosts.routes.responseRewrites.cookieDomain"},"cookiePath":{"$ref":"#/$defs/hosts.routes.responseRewrites.cookiePath"}}};
 const schema22 = {"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^[\\x21-\\x7e]+$"},"to":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^[\\x21-\\x7e]+$"}}};
-const pattern9 = new RegExp("^[\\x21-\\x7e]+$", "u");
+const pattern10 = new RegExp("^[\\x21-\\x7e]+$", "u");
 
 function validate53(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -2136,7 +2455,7 @@ validate53.errors = [{instancePath:instancePath+"/from",schemaPath:"#/properties
 return false;
 }
 else {
-if(!pattern9.test(data0)){
+if(!pattern10.test(data0)){
 validate53.errors = [{instancePath:instancePath+"/from",schemaPath:"#/properties/from/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"},message:"must match pattern \""+"^[\\x21-\\x7e]+$"+"\""}];
 return false;
 }
@@ -2169,7 +2488,7 @@ validate53.errors = [{instancePath:instancePath+"/to",schemaPath:"#/properties/t
 return false;
 }
 else {
-if(!pattern9.test(data1)){
+if(!pattern10.test(data1)){
 validate53.errors = [{instancePath:instancePath+"/to",schemaPath:"#/properties/to/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"},message:"must match pattern \""+"^[\\x21-\\x7e]+$"+"\""}];
 return false;
 }
@@ -2200,7 +2519,7 @@ return errors === 0;
 }
 
 const schema23 = {"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"},"to":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"}}};
-const pattern11 = new RegExp("^[\\x21-\\x3a\\x3c-\\x7e]+$", "u");
+const pattern12 = new RegExp("^[\\x21-\\x3a\\x3c-\\x7e]+$", "u");
 
 function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -2237,7 +2556,7 @@ validate55.errors = [{instancePath:instancePath+"/from",schemaPath:"#/properties
 return false;
 }
 else {
-if(!pattern11.test(data0)){
+if(!pattern12.test(data0)){
 validate55.errors = [{instancePath:instancePath+"/from",schemaPath:"#/properties/from/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x3a\\x3c-\\x7e]+$"},message:"must match pattern \""+"^[\\x21-\\x3a\\x3c-\\x7e]+$"+"\""}];
 return false;
 }
@@ -2270,7 +2589,7 @@ validate55.errors = [{instancePath:instancePath+"/to",schemaPath:"#/properties/t
 return false;
 }
 else {
-if(!pattern11.test(data1)){
+if(!pattern12.test(data1)){
 validate55.errors = [{instancePath:instancePath+"/to",schemaPath:"#/properties/to/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x3a\\x3c-\\x7e]+$"},message:"must match pattern \""+"^[\\x21-\\x3a\\x3c-\\x7e]+$"+"\""}];
 return false;
 }
@@ -2337,7 +2656,7 @@ validate57.errors = [{instancePath:instancePath+"/from",schemaPath:"#/properties
 return false;
 }
 else {
-if(!pattern11.test(data0)){
+if(!pattern12.test(data0)){
 validate57.errors = [{instancePath:instancePath+"/from",schemaPath:"#/properties/from/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x3a\\x3c-\\x7e]+$"},message:"must match pattern \""+"^[\\x21-\\x3a\\x3c-\\x7e]+$"+"\""}];
 return false;
 }
@@ -2370,7 +2689,7 @@ validate57.errors = [{instancePath:instancePath+"/to",schemaPath:"#/properties/t
 return false;
 }
 else {
-if(!pattern11.test(data1)){
+if(!pattern12.test(data1)){
 validate57.errors = [{instancePath:instancePath+"/to",schemaPath:"#/properties/to/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x3a\\x3c-\\x7e]+$"},message:"must match pattern \""+"^[\\x21-\\x3a\\x3c-\\x7e]+$"+"\""}];
 return false;
 }
@@ -2465,7 +2784,7 @@ return errors === 0;
 
 const schema25 = {"type":"object","additionalProperties":false,"required":["rules","otherwise"],"properties":{"rules":{"type":"array","maxItems":64,"items":{"$ref":"#/$defs/hosts.routes.clientAccess.rules"}},"otherwise":{"enum":["allow","deny"]}}};
 const schema26 = {"type":"object","additionalProperties":false,"required":["action","cidrs"],"properties":{"action":{"enum":["allow","deny"]},"cidrs":{"type":"array","minItems":1,"maxItems":4096,"items":{"type":"string","minLength":2,"maxLength":49,"pattern":"^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$"}}}};
-const pattern15 = new RegExp("^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$", "u");
+const pattern16 = new RegExp("^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$", "u");
 
 function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -2532,7 +2851,7 @@ validate61.errors = [{instancePath:instancePath+"/cidrs/" + i0,schemaPath:"#/pro
 return false;
 }
 else {
-if(!pattern15.test(data2)){
+if(!pattern16.test(data2)){
 validate61.errors = [{instancePath:instancePath+"/cidrs/" + i0,schemaPath:"#/properties/cidrs/items/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$"},message:"must match pattern \""+"^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$"+"\""}];
 return false;
 }
@@ -3272,8 +3591,8 @@ return errors === 0;
 
 const schema31 = {"type":"object","required":["type"],"oneOf":[{"additionalProperties":false,"properties":{"type":{"enum":["RoundRobin","LeastRequest"]}}},{"additionalProperties":false,"required":["on"],"properties":{"type":{"const":"ConsistentHash"},"on":{"enum":["Header","Cookie","ClientAddress"]},"name":{"type":"string","minLength":1,"maxLength":253},"setCookie":{"$ref":"#/$defs/backends.value.balancer.oneOf1.setCookie"}}}]};
 const schema32 = {"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"path":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u001f\\u007f;]+$"},"ttlSeconds":{"type":"integer","minimum":0},"domain":{"type":"string","pattern":"^[A-Za-z0-9.-]{1,253}$"},"sameSite":{"enum":["None","Lax","Strict"]},"conditionalSameSiteNone":{"type":"boolean"},"secure":{"type":"boolean"},"changeOnFailure":{"type":"boolean"}}};
-const pattern17 = new RegExp("^[^\\u0000-\\u001f\\u007f;]+$", "u");
-const pattern18 = new RegExp("^[A-Za-z0-9.-]{1,253}$", "u");
+const pattern18 = new RegExp("^[^\\u0000-\\u001f\\u007f;]+$", "u");
+const pattern19 = new RegExp("^[A-Za-z0-9.-]{1,253}$", "u");
 
 function validate74(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -3337,7 +3656,7 @@ validate74.errors = [{instancePath:instancePath+"/path",schemaPath:"#/properties
 return false;
 }
 else {
-if(!pattern17.test(data1)){
+if(!pattern18.test(data1)){
 validate74.errors = [{instancePath:instancePath+"/path",schemaPath:"#/properties/path/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f;]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f;]+$"+"\""}];
 return false;
 }
@@ -3381,7 +3700,7 @@ let data3 = data.domain;
 const _errs8 = errors;
 if(errors === _errs8){
 if(typeof data3 === "string"){
-if(!pattern18.test(data3)){
+if(!pattern19.test(data3)){
 validate74.errors = [{instancePath:instancePath+"/domain",schemaPath:"#/properties/domain/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9.-]{1,253}$"},message:"must match pattern \""+"^[A-Za-z0-9.-]{1,253}$"+"\""}];
 return false;
 }
