@@ -77,6 +77,7 @@ async function main(): Promise<void> {
       annotationsPrefix: flags.annotationsPrefix,
       defaultBackendService: flags.defaultBackendService,
       enableExternalNameServices: flags.enableExternalNameServices,
+      allowSnippetAnnotations: flags.allowSnippetAnnotations,
       defaultSslCertificate: flags.defaultSslCertificate,
       now: new Date(),
     }),

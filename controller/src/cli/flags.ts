@@ -36,6 +36,8 @@ export interface Flags {
   proxyProtocol: boolean;
   /** Serve ExternalName Services (Contour's enableExternalNameService); never to loopback or own addresses. */
   enableExternalNameServices: boolean;
+  /** Translate configuration-snippet / server-snippet into typed filters (ingress-nginx's allow-snippet-annotations, off by default). */
+  allowSnippetAnnotations: boolean;
   /** Slowloris bound: a request's headers must arrive within this (408 after); nginx's client_header_timeout. */
   clientHeaderTimeoutMs: number;
   /** Idle keep-alive connections are closed after this; nginx's keepalive_timeout. */
@@ -80,6 +82,7 @@ const options = {
   'trusted-proxies': { type: 'string' },
   'proxy-protocol': { type: 'boolean' },
   'enable-external-name-services': { type: 'boolean' },
+  'allow-snippet-annotations': { type: 'boolean' },
   'client-header-timeout': { type: 'string', default: '20s' },
   'keepalive-timeout': { type: 'string', default: '75s' },
   'client-body-timeout': { type: 'string', default: '60s' },
@@ -120,6 +123,8 @@ export const usage = `Usage: gatehouse [flags]   (every flag also from GATEHOUSE
                                     --trusted-proxies peer; others are closed (default off)
   --enable-external-name-services   allow ExternalName Service backends (default off); even then never loopback,
                                     link-local, unspecified, cloud metadata or this pod's own addresses
+  --allow-snippet-annotations       translate configuration-snippet / server-snippet (a strict grammar of a few
+                                    directives) into typed filters; never templated (default off)
   --client-header-timeout DURATION  time a client has to send request headers, e.g. 20s, 500ms (default 20s)
   --keepalive-timeout DURATION      idle time before a keep-alive connection is closed (default 75s)
   --client-body-timeout DURATION    longest wait for the next request-body byte, then 408 (default 60s)
@@ -253,8 +258,9 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags & { he
   if (!['error', 'warn', 'info', 'debug'].includes(logLevel)) {
     throw new FlagError(`--log-level: "${logLevel}" is not error, warn, info or debug`);
   }
-  const switchOn = (flag: 'access-log' | 'proxy-protocol' | 'enable-external-name-services'): boolean =>
-    booleanFlag(flag, values[flag] === true, parsed.tokens, env);
+  const switchOn = (
+    flag: 'access-log' | 'proxy-protocol' | 'enable-external-name-services' | 'allow-snippet-annotations',
+  ): boolean => booleanFlag(flag, values[flag] === true, parsed.tokens, env);
   const accessLog = switchOn('access-log');
   const enableExternalNameServices = switchOn('enable-external-name-services');
   const sampleRaw = get('access-log-sample') ?? '1';
@@ -309,6 +315,7 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags & { he
     trustedProxies: cidrs(get('trusted-proxies')),
     proxyProtocol: switchOn('proxy-protocol'),
     enableExternalNameServices,
+    allowSnippetAnnotations: switchOn('allow-snippet-annotations'),
     clientHeaderTimeoutMs: duration('client-header-timeout', get('client-header-timeout') ?? '20s'),
     keepAliveTimeoutMs: duration('keepalive-timeout', get('keepalive-timeout') ?? '75s'),
     clientBodyTimeoutMs: duration('client-body-timeout', get('client-body-timeout') ?? '60s'),

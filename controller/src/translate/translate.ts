@@ -10,6 +10,7 @@ import { parseAnnotations } from './annotations/parse.ts';
 import { resolveProxySsl } from './annotations/proxy-ssl.ts';
 import { DEFAULT_ANNOTATIONS_PREFIX, readAnnotations } from './annotations/read.ts';
 import type { BackendSettings, RouteSettings } from './annotations/settings.ts';
+import { applyServerSnippets, type ServerSnippet } from './annotations/snippet/server.ts';
 import { BackendResolver } from './backends.ts';
 import { CertificateStore } from './certificates.ts';
 import { isOurs } from './classes.ts';
@@ -36,20 +37,23 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   const read: IngressRoutes[] = [];
   const canaries: CanaryIngress[] = [];
   const hostRequests: HostRequest[] = [];
+  const serverSnippets: ServerSnippet[] = [];
   for (const ingress of ours) {
     const canary = readCanary(ingress, prefix, diagnostics);
     // Fail closed: an Ingress relying on an access restriction Gatehouse cannot honour is never served open.
-    const closing = readAnnotations(ingress, prefix, diagnostics, canary !== undefined);
+    const allowSnippets = options.allowSnippetAnnotations === true;
+    const closing = readAnnotations(ingress, prefix, diagnostics, canary !== undefined, allowSnippets);
     // A canary keeps only the annotations ingress-nginx keeps for it (its balancing and affinity);
     // its routes are copies of the main ones, with the main Ingress's route settings.
     const annotations = parseAnnotations(
       canary === undefined ? ingress : canaryView(ingress, prefix),
       prefix,
       diagnostics,
+      allowSnippets,
     );
     const { useRegex, rewriteTarget } = annotations.route;
     const routes = readIngress(ingress, diagnostics, { useRegex: useRegex === true, rewriteTarget });
-    if (closing.length > 0) routes.closed = true;
+    if (closing.length > 0 || annotations.closed === true) routes.closed = true;
     if (annotations.proxySsl !== undefined) {
       const resolved = resolveProxySsl(annotations.proxySsl, certificateStore, index);
       if (resolved.ok) {
@@ -72,6 +76,8 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
       routeSettings.set(`${ingress.namespace}/${ingress.name}`, annotations.route);
       if (annotations.host !== undefined)
         hostRequests.push({ ingress, hosts: routes.hosts, settings: annotations.host });
+      if (annotations.serverSnippet !== undefined)
+        serverSnippets.push({ ingress, hosts: routes.hosts, snippet: annotations.serverSnippet });
     }
     backendSettings.set(ingress, annotations.backend);
     if (canary === undefined) read.push(routes);
@@ -93,6 +99,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   if (merged.defaultRoute !== undefined) applyRouteSettings([merged.defaultRoute], routeSettings);
   // After the route settings: a canary's routes are copies of its main routes, settings included.
   const closed = new Set(read.filter((r) => r.closed).map((r) => `${r.ingress.namespace}/${r.ingress.name}`));
+  applyServerSnippets(merged.hosts, serverSnippets, closed, prefix, diagnostics);
   mergeCanaries(merged.hosts, canaries, closed, resolver, diagnostics);
   const defaultRoute =
     merged.defaultRoute ?? flagDefaultRoute(options.defaultBackendService, resolver, diagnostics);

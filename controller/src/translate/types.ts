@@ -16,6 +16,8 @@ export interface TranslateOptions {
   defaultSslCertificate?: string;
   /** `--annotations-prefix`: annotations read are `<prefix>/<key>` (default `nginx.ingress.kubernetes.io`). */
   annotationsPrefix?: string;
+  /** `--allow-snippet-annotations`: configuration-/server-snippet translated into typed filters; off (absent) by default. */
+  allowSnippetAnnotations?: boolean;
   /** Only for certificate validity diagnostics; absent means validity dates are not checked. */
   now?: Date;
 }

@@ -18,6 +18,7 @@ import {
   parseUseRegex,
 } from './routing.ts';
 import type { IngressAnnotations } from './settings.ts';
+import { readSnippets } from './snippet/annotation.ts';
 import {
   parseBodySize,
   parseHashBy,
@@ -34,6 +35,8 @@ export function parseAnnotations(
   ingress: IngressView,
   prefix: string,
   diagnostics: Diagnostic[],
+  /** --allow-snippet-annotations: snippets are translated; off, read.ts reports them ignored. */
+  allowSnippets = false,
 ): IngressAnnotations {
   const values = new AnnotationValues(ingress, prefix, diagnostics);
   const result: IngressAnnotations = { route: { filters: [] }, backend: {} };
@@ -78,6 +81,12 @@ export function parseAnnotations(
   validateConnection(values);
   // enable-access-log (log/main.go, default true): "false" leaves the Ingress's requests out of the log.
   if (values.boolean('enable-access-log') === false) route.accessLog = false;
+  if (allowSnippets) {
+    const snippets = readSnippets(ingress, prefix, diagnostics);
+    if (snippets.configuration !== undefined) route.snippet = snippets.configuration;
+    if (snippets.server !== undefined) result.serverSnippet = snippets.server;
+    if (snippets.closed) result.closed = true;
+  }
   const appRoot = parseAppRoot(values);
   const fromToWww = parseFromToWww(values);
   const aliases = parseServerAlias(values);

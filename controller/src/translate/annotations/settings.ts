@@ -13,6 +13,7 @@ import type { ErrorPagesSpec } from './error-pages.ts';
 import type { HostSettings } from './host-names.ts';
 import type { MirrorSpec } from './mirror.ts';
 import type { ProxySslRequest } from './proxy-ssl.ts';
+import type { SnippetSettings } from './snippet/annotation.ts';
 
 export interface RouteSettings {
   timeouts?: Timeouts;
@@ -37,6 +38,8 @@ export interface RouteSettings {
   errorBackend?: string;
   /** proxy-redirect-*, proxy-cookie-domain, proxy-cookie-path: Route.responseRewrites. */
   responseRewrites?: ResponseRewrites;
+  /** configuration-snippet, translated (--allow-snippet-annotations): applied last (snippet/apply.ts). */
+  snippet?: SnippetSettings;
 }
 
 /** Settings of the Backend an Ingress's routes send to; absent fields keep the Service's own. */
@@ -56,4 +59,8 @@ export interface IngressAnnotations {
   proxySsl?: ProxySslRequest;
   /** app-root, from-to-www-redirect, server-alias: host names and answers (apply-hosts.ts). */
   host?: HostSettings;
+  /** server-snippet, translated: applied to every route of the Ingress's hosts (translate.ts). */
+  serverSnippet?: SnippetSettings;
+  /** A refused snippet held an access directive: every route answers 503. */
+  closed?: boolean;
 }

@@ -63,7 +63,8 @@ describe('annotations: reported, and restricting ones fail closed', () => {
       'auth-tls-secret',
       'satisfy',
       'auth-type',
-      'configuration-snippet',
+      // configuration-snippet / server-snippet close only when they name allow/deny (snippet/*.test.ts).
+      'modsecurity-snippet',
       'global-rate-limit',
       'allowlist-source-range',
     ].map((key) => ({

@@ -4,6 +4,7 @@ import { applyDirective, emptyRules, type SnippetRules } from './directives.ts';
 import { tokenize } from './tokenize.ts';
 
 const MAX_HEADER_CHANGES = 64;
+const MAX_ACCESS_RULES = 32;
 
 export type ParsedSnippet =
   | { ok: true; rules: SnippetRules }
@@ -33,6 +34,14 @@ export function parseSnippet(text: string): ParsedSnippet {
         directive: undefined,
         message: `more than ${MAX_HEADER_CHANGES} header changes of one kind`,
       };
+  // With the source-range rules before them they must fit the table's bound (64 rules).
+  if ((rules.access?.rules.length ?? 0) > MAX_ACCESS_RULES)
+    return {
+      ok: false,
+      line: 1,
+      directive: undefined,
+      message: `more than ${MAX_ACCESS_RULES} alternations of allow and deny`,
+    };
   return { ok: true, rules };
 }
 
