@@ -2,14 +2,14 @@
 // each mapped to a typed table value (ingress-nginx annotations.md#configuration-snippet,
 // #server-snippet). A directive outside this list, or one whose arguments do not fit, refuses the
 // whole snippet: nothing is ever passed on as text to be interpreted.
-import { isIP } from 'node:net';
-import { compileBoundedRegex, MAX_REGEX_SOURCE } from '../../../../../dataplane/src/router/regex.ts';
-import type {
-  ClientAccessRule,
-  DirectResponseFilter,
-  HeaderModifier,
-  RequestRedirectFilter,
-  UrlRewriteFilter,
+import { RE2JS } from 're2js';
+import {
+  type ClientAccessRule,
+  type DirectResponseFilter,
+  type HeaderModifier,
+  MAX_REGEX_SOURCE,
+  type RequestRedirectFilter,
+  type UrlRewriteFilter,
 } from '../../../../../dataplane/src/table/types.ts';
 import type { Statement } from './tokenize.ts';
 
@@ -193,9 +193,9 @@ function returnDirective(rules: SnippetRules, args: string[]): DirectiveResult {
   return OK;
 }
 
-const URL = /^(https?):\/\/([A-Za-z0-9.-]{1,253})(?::(\d{1,5}))?(\/[^?#\s]*)?(\?)?$/;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-const PATH_TEXT = /^\/[^\u0000-\u0020\u007f?#]{0,4095}$/;
+const REDIRECT_URL = /^(https?):\/\/([A-Za-z0-9.-]{1,253})(?::(\d{1,5}))?(\/[^?#\s]*)?(\?)?$/;
+/** A path in a Location or request line: visible ASCII without `?` or `#` (Node refuses more in a header). */
+const PATH_TEXT = /^\/[\x21-\x22\x24-\x3e\x40-\x7e]{0,4095}$/;
 
 type Redirect = { ok: true; filter: RequestRedirectFilter } | { ok: false; message: string };
 
@@ -224,9 +224,14 @@ function redirectTo(target: string, statusCode: RequestRedirectFilter['statusCod
       },
     };
   }
-  const m = URL.exec(target);
+  const m = REDIRECT_URL.exec(target);
   const port = m?.[3] === undefined ? undefined : Number(m[3]);
-  if (m === null || m[5] !== undefined || (port !== undefined && (port < 1 || port > 65535)))
+  if (
+    m === null ||
+    m[5] !== undefined ||
+    (port !== undefined && (port < 1 || port > 65535)) ||
+    (m[4] !== undefined && !PATH_TEXT.test(m[4]))
+  )
     return {
       ok: false,
       message: `"${target}" is not an http(s) URL Gatehouse accepts (no query, user or fragment)`,
@@ -260,8 +265,8 @@ function rewriteDirective(rules: SnippetRules, args: string[]): DirectiveResult 
     return fail(`rewrite flag "${flag}" is not last, break, redirect or permanent`);
   if (pattern.length > MAX_REGEX_SOURCE)
     return fail(`the rewrite regex is longer than ${MAX_REGEX_SOURCE} characters`);
-  const compiled = compileBoundedRegex(pattern, 'start');
-  if (!compiled.ok) return fail(`rewrite regex: ${compiled.reason}`);
+  const refusal = regexRefusal(pattern);
+  if (refusal !== undefined) return fail(`rewrite regex: ${refusal}`);
   const variable = variableIn(replacement.replace(/\$[1-9]/g, ''));
   if (variable !== undefined)
     return fail(`the nginx variable ${variable} is not supported in a rewrite (only $1-$9)`);
@@ -309,6 +314,39 @@ function rewriteDirective(rules: SnippetRules, args: string[]): DirectiveResult 
   return OK;
 }
 
+/**
+ * The worker runs the pattern on RE2 (dataplane/src/router/regex.ts, which says why), unanchored:
+ * checked here alone and as the worker wraps it, so the Ingress's owner is told.
+ */
+function regexRefusal(pattern: string): string | undefined {
+  try {
+    RE2JS.compile(pattern);
+    RE2JS.compile(`(?s:.*?)(?:${pattern})`);
+    return undefined;
+  } catch (err) {
+    const detail = (err as Error).message.replace(/^error parsing regexp: /, '');
+    return `not RE2 syntax (linear time: no lookaround or back-references): ${detail}`;
+  }
+}
+
+const IPV4 = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
+/**
+ * An IPv4/IPv6 address with an optional prefix length, checked without node:net (translation does
+ * no I/O): IPv6 by the WHATWG URL parser, which refuses zones (`%eth0`) as nginx's parser does.
+ */
+function isAddressOrCidr(text: string): boolean {
+  const [address, bits, extra] = text.split('/');
+  if (extra !== undefined || (bits !== undefined && !/^\d{1,3}$/.test(bits))) return false;
+  let max = 32;
+  if (!IPV4.test(address)) {
+    if (!address.includes(':') || !/^[0-9A-Fa-f.:]+$/.test(address) || !URL.canParse(`http://[${address}]/`))
+      return false;
+    max = 128;
+  }
+  return bits === undefined || Number(bits) <= max;
+}
+
 /** ngx_http_access_module: rules in order, the first that contains the client decides. */
 function access(rules: SnippetRules, action: 'allow' | 'deny', args: string[]): DirectiveResult {
   if (args.length !== 1) return fail(`${action} takes one address, CIDR or "all"`);
@@ -320,15 +358,7 @@ function access(rules: SnippetRules, action: 'allow' | 'deny', args: string[]): 
     rules.accessEnded = true;
     return OK;
   }
-  const [address, bits, extra] = target.split('/');
-  const family = isIP(address);
-  const max = family === 6 ? 128 : 32;
-  if (
-    family === 0 ||
-    extra !== undefined ||
-    (bits !== undefined && !(/^\d{1,3}$/.test(bits) && Number(bits) <= max))
-  )
-    return fail(`${action} "${target}" is not an address, CIDR or "all"`);
+  if (!isAddressOrCidr(target)) return fail(`${action} "${target}" is not an address, CIDR or "all"`);
   // Rules after "all" are never reached (nginx stops at the first match); they change nothing.
   if (rules.accessEnded) return OK;
   const last = list.rules.at(-1);

@@ -134,8 +134,8 @@ describe('snippet grammar: accepted directives become typed values', () => {
       rules: [{ action: 'allow', cidrs: ['10.0.0.0/8', '192.168.1.1'] }],
       otherwise: 'deny',
     });
-    assert.deepEqual(rules('deny 2001:db8::/32;\nallow all;').access, {
-      rules: [{ action: 'deny', cidrs: ['2001:db8::/32'] }],
+    assert.deepEqual(rules('deny 2001:db8::/32;\ndeny ::ffff:10.0.0.1;\nallow all;').access, {
+      rules: [{ action: 'deny', cidrs: ['2001:db8::/32', '::ffff:10.0.0.1'] }],
       otherwise: 'allow',
     });
     // No "all": nginx lets through what no rule names.
@@ -222,10 +222,31 @@ describe('snippet grammar: anything else refuses the whole snippet, naming the d
     ['a redirect URL with credentials', 'return 302 https://user@a.example/;', 1, 'return', /not an http/],
     ['a non-http URL', 'return 302 javascript:alert(1);', 1, 'return', /not an http/],
     ['a backtracking regex', 'rewrite ^/(a)\\1$ /b break;', 1, 'rewrite', /back-references/],
+    [
+      'a non-ASCII redirect path (Node refuses it in Location)',
+      'return 302 /caf\u00e9;',
+      1,
+      'return',
+      /not a redirect path/,
+    ],
+    ['a non-ASCII rewrite', 'rewrite ^/a /\u2028 permanent;', 1, 'rewrite', /not a path/],
+    // nginx separates words on space, tab, CR and LF only: a Unicode space is part of the word.
+    ['a header name with U+2028', 'add_header X-A\u2028 v;', 1, 'add_header', /not a header name/],
+    [
+      'a directive name with NBSP',
+      'add_header\u00a0X-A v;',
+      1,
+      'add_header\u00a0X-A',
+      /not in the snippet grammar/,
+    ],
     ['a bad rewrite flag', 'rewrite ^/a /b forever;', 1, 'rewrite', /flag/],
     ['two rewrites', 'rewrite ^/a /b break;\nrewrite ^/c /d break;', 2, 'rewrite', /only one/],
     ['a bad CIDR', 'allow 10.0.0.0/33;', 1, 'allow', /not an address/],
     ['a unix socket', 'deny unix:;', 1, 'deny', /not an address/],
+    ['an IPv4 address with a leading zero', 'allow 010.0.0.1;', 1, 'allow', /not an address/],
+    ['an IPv6 zone', 'allow fe80::1%eth0;', 1, 'allow', /not an address/],
+    ['an IPv6 prefix over 128', 'deny 2001:db8::/129;', 1, 'deny', /not an address/],
+    ['a host name', 'allow example.com;', 1, 'allow', /not an address/],
     ['an expires modifier', 'expires modified +24h;', 1, 'expires', /takes one/],
     ['an @time expires', 'expires @15h30m;', 1, 'expires', /not a time/],
     ['an empty directive', ';', 1, undefined, /empty directive/],

@@ -65,6 +65,8 @@ export function tokenize(text: string): Tokenized {
       };
     const word = readWord(text, i);
     if (!word.ok) return { ok: false, line, directive: words[0], message: word.message };
+    // Every word consumes a character (the loop's progress does not rest on the separator lists agreeing).
+    if (word.end <= i) return { ok: false, line, directive: words[0], message: 'an unreadable character' };
     if (words.length === 0) first = line;
     words.push(word.value);
     if (words.length > MAX_ARGS + 1)
@@ -81,6 +83,9 @@ export function tokenize(text: string): Tokenized {
   return { ok: true, statements };
 }
 
+/** nginx's separators (ngx_conf_read_token): only these end a bare word, never other Unicode spaces. */
+const SEPARATORS = ' \t\r\n;{}';
+
 type Word = { ok: true; value: string; end: number } | { ok: false; message: string };
 
 /** One argument from `start`: quoted (`"…"` or `'…'`) or bare up to whitespace, `;`, `{` or `}`. */
@@ -93,11 +98,11 @@ function readWord(text: string, start: number): Word {
     if (quote !== undefined && c === quote) {
       const after = text[i + 1];
       // nginx wants a separator after a closing quote ("a"b is an error there too).
-      if (after !== undefined && !/[\s;]/.test(after))
+      if (after !== undefined && !SEPARATORS.includes(after))
         return { ok: false, message: 'text right after a closing quote' };
       return { ok: true, value, end: i + 1 };
     }
-    if (quote === undefined && /[\s;{}]/.test(c)) break;
+    if (quote === undefined && SEPARATORS.includes(c)) break;
     if (quote === undefined && (c === '"' || c === "'"))
       return { ok: false, message: 'a quote inside an unquoted argument' };
     if (c === '\\') {
