@@ -40,7 +40,12 @@ function objects(app: Backend): object[] {
       'more_set_headers "X-Snippet: on";\nproxy_set_header X-Tenant blue;\nmore_clear_headers X-Backend;',
     ),
     snippet('forbid', 'forbid.example', 'server-snippet', 'return 403;'),
-    snippet('text', 'text.example', 'configuration-snippet', 'return 200 "maintenance: back soon";'),
+    snippet(
+      'text',
+      'text.example',
+      'configuration-snippet',
+      'return 200 "maintenance: back soon";\nadd_header Retry-After 120;',
+    ),
     snippet('rewrite', 'rewrite.example', 'configuration-snippet', 'rewrite ^/old/(.*)$ /new/$1 break;'),
     snippet('moved', 'moved.example', 'configuration-snippet', 'rewrite ^/old/(.*)$ /new/$1 permanent;'),
     snippet('denied', 'denied.example', 'configuration-snippet', 'allow 192.0.2.0/24;\ndeny all;'),
@@ -81,9 +86,10 @@ describe('snippets through workers, with --allow-snippet-annotations', () => {
     assert.equal(app.seen.length, before);
   });
 
-  it('return 200 "text" answers the text as text/plain', async () => {
+  it('return 200 "text" answers the text as text/plain, with the snippet\'s add_header', async () => {
     const res = await send(g, 'text.example', '/');
     assert.equal(res.status, 200);
+    assert.equal(res.headers['retry-after'], '120');
     assert.equal(res.body, 'maintenance: back soon');
     assert.match(String(res.headers['content-type']), /^text\/plain/);
   });

@@ -3,6 +3,8 @@
 import type { ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { HeaderModifier } from '../table/types.ts';
+import { modifyResponseHeaders } from './filters.ts';
 
 const bodies = new Map<number, Buffer>();
 
@@ -30,18 +32,30 @@ export function answer(res: ServerResponse, status: number, extraHeaders?: Recor
   res.end(res.req.method === 'HEAD' ? undefined : body);
 }
 
-/** A route's own answer (DirectResponse, nginx `return CODE TEXT`): the text as text/plain, else ours. */
-export function answerDirect(res: ServerResponse, status: number, body: string | undefined): void {
-  if (body === undefined || res.headersSent) {
-    answer(res, status);
+/**
+ * A route's own answer (DirectResponse, nginx `return CODE [TEXT]`): the text as text/plain, else
+ * ours; `headers` (the route's response header changes, as nginx's add_header) edit it first.
+ */
+export function answerDirect(
+  res: ServerResponse,
+  status: number,
+  body: string | undefined,
+  headers: HeaderModifier | undefined,
+): void {
+  if (res.headersSent) {
+    res.destroy();
     return;
   }
-  res.writeHead(status, {
+  const text = body === undefined ? bodyFor(status) : Buffer.from(body);
+  const fields: Record<string, string | string[] | undefined> = {
     'content-type': 'text/plain; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
     server: 'gatehouse',
-  });
-  res.end(res.req.method === 'HEAD' ? undefined : body);
+  };
+  if (headers !== undefined) modifyResponseHeaders(fields, headers);
+  // The length is the body's own, whatever a header change said.
+  fields['content-length'] = String(text.length);
+  res.writeHead(status, fields);
+  res.end(res.req.method === 'HEAD' ? undefined : text);
 }
 
 export function redirect(res: ServerResponse, status: number, location: string): void {

@@ -420,7 +420,7 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
   }
   const route = target.route;
   if (route.direct !== undefined) {
-    answerDirect(res, route.direct.statusCode, route.direct.body);
+    answerDirect(res, route.direct.statusCode, route.direct.body, route.responseHeaders);
     reportAnswer(ctx, req, res, route, undefined, route.direct.statusCode, startedAt);
     return;
   }
