@@ -4,7 +4,7 @@
 import { compactRoutes, Interner } from './compact-routes.ts';
 import type { RouteSeries } from './metrics/route-series.ts';
 import { type CompiledErrorPages, compileErrorPages } from './proxy/error-pages.ts';
-import { compilePathRegex, type PathRegex } from './proxy/filters.ts';
+import { compilePathRegex, type PathRegex, type StatusHeaderModifier } from './proxy/filters.ts';
 import { type CompiledMirror, compileMirror } from './proxy/mirror.ts';
 import { type CompiledResponseRewrites, compileResponseRewrites } from './proxy/response-rewrites.ts';
 import { compileRouter, normalizePath, type Router } from './router/index.ts';
@@ -35,6 +35,8 @@ export interface CompiledRoute {
   matchedPrefix: string;
   requestHeaders: HeaderModifier | undefined;
   responseHeaders: HeaderModifier | undefined;
+  /** Response header changes for some statuses only (nginx add_header without `always`). */
+  statusResponseHeaders: readonly StatusHeaderModifier[] | undefined;
   redirect: RequestRedirectFilter | undefined;
   rewrite: UrlRewriteFilter | undefined;
   /** The redirect's RegexSubstitution / RegexReplace path modifier, compiled; undefined otherwise. */
@@ -75,13 +77,24 @@ function mergeModifiers(
 ): HeaderModifier | undefined {
   let merged: HeaderModifier | undefined;
   for (const f of route.filters) {
-    if (f.type !== type) continue;
+    if (f.type !== type || f.statuses !== undefined) continue;
     merged ??= { set: [], add: [], remove: [] };
     merged.set!.push(...(f.set ?? []));
     merged.add!.push(...(f.add ?? []));
     merged.remove!.push(...(f.remove ?? []));
   }
   return merged;
+}
+
+/** ResponseHeaderModifiers limited to some statuses, in filter order; undefined when there is none. */
+function statusModifiers(route: Route): StatusHeaderModifier[] | undefined {
+  let out: StatusHeaderModifier[] | undefined;
+  for (const f of route.filters) {
+    if (f.type !== 'ResponseHeaderModifier' || f.statuses === undefined) continue;
+    out ??= [];
+    out.push({ statuses: new Set(f.statuses), modifier: { set: f.set, add: f.add, remove: f.remove } });
+  }
+  return out;
 }
 
 /**
@@ -95,6 +108,7 @@ class BoundRoute implements CompiledRoute {
   readonly matchedPrefix: string;
   readonly requestHeaders: HeaderModifier | undefined;
   readonly responseHeaders: HeaderModifier | undefined;
+  readonly statusResponseHeaders: readonly StatusHeaderModifier[] | undefined;
   readonly redirect: RequestRedirectFilter | undefined;
   readonly rewrite: UrlRewriteFilter | undefined;
   readonly redirectRegex: PathRegex | undefined;
@@ -128,6 +142,7 @@ class BoundRoute implements CompiledRoute {
       route.match.path.type === 'Prefix' ? (normalizePath(route.match.path.value) ?? '/') : '/';
     this.requestHeaders = mergeModifiers(route, 'RequestHeaderModifier');
     this.responseHeaders = mergeModifiers(route, 'ResponseHeaderModifier');
+    this.statusResponseHeaders = statusModifiers(route);
     this.responseRewrites = compileResponseRewrites(route.responseRewrites);
     let redirect: RequestRedirectFilter | undefined;
     let rewrite: UrlRewriteFilter | undefined;

@@ -41,6 +41,12 @@ function objects(app: Backend): object[] {
     ),
     snippet('forbid', 'forbid.example', 'server-snippet', 'return 403;'),
     snippet(
+      'statuses',
+      'statuses.example',
+      'configuration-snippet',
+      'add_header X-Success yes;\nadd_header X-Always yes always;\nexpires 1h;',
+    ),
+    snippet(
       'text',
       'text.example',
       'configuration-snippet',
@@ -58,7 +64,12 @@ describe('snippets through workers, with --allow-snippet-annotations', () => {
   let g: Gatehouse;
 
   before(async () => {
-    app = await startBackend('app');
+    // /missing answers 404, everything else the harness's JSON echo.
+    app = await startBackend('app', (req, res) => {
+      const status = req.url?.startsWith('/missing') ? 404 : 200;
+      res.writeHead(status, { 'content-type': 'application/json', 'x-backend': 'app' });
+      res.end(JSON.stringify({ backend: 'app', path: req.url, headers: req.headers }));
+    });
     dir.write('objects.yaml', objects(app));
     g = await startGatehouse(dir.dir, { workers: 2, args: ['--allow-snippet-annotations'] });
     await g.waitReady();
@@ -76,6 +87,19 @@ describe('snippets through workers, with --allow-snippet-annotations', () => {
     assert.equal(res.headers['x-snippet'], 'on');
     assert.equal(res.headers['x-backend'], undefined);
     assert.equal(JSON.parse(res.body).headers['x-tenant'], 'blue');
+  });
+
+  it('add_header and expires only on success statuses; add_header … always on every status (nginx headers filter)', async () => {
+    const ok = await send(g, 'statuses.example', '/');
+    assert.equal(ok.status, 200);
+    assert.equal(ok.headers['x-success'], 'yes');
+    assert.equal(ok.headers['x-always'], 'yes');
+    assert.equal(ok.headers['cache-control'], 'max-age=3600');
+    const missing = await send(g, 'statuses.example', '/missing');
+    assert.equal(missing.status, 404);
+    assert.equal(missing.headers['x-success'], undefined);
+    assert.equal(missing.headers['cache-control'], undefined);
+    assert.equal(missing.headers['x-always'], 'yes');
   });
 
   it('return 403 (server-snippet) answers 403 itself; the backend sees nothing', async () => {

@@ -4,7 +4,7 @@ import type { ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { HeaderModifier } from '../table/types.ts';
-import { modifyResponseHeaders } from './filters.ts';
+import { modifyResponseHeadersFor, type StatusHeaderModifier } from './filters.ts';
 
 const bodies = new Map<number, Buffer>();
 
@@ -40,7 +40,10 @@ export function answerDirect(
   res: ServerResponse,
   status: number,
   body: string | undefined,
-  headers: HeaderModifier | undefined,
+  headers: {
+    readonly responseHeaders: HeaderModifier | undefined;
+    readonly statusResponseHeaders: readonly StatusHeaderModifier[] | undefined;
+  },
 ): void {
   if (res.headersSent) {
     res.destroy();
@@ -51,7 +54,7 @@ export function answerDirect(
     'content-type': 'text/plain; charset=utf-8',
     server: 'gatehouse',
   };
-  if (headers !== undefined) modifyResponseHeaders(fields, headers);
+  modifyResponseHeadersFor(fields, status, headers.responseHeaders, headers.statusResponseHeaders);
   // The length is the body's own, whatever a header change said.
   fields['content-length'] = String(text.length);
   res.writeHead(status, fields);

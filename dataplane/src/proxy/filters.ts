@@ -34,6 +34,25 @@ export function modifyResponseHeaders(
   return headers;
 }
 
+/** A response header change for some statuses only, compiled (compile.ts). */
+export interface StatusHeaderModifier {
+  statuses: ReadonlySet<number>;
+  modifier: HeaderModifier;
+}
+
+/** Applies the route's response header changes for `status`: those for every status, then the others. */
+export function modifyResponseHeadersFor(
+  headers: Record<string, string | string[] | undefined>,
+  status: number,
+  always: HeaderModifier | undefined,
+  byStatus: readonly StatusHeaderModifier[] | undefined,
+): void {
+  if (always !== undefined) modifyResponseHeaders(headers, always);
+  if (byStatus === undefined) return;
+  for (let i = 0; i < byStatus.length; i++)
+    if (byStatus[i].statuses.has(status)) modifyResponseHeaders(headers, byStatus[i].modifier);
+}
+
 /** What a RegexSubstitution or RegexReplace needs per request, compiled once per table (compile.ts). */
 export interface PathRegex {
   /** RegexSubstitution: the route's Regex path match (undefined when not a Regex); RegexReplace: its own pattern. */

@@ -35,7 +35,7 @@ import {
   INTERCEPTED_BODY_MAX_BYTES,
   sendErrorPage,
 } from './error-pages.ts';
-import { modifyRequestHeaders, modifyResponseHeaders, rewritePath } from './filters.ts';
+import { modifyRequestHeaders, modifyResponseHeadersFor, rewritePath } from './filters.ts';
 import {
   type ClientView,
   clientView,
@@ -246,6 +246,7 @@ class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attempt, Body
       req.httpVersionMajor === 1 &&
       this.affinityCookie === undefined &&
       !route.responseHeaders &&
+      !route.statusResponseHeaders &&
       !route.responseRewrites
     ) {
       // The common case, relayed as they came: no header object is edited (see relayedHeaders).
@@ -258,7 +259,7 @@ class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attempt, Body
     // The upstream's own headers are rewritten before Gatehouse adds its affinity cookie.
     if (route.responseRewrites) rewriteResponseHeaders(headers, route.responseRewrites);
     if (this.affinityCookie !== undefined) appendSetCookie(headers, this.affinityCookie);
-    if (route.responseHeaders) modifyResponseHeaders(headers, route.responseHeaders);
+    modifyResponseHeadersFor(headers, statusCode, route.responseHeaders, route.statusResponseHeaders);
     if (respondTrailersOnly(req, this.res, statusCode, headers)) return;
     if (statusMessage && req.httpVersionMajor === 1) this.res.writeHead(statusCode, statusMessage, headers);
     else this.res.writeHead(statusCode, headers);
@@ -420,7 +421,7 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
   }
   const route = target.route;
   if (route.direct !== undefined) {
-    answerDirect(res, route.direct.statusCode, route.direct.body, route.responseHeaders);
+    answerDirect(res, route.direct.statusCode, route.direct.body, route);
     reportAnswer(ctx, req, res, route, undefined, route.direct.statusCode, startedAt);
     return;
   }

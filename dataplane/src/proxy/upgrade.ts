@@ -16,7 +16,7 @@ import {
   type UpstreamEndpoint,
 } from '../upstream/balancer.ts';
 import { answerRaw, redirectRaw } from './answers.ts';
-import { modifyResponseHeaders } from './filters.ts';
+import { modifyResponseHeadersFor } from './filters.ts';
 import { type ClientView, clientView, downstreamHeaders } from './forwarding.ts';
 import {
   type ExchangeEnd,
@@ -152,7 +152,12 @@ class Tunnel implements Dispatcher.DispatchHandler, ExchangeEnd {
     this.status = statusCode;
     downstreamHeaders(headers);
     if (this.route.responseRewrites) rewriteResponseHeaders(headers, this.route.responseRewrites);
-    if (this.route.responseHeaders) modifyResponseHeaders(headers, this.route.responseHeaders);
+    modifyResponseHeadersFor(
+      headers,
+      statusCode,
+      this.route.responseHeaders,
+      this.route.statusResponseHeaders,
+    );
     // The client's connection was handed over for the upgrade: it cannot carry another request.
     headers.connection = 'close';
     const head = responseHead(statusCode, statusMessage, headers);

@@ -82,7 +82,18 @@ const filter = {
       properties: {
         type: { enum: ['RequestHeaderModifier', 'ResponseHeaderModifier'] },
         ...headerModifierProps,
+        statuses: {
+          type: 'array',
+          items: { type: 'integer', minimum: 100, maximum: 599 },
+          minItems: 1,
+          maxItems: 64,
+          uniqueItems: true,
+        },
       },
+      // A request has no status: statuses belong to response changes only.
+      if: { properties: { type: { const: 'RequestHeaderModifier' } } },
+      // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then, not a thenable
+      then: { not: { required: ['statuses'] } },
     },
     {
       additionalProperties: false,

@@ -283,6 +283,12 @@ export interface HeaderValue {
 
 export interface HeaderModifierFilter extends HeaderModifier {
   type: 'RequestHeaderModifier' | 'ResponseHeaderModifier';
+  /**
+   * ResponseHeaderModifier only: applied to answers with one of these statuses, absent to every
+   * answer. nginx's add_header without `always` and expires: 200, 201, 204, 206, 301, 302, 303,
+   * 304, 307, 308 (ngx_http_headers_filter_module).
+   */
+  statuses?: number[];
 }
 
 export interface RequestRedirectFilter {

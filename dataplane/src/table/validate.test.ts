@@ -277,10 +277,11 @@ describe('route table validation', () => {
   });
 
   // Snippet translations (controller/src/translate/annotations/snippet/): typed values only.
-  it('DirectResponse with a text body and RegexReplace with its own pattern are valid', () => {
+  it('DirectResponse with a text body, RegexReplace with its own pattern, status-limited response headers are valid', () => {
     const t = broken((t) => {
       t.hosts[0].routes[0].filters = [
         { type: 'DirectResponse', statusCode: 403, body: 'forbidden\tnow' },
+        { type: 'ResponseHeaderModifier', add: [{ name: 'X-A', value: '1' }], statuses: [200, 304] },
         { type: 'URLRewrite', path: { type: 'RegexReplace', pattern: '^/a(.*)', value: '/b$1' } },
       ];
     });
@@ -294,6 +295,8 @@ describe('route table validation', () => {
       'a RegexReplace without its pattern',
       { type: 'URLRewrite', path: { type: 'RegexReplace', value: '/b' } },
     ],
+    ['statuses on a request header change', { type: 'RequestHeaderModifier', statuses: [200] }],
+    ['a status out of range', { type: 'ResponseHeaderModifier', statuses: [600] }],
     [
       'a pattern on another modifier',
       { type: 'URLRewrite', path: { type: 'ReplaceFullPath', pattern: 'x', value: '/b' } },

@@ -123,7 +123,7 @@ const GRAMMAR =
   'add_header, more_set_headers, more_clear_headers, proxy_hide_header, proxy_set_header, more_set_input_headers, more_clear_input_headers, return, rewrite, allow/deny, expires';
 const SNIPPET_NOTE =
   `with --allow-snippet-annotations (off by default, as ingress-nginx), a strict grammar translated into typed filters, never templated: ${GRAMMAR}; ` +
-  'anything else refuses the whole snippet; no nginx variables; add_header applies to every status; rewrite last does not search locations again; expires with a time sends Cache-Control max-age only';
+  'anything else refuses the whole snippet; no nginx variables; rewrite last does not search locations again; expires with a time sends Cache-Control max-age only';
 export const snippets: AnnotationEntry[] = [
   ...family(
     'Configuration snippet',

@@ -17,6 +17,8 @@ import type { Statement } from './tokenize.ts';
 export interface SnippetRules {
   requestHeaders: Required<HeaderModifier>;
   responseHeaders: Required<HeaderModifier>;
+  /** add_header without `always`, and expires: only on nginx's success statuses (SUCCESS_STATUSES). */
+  successResponseHeaders: Required<HeaderModifier>;
   /** `return`: answered before anything is proxied. */
   answer?: RequestRedirectFilter | DirectResponseFilter;
   /** `rewrite`: a redirect (redirect, permanent, absolute URL) or the upstream path (break, last). */
@@ -26,6 +28,9 @@ export interface SnippetRules {
   /** An `allow all` / `deny all` was read: later access rules are never reached. */
   accessEnded?: boolean;
 }
+
+/** ngx_http_headers_filter_module: add_header (without `always`) and expires apply to these only. */
+export const SUCCESS_STATUSES: readonly number[] = [200, 201, 204, 206, 301, 302, 303, 304, 307, 308];
 
 export type DirectiveResult = { ok: true } | { ok: false; message: string };
 
@@ -57,6 +62,7 @@ export function emptyRules(): SnippetRules {
   return {
     requestHeaders: { set: [], add: [], remove: [] },
     responseHeaders: { set: [], add: [], remove: [] },
+    successResponseHeaders: { set: [], add: [], remove: [] },
   };
 }
 
@@ -65,13 +71,14 @@ export function applyDirective(rules: SnippetRules, s: Statement): DirectiveResu
   const { name, args } = s;
   switch (name) {
     case 'add_header': {
-      // nginx: NAME VALUE [always]. Difference: added on every status, `always` or not.
+      // nginx: NAME VALUE [always]; without `always` only on SUCCESS_STATUSES.
       if (args.length < 2 || args.length > 3 || (args.length === 3 && args[2] !== 'always'))
         return fail('add_header takes a name, a value and optionally "always"');
       const checked = header(args[0], args[1]);
       if (!checked.ok) return checked;
+      const target = args.length === 3 ? rules.responseHeaders : rules.successResponseHeaders;
       // An empty value adds nothing (ngx_http_headers_filter_module).
-      if (args[1] !== '') rules.responseHeaders.add.push({ name: args[0], value: args[1] });
+      if (args[1] !== '') target.add.push({ name: args[0], value: args[1] });
       return OK;
     }
     case 'more_set_headers':
@@ -380,13 +387,13 @@ const UNITS: Record<string, number> = {
 /**
  * ngx_http_headers_module `expires`: `off`; `epoch` (Expires in 1970, Cache-Control: no-cache);
  * `max` (Expires in 2037, max-age 10 years); a time (`1h`, `30m`, `1d12h`, bare seconds) gives
- * Cache-Control: max-age; a negative one no-cache. Difference: for a time, Expires (now + time) is
- * not sent — max-age takes precedence over Expires anyway (RFC 9111 §5.3).
+ * Cache-Control: max-age; a negative one no-cache. Like add_header, only on SUCCESS_STATUSES.
+ * Difference: for a time, Expires (now + time) is not sent — max-age takes precedence over Expires anyway (RFC 9111 §5.3).
  */
 function expires(rules: SnippetRules, args: string[]): DirectiveResult {
   if (args.length !== 1) return fail('expires takes one time, epoch, max or off');
   const value = args[0];
-  const set = rules.responseHeaders.set;
+  const set = rules.successResponseHeaders.set;
   if (value === 'off') return OK;
   if (value === 'epoch') {
     set.push(

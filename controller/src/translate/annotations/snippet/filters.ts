@@ -1,7 +1,7 @@
 // An accepted snippet's rules as route-table values: filters in nginx's order of phases (rewrite
 // module answers and rewrites first, then header changes) and the clientAccess rules.
 import type { ClientAccess, Filter, HeaderModifier } from '../../../../../dataplane/src/table/types.ts';
-import type { SnippetRules } from './directives.ts';
+import { type SnippetRules, SUCCESS_STATUSES } from './directives.ts';
 
 export function snippetFilters(rules: SnippetRules): Filter[] {
   const filters: Filter[] = [];
@@ -11,6 +11,9 @@ export function snippetFilters(rules: SnippetRules): Filter[] {
   if (request !== undefined) filters.push({ type: 'RequestHeaderModifier', ...request });
   const response = modifier(rules.responseHeaders);
   if (response !== undefined) filters.push({ type: 'ResponseHeaderModifier', ...response });
+  const success = modifier(rules.successResponseHeaders);
+  if (success !== undefined)
+    filters.push({ type: 'ResponseHeaderModifier', ...success, statuses: [...SUCCESS_STATUSES] });
   return filters;
 }
 

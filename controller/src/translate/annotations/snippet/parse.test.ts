@@ -21,12 +21,10 @@ function rules(text: string): SnippetRules {
 const none = { set: [], add: [], remove: [] };
 
 describe('snippet grammar: accepted directives become typed values', () => {
-  it('add_header NAME VALUE [always] adds a response header (quoted values keep their spaces)', () => {
+  it('add_header NAME VALUE adds a response header on success statuses only; with always on every status', () => {
     const r = rules('add_header X-Frame-Options "SAMEORIGIN";\nadd_header Cache-Tag "a b" always;');
-    assert.deepEqual(r.responseHeaders.add, [
-      { name: 'X-Frame-Options', value: 'SAMEORIGIN' },
-      { name: 'Cache-Tag', value: 'a b' },
-    ]);
+    assert.deepEqual(r.successResponseHeaders.add, [{ name: 'X-Frame-Options', value: 'SAMEORIGIN' }]);
+    assert.deepEqual(r.responseHeaders.add, [{ name: 'Cache-Tag', value: 'a b' }]);
   });
 
   it('more_set_headers "Name: value" … sets response headers; "Name:" clears one', () => {
@@ -146,31 +144,31 @@ describe('snippet grammar: accepted directives become typed values', () => {
   });
 
   it('expires: a time is Cache-Control max-age; epoch, max and negative times as nginx; off nothing', () => {
-    assert.deepEqual(rules('expires 1h30m;').responseHeaders.set, [
+    assert.deepEqual(rules('expires 1h30m;').successResponseHeaders.set, [
       { name: 'Cache-Control', value: 'max-age=5400' },
     ]);
-    assert.deepEqual(rules('expires 7d;').responseHeaders.set, [
+    assert.deepEqual(rules('expires 7d;').successResponseHeaders.set, [
       { name: 'Cache-Control', value: 'max-age=604800' },
     ]);
-    assert.deepEqual(rules('expires 60;').responseHeaders.set, [
+    assert.deepEqual(rules('expires 60;').successResponseHeaders.set, [
       { name: 'Cache-Control', value: 'max-age=60' },
     ]);
-    assert.deepEqual(rules('expires -1;').responseHeaders.set, [
+    assert.deepEqual(rules('expires -1;').successResponseHeaders.set, [
       { name: 'Cache-Control', value: 'no-cache' },
     ]);
-    assert.deepEqual(rules('expires epoch;').responseHeaders.set, [
+    assert.deepEqual(rules('expires epoch;').successResponseHeaders.set, [
       { name: 'Expires', value: 'Thu, 01 Jan 1970 00:00:01 GMT' },
       { name: 'Cache-Control', value: 'no-cache' },
     ]);
-    assert.deepEqual(rules('expires max;').responseHeaders.set, [
+    assert.deepEqual(rules('expires max;').successResponseHeaders.set, [
       { name: 'Expires', value: 'Thu, 31 Dec 2037 23:55:55 GMT' },
       { name: 'Cache-Control', value: 'max-age=315360000' },
     ]);
-    assert.deepEqual(rules('expires off;').responseHeaders, none);
+    assert.deepEqual(rules('expires off;').successResponseHeaders, none);
   });
 
   it('comments, blank lines, CRLF line ends and escaped quotes are read as nginx reads them', () => {
-    const r = rules('# set by the platform team\r\n\r\nadd_header X-Q "say \\"hi\\""; # trailing\r\n');
+    const r = rules('# set by the platform team\r\n\r\nadd_header X-Q "say \\"hi\\"" always; # trailing\r\n');
     assert.deepEqual(r.responseHeaders.add, [{ name: 'X-Q', value: 'say "hi"' }]);
     assert.deepEqual(rules('').requestHeaders, none);
   });

@@ -22,7 +22,7 @@ export function parseSnippet(text: string): ParsedSnippet {
   }
   delete rules.accessEnded;
   // The table bounds each header list (schema.ts); more_set_headers can list many per directive.
-  for (const m of [rules.requestHeaders, rules.responseHeaders])
+  for (const m of [rules.requestHeaders, rules.responseHeaders, rules.successResponseHeaders])
     if (
       m.set.length > MAX_HEADER_CHANGES ||
       m.add.length > MAX_HEADER_CHANGES ||

@@ -94,19 +94,19 @@ describe('snippets with --allow-snippet-annotations: translated into typed value
     for (const path of ['/', '/api'])
       assert.deepEqual(route(result, 'a.example', path).filters, [
         { type: 'RequestHeaderModifier', set: [{ name: 'X-Tenant', value: 'blue' }] },
+        { type: 'ResponseHeaderModifier', set: [{ name: 'X-Frame-Options', value: 'DENY' }] },
+        // expires, like add_header without always, only on nginx's success statuses.
         {
           type: 'ResponseHeaderModifier',
-          set: [
-            { name: 'X-Frame-Options', value: 'DENY' },
-            { name: 'Cache-Control', value: 'max-age=3600' },
-          ],
+          set: [{ name: 'Cache-Control', value: 'max-age=3600' }],
+          statuses: [200, 201, 204, 206, 301, 302, 303, 304, 307, 308],
         },
       ]);
     assert.deepEqual(route(result, 'a.example', '/shared').filters, []);
   });
 
   test('server-snippet: every route of the host, those of other Ingresses included (the server block)', () => {
-    const result = run(objects({ [`${P}/server-snippet`]: 'add_header X-Served-By edge;' }), ON);
+    const result = run(objects({ [`${P}/server-snippet`]: 'add_header X-Served-By edge always;' }), ON);
     for (const path of ['/', '/api', '/shared'])
       assert.deepEqual(route(result, 'a.example', path).filters, [
         { type: 'ResponseHeaderModifier', add: [{ name: 'X-Served-By', value: 'edge' }] },
@@ -117,8 +117,8 @@ describe('snippets with --allow-snippet-annotations: translated into typed value
   test('two server-snippets for one host: the oldest Ingress wins, the other gets ServerSnippetConflict', () => {
     const result = run(
       objects(
-        { [`${P}/server-snippet`]: 'add_header X-Old 1;' },
-        { [`${P}/server-snippet`]: 'add_header X-New 1;' },
+        { [`${P}/server-snippet`]: 'add_header X-Old 1 always;' },
+        { [`${P}/server-snippet`]: 'add_header X-New 1 always;' },
       ),
       ON,
     );
