@@ -53,7 +53,12 @@ function objects(app: Backend): object[] {
       'return 200 "maintenance: back soon";\nadd_header Retry-After 120;',
     ),
     snippet('rewrite', 'rewrite.example', 'configuration-snippet', 'rewrite ^/old/(.*)$ /new/$1 break;'),
-    snippet('moved', 'moved.example', 'configuration-snippet', 'rewrite ^/old/(.*)$ /new/$1 permanent;'),
+    snippet(
+      'moved',
+      'moved.example',
+      'configuration-snippet',
+      'rewrite ^/old/(.*)$ /new/$1 permanent;\nadd_header X-Moved-By snippet;',
+    ),
     snippet('denied', 'denied.example', 'configuration-snippet', 'allow 192.0.2.0/24;\ndeny all;'),
   ];
 }
@@ -127,6 +132,8 @@ describe('snippets through workers, with --allow-snippet-annotations', () => {
     const moved = await send(g, 'moved.example', '/old/x?y=2');
     assert.equal(moved.status, 301);
     assert.equal(moved.headers.location, 'http://moved.example/new/x?y=2');
+    // add_header applies to a 301 (one of nginx's success statuses), on the redirect too.
+    assert.equal(moved.headers['x-moved-by'], 'snippet');
     const kept = await send(g, 'moved.example', '/keep');
     assert.equal(kept.status, 200);
     assert.equal(JSON.parse(kept.body).path, '/keep');

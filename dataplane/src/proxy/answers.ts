@@ -40,10 +40,8 @@ export function answerDirect(
   res: ServerResponse,
   status: number,
   body: string | undefined,
-  headers: {
-    readonly responseHeaders: HeaderModifier | undefined;
-    readonly statusResponseHeaders: readonly StatusHeaderModifier[] | undefined;
-  },
+  headers: RouteResponseHeaders,
+  location?: string,
 ): void {
   if (res.headersSent) {
     res.destroy();
@@ -55,14 +53,35 @@ export function answerDirect(
     server: 'gatehouse',
   };
   modifyResponseHeadersFor(fields, status, headers.responseHeaders, headers.statusResponseHeaders);
+  // Set after the changes: a snippet never replaces the Location its own redirect computed.
+  if (location !== undefined) fields.location = location;
   // The length is the body's own, whatever a header change said.
   fields['content-length'] = String(text.length);
   res.writeHead(status, fields);
   res.end(res.req.method === 'HEAD' ? undefined : text);
 }
 
-export function redirect(res: ServerResponse, status: number, location: string): void {
-  answer(res, status, { location });
+/** `route`: the route whose redirect this is; its response header changes apply, as nginx's add_header on a return. */
+export function redirect(
+  res: ServerResponse,
+  status: number,
+  location: string,
+  route?: RouteResponseHeaders,
+): void {
+  if (
+    route === undefined ||
+    (route.responseHeaders === undefined && route.statusResponseHeaders === undefined)
+  ) {
+    answer(res, status, { location });
+    return;
+  }
+  answerDirect(res, status, undefined, route, location);
+}
+
+/** What an answer of a route needs of it: its response header changes (compile.ts). */
+export interface RouteResponseHeaders {
+  readonly responseHeaders: HeaderModifier | undefined;
+  readonly statusResponseHeaders: readonly StatusHeaderModifier[] | undefined;
 }
 
 /** An answer written straight to a socket: for parse errors, before any request object exists. */

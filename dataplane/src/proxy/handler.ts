@@ -408,7 +408,7 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
     ctx.trusted,
   );
   if (target.kind === 'redirect') {
-    redirect(res, target.status, target.location);
+    redirect(res, target.status, target.location, target.route);
     reportAnswer(ctx, req, res, target.route, undefined, target.status, startedAt);
     return;
   }
