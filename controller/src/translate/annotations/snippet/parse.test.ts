@@ -127,6 +127,13 @@ describe('snippet grammar: accepted directives become typed values', () => {
     });
   });
 
+  it('a regex with braces is quoted, as nginx requires; its backslashes are kept for RE2', () => {
+    assert.deepEqual(rules('rewrite "^/(\\d{3})/(.*)$" /code/$1/$2 break;').rewrite, {
+      type: 'URLRewrite',
+      path: { type: 'RegexReplace', pattern: '^/(\\d{3})/(.*)$', value: '/code/$1/$2' },
+    });
+  });
+
   it('allow / deny become ordered clientAccess rules; "all" ends them (later rules are never reached)', () => {
     assert.deepEqual(rules('allow 10.0.0.0/8;\nallow 192.168.1.1;\ndeny all;\nallow 1.2.3.4;').access, {
       rules: [{ action: 'allow', cidrs: ['10.0.0.0/8', '192.168.1.1'] }],
