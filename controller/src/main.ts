@@ -80,6 +80,7 @@ async function main(): Promise<void> {
       enableExternalNameServices: flags.enableExternalNameServices,
       enableSslPassthrough: flags.enableSslPassthrough,
       checkCipherList,
+      allowSnippetAnnotations: flags.allowSnippetAnnotations,
       defaultSslCertificate: flags.defaultSslCertificate,
       now: new Date(),
     }),

@@ -6,12 +6,13 @@ import type { RouteSeries } from './metrics/route-series.ts';
 import { type CompiledClientAccess, compileClientAccess } from './proxy/client-access.ts';
 import { type CompiledCors, compileCors } from './proxy/cors.ts';
 import { type CompiledErrorPages, compileErrorPages } from './proxy/error-pages.ts';
-import { compilePathRegex, type PathRegex } from './proxy/filters.ts';
+import { compilePathRegex, type PathRegex, type StatusHeaderModifier } from './proxy/filters.ts';
 import { type CompiledMirror, compileMirror } from './proxy/mirror.ts';
 import { type CompiledResponseRewrites, compileResponseRewrites } from './proxy/response-rewrites.ts';
 import { compileRouter, normalizePath, type Router } from './router/index.ts';
 import { compileBoundedRegex } from './router/regex.ts';
 import type {
+  DirectResponseFilter,
   HeaderModifier,
   HostRoutes,
   RequestRedirectFilter,
@@ -36,10 +37,16 @@ export interface CompiledRoute {
   matchedPrefix: string;
   requestHeaders: HeaderModifier | undefined;
   responseHeaders: HeaderModifier | undefined;
+  /** Response header changes for some statuses only (nginx add_header without `always`). */
+  statusResponseHeaders: readonly StatusHeaderModifier[] | undefined;
   redirect: RequestRedirectFilter | undefined;
   rewrite: UrlRewriteFilter | undefined;
-  /** For a RegexSubstitution path modifier (rewrite or redirect); undefined otherwise. */
-  pathRegex: PathRegex | undefined;
+  /** The redirect's RegexSubstitution / RegexReplace path modifier, compiled; undefined otherwise. */
+  redirectRegex: PathRegex | undefined;
+  /** The URL rewrite's RegexSubstitution / RegexReplace path modifier, compiled; undefined otherwise. */
+  rewriteRegex: PathRegex | undefined;
+  /** The first DirectResponse filter: the route answers itself (after a redirect that applies). */
+  direct: DirectResponseFilter | undefined;
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
   maxRequestBodyBytes: number | undefined;
@@ -78,13 +85,24 @@ function mergeModifiers(
 ): HeaderModifier | undefined {
   let merged: HeaderModifier | undefined;
   for (const f of route.filters) {
-    if (f.type !== type) continue;
+    if (f.type !== type || f.statuses !== undefined) continue;
     merged ??= { set: [], add: [], remove: [] };
     merged.set!.push(...(f.set ?? []));
     merged.add!.push(...(f.add ?? []));
     merged.remove!.push(...(f.remove ?? []));
   }
   return merged;
+}
+
+/** ResponseHeaderModifiers limited to some statuses, in filter order; undefined when there is none. */
+function statusModifiers(route: Route): StatusHeaderModifier[] | undefined {
+  let out: StatusHeaderModifier[] | undefined;
+  for (const f of route.filters) {
+    if (f.type !== 'ResponseHeaderModifier' || f.statuses === undefined) continue;
+    out ??= [];
+    out.push({ statuses: new Set(f.statuses), modifier: { set: f.set, add: f.add, remove: f.remove } });
+  }
+  return out;
 }
 
 /**
@@ -98,9 +116,12 @@ class BoundRoute implements CompiledRoute {
   readonly matchedPrefix: string;
   readonly requestHeaders: HeaderModifier | undefined;
   readonly responseHeaders: HeaderModifier | undefined;
+  readonly statusResponseHeaders: readonly StatusHeaderModifier[] | undefined;
   readonly redirect: RequestRedirectFilter | undefined;
   readonly rewrite: UrlRewriteFilter | undefined;
-  readonly pathRegex: PathRegex | undefined;
+  readonly redirectRegex: PathRegex | undefined;
+  readonly rewriteRegex: PathRegex | undefined;
+  readonly direct: DirectResponseFilter | undefined;
   readonly headersTimeoutMs: number;
   readonly bodyTimeoutMs: number;
   readonly maxRequestBodyBytes: number | undefined;
@@ -134,19 +155,26 @@ class BoundRoute implements CompiledRoute {
       route.match.path.type === 'Prefix' ? (normalizePath(route.match.path.value) ?? '/') : '/';
     this.requestHeaders = mergeModifiers(route, 'RequestHeaderModifier');
     this.responseHeaders = mergeModifiers(route, 'ResponseHeaderModifier');
+    this.statusResponseHeaders = statusModifiers(route);
     this.responseRewrites = compileResponseRewrites(route.responseRewrites);
     let redirect: RequestRedirectFilter | undefined;
     let rewrite: UrlRewriteFilter | undefined;
+    let direct: DirectResponseFilter | undefined;
     for (const f of route.filters) {
       if (f.type === 'RequestRedirect') redirect ??= f;
       else if (f.type === 'URLRewrite') rewrite ??= f;
+      else if (f.type === 'DirectResponse') direct ??= f;
     }
     this.redirect = redirect;
     this.rewrite = rewrite;
-    // A redirect answers before any rewrite, so only its path modifier can be the one in use.
-    const modifier = redirect !== undefined ? redirect.path : rewrite?.path;
-    this.pathRegex =
-      modifier?.type === 'RegexSubstitution' ? compilePathRegex(modifier, routeRegex(route)) : undefined;
+    this.direct = direct;
+    // A RegexReplace redirect applies only where its pattern matches; other requests go on to the rewrite.
+    const regex =
+      redirect?.path?.type === 'RegexSubstitution' || rewrite?.path?.type === 'RegexSubstitution'
+        ? routeRegex(route)
+        : undefined;
+    this.redirectRegex = compilePathRegex(redirect?.path, regex);
+    this.rewriteRegex = compilePathRegex(rewrite?.path, regex);
     this.headersTimeoutMs = route.timeouts?.responseHeaderMs ?? DEFAULT_RESPONSE_HEADER_MS;
     this.bodyTimeoutMs = route.timeouts?.idleMs ?? DEFAULT_IDLE_MS;
     this.maxRequestBodyBytes = route.maxRequestBodyBytes;

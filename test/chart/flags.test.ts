@@ -105,6 +105,12 @@ const cases: Case[] = [
   { flag: 'enable-external-name-services', set: {}, expected: undefined },
   { flag: 'enable-ssl-passthrough', set: { 'controller.enableSslPassthrough': 'true' }, expected: true },
   { flag: 'enable-ssl-passthrough', set: {}, expected: undefined },
+  {
+    flag: 'allow-snippet-annotations',
+    set: { 'controller.allowSnippetAnnotations': 'true' },
+    expected: true,
+  },
+  { flag: 'allow-snippet-annotations', set: {}, expected: undefined },
   { flag: 'log-level', set: { 'controller.logLevel': 'debug' }, expected: 'debug' },
   { flag: 'log-format', set: { 'controller.logFormat': 'text' }, expected: 'text' },
   { flag: 'access-log', set: { 'controller.accessLog.enabled': 'true' }, expected: true },

@@ -101,6 +101,7 @@ wins). Rendered as a sorted list of --flag=value so the pod spec is stable acros
 {{- if $c.proxyProtocol }}{{ $_ := set $args "proxy-protocol" true }}{{ end -}}
 {{- if $c.enableExternalNameServices }}{{ $_ := set $args "enable-external-name-services" true }}{{ end -}}
 {{- if $c.enableSslPassthrough }}{{ $_ := set $args "enable-ssl-passthrough" true }}{{ end -}}
+{{- if $c.allowSnippetAnnotations }}{{ $_ := set $args "allow-snippet-annotations" true }}{{ end -}}
 {{- $_ := set $args "log-level" $c.logLevel -}}
 {{- $_ := set $args "log-format" $c.logFormat -}}
 {{- if $c.accessLog.enabled }}{{ $_ := set $args "access-log" true }}{{ $_ := set $args "access-log-sample" $c.accessLog.sampleRate }}{{ end -}}

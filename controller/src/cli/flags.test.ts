@@ -182,6 +182,20 @@ describe('command line', () => {
     assert.match(usage, /--enable-ssl-passthrough +honour ssl-passthrough annotations/);
   });
 
+  it('snippets are translated only with --allow-snippet-annotations (ingress-nginx: allow-snippet-annotations, default false)', () => {
+    assert.equal(parseFlags([], {}).allowSnippetAnnotations, false);
+    assert.equal(parseFlags(['--allow-snippet-annotations'], {}).allowSnippetAnnotations, true);
+    assert.equal(
+      parseFlags([], { GATEHOUSE_ALLOW_SNIPPET_ANNOTATIONS: 'true' }).allowSnippetAnnotations,
+      true,
+    );
+    assert.throws(
+      () => parseFlags([], { GATEHOUSE_ALLOW_SNIPPET_ANNOTATIONS: 'maybe' }),
+      /GATEHOUSE_ALLOW_SNIPPET_ANNOTATIONS/,
+    );
+    assert.match(usage, /--allow-snippet-annotations +translate configuration-snippet/);
+  });
+
   it('--help documents --enable-external-name-services and what it never allows', () => {
     assert.match(usage, /--enable-external-name-services +allow ExternalName Service backends/);
     assert.match(usage, /never loopback,\s+link-local/);

@@ -38,6 +38,8 @@ export interface Flags {
   enableExternalNameServices: boolean;
   /** ssl-passthrough annotations route TLS by SNI to the backend, untouched (ingress-nginx --enable-ssl-passthrough). */
   enableSslPassthrough: boolean;
+  /** Translate configuration-snippet / server-snippet into typed filters (ingress-nginx's allow-snippet-annotations, off by default). */
+  allowSnippetAnnotations: boolean;
   /** Slowloris bound: a request's headers must arrive within this (408 after); nginx's client_header_timeout. */
   clientHeaderTimeoutMs: number;
   /** Idle keep-alive connections are closed after this; nginx's keepalive_timeout. */
@@ -83,6 +85,7 @@ const options = {
   'proxy-protocol': { type: 'boolean' },
   'enable-external-name-services': { type: 'boolean' },
   'enable-ssl-passthrough': { type: 'boolean' },
+  'allow-snippet-annotations': { type: 'boolean' },
   'client-header-timeout': { type: 'string', default: '20s' },
   'keepalive-timeout': { type: 'string', default: '75s' },
   'client-body-timeout': { type: 'string', default: '60s' },
@@ -125,6 +128,8 @@ export const usage = `Usage: gatehouse [flags]   (every flag also from GATEHOUSE
                                     link-local, unspecified, cloud metadata or this pod's own addresses
   --enable-ssl-passthrough          honour ssl-passthrough annotations: TLS whose SNI names such a host goes
                                     to its backend without termination (default off, as ingress-nginx)
+  --allow-snippet-annotations       translate configuration-snippet / server-snippet (a strict grammar of a few
+                                    directives) into typed filters; never templated (default off)
   --client-header-timeout DURATION  time a client has to send request headers, e.g. 20s, 500ms (default 20s)
   --keepalive-timeout DURATION      idle time before a keep-alive connection is closed (default 75s)
   --client-body-timeout DURATION    longest wait for the next request-body byte, then 408 (default 60s)
@@ -259,7 +264,12 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags & { he
     throw new FlagError(`--log-level: "${logLevel}" is not error, warn, info or debug`);
   }
   const switchOn = (
-    flag: 'access-log' | 'proxy-protocol' | 'enable-external-name-services' | 'enable-ssl-passthrough',
+    flag:
+      | 'access-log'
+      | 'proxy-protocol'
+      | 'enable-external-name-services'
+      | 'enable-ssl-passthrough'
+      | 'allow-snippet-annotations',
   ): boolean => booleanFlag(flag, values[flag] === true, parsed.tokens, env);
   const accessLog = switchOn('access-log');
   const enableExternalNameServices = switchOn('enable-external-name-services');
@@ -316,6 +326,7 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags & { he
     proxyProtocol: switchOn('proxy-protocol'),
     enableExternalNameServices,
     enableSslPassthrough: switchOn('enable-ssl-passthrough'),
+    allowSnippetAnnotations: switchOn('allow-snippet-annotations'),
     clientHeaderTimeoutMs: duration('client-header-timeout', get('client-header-timeout') ?? '20s'),
     keepAliveTimeoutMs: duration('keepalive-timeout', get('keepalive-timeout') ?? '75s'),
     clientBodyTimeoutMs: duration('client-body-timeout', get('client-body-timeout') ?? '60s'),

@@ -10,6 +10,7 @@ import { parseAnnotations } from './annotations/parse.ts';
 import { resolveProxySsl } from './annotations/proxy-ssl.ts';
 import { DEFAULT_ANNOTATIONS_PREFIX, readAnnotations } from './annotations/read.ts';
 import type { BackendSettings, RouteSettings } from './annotations/settings.ts';
+import { applyServerSnippets, type ServerSnippet } from './annotations/snippet/server.ts';
 import { applyCipherSettings, applyPassthrough, type ListenerRequest } from './annotations/tls-listener.ts';
 import { BackendResolver } from './backends.ts';
 import { CertificateStore } from './certificates.ts';
@@ -38,10 +39,12 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   const canaries: CanaryIngress[] = [];
   const hostRequests: HostRequest[] = [];
   const listenerRequests: ListenerRequest[] = [];
+  const serverSnippets: ServerSnippet[] = [];
   for (const ingress of ours) {
     const canary = readCanary(ingress, prefix, diagnostics);
     // Fail closed: an Ingress relying on an access restriction Gatehouse cannot honour is never served open.
-    const closing = readAnnotations(ingress, prefix, diagnostics, canary !== undefined);
+    const allowSnippets = options.allowSnippetAnnotations === true;
+    const closing = readAnnotations(ingress, prefix, diagnostics, canary !== undefined, allowSnippets);
     // A canary keeps only the annotations ingress-nginx keeps for it (its balancing and affinity);
     // its routes are copies of the main ones, with the main Ingress's route settings.
     const annotations = parseAnnotations(
@@ -49,11 +52,13 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
       prefix,
       diagnostics,
       options.checkCipherList,
+      allowSnippets,
     );
     const { useRegex, rewriteTarget } = annotations.route;
     const routes = readIngress(ingress, diagnostics, { useRegex: useRegex === true, rewriteTarget });
     // A restricting annotation with a value that cannot be honoured (InvalidAccessAnnotation) closes it too.
-    if (closing.length > 0 || annotations.denied !== undefined) routes.closed = true;
+    if (closing.length > 0 || annotations.denied !== undefined || annotations.closed === true)
+      routes.closed = true;
     if (annotations.proxySsl !== undefined) {
       const resolved = resolveProxySsl(annotations.proxySsl, certificateStore, index);
       if (resolved.ok) {
@@ -76,6 +81,8 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
       routeSettings.set(`${ingress.namespace}/${ingress.name}`, annotations.route);
       if (annotations.host !== undefined)
         hostRequests.push({ ingress, hosts: routes.hosts, settings: annotations.host });
+      if (annotations.serverSnippet !== undefined)
+        serverSnippets.push({ ingress, hosts: routes.hosts, snippet: annotations.serverSnippet });
     }
     if (annotations.listener !== undefined && canary === undefined)
       listenerRequests.push({
@@ -104,6 +111,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   if (merged.defaultRoute !== undefined) applyRouteSettings([merged.defaultRoute], routeSettings);
   // After the route settings: a canary's routes are copies of its main routes, settings included.
   const closed = new Set(read.filter((r) => r.closed).map((r) => `${r.ingress.namespace}/${r.ingress.name}`));
+  applyServerSnippets(merged.hosts, serverSnippets, closed, prefix, diagnostics);
   mergeCanaries(merged.hosts, canaries, closed, resolver, diagnostics);
   const defaultRoute =
     merged.defaultRoute ?? flagDefaultRoute(options.defaultBackendService, resolver, diagnostics);

@@ -21,6 +21,8 @@ export interface TranslateOptions {
   enableSslPassthrough?: boolean;
   /** Whether OpenSSL takes a cipher list (ssl-ciphers); the caller owns node:tls. Absent: syntax only. */
   checkCipherList?: CipherListCheck;
+  /** `--allow-snippet-annotations`: configuration-/server-snippet translated into typed filters; off (absent) by default. */
+  allowSnippetAnnotations?: boolean;
   /** Only for certificate validity diagnostics; absent means validity dates are not checked. */
   now?: Date;
 }

@@ -3,6 +3,8 @@
 import type { ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { HeaderModifier } from '../table/types.ts';
+import { modifyResponseHeadersFor, type StatusHeaderModifier } from './filters.ts';
 
 const bodies = new Map<number, Buffer>();
 
@@ -30,8 +32,56 @@ export function answer(res: ServerResponse, status: number, extraHeaders?: Recor
   res.end(res.req.method === 'HEAD' ? undefined : body);
 }
 
-export function redirect(res: ServerResponse, status: number, location: string): void {
-  answer(res, status, { location });
+/**
+ * A route's own answer (DirectResponse, nginx `return CODE [TEXT]`): the text as text/plain, else
+ * ours; `headers` (the route's response header changes, as nginx's add_header) edit it first.
+ */
+export function answerDirect(
+  res: ServerResponse,
+  status: number,
+  body: string | undefined,
+  headers: RouteResponseHeaders,
+  location?: string,
+): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const text = body === undefined ? bodyFor(status) : Buffer.from(body);
+  const fields: Record<string, string | string[] | undefined> = {
+    'content-type': 'text/plain; charset=utf-8',
+    server: 'gatehouse',
+  };
+  modifyResponseHeadersFor(fields, status, headers.responseHeaders, headers.statusResponseHeaders);
+  // Set after the changes: a snippet never replaces the Location its own redirect computed.
+  if (location !== undefined) fields.location = location;
+  // The length is the body's own, whatever a header change said.
+  fields['content-length'] = String(text.length);
+  res.writeHead(status, fields);
+  res.end(res.req.method === 'HEAD' ? undefined : text);
+}
+
+/** `route`: the route whose redirect this is; its response header changes apply, as nginx's add_header on a return. */
+export function redirect(
+  res: ServerResponse,
+  status: number,
+  location: string,
+  route?: RouteResponseHeaders,
+): void {
+  if (
+    route === undefined ||
+    (route.responseHeaders === undefined && route.statusResponseHeaders === undefined)
+  ) {
+    answer(res, status, { location });
+    return;
+  }
+  answerDirect(res, status, undefined, route, location);
+}
+
+/** What an answer of a route needs of it: its response header changes (compile.ts). */
+export interface RouteResponseHeaders {
+  readonly responseHeaders: HeaderModifier | undefined;
+  readonly statusResponseHeaders: readonly StatusHeaderModifier[] | undefined;
 }
 
 /** An answer written straight to a socket: for parse errors, before any request object exists. */

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  compilePathRegex,
   hostWithoutPort,
   modifyRequestHeaders,
   modifyResponseHeaders,
+  pathModifierApplies,
   redirectLocation,
   rewritePath,
 } from './filters.ts';
@@ -126,5 +128,30 @@ describe('route filters', () => {
     assert.equal(hostWithoutPort('a.com:80'), 'a.com');
     assert.equal(hostWithoutPort('[::1]:80'), '[::1]');
     assert.equal(hostWithoutPort('a.com'), 'a.com');
+  });
+
+  // nginx ngx_http_rewrite_module: `rewrite regex replacement` (a snippet's rewrite).
+  describe('RegexReplace, nginx rewrite: unanchored pattern, $1… captures, unmatched paths kept', () => {
+    const cases: Array<[pattern: string, value: string, path: string, expected: string, applies: boolean]> = [
+      ['^/old/(.*)$', '/new/$1', '/old/a/b', '/new/a/b', true],
+      ['^/old/(.*)$', '/new/$1', '/other/a', '/other/a', false],
+      ['/v1/', '/v2/', '/api/v1/x', '/v2/', true],
+      ['(?i)^/UP(.*)', '/up$1', '/up/x', '/up/x', true],
+      ['^/a/(\\d+)/(\\w+)$', '/b/$2/$1', '/a/12/cd', '/b/cd/12', true],
+    ];
+    for (const [pattern, value, path, expected, applies] of cases) {
+      it(`${pattern} → ${value}: ${path} becomes ${expected}`, () => {
+        const modifier = { type: 'RegexReplace', pattern, value } as const;
+        const compiled = compilePathRegex(modifier, undefined);
+        assert.equal(pathModifierApplies(path, compiled), applies);
+        assert.equal(rewritePath(path, '/', modifier, compiled), expected);
+      });
+    }
+    it('a pattern the engine refuses (lookahead) never applies', () => {
+      const modifier = { type: 'RegexReplace', pattern: '^/(?=a)', value: '/b' } as const;
+      const compiled = compilePathRegex(modifier, undefined);
+      assert.equal(pathModifierApplies('/a', compiled), false);
+      assert.equal(rewritePath('/a', '/', modifier, compiled), '/a');
+    });
   });
 });

@@ -1,6 +1,6 @@
 // Route filters applied per request. Everything a filter needs is resolved at compile time;
 // these functions only apply it.
-import type { UserRegex } from '../router/regex.ts';
+import { compileBoundedRegex, MAX_REGEX_INPUT, type UserRegex } from '../router/regex.ts';
 import type { HeaderModifier, PathModifier, RequestRedirectFilter } from '../table/types.ts';
 import { compileSubstitution, type Substitution, substitute } from './substitution.ts';
 
@@ -34,17 +34,56 @@ export function modifyResponseHeaders(
   return headers;
 }
 
-/** What a RegexSubstitution needs per request, compiled once per table (compile.ts). */
-export interface PathRegex {
-  /** The route's Regex path match; undefined when its match is not a Regex. */
-  regex: UserRegex | undefined;
-  parts: Substitution;
+/** A response header change for some statuses only, compiled (compile.ts). */
+export interface StatusHeaderModifier {
+  statuses: ReadonlySet<number>;
+  modifier: HeaderModifier;
 }
 
-export function compilePathRegex(modifier: PathModifier | undefined, regex: UserRegex | undefined) {
-  return modifier?.type === 'RegexSubstitution'
-    ? { regex, parts: compileSubstitution(modifier.value) }
-    : undefined;
+/** Applies the route's response header changes for `status`: those for every status, then the others. */
+export function modifyResponseHeadersFor(
+  headers: Record<string, string | string[] | undefined>,
+  status: number,
+  always: HeaderModifier | undefined,
+  byStatus: readonly StatusHeaderModifier[] | undefined,
+): void {
+  if (always !== undefined) modifyResponseHeaders(headers, always);
+  if (byStatus === undefined) return;
+  for (let i = 0; i < byStatus.length; i++)
+    if (byStatus[i].statuses.has(status)) modifyResponseHeaders(headers, byStatus[i].modifier);
+}
+
+/** What a RegexSubstitution or RegexReplace needs per request, compiled once per table (compile.ts). */
+export interface PathRegex {
+  /** RegexSubstitution: the route's Regex path match (undefined when not a Regex); RegexReplace: its own pattern. */
+  regex: UserRegex | undefined;
+  parts: Substitution;
+  /** RegexReplace: a path the pattern does not match is kept as it is. */
+  onlyWhenMatched: boolean;
+}
+
+export function compilePathRegex(
+  modifier: PathModifier | undefined,
+  regex: UserRegex | undefined,
+): PathRegex | undefined {
+  if (modifier?.type === 'RegexSubstitution')
+    return { regex, parts: compileSubstitution(modifier.value), onlyWhenMatched: false };
+  if (modifier?.type !== 'RegexReplace') return undefined;
+  // nginx's rewrite regex is unanchored: a lazy lead lets it match anywhere, captures unchanged.
+  const own = compileBoundedRegex(`(?s:.*?)(?:${modifier.pattern})`, 'start');
+  // A pattern the engine refuses (the controller checks first) never matches: nothing is rewritten.
+  return {
+    regex: own.ok ? own.re : undefined,
+    parts: compileSubstitution(modifier.value),
+    onlyWhenMatched: true,
+  };
+}
+
+/** Whether a RegexReplace applies to `path`; any other modifier always does. */
+export function pathModifierApplies(path: string, pathRegex: PathRegex | undefined): boolean {
+  if (pathRegex === undefined || !pathRegex.onlyWhenMatched) return true;
+  const re = pathRegex.regex;
+  return re !== undefined && path.length <= MAX_REGEX_INPUT && re.matcher(path).lookingAt();
 }
 
 /**
@@ -61,6 +100,10 @@ export function rewritePath(
   if (modifier.type === 'ReplaceFullPath') return modifier.value;
   if (modifier.type === 'RegexSubstitution') {
     return substitute(path, pathRegex?.regex, pathRegex?.parts ?? compileSubstitution(modifier.value));
+  }
+  if (modifier.type === 'RegexReplace') {
+    if (pathRegex === undefined || !pathModifierApplies(path, pathRegex)) return path;
+    return substitute(path, pathRegex.regex, pathRegex.parts);
   }
   const prefix = matchedPrefix === '/' ? '' : matchedPrefix.replace(/\/+$/, '');
   const rest = path.slice(prefix.length);

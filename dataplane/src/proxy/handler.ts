@@ -20,7 +20,7 @@ import {
 } from '../upstream/balancer.ts';
 import { affinityCookie, reissuedAffinityCookie } from '../upstream/balancers.ts';
 import type { CompiledRetry } from '../upstream/retry.ts';
-import { answer, redirect } from './answers.ts';
+import { answer, answerDirect, redirect } from './answers.ts';
 import {
   BODY_TOO_LARGE,
   type BodyError,
@@ -36,7 +36,7 @@ import {
   INTERCEPTED_BODY_MAX_BYTES,
   sendErrorPage,
 } from './error-pages.ts';
-import { modifyRequestHeaders, modifyResponseHeaders, rewritePath } from './filters.ts';
+import { modifyRequestHeaders, modifyResponseHeadersFor, rewritePath } from './filters.ts';
 import {
   type ClientView,
   clientView,
@@ -254,6 +254,7 @@ class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attempt, Body
       req.httpVersionMajor === 1 &&
       this.affinityCookie === undefined &&
       !route.responseHeaders &&
+      !route.statusResponseHeaders &&
       !route.responseRewrites &&
       !route.cors
     ) {
@@ -267,7 +268,7 @@ class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attempt, Body
     // The upstream's own headers are rewritten before Gatehouse adds its affinity cookie.
     if (route.responseRewrites) rewriteResponseHeaders(headers, route.responseRewrites);
     if (this.affinityCookie !== undefined) appendSetCookie(headers, this.affinityCookie);
-    if (route.responseHeaders) modifyResponseHeaders(headers, route.responseHeaders);
+    modifyResponseHeadersFor(headers, statusCode, route.responseHeaders, route.statusResponseHeaders);
     if (route.cors) addCorsHeaders(headers, route.cors, req.headers);
     if (respondTrailersOnly(req, this.res, statusCode, headers)) return;
     if (statusMessage && req.httpVersionMajor === 1) this.res.writeHead(statusCode, statusMessage, headers);
@@ -417,7 +418,7 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
     ctx.trusted,
   );
   if (target.kind === 'redirect') {
-    redirect(res, target.status, target.location);
+    redirect(res, target.status, target.location, target.route);
     reportAnswer(ctx, req, res, target.route, undefined, target.status, startedAt);
     return;
   }
@@ -429,6 +430,11 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
     return;
   }
   const route = target.route;
+  if (route.direct !== undefined) {
+    answerDirect(res, route.direct.statusCode, route.direct.body, route);
+    reportAnswer(ctx, req, res, route, undefined, route.direct.statusCode, startedAt);
+    return;
+  }
   const max = route.maxRequestBodyBytes;
   if (max !== undefined && Number(req.headers['content-length'] ?? 0) > max) {
     ownAnswer(ctx, req, res, route, undefined, 413, startedAt);
@@ -502,7 +508,7 @@ export function upstreamRequest(
   const rewrite = route.rewrite;
   if (rewrite !== undefined) {
     if (rewrite.path) {
-      const newPath = rewritePath(target.path, route.matchedPrefix, rewrite.path, route.pathRegex);
+      const newPath = rewritePath(target.path, route.matchedPrefix, rewrite.path, route.rewriteRegex);
       path = target.query === undefined ? newPath : `${newPath}?${target.query}`;
     }
     if (rewrite.hostname)

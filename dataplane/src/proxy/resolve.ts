@@ -7,7 +7,7 @@ import type { CompiledRoute, Runtime } from '../compile.ts';
 import { normalizePath } from '../router/index.ts';
 import type { HttpsRedirectForm } from '../table/types.ts';
 import { isSafeLocation } from './answers.ts';
-import { hostWithoutPort, redirectLocation } from './filters.ts';
+import { hostWithoutPort, pathModifierApplies, redirectLocation } from './filters.ts';
 import { isTrusted, plainAddress } from './forwarding.ts';
 import { hasRepeatedHost, isValidHost } from './host.ts';
 
@@ -113,7 +113,7 @@ export function resolve(
     return redirected(tls?.redirectStatus ?? 308, location, undefined, path, query);
   }
   if (route === undefined) return NO_ROUTE;
-  if (route.redirect !== undefined) {
+  if (route.redirect !== undefined && pathModifierApplies(path, route.redirectRegex)) {
     const scheme = reachedOverTls(listener, headers, peer, trusted) ? 'https' : 'http';
     const location = redirectLocation(
       route.redirect,
@@ -122,7 +122,7 @@ export function resolve(
       path,
       query,
       route.matchedPrefix,
-      route.pathRegex,
+      route.redirectRegex,
     );
     return redirected(route.redirect.statusCode, location, route, path, query);
   }

@@ -17,7 +17,7 @@ import {
 } from '../upstream/balancer.ts';
 import { answerRaw, redirectRaw } from './answers.ts';
 import { clientAllowed } from './client-access.ts';
-import { modifyResponseHeaders } from './filters.ts';
+import { modifyResponseHeadersFor } from './filters.ts';
 import { type ClientView, clientView, downstreamHeaders } from './forwarding.ts';
 import {
   type ExchangeEnd,
@@ -155,7 +155,12 @@ class Tunnel implements Dispatcher.DispatchHandler, ExchangeEnd {
     this.status = statusCode;
     downstreamHeaders(headers);
     if (this.route.responseRewrites) rewriteResponseHeaders(headers, this.route.responseRewrites);
-    if (this.route.responseHeaders) modifyResponseHeaders(headers, this.route.responseHeaders);
+    modifyResponseHeadersFor(
+      headers,
+      statusCode,
+      this.route.responseHeaders,
+      this.route.statusResponseHeaders,
+    );
     // The client's connection was handed over for the upgrade: it cannot carry another request.
     headers.connection = 'close';
     const head = responseHead(statusCode, statusMessage, headers);
@@ -271,6 +276,12 @@ export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, client: D
     return;
   }
   const route = target.route;
+  if (route.direct !== undefined) {
+    // A handshake to a route that answers itself gets its status, never a tunnel.
+    answerRaw(client, route.direct.statusCode);
+    reportAnswer(ctx, req, undefined, route, undefined, route.direct.statusCode, startedAt);
+    return;
+  }
   const view = clientView(req.headers, peer, ctx.listener, ctx.trusted);
   if (route.clientAccess !== undefined && !clientAllowed(route.clientAccess, view.address)) {
     answerRaw(client, 403);

@@ -2,6 +2,8 @@
 // Kept beside types.ts; a test checks that fixtures typed as RouteTable validate, so the two
 // cannot drift silently.
 
+import { MAX_REGEX_SOURCE } from './types.ts';
+
 const name = { type: 'string', minLength: 1, maxLength: 253 } as const;
 const headerName = { type: 'string', pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", maxLength: 256 } as const;
 const headerValueString = {
@@ -36,9 +38,15 @@ const pathModifier = {
   additionalProperties: false,
   required: ['type', 'value'],
   properties: {
-    type: { enum: ['ReplaceFullPath', 'ReplacePrefixMatch', 'RegexSubstitution'] },
+    type: { enum: ['ReplaceFullPath', 'ReplacePrefixMatch', 'RegexSubstitution', 'RegexReplace'] },
     value: modifierValue,
+    pattern: { type: 'string', minLength: 1, maxLength: MAX_REGEX_SOURCE },
   },
+  // RegexReplace carries its own pattern; no other type has one.
+  if: { properties: { type: { const: 'RegexReplace' } } },
+  // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then, not a thenable
+  then: { required: ['pattern'] },
+  else: { not: { required: ['pattern'] } },
 } as const;
 
 // proxy_redirect / proxy_cookie_* text: visible ASCII, no space; a cookie's also no `;`, which would
@@ -74,7 +82,18 @@ const filter = {
       properties: {
         type: { enum: ['RequestHeaderModifier', 'ResponseHeaderModifier'] },
         ...headerModifierProps,
+        statuses: {
+          type: 'array',
+          items: { type: 'integer', minimum: 100, maximum: 599 },
+          minItems: 1,
+          maxItems: 64,
+          uniqueItems: true,
+        },
       },
+      // A request has no status: statuses belong to response changes only.
+      if: { properties: { type: { const: 'RequestHeaderModifier' } } },
+      // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then, not a thenable
+      then: { not: { required: ['statuses'] } },
     },
     {
       additionalProperties: false,
@@ -94,6 +113,17 @@ const filter = {
     {
       additionalProperties: false,
       properties: { type: { const: 'URLRewrite' }, hostname: name, path: pathModifier },
+    },
+    {
+      additionalProperties: false,
+      required: ['statusCode'],
+      properties: {
+        type: { const: 'DirectResponse' },
+        // No 3xx: a redirect is a RequestRedirect, with its Location.
+        statusCode: { type: 'integer', minimum: 200, maximum: 599, not: { minimum: 300, maximum: 399 } },
+        // Text without control characters other than tab: it is the whole body, never a template.
+        body: { type: 'string', maxLength: 4096, pattern: '^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$' },
+      },
     },
     {
       additionalProperties: false,

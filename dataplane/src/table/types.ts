@@ -305,7 +305,23 @@ export interface Certificate {
   source: string;
 }
 
-export type Filter = HeaderModifierFilter | RequestRedirectFilter | UrlRewriteFilter | RequestMirrorFilter;
+export type Filter =
+  | HeaderModifierFilter
+  | RequestRedirectFilter
+  | UrlRewriteFilter
+  | RequestMirrorFilter
+  | DirectResponseFilter;
+
+/**
+ * The route answers itself, nothing is proxied (nginx `return CODE [TEXT]`, from a snippet): the
+ * status, and `body` as text/plain (absent: Gatehouse's own short body for the status).
+ */
+export interface DirectResponseFilter {
+  type: 'DirectResponse';
+  /** 200–299 or 400–599. */
+  statusCode: number;
+  body?: string;
+}
 
 export interface HeaderModifier {
   set?: HeaderValue[];
@@ -320,6 +336,12 @@ export interface HeaderValue {
 
 export interface HeaderModifierFilter extends HeaderModifier {
   type: 'RequestHeaderModifier' | 'ResponseHeaderModifier';
+  /**
+   * ResponseHeaderModifier only: applied to answers with one of these statuses, absent to every
+   * answer. nginx's add_header without `always` and expires: 200, 201, 204, 206, 301, 302, 303,
+   * 304, 307, 308 (ngx_http_headers_filter_module).
+   */
+  statuses?: number[];
 }
 
 export interface RequestRedirectFilter {
@@ -358,7 +380,13 @@ export type PathModifier =
    * capture groups of the route's Regex path match (empty when the match is not a Regex). The
    * request's query is kept, as nginx's rewrite keeps it.
    */
-  | { type: 'RegexSubstitution'; value: string };
+  | { type: 'RegexSubstitution'; value: string }
+  /**
+   * nginx `rewrite REGEX REPLACEMENT` (from a snippet): where `pattern` (RE2, unanchored as nginx's)
+   * matches the path, the path becomes `value` with `$1`…`$9` its captures; elsewhere nothing
+   * happens — the path is kept, and a RequestRedirect carrying it does not redirect.
+   */
+  | { type: 'RegexReplace'; pattern: string; value: string };
 
 /**
  * Each request is also sent, fire and forget, to one endpoint of `backend` (Gateway API

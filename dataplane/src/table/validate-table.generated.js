@@ -7,7 +7,7 @@ const require = createRequire(import.meta.url);
 "use strict";
 export const validate = validate21;
 export default validate21;
-const schema6 = {"$id":"https://gatehouse.dev/schemas/route-table.json","type":"object","additionalProperties":false,"required":["version","hosts","backends","certificates"],"properties":{"version":{"type":"integer","minimum":0},"hosts":{"type":"array","items":{"$ref":"#/$defs/hosts"}},"backends":{"$ref":"#/$defs/backends"},"certificates":{"$ref":"#/$defs/certificates"},"defaultCertificate":{"type":"string","minLength":1,"maxLength":253},"defaultRoute":{"$ref":"#/$defs/hosts.routes"}},"$defs":{"hosts":{"type":"object","additionalProperties":false,"required":["host","routes"],"properties":{"host":{"type":"string","maxLength":253,"pattern":"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"},"routes":{"type":"array","items":{"$ref":"#/$defs/hosts.routes"}},"fallback":{"$ref":"#/$defs/hosts.routes"},"tls":{"$ref":"#/$defs/hosts.tls"},"passthrough":{"$ref":"#/$defs/hosts.passthrough"}}},"hosts.routes":{"type":"object","additionalProperties":false,"required":["id","source","match","backends","filters"],"properties":{"id":{"type":"string","minLength":1,"maxLength":1024},"source":{"$ref":"#/$defs/hosts.routes.source"},"match":{"$ref":"#/$defs/hosts.routes.match"},"backends":{"type":"array","maxItems":64,"items":{"$ref":"#/$defs/hosts.routes.backends"}},"filters":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters"},"maxItems":32},"timeouts":{"$ref":"#/$defs/hosts.routes.timeouts"},"retry":{"$ref":"#/$defs/hosts.routes.retry"},"maxRequestBodyBytes":{"type":"integer","minimum":0},"httpsRedirect":{"type":"boolean"},"httpsRedirectForm":{"$ref":"#/$defs/hosts.routes.httpsRedirectForm"},"accessLog":{"type":"boolean"},"errorPages":{"$ref":"#/$defs/hosts.routes.errorPages"},"responseRewrites":{"$ref":"#/$defs/hosts.routes.responseRewrites"},"clientAccess":{"$ref":"#/$defs/hosts.routes.clientAccess"},"cors":{"$ref":"#/$defs/hosts.routes.cors"}}},"hosts.routes.source":{"type":"object","additionalProperties":false,"required":["kind","namespace","name"],"properties":{"kind":{"type":"string","minLength":1,"maxLength":253},"namespace":{"type":"string","maxLength":253},"name":{"type":"string","minLength":1,"maxLength":253}}},"hosts.routes.match":{"type":"object","additionalProperties":false,"required":["path"],"properties":{"path":{"$ref":"#/$defs/hosts.routes.match.path"},"headers":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"queryParams":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"cookies":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"methods":{"type":"array","items":{"type":"string","pattern":"^[A-Z]{1,32}$"},"maxItems":16,"uniqueItems":true}}},"hosts.routes.match.path":{"type":"object","additionalProperties":false,"required":["type","value"],"properties":{"type":{"enum":["Exact","Prefix","Regex"]},"value":{"type":"string","minLength":1,"maxLength":4096}}},"hosts.routes.match.headers":{"type":"object","additionalProperties":false,"required":["name","type","value"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253},"type":{"enum":["Exact","Regex"]},"value":{"type":"string","maxLength":4096}}},"hosts.routes.backends":{"type":"object","additionalProperties":false,"required":["backend","weight"],"properties":{"backend":{"type":"string","minLength":1,"maxLength":253},"weight":{"type":"integer","minimum":0,"maximum":1000000}}},"hosts.routes.filters":{"type":"object","required":["type"],"oneOf":[{"additionalProperties":false,"properties":{"type":{"enum":["RequestHeaderModifier","ResponseHeaderModifier"]},"set":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters.oneOf0.set"},"maxItems":64},"add":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters.oneOf0.set"},"maxItems":64},"remove":{"type":"array","items":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"maxItems":64}}},{"additionalProperties":false,"required":["statusCode"],"properties":{"type":{"const":"RequestRedirect"},"scheme":{"enum":["http","https"]},"hostname":{"type":"string","minLength":1,"maxLength":253},"port":{"type":"integer","minimum":1,"maximum":65535},"path":{"$ref":"#/$defs/hosts.routes.filters.oneOf1.path"},"statusCode":{"enum":[301,302,303,307,308]},"keepRequestPort":{"type":"boolean"},"dropQuery":{"type":"boolean"},"relative":{"type":"boolean"}}},{"additionalProperties":false,"properties":{"type":{"const":"URLRewrite"},"hostname":{"type":"string","minLength":1,"maxLength":253},"path":{"$ref":"#/$defs/hosts.routes.filters.oneOf1.path"}}},{"additionalProperties":false,"required":["backend"],"properties":{"type":{"const":"RequestMirror"},"backend":{"type":"string","minLength":1,"maxLength":253},"body":{"type":"boolean"},"hostname":{"type":"string","pattern":"^[A-Za-z0-9._\\[\\]:-]+$","maxLength":261}}}]},"hosts.routes.filters.oneOf0.set":{"type":"object","additionalProperties":false,"required":["name","value"],"properties":{"name":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"value":{"type":"string","pattern":"^[\\t\\x20-\\x7e\\x80-\\xff]*$","maxLength":8192}}},"hosts.routes.filters.oneOf1.path":{"type":"object","additionalProperties":false,"required":["type","value"],"properties":{"type":{"enum":["ReplaceFullPath","ReplacePrefixMatch","RegexSubstitution"]},"value":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u0020\\u007f?#]+$"}}},"hosts.routes.timeouts":{"type":"object","additionalProperties":false,"properties":{"connectMs":{"type":"integer","minimum":1,"maximum":86400000},"responseHeaderMs":{"type":"integer","minimum":1,"maximum":86400000},"idleMs":{"type":"integer","minimum":1,"maximum":86400000}}},"hosts.routes.retry":{"type":"object","additionalProperties":false,"required":["attempts","on"],"properties":{"attempts":{"type":"integer","minimum":0,"maximum":10},"on":{"type":"array","items":{"enum":["connect-failure","reset","502","503","504"]},"uniqueItems":true},"budgetPercent":{"type":"number","minimum":0,"maximum":100}}},"hosts.routes.httpsRedirectForm":{"type":"object","additionalProperties":false,"properties":{"trimTrailingSlash":{"type":"boolean"},"alwaysNamePort":{"type":"boolean"}}},"hosts.routes.errorPages":{"type":"object","additionalProperties":false,"required":["codes","backend","service","servicePort"],"properties":{"codes":{"type":"array","items":{"type":"integer","minimum":400,"maximum":599},"maxItems":200,"uniqueItems":true},"backend":{"type":"string","minLength":1,"maxLength":253},"noEndpoints":{"type":"boolean"},"service":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$"},"servicePort":{"type":"string","minLength":1,"maxLength":15,"pattern":"^[a-z0-9-]+$"}}},"hosts.routes.responseRewrites":{"type":"object","additionalProperties":false,"properties":{"location":{"$ref":"#/$defs/hosts.routes.responseRewrites.location"},"cookieDomain":{"$ref":"#/$defs/hosts.routes.responseRewrites.cookieDomain"},"cookiePath":{"$ref":"#/$defs/hosts.routes.responseRewrites.cookiePath"}}},"hosts.routes.responseRewrites.location":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^[\\x21-\\x7e]+$"},"to":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^[\\x21-\\x7e]+$"}}},"hosts.routes.responseRewrites.cookieDomain":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"},"to":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"}}},"hosts.routes.responseRewrites.cookiePath":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"},"to":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"}}},"hosts.routes.clientAccess":{"type":"object","additionalProperties":false,"required":["rules","otherwise"],"properties":{"rules":{"type":"array","maxItems":64,"items":{"$ref":"#/$defs/hosts.routes.clientAccess.rules"}},"otherwise":{"enum":["allow","deny"]}}},"hosts.routes.clientAccess.rules":{"type":"object","additionalProperties":false,"required":["action","cidrs"],"properties":{"action":{"enum":["allow","deny"]},"cidrs":{"type":"array","minItems":1,"maxItems":4096,"items":{"type":"string","minLength":2,"maxLength":49,"pattern":"^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$"}}}},"hosts.routes.cors":{"type":"object","additionalProperties":false,"required":["allowOrigins","allowMethods","allowHeaders","allowCredentials","maxAgeSeconds"],"properties":{"allowOrigins":{"type":"array","minItems":1,"maxItems":4096,"items":{"type":"string","maxLength":1024,"pattern":"^([a-z]+://(\\*\\.)?[A-Za-z0-9.-]*(:[0-9]+)?|\\*|null)$"}},"allowMethods":{"type":"string","maxLength":1024,"pattern":"^[A-Za-z, ]*$"},"allowHeaders":{"type":"string","maxLength":4096,"pattern":"^[A-Za-z0-9_, -]*$"},"exposeHeaders":{"type":"string","maxLength":4096,"pattern":"^[A-Za-z0-9_*, -]*$"},"allowCredentials":{"type":"boolean"},"maxAgeSeconds":{"type":"integer","minimum":-2147483648,"maximum":2147483647}}},"hosts.tls":{"type":"object","additionalProperties":false,"required":["certificate","redirect"],"properties":{"certificate":{"type":"string","minLength":1,"maxLength":253},"redirect":{"type":"boolean"},"redirectStatus":{"enum":[301,302,307,308]},"ciphers":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^[A-Za-z0-9+:_=@!.,-]+$"},"preferServerCiphers":{"type":"boolean"}}},"hosts.passthrough":{"type":"object","additionalProperties":false,"required":["backend"],"properties":{"backend":{"type":"string","minLength":1,"maxLength":253}}},"backends":{"type":"object","additionalProperties":{"$ref":"#/$defs/backends.value"}},"backends.value":{"type":"object","additionalProperties":false,"required":["namespace","service","protocol","endpoints","balancer"],"properties":{"namespace":{"type":"string","maxLength":253},"service":{"type":"string","maxLength":253},"protocol":{"enum":["HTTP","HTTPS","H2C","H2"]},"endpoints":{"type":"array","items":{"$ref":"#/$defs/backends.value.endpoints"}},"balancer":{"$ref":"#/$defs/backends.value.balancer"},"tls":{"$ref":"#/$defs/backends.value.tls"},"external":{"type":"boolean"}}},"backends.value.endpoints":{"type":"object","additionalProperties":false,"required":["address","port"],"properties":{"address":{"type":"string","minLength":1,"maxLength":253},"port":{"type":"integer","minimum":1,"maximum":65535},"terminating":{"type":"boolean"},"zone":{"type":"string","maxLength":253}}},"backends.value.balancer":{"type":"object","required":["type"],"oneOf":[{"additionalProperties":false,"properties":{"type":{"enum":["RoundRobin","LeastRequest"]}}},{"additionalProperties":false,"required":["on"],"properties":{"type":{"const":"ConsistentHash"},"on":{"enum":["Header","Cookie","ClientAddress"]},"name":{"type":"string","minLength":1,"maxLength":253},"setCookie":{"$ref":"#/$defs/backends.value.balancer.oneOf1.setCookie"},"subsetSize":{"type":"integer","minimum":1,"maximum":10000}}}]},"backends.value.balancer.oneOf1.setCookie":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"path":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u001f\\u007f;]+$"},"ttlSeconds":{"type":"integer","minimum":0},"domain":{"type":"string","pattern":"^[A-Za-z0-9.-]{1,253}$"},"sameSite":{"enum":["None","Lax","Strict"]},"conditionalSameSiteNone":{"type":"boolean"},"secure":{"type":"boolean"},"changeOnFailure":{"type":"boolean"},"persistent":{"type":"boolean"}}},"backends.value.tls":{"type":"object","additionalProperties":false,"required":["verify"],"properties":{"serverName":{"type":"string","minLength":1,"maxLength":253},"caPem":{"type":"string"},"verify":{"type":"boolean"},"clientCertificate":{"type":"string","minLength":1,"maxLength":253},"minVersion":{"enum":["TLSv1.2","TLSv1.3"]},"maxVersion":{"enum":["TLSv1.2","TLSv1.3"]}}},"certificates":{"type":"object","additionalProperties":{"$ref":"#/$defs/certificates.value"}},"certificates.value":{"type":"object","additionalProperties":false,"required":["certPem","keyPem","source"],"properties":{"certPem":{"type":"string"},"keyPem":{"type":"string"},"source":{"type":"string"}}}}};
+const schema6 = {"$id":"https://gatehouse.dev/schemas/route-table.json","type":"object","additionalProperties":false,"required":["version","hosts","backends","certificates"],"properties":{"version":{"type":"integer","minimum":0},"hosts":{"type":"array","items":{"$ref":"#/$defs/hosts"}},"backends":{"$ref":"#/$defs/backends"},"certificates":{"$ref":"#/$defs/certificates"},"defaultCertificate":{"type":"string","minLength":1,"maxLength":253},"defaultRoute":{"$ref":"#/$defs/hosts.routes"}},"$defs":{"hosts":{"type":"object","additionalProperties":false,"required":["host","routes"],"properties":{"host":{"type":"string","maxLength":253,"pattern":"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"},"routes":{"type":"array","items":{"$ref":"#/$defs/hosts.routes"}},"fallback":{"$ref":"#/$defs/hosts.routes"},"tls":{"$ref":"#/$defs/hosts.tls"},"passthrough":{"$ref":"#/$defs/hosts.passthrough"}}},"hosts.routes":{"type":"object","additionalProperties":false,"required":["id","source","match","backends","filters"],"properties":{"id":{"type":"string","minLength":1,"maxLength":1024},"source":{"$ref":"#/$defs/hosts.routes.source"},"match":{"$ref":"#/$defs/hosts.routes.match"},"backends":{"type":"array","maxItems":64,"items":{"$ref":"#/$defs/hosts.routes.backends"}},"filters":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters"},"maxItems":32},"timeouts":{"$ref":"#/$defs/hosts.routes.timeouts"},"retry":{"$ref":"#/$defs/hosts.routes.retry"},"maxRequestBodyBytes":{"type":"integer","minimum":0},"httpsRedirect":{"type":"boolean"},"httpsRedirectForm":{"$ref":"#/$defs/hosts.routes.httpsRedirectForm"},"accessLog":{"type":"boolean"},"errorPages":{"$ref":"#/$defs/hosts.routes.errorPages"},"responseRewrites":{"$ref":"#/$defs/hosts.routes.responseRewrites"},"clientAccess":{"$ref":"#/$defs/hosts.routes.clientAccess"},"cors":{"$ref":"#/$defs/hosts.routes.cors"}}},"hosts.routes.source":{"type":"object","additionalProperties":false,"required":["kind","namespace","name"],"properties":{"kind":{"type":"string","minLength":1,"maxLength":253},"namespace":{"type":"string","maxLength":253},"name":{"type":"string","minLength":1,"maxLength":253}}},"hosts.routes.match":{"type":"object","additionalProperties":false,"required":["path"],"properties":{"path":{"$ref":"#/$defs/hosts.routes.match.path"},"headers":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"queryParams":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"cookies":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"methods":{"type":"array","items":{"type":"string","pattern":"^[A-Z]{1,32}$"},"maxItems":16,"uniqueItems":true}}},"hosts.routes.match.path":{"type":"object","additionalProperties":false,"required":["type","value"],"properties":{"type":{"enum":["Exact","Prefix","Regex"]},"value":{"type":"string","minLength":1,"maxLength":4096}}},"hosts.routes.match.headers":{"type":"object","additionalProperties":false,"required":["name","type","value"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253},"type":{"enum":["Exact","Regex"]},"value":{"type":"string","maxLength":4096}}},"hosts.routes.backends":{"type":"object","additionalProperties":false,"required":["backend","weight"],"properties":{"backend":{"type":"string","minLength":1,"maxLength":253},"weight":{"type":"integer","minimum":0,"maximum":1000000}}},"hosts.routes.filters":{"type":"object","required":["type"],"oneOf":[{"additionalProperties":false,"properties":{"type":{"enum":["RequestHeaderModifier","ResponseHeaderModifier"]},"set":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters.oneOf0.set"},"maxItems":64},"add":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters.oneOf0.set"},"maxItems":64},"remove":{"type":"array","items":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"maxItems":64},"statuses":{"type":"array","items":{"type":"integer","minimum":100,"maximum":599},"minItems":1,"maxItems":64,"uniqueItems":true}},"if":{"properties":{"type":{"const":"RequestHeaderModifier"}}},"then":{"not":{"required":["statuses"]}}},{"additionalProperties":false,"required":["statusCode"],"properties":{"type":{"const":"RequestRedirect"},"scheme":{"enum":["http","https"]},"hostname":{"type":"string","minLength":1,"maxLength":253},"port":{"type":"integer","minimum":1,"maximum":65535},"path":{"$ref":"#/$defs/hosts.routes.filters.oneOf1.path"},"statusCode":{"enum":[301,302,303,307,308]},"keepRequestPort":{"type":"boolean"},"dropQuery":{"type":"boolean"},"relative":{"type":"boolean"}}},{"additionalProperties":false,"properties":{"type":{"const":"URLRewrite"},"hostname":{"type":"string","minLength":1,"maxLength":253},"path":{"$ref":"#/$defs/hosts.routes.filters.oneOf1.path"}}},{"additionalProperties":false,"required":["statusCode"],"properties":{"type":{"const":"DirectResponse"},"statusCode":{"type":"integer","minimum":200,"maximum":599,"not":{"minimum":300,"maximum":399}},"body":{"type":"string","maxLength":4096,"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"}}},{"additionalProperties":false,"required":["backend"],"properties":{"type":{"const":"RequestMirror"},"backend":{"type":"string","minLength":1,"maxLength":253},"body":{"type":"boolean"},"hostname":{"type":"string","pattern":"^[A-Za-z0-9._\\[\\]:-]+$","maxLength":261}}}]},"hosts.routes.filters.oneOf0.set":{"type":"object","additionalProperties":false,"required":["name","value"],"properties":{"name":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"value":{"type":"string","pattern":"^[\\t\\x20-\\x7e\\x80-\\xff]*$","maxLength":8192}}},"hosts.routes.filters.oneOf1.path":{"type":"object","additionalProperties":false,"required":["type","value"],"properties":{"type":{"enum":["ReplaceFullPath","ReplacePrefixMatch","RegexSubstitution","RegexReplace"]},"value":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u0020\\u007f?#]+$"},"pattern":{"type":"string","minLength":1,"maxLength":1024}},"if":{"properties":{"type":{"const":"RegexReplace"}}},"then":{"required":["pattern"]},"else":{"not":{"required":["pattern"]}}},"hosts.routes.timeouts":{"type":"object","additionalProperties":false,"properties":{"connectMs":{"type":"integer","minimum":1,"maximum":86400000},"responseHeaderMs":{"type":"integer","minimum":1,"maximum":86400000},"idleMs":{"type":"integer","minimum":1,"maximum":86400000}}},"hosts.routes.retry":{"type":"object","additionalProperties":false,"required":["attempts","on"],"properties":{"attempts":{"type":"integer","minimum":0,"maximum":10},"on":{"type":"array","items":{"enum":["connect-failure","reset","502","503","504"]},"uniqueItems":true},"budgetPercent":{"type":"number","minimum":0,"maximum":100}}},"hosts.routes.httpsRedirectForm":{"type":"object","additionalProperties":false,"properties":{"trimTrailingSlash":{"type":"boolean"},"alwaysNamePort":{"type":"boolean"}}},"hosts.routes.errorPages":{"type":"object","additionalProperties":false,"required":["codes","backend","service","servicePort"],"properties":{"codes":{"type":"array","items":{"type":"integer","minimum":400,"maximum":599},"maxItems":200,"uniqueItems":true},"backend":{"type":"string","minLength":1,"maxLength":253},"noEndpoints":{"type":"boolean"},"service":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$"},"servicePort":{"type":"string","minLength":1,"maxLength":15,"pattern":"^[a-z0-9-]+$"}}},"hosts.routes.responseRewrites":{"type":"object","additionalProperties":false,"properties":{"location":{"$ref":"#/$defs/hosts.routes.responseRewrites.location"},"cookieDomain":{"$ref":"#/$defs/hosts.routes.responseRewrites.cookieDomain"},"cookiePath":{"$ref":"#/$defs/hosts.routes.responseRewrites.cookiePath"}}},"hosts.routes.responseRewrites.location":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^[\\x21-\\x7e]+$"},"to":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^[\\x21-\\x7e]+$"}}},"hosts.routes.responseRewrites.cookieDomain":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"},"to":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"}}},"hosts.routes.responseRewrites.cookiePath":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"},"to":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"}}},"hosts.routes.clientAccess":{"type":"object","additionalProperties":false,"required":["rules","otherwise"],"properties":{"rules":{"type":"array","maxItems":64,"items":{"$ref":"#/$defs/hosts.routes.clientAccess.rules"}},"otherwise":{"enum":["allow","deny"]}}},"hosts.routes.clientAccess.rules":{"type":"object","additionalProperties":false,"required":["action","cidrs"],"properties":{"action":{"enum":["allow","deny"]},"cidrs":{"type":"array","minItems":1,"maxItems":4096,"items":{"type":"string","minLength":2,"maxLength":49,"pattern":"^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$"}}}},"hosts.routes.cors":{"type":"object","additionalProperties":false,"required":["allowOrigins","allowMethods","allowHeaders","allowCredentials","maxAgeSeconds"],"properties":{"allowOrigins":{"type":"array","minItems":1,"maxItems":4096,"items":{"type":"string","maxLength":1024,"pattern":"^([a-z]+://(\\*\\.)?[A-Za-z0-9.-]*(:[0-9]+)?|\\*|null)$"}},"allowMethods":{"type":"string","maxLength":1024,"pattern":"^[A-Za-z, ]*$"},"allowHeaders":{"type":"string","maxLength":4096,"pattern":"^[A-Za-z0-9_, -]*$"},"exposeHeaders":{"type":"string","maxLength":4096,"pattern":"^[A-Za-z0-9_*, -]*$"},"allowCredentials":{"type":"boolean"},"maxAgeSeconds":{"type":"integer","minimum":-2147483648,"maximum":2147483647}}},"hosts.tls":{"type":"object","additionalProperties":false,"required":["certificate","redirect"],"properties":{"certificate":{"type":"string","minLength":1,"maxLength":253},"redirect":{"type":"boolean"},"redirectStatus":{"enum":[301,302,307,308]},"ciphers":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^[A-Za-z0-9+:_=@!.,-]+$"},"preferServerCiphers":{"type":"boolean"}}},"hosts.passthrough":{"type":"object","additionalProperties":false,"required":["backend"],"properties":{"backend":{"type":"string","minLength":1,"maxLength":253}}},"backends":{"type":"object","additionalProperties":{"$ref":"#/$defs/backends.value"}},"backends.value":{"type":"object","additionalProperties":false,"required":["namespace","service","protocol","endpoints","balancer"],"properties":{"namespace":{"type":"string","maxLength":253},"service":{"type":"string","maxLength":253},"protocol":{"enum":["HTTP","HTTPS","H2C","H2"]},"endpoints":{"type":"array","items":{"$ref":"#/$defs/backends.value.endpoints"}},"balancer":{"$ref":"#/$defs/backends.value.balancer"},"tls":{"$ref":"#/$defs/backends.value.tls"},"external":{"type":"boolean"}}},"backends.value.endpoints":{"type":"object","additionalProperties":false,"required":["address","port"],"properties":{"address":{"type":"string","minLength":1,"maxLength":253},"port":{"type":"integer","minimum":1,"maximum":65535},"terminating":{"type":"boolean"},"zone":{"type":"string","maxLength":253}}},"backends.value.balancer":{"type":"object","required":["type"],"oneOf":[{"additionalProperties":false,"properties":{"type":{"enum":["RoundRobin","LeastRequest"]}}},{"additionalProperties":false,"required":["on"],"properties":{"type":{"const":"ConsistentHash"},"on":{"enum":["Header","Cookie","ClientAddress"]},"name":{"type":"string","minLength":1,"maxLength":253},"setCookie":{"$ref":"#/$defs/backends.value.balancer.oneOf1.setCookie"},"subsetSize":{"type":"integer","minimum":1,"maximum":10000}}}]},"backends.value.balancer.oneOf1.setCookie":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"path":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u001f\\u007f;]+$"},"ttlSeconds":{"type":"integer","minimum":0},"domain":{"type":"string","pattern":"^[A-Za-z0-9.-]{1,253}$"},"sameSite":{"enum":["None","Lax","Strict"]},"conditionalSameSiteNone":{"type":"boolean"},"secure":{"type":"boolean"},"changeOnFailure":{"type":"boolean"},"persistent":{"type":"boolean"}}},"backends.value.tls":{"type":"object","additionalProperties":false,"required":["verify"],"properties":{"serverName":{"type":"string","minLength":1,"maxLength":253},"caPem":{"type":"string"},"verify":{"type":"boolean"},"clientCertificate":{"type":"string","minLength":1,"maxLength":253},"minVersion":{"enum":["TLSv1.2","TLSv1.3"]},"maxVersion":{"enum":["TLSv1.2","TLSv1.3"]}}},"certificates":{"type":"object","additionalProperties":{"$ref":"#/$defs/certificates.value"}},"certificates.value":{"type":"object","additionalProperties":false,"required":["certPem","keyPem","source"],"properties":{"certPem":{"type":"string"},"keyPem":{"type":"string"},"source":{"type":"string"}}}}};
 const schema7 = {"type":"object","additionalProperties":false,"required":["host","routes"],"properties":{"host":{"type":"string","maxLength":253,"pattern":"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"},"routes":{"type":"array","items":{"$ref":"#/$defs/hosts.routes"}},"fallback":{"$ref":"#/$defs/hosts.routes"},"tls":{"$ref":"#/$defs/hosts.tls"},"passthrough":{"$ref":"#/$defs/hosts.passthrough"}}};
 const func2 = require("ajv/dist/runtime/ucs2length").default;
 const pattern0 = new RegExp("^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$", "u");
@@ -604,7 +604,7 @@ validate34.errors = vErrors;
 return errors === 0;
 }
 
-const schema14 = {"type":"object","required":["type"],"oneOf":[{"additionalProperties":false,"properties":{"type":{"enum":["RequestHeaderModifier","ResponseHeaderModifier"]},"set":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters.oneOf0.set"},"maxItems":64},"add":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters.oneOf0.set"},"maxItems":64},"remove":{"type":"array","items":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"maxItems":64}}},{"additionalProperties":false,"required":["statusCode"],"properties":{"type":{"const":"RequestRedirect"},"scheme":{"enum":["http","https"]},"hostname":{"type":"string","minLength":1,"maxLength":253},"port":{"type":"integer","minimum":1,"maximum":65535},"path":{"$ref":"#/$defs/hosts.routes.filters.oneOf1.path"},"statusCode":{"enum":[301,302,303,307,308]},"keepRequestPort":{"type":"boolean"},"dropQuery":{"type":"boolean"},"relative":{"type":"boolean"}}},{"additionalProperties":false,"properties":{"type":{"const":"URLRewrite"},"hostname":{"type":"string","minLength":1,"maxLength":253},"path":{"$ref":"#/$defs/hosts.routes.filters.oneOf1.path"}}},{"additionalProperties":false,"required":["backend"],"properties":{"type":{"const":"RequestMirror"},"backend":{"type":"string","minLength":1,"maxLength":253},"body":{"type":"boolean"},"hostname":{"type":"string","pattern":"^[A-Za-z0-9._\\[\\]:-]+$","maxLength":261}}}]};
+const schema14 = {"type":"object","required":["type"],"oneOf":[{"additionalProperties":false,"properties":{"type":{"enum":["RequestHeaderModifier","ResponseHeaderModifier"]},"set":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters.oneOf0.set"},"maxItems":64},"add":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters.oneOf0.set"},"maxItems":64},"remove":{"type":"array","items":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"maxItems":64},"statuses":{"type":"array","items":{"type":"integer","minimum":100,"maximum":599},"minItems":1,"maxItems":64,"uniqueItems":true}},"if":{"properties":{"type":{"const":"RequestHeaderModifier"}}},"then":{"not":{"required":["statuses"]}}},{"additionalProperties":false,"required":["statusCode"],"properties":{"type":{"const":"RequestRedirect"},"scheme":{"enum":["http","https"]},"hostname":{"type":"string","minLength":1,"maxLength":253},"port":{"type":"integer","minimum":1,"maximum":65535},"path":{"$ref":"#/$defs/hosts.routes.filters.oneOf1.path"},"statusCode":{"enum":[301,302,303,307,308]},"keepRequestPort":{"type":"boolean"},"dropQuery":{"type":"boolean"},"relative":{"type":"boolean"}}},{"additionalProperties":false,"properties":{"type":{"const":"URLRewrite"},"hostname":{"type":"string","minLength":1,"maxLength":253},"path":{"$ref":"#/$defs/hosts.routes.filters.oneOf1.path"}}},{"additionalProperties":false,"required":["statusCode"],"properties":{"type":{"const":"DirectResponse"},"statusCode":{"type":"integer","minimum":200,"maximum":599,"not":{"minimum":300,"maximum":399}},"body":{"type":"string","maxLength":4096,"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"}}},{"additionalProperties":false,"required":["backend"],"properties":{"type":{"const":"RequestMirror"},"backend":{"type":"string","minLength":1,"maxLength":253},"body":{"type":"boolean"},"hostname":{"type":"string","pattern":"^[A-Za-z0-9._\\[\\]:-]+$","maxLength":261}}}]};
 const schema15 = {"type":"object","additionalProperties":false,"required":["name","value"],"properties":{"name":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"value":{"type":"string","pattern":"^[\\t\\x20-\\x7e\\x80-\\xff]*$","maxLength":8192}}};
 const pattern2 = new RegExp("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", "u");
 const pattern3 = new RegExp("^[\\t\\x20-\\x7e\\x80-\\xff]*$", "u");
@@ -695,58 +695,148 @@ validate37.errors = vErrors;
 return errors === 0;
 }
 
-const schema16 = {"type":"object","additionalProperties":false,"required":["type","value"],"properties":{"type":{"enum":["ReplaceFullPath","ReplacePrefixMatch","RegexSubstitution"]},"value":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u0020\\u007f?#]+$"}}};
+const schema16 = {"type":"object","additionalProperties":false,"required":["type","value"],"properties":{"type":{"enum":["ReplaceFullPath","ReplacePrefixMatch","RegexSubstitution","RegexReplace"]},"value":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u0020\\u007f?#]+$"},"pattern":{"type":"string","minLength":1,"maxLength":1024}},"if":{"properties":{"type":{"const":"RegexReplace"}}},"then":{"required":["pattern"]},"else":{"not":{"required":["pattern"]}}};
 const pattern5 = new RegExp("^[^\\u0000-\\u0020\\u007f?#]+$", "u");
 
 function validate40(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
-if(errors === 0){
+const _errs1 = errors;
+let valid0 = true;
+const _errs2 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type !== undefined){
+if("RegexReplace" !== data.type){
+const err0 = {};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+}
+var _valid0 = _errs2 === errors;
+errors = _errs1;
+if(vErrors !== null){
+if(_errs1){
+vErrors.length = _errs1;
+}
+else {
+vErrors = null;
+}
+}
+let ifClause0;
+if(_valid0){
+const _errs4 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if(((data.type === undefined) && (missing0 = "type")) || ((data.value === undefined) && (missing0 = "value"))){
-validate40.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+if((data.pattern === undefined) && (missing0 = "pattern")){
+validate40.errors = [{instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+}
+var _valid0 = _errs4 === errors;
+valid0 = _valid0;
+ifClause0 = "then";
+}
+else {
+const _errs5 = errors;
+const _errs6 = errors;
+const _errs7 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing1;
+if((data.pattern === undefined) && (missing1 = "pattern")){
+const err1 = {};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+var valid2 = _errs7 === errors;
+if(valid2){
+validate40.errors = [{instancePath,schemaPath:"#/else/not",keyword:"not",params:{},message:"must NOT be valid"}];
 return false;
 }
 else {
-const _errs1 = errors;
+errors = _errs6;
+if(vErrors !== null){
+if(_errs6){
+vErrors.length = _errs6;
+}
+else {
+vErrors = null;
+}
+}
+}
+var _valid0 = _errs5 === errors;
+valid0 = _valid0;
+ifClause0 = "else";
+}
+if(!valid0){
+const err2 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: ifClause0},message:"must match \""+ifClause0+"\" schema"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+validate40.errors = vErrors;
+return false;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing2;
+if(((data.type === undefined) && (missing2 = "type")) || ((data.value === undefined) && (missing2 = "value"))){
+validate40.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
+return false;
+}
+else {
+const _errs8 = errors;
 for(const key0 in data){
-if(!((key0 === "type") || (key0 === "value"))){
+if(!(((key0 === "type") || (key0 === "value")) || (key0 === "pattern"))){
 validate40.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
 }
 }
-if(_errs1 === errors){
+if(_errs8 === errors){
 if(data.type !== undefined){
-let data0 = data.type;
-const _errs2 = errors;
-if(!(((data0 === "ReplaceFullPath") || (data0 === "ReplacePrefixMatch")) || (data0 === "RegexSubstitution"))){
+let data1 = data.type;
+const _errs9 = errors;
+if(!((((data1 === "ReplaceFullPath") || (data1 === "ReplacePrefixMatch")) || (data1 === "RegexSubstitution")) || (data1 === "RegexReplace"))){
 validate40.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema16.properties.type.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
-var valid0 = _errs2 === errors;
+var valid3 = _errs9 === errors;
 }
 else {
-var valid0 = true;
+var valid3 = true;
 }
-if(valid0){
+if(valid3){
 if(data.value !== undefined){
-let data1 = data.value;
-const _errs3 = errors;
-if(errors === _errs3){
-if(typeof data1 === "string"){
-if(func2(data1) > 4096){
+let data2 = data.value;
+const _errs10 = errors;
+if(errors === _errs10){
+if(typeof data2 === "string"){
+if(func2(data2) > 4096){
 validate40.errors = [{instancePath:instancePath+"/value",schemaPath:"#/properties/value/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"}];
 return false;
 }
 else {
-if(func2(data1) < 1){
+if(func2(data2) < 1){
 validate40.errors = [{instancePath:instancePath+"/value",schemaPath:"#/properties/value/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 else {
-if(!pattern5.test(data1)){
+if(!pattern5.test(data2)){
 validate40.errors = [{instancePath:instancePath+"/value",schemaPath:"#/properties/value/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u0020\\u007f?#]+$"},message:"must match pattern \""+"^[^\\u0000-\\u0020\\u007f?#]+$"+"\""}];
 return false;
 }
@@ -758,10 +848,38 @@ validate40.errors = [{instancePath:instancePath+"/value",schemaPath:"#/propertie
 return false;
 }
 }
-var valid0 = _errs3 === errors;
+var valid3 = _errs10 === errors;
 }
 else {
-var valid0 = true;
+var valid3 = true;
+}
+if(valid3){
+if(data.pattern !== undefined){
+let data3 = data.pattern;
+const _errs12 = errors;
+if(errors === _errs12){
+if(typeof data3 === "string"){
+if(func2(data3) > 1024){
+validate40.errors = [{instancePath:instancePath+"/pattern",schemaPath:"#/properties/pattern/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"}];
+return false;
+}
+else {
+if(func2(data3) < 1){
+validate40.errors = [{instancePath:instancePath+"/pattern",schemaPath:"#/properties/pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+}
+else {
+validate40.errors = [{instancePath:instancePath+"/pattern",schemaPath:"#/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid3 = _errs12 === errors;
+}
+else {
+var valid3 = true;
+}
 }
 }
 }
@@ -776,7 +894,8 @@ validate40.errors = vErrors;
 return errors === 0;
 }
 
-const pattern6 = new RegExp("^[A-Za-z0-9._\\[\\]:-]+$", "u");
+const pattern6 = new RegExp("^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$", "u");
+const pattern7 = new RegExp("^[A-Za-z0-9._\\[\\]:-]+$", "u");
 
 function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -785,11 +904,13 @@ const _errs1 = errors;
 let valid0 = false;
 let passing0 = null;
 const _errs2 = errors;
-if(data && typeof data == "object" && !Array.isArray(data)){
 const _errs3 = errors;
-for(const key0 in data){
-if(!((((key0 === "type") || (key0 === "set")) || (key0 === "add")) || (key0 === "remove"))){
-const err0 = {instancePath,schemaPath:"#/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+let valid1 = true;
+const _errs4 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type !== undefined){
+if("RequestHeaderModifier" !== data.type){
+const err0 = {};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -797,15 +918,27 @@ else {
 vErrors.push(err0);
 }
 errors++;
-break;
 }
 }
-if(_errs3 === errors){
-if(data.type !== undefined){
-let data0 = data.type;
-const _errs4 = errors;
-if(!((data0 === "RequestHeaderModifier") || (data0 === "ResponseHeaderModifier"))){
-const err1 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/0/properties/type/enum",keyword:"enum",params:{allowedValues: schema14.oneOf[0].properties.type.enum},message:"must be equal to one of the allowed values"};
+}
+var _valid1 = _errs4 === errors;
+errors = _errs3;
+if(vErrors !== null){
+if(_errs3){
+vErrors.length = _errs3;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid1){
+const _errs6 = errors;
+const _errs7 = errors;
+const _errs8 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.statuses === undefined) && (missing0 = "statuses")){
+const err1 = {};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -814,19 +947,10 @@ vErrors.push(err1);
 }
 errors++;
 }
-var valid1 = _errs4 === errors;
 }
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data.set !== undefined){
-let data1 = data.set;
-const _errs5 = errors;
-if(errors === _errs5){
-if(Array.isArray(data1)){
-if(data1.length > 64){
-const err2 = {instancePath:instancePath+"/set",schemaPath:"#/oneOf/0/properties/set/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+var valid3 = _errs8 === errors;
+if(valid3){
+const err2 = {instancePath,schemaPath:"#/oneOf/0/then/not",keyword:"not",params:{},message:"must NOT be valid"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -836,23 +960,21 @@ vErrors.push(err2);
 errors++;
 }
 else {
-var valid2 = true;
-const len0 = data1.length;
-for(let i0=0; i0<len0; i0++){
-const _errs7 = errors;
-if(!(validate37(data1[i0], {instancePath:instancePath+"/set/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
-errors = vErrors.length;
-}
-var valid2 = _errs7 === errors;
-if(!valid2){
-break;
-}
-}
-}
+errors = _errs7;
+if(vErrors !== null){
+if(_errs7){
+vErrors.length = _errs7;
 }
 else {
-const err3 = {instancePath:instancePath+"/set",schemaPath:"#/oneOf/0/properties/set/type",keyword:"type",params:{type: "array"},message:"must be array"};
+vErrors = null;
+}
+}
+}
+var _valid1 = _errs6 === errors;
+valid1 = _valid1;
+}
+if(!valid1){
+const err3 = {instancePath,schemaPath:"#/oneOf/0/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -861,20 +983,12 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-var valid1 = _errs5 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data.add !== undefined){
-let data3 = data.add;
-const _errs8 = errors;
-if(errors === _errs8){
-if(Array.isArray(data3)){
-if(data3.length > 64){
-const err4 = {instancePath:instancePath+"/add",schemaPath:"#/oneOf/0/properties/add/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+if(errors === _errs2){
+if(data && typeof data == "object" && !Array.isArray(data)){
+const _errs9 = errors;
+for(const key0 in data){
+if(!(((((key0 === "type") || (key0 === "set")) || (key0 === "add")) || (key0 === "remove")) || (key0 === "statuses"))){
+const err4 = {instancePath,schemaPath:"#/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -882,25 +996,15 @@ else {
 vErrors.push(err4);
 }
 errors++;
-}
-else {
-var valid3 = true;
-const len1 = data3.length;
-for(let i1=0; i1<len1; i1++){
-const _errs10 = errors;
-if(!(validate37(data3[i1], {instancePath:instancePath+"/add/" + i1,parentData:data3,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
-errors = vErrors.length;
-}
-var valid3 = _errs10 === errors;
-if(!valid3){
 break;
 }
 }
-}
-}
-else {
-const err5 = {instancePath:instancePath+"/add",schemaPath:"#/oneOf/0/properties/add/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(_errs9 === errors){
+if(data.type !== undefined){
+let data1 = data.type;
+const _errs10 = errors;
+if(!((data1 === "RequestHeaderModifier") || (data1 === "ResponseHeaderModifier"))){
+const err5 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/0/properties/type/enum",keyword:"enum",params:{allowedValues: schema14.oneOf[0].properties.type.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -909,20 +1013,19 @@ vErrors.push(err5);
 }
 errors++;
 }
-}
-var valid1 = _errs8 === errors;
+var valid4 = _errs10 === errors;
 }
 else {
-var valid1 = true;
+var valid4 = true;
 }
-if(valid1){
-if(data.remove !== undefined){
-let data5 = data.remove;
+if(valid4){
+if(data.set !== undefined){
+let data2 = data.set;
 const _errs11 = errors;
 if(errors === _errs11){
-if(Array.isArray(data5)){
-if(data5.length > 64){
-const err6 = {instancePath:instancePath+"/remove",schemaPath:"#/oneOf/0/properties/remove/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+if(Array.isArray(data2)){
+if(data2.length > 64){
+const err6 = {instancePath:instancePath+"/set",schemaPath:"#/oneOf/0/properties/set/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -932,15 +1035,23 @@ vErrors.push(err6);
 errors++;
 }
 else {
-var valid4 = true;
-const len2 = data5.length;
-for(let i2=0; i2<len2; i2++){
-let data6 = data5[i2];
+var valid5 = true;
+const len0 = data2.length;
+for(let i0=0; i0<len0; i0++){
 const _errs13 = errors;
-if(errors === _errs13){
-if(typeof data6 === "string"){
-if(func2(data6) > 256){
-const err7 = {instancePath:instancePath+"/remove/" + i2,schemaPath:"#/oneOf/0/properties/remove/items/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+if(!(validate37(data2[i0], {instancePath:instancePath+"/set/" + i0,parentData:data2,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+errors = vErrors.length;
+}
+var valid5 = _errs13 === errors;
+if(!valid5){
+break;
+}
+}
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/set",schemaPath:"#/oneOf/0/properties/set/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -949,9 +1060,20 @@ vErrors.push(err7);
 }
 errors++;
 }
+}
+var valid4 = _errs11 === errors;
+}
 else {
-if(!pattern2.test(data6)){
-const err8 = {instancePath:instancePath+"/remove/" + i2,schemaPath:"#/oneOf/0/properties/remove/items/pattern",keyword:"pattern",params:{pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"},message:"must match pattern \""+"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"+"\""};
+var valid4 = true;
+}
+if(valid4){
+if(data.add !== undefined){
+let data4 = data.add;
+const _errs14 = errors;
+if(errors === _errs14){
+if(Array.isArray(data4)){
+if(data4.length > 64){
+const err8 = {instancePath:instancePath+"/add",schemaPath:"#/oneOf/0/properties/add/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -960,10 +1082,24 @@ vErrors.push(err8);
 }
 errors++;
 }
+else {
+var valid6 = true;
+const len1 = data4.length;
+for(let i1=0; i1<len1; i1++){
+const _errs16 = errors;
+if(!(validate37(data4[i1], {instancePath:instancePath+"/add/" + i1,parentData:data4,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+errors = vErrors.length;
+}
+var valid6 = _errs16 === errors;
+if(!valid6){
+break;
+}
+}
 }
 }
 else {
-const err9 = {instancePath:instancePath+"/remove/" + i2,schemaPath:"#/oneOf/0/properties/remove/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err9 = {instancePath:instancePath+"/add",schemaPath:"#/oneOf/0/properties/add/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -973,15 +1109,19 @@ vErrors.push(err9);
 errors++;
 }
 }
-var valid4 = _errs13 === errors;
-if(!valid4){
-break;
-}
-}
-}
+var valid4 = _errs14 === errors;
 }
 else {
-const err10 = {instancePath:instancePath+"/remove",schemaPath:"#/oneOf/0/properties/remove/type",keyword:"type",params:{type: "array"},message:"must be array"};
+var valid4 = true;
+}
+if(valid4){
+if(data.remove !== undefined){
+let data6 = data.remove;
+const _errs17 = errors;
+if(errors === _errs17){
+if(Array.isArray(data6)){
+if(data6.length > 64){
+const err10 = {instancePath:instancePath+"/remove",schemaPath:"#/oneOf/0/properties/remove/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -990,11 +1130,191 @@ vErrors.push(err10);
 }
 errors++;
 }
-}
-var valid1 = _errs11 === errors;
+else {
+var valid7 = true;
+const len2 = data6.length;
+for(let i2=0; i2<len2; i2++){
+let data7 = data6[i2];
+const _errs19 = errors;
+if(errors === _errs19){
+if(typeof data7 === "string"){
+if(func2(data7) > 256){
+const err11 = {instancePath:instancePath+"/remove/" + i2,schemaPath:"#/oneOf/0/properties/remove/items/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+if(vErrors === null){
+vErrors = [err11];
 }
 else {
-var valid1 = true;
+vErrors.push(err11);
+}
+errors++;
+}
+else {
+if(!pattern2.test(data7)){
+const err12 = {instancePath:instancePath+"/remove/" + i2,schemaPath:"#/oneOf/0/properties/remove/items/pattern",keyword:"pattern",params:{pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"},message:"must match pattern \""+"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"+"\""};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/remove/" + i2,schemaPath:"#/oneOf/0/properties/remove/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+var valid7 = _errs19 === errors;
+if(!valid7){
+break;
+}
+}
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/remove",schemaPath:"#/oneOf/0/properties/remove/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+var valid4 = _errs17 === errors;
+}
+else {
+var valid4 = true;
+}
+if(valid4){
+if(data.statuses !== undefined){
+let data8 = data.statuses;
+const _errs21 = errors;
+if(errors === _errs21){
+if(Array.isArray(data8)){
+if(data8.length > 64){
+const err15 = {instancePath:instancePath+"/statuses",schemaPath:"#/oneOf/0/properties/statuses/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+else {
+if(data8.length < 1){
+const err16 = {instancePath:instancePath+"/statuses",schemaPath:"#/oneOf/0/properties/statuses/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+else {
+var valid8 = true;
+const len3 = data8.length;
+for(let i3=0; i3<len3; i3++){
+let data9 = data8[i3];
+const _errs23 = errors;
+if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
+const err17 = {instancePath:instancePath+"/statuses/" + i3,schemaPath:"#/oneOf/0/properties/statuses/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+if(errors === _errs23){
+if((typeof data9 == "number") && (isFinite(data9))){
+if(data9 > 599 || isNaN(data9)){
+const err18 = {instancePath:instancePath+"/statuses/" + i3,schemaPath:"#/oneOf/0/properties/statuses/items/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+else {
+if(data9 < 100 || isNaN(data9)){
+const err19 = {instancePath:instancePath+"/statuses/" + i3,schemaPath:"#/oneOf/0/properties/statuses/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+}
+}
+var valid8 = _errs23 === errors;
+if(!valid8){
+break;
+}
+}
+if(valid8){
+let i4 = data8.length;
+let j0;
+if(i4 > 1){
+const indices0 = {};
+for(;i4--;){
+let item0 = data8[i4];
+if(!(((typeof item0 == "number") && (!(item0 % 1) && !isNaN(item0))) && (isFinite(item0)))){
+continue;
+}
+if(typeof indices0[item0] == "number"){
+j0 = indices0[item0];
+const err20 = {instancePath:instancePath+"/statuses",schemaPath:"#/oneOf/0/properties/statuses/uniqueItems",keyword:"uniqueItems",params:{i: i4, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i4+" are identical)"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+break;
+}
+indices0[item0] = i4;
+}
+}
+}
+}
+}
+}
+else {
+const err21 = {instancePath:instancePath+"/statuses",schemaPath:"#/oneOf/0/properties/statuses/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+var valid4 = _errs21 === errors;
+}
+else {
+var valid4 = true;
+}
+}
 }
 }
 }
@@ -1006,197 +1326,11 @@ if(_valid0){
 valid0 = true;
 passing0 = 0;
 }
-const _errs15 = errors;
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((data.statusCode === undefined) && (missing0 = "statusCode")){
-const err11 = {instancePath,schemaPath:"#/oneOf/1/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-else {
-const _errs16 = errors;
-for(const key1 in data){
-if(!(func3.call(schema14.oneOf[1].properties, key1))){
-const err12 = {instancePath,schemaPath:"#/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-break;
-}
-}
-if(_errs16 === errors){
-if(data.type !== undefined){
-const _errs17 = errors;
-if("RequestRedirect" !== data.type){
-const err13 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "RequestRedirect"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-var valid5 = _errs17 === errors;
-}
-else {
-var valid5 = true;
-}
-if(valid5){
-if(data.scheme !== undefined){
-let data8 = data.scheme;
-const _errs18 = errors;
-if(!((data8 === "http") || (data8 === "https"))){
-const err14 = {instancePath:instancePath+"/scheme",schemaPath:"#/oneOf/1/properties/scheme/enum",keyword:"enum",params:{allowedValues: schema14.oneOf[1].properties.scheme.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-var valid5 = _errs18 === errors;
-}
-else {
-var valid5 = true;
-}
-if(valid5){
-if(data.hostname !== undefined){
-let data9 = data.hostname;
-const _errs19 = errors;
-if(errors === _errs19){
-if(typeof data9 === "string"){
-if(func2(data9) > 253){
-const err15 = {instancePath:instancePath+"/hostname",schemaPath:"#/oneOf/1/properties/hostname/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-else {
-if(func2(data9) < 1){
-const err16 = {instancePath:instancePath+"/hostname",schemaPath:"#/oneOf/1/properties/hostname/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-}
-else {
-const err17 = {instancePath:instancePath+"/hostname",schemaPath:"#/oneOf/1/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-var valid5 = _errs19 === errors;
-}
-else {
-var valid5 = true;
-}
-if(valid5){
-if(data.port !== undefined){
-let data10 = data.port;
-const _errs21 = errors;
-if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
-const err18 = {instancePath:instancePath+"/port",schemaPath:"#/oneOf/1/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-if(errors === _errs21){
-if((typeof data10 == "number") && (isFinite(data10))){
-if(data10 > 65535 || isNaN(data10)){
-const err19 = {instancePath:instancePath+"/port",schemaPath:"#/oneOf/1/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-else {
-if(data10 < 1 || isNaN(data10)){
-const err20 = {instancePath:instancePath+"/port",schemaPath:"#/oneOf/1/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
-}
-errors++;
-}
-}
-}
-}
-var valid5 = _errs21 === errors;
-}
-else {
-var valid5 = true;
-}
-if(valid5){
-if(data.path !== undefined){
-const _errs23 = errors;
-if(!(validate40(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
-vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
-errors = vErrors.length;
-}
-var valid5 = _errs23 === errors;
-}
-else {
-var valid5 = true;
-}
-if(valid5){
-if(data.statusCode !== undefined){
-let data12 = data.statusCode;
-const _errs24 = errors;
-if(!(((((data12 === 301) || (data12 === 302)) || (data12 === 303)) || (data12 === 307)) || (data12 === 308))){
-const err21 = {instancePath:instancePath+"/statusCode",schemaPath:"#/oneOf/1/properties/statusCode/enum",keyword:"enum",params:{allowedValues: schema14.oneOf[1].properties.statusCode.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-}
-var valid5 = _errs24 === errors;
-}
-else {
-var valid5 = true;
-}
-if(valid5){
-if(data.keepRequestPort !== undefined){
 const _errs25 = errors;
-if(typeof data.keepRequestPort !== "boolean"){
-const err22 = {instancePath:instancePath+"/keepRequestPort",schemaPath:"#/oneOf/1/properties/keepRequestPort/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing1;
+if((data.statusCode === undefined) && (missing1 = "statusCode")){
+const err22 = {instancePath,schemaPath:"#/oneOf/1/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1205,16 +1339,11 @@ vErrors.push(err22);
 }
 errors++;
 }
-var valid5 = _errs25 === errors;
-}
 else {
-var valid5 = true;
-}
-if(valid5){
-if(data.dropQuery !== undefined){
-const _errs27 = errors;
-if(typeof data.dropQuery !== "boolean"){
-const err23 = {instancePath:instancePath+"/dropQuery",schemaPath:"#/oneOf/1/properties/dropQuery/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+const _errs26 = errors;
+for(const key1 in data){
+if(!(func3.call(schema14.oneOf[1].properties, key1))){
+const err23 = {instancePath,schemaPath:"#/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1222,17 +1351,14 @@ else {
 vErrors.push(err23);
 }
 errors++;
+break;
 }
-var valid5 = _errs27 === errors;
 }
-else {
-var valid5 = true;
-}
-if(valid5){
-if(data.relative !== undefined){
-const _errs29 = errors;
-if(typeof data.relative !== "boolean"){
-const err24 = {instancePath:instancePath+"/relative",schemaPath:"#/oneOf/1/properties/relative/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(_errs26 === errors){
+if(data.type !== undefined){
+const _errs27 = errors;
+if("RequestRedirect" !== data.type){
+const err24 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "RequestRedirect"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1241,38 +1367,17 @@ vErrors.push(err24);
 }
 errors++;
 }
-var valid5 = _errs29 === errors;
+var valid10 = _errs27 === errors;
 }
 else {
-var valid5 = true;
+var valid10 = true;
 }
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-var _valid0 = _errs15 === errors;
-if(_valid0 && valid0){
-valid0 = false;
-passing0 = [passing0, 1];
-}
-else {
-if(_valid0){
-valid0 = true;
-passing0 = 1;
-}
-const _errs31 = errors;
-if(data && typeof data == "object" && !Array.isArray(data)){
-const _errs32 = errors;
-for(const key2 in data){
-if(!(((key2 === "type") || (key2 === "hostname")) || (key2 === "path"))){
-const err25 = {instancePath,schemaPath:"#/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+if(valid10){
+if(data.scheme !== undefined){
+let data11 = data.scheme;
+const _errs28 = errors;
+if(!((data11 === "http") || (data11 === "https"))){
+const err25 = {instancePath:instancePath+"/scheme",schemaPath:"#/oneOf/1/properties/scheme/enum",keyword:"enum",params:{allowedValues: schema14.oneOf[1].properties.scheme.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1280,14 +1385,20 @@ else {
 vErrors.push(err25);
 }
 errors++;
-break;
 }
+var valid10 = _errs28 === errors;
 }
-if(_errs32 === errors){
-if(data.type !== undefined){
-const _errs33 = errors;
-if("URLRewrite" !== data.type){
-const err26 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/2/properties/type/const",keyword:"const",params:{allowedValue: "URLRewrite"},message:"must be equal to constant"};
+else {
+var valid10 = true;
+}
+if(valid10){
+if(data.hostname !== undefined){
+let data12 = data.hostname;
+const _errs29 = errors;
+if(errors === _errs29){
+if(typeof data12 === "string"){
+if(func2(data12) > 253){
+const err26 = {instancePath:instancePath+"/hostname",schemaPath:"#/oneOf/1/properties/hostname/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1296,19 +1407,9 @@ vErrors.push(err26);
 }
 errors++;
 }
-var valid6 = _errs33 === errors;
-}
 else {
-var valid6 = true;
-}
-if(valid6){
-if(data.hostname !== undefined){
-let data17 = data.hostname;
-const _errs34 = errors;
-if(errors === _errs34){
-if(typeof data17 === "string"){
-if(func2(data17) > 253){
-const err27 = {instancePath:instancePath+"/hostname",schemaPath:"#/oneOf/2/properties/hostname/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(func2(data12) < 1){
+const err27 = {instancePath:instancePath+"/hostname",schemaPath:"#/oneOf/1/properties/hostname/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1317,9 +1418,10 @@ vErrors.push(err27);
 }
 errors++;
 }
+}
+}
 else {
-if(func2(data17) < 1){
-const err28 = {instancePath:instancePath+"/hostname",schemaPath:"#/oneOf/2/properties/hostname/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err28 = {instancePath:instancePath+"/hostname",schemaPath:"#/oneOf/1/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1329,9 +1431,17 @@ vErrors.push(err28);
 errors++;
 }
 }
+var valid10 = _errs29 === errors;
 }
 else {
-const err29 = {instancePath:instancePath+"/hostname",schemaPath:"#/oneOf/2/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var valid10 = true;
+}
+if(valid10){
+if(data.port !== undefined){
+let data13 = data.port;
+const _errs31 = errors;
+if(!(((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))) && (isFinite(data13)))){
+const err29 = {instancePath:instancePath+"/port",schemaPath:"#/oneOf/1/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1340,43 +1450,10 @@ vErrors.push(err29);
 }
 errors++;
 }
-}
-var valid6 = _errs34 === errors;
-}
-else {
-var valid6 = true;
-}
-if(valid6){
-if(data.path !== undefined){
-const _errs36 = errors;
-if(!(validate40(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
-vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
-errors = vErrors.length;
-}
-var valid6 = _errs36 === errors;
-}
-else {
-var valid6 = true;
-}
-}
-}
-}
-}
-var _valid0 = _errs31 === errors;
-if(_valid0 && valid0){
-valid0 = false;
-passing0 = [passing0, 2];
-}
-else {
-if(_valid0){
-valid0 = true;
-passing0 = 2;
-}
-const _errs37 = errors;
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing1;
-if((data.backend === undefined) && (missing1 = "backend")){
-const err30 = {instancePath,schemaPath:"#/oneOf/3/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"};
+if(errors === _errs31){
+if((typeof data13 == "number") && (isFinite(data13))){
+if(data13 > 65535 || isNaN(data13)){
+const err30 = {instancePath:instancePath+"/port",schemaPath:"#/oneOf/1/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -1386,10 +1463,8 @@ vErrors.push(err30);
 errors++;
 }
 else {
-const _errs38 = errors;
-for(const key3 in data){
-if(!((((key3 === "type") || (key3 === "backend")) || (key3 === "body")) || (key3 === "hostname"))){
-const err31 = {instancePath,schemaPath:"#/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+if(data13 < 1 || isNaN(data13)){
+const err31 = {instancePath:instancePath+"/port",schemaPath:"#/oneOf/1/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1397,14 +1472,33 @@ else {
 vErrors.push(err31);
 }
 errors++;
-break;
 }
 }
-if(_errs38 === errors){
-if(data.type !== undefined){
-const _errs39 = errors;
-if("RequestMirror" !== data.type){
-const err32 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/3/properties/type/const",keyword:"const",params:{allowedValue: "RequestMirror"},message:"must be equal to constant"};
+}
+}
+var valid10 = _errs31 === errors;
+}
+else {
+var valid10 = true;
+}
+if(valid10){
+if(data.path !== undefined){
+const _errs33 = errors;
+if(!(validate40(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+errors = vErrors.length;
+}
+var valid10 = _errs33 === errors;
+}
+else {
+var valid10 = true;
+}
+if(valid10){
+if(data.statusCode !== undefined){
+let data15 = data.statusCode;
+const _errs34 = errors;
+if(!(((((data15 === 301) || (data15 === 302)) || (data15 === 303)) || (data15 === 307)) || (data15 === 308))){
+const err32 = {instancePath:instancePath+"/statusCode",schemaPath:"#/oneOf/1/properties/statusCode/enum",keyword:"enum",params:{allowedValues: schema14.oneOf[1].properties.statusCode.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -1413,19 +1507,16 @@ vErrors.push(err32);
 }
 errors++;
 }
-var valid7 = _errs39 === errors;
+var valid10 = _errs34 === errors;
 }
 else {
-var valid7 = true;
+var valid10 = true;
 }
-if(valid7){
-if(data.backend !== undefined){
-let data20 = data.backend;
-const _errs40 = errors;
-if(errors === _errs40){
-if(typeof data20 === "string"){
-if(func2(data20) > 253){
-const err33 = {instancePath:instancePath+"/backend",schemaPath:"#/oneOf/3/properties/backend/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(valid10){
+if(data.keepRequestPort !== undefined){
+const _errs35 = errors;
+if(typeof data.keepRequestPort !== "boolean"){
+const err33 = {instancePath:instancePath+"/keepRequestPort",schemaPath:"#/oneOf/1/properties/keepRequestPort/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1434,9 +1525,16 @@ vErrors.push(err33);
 }
 errors++;
 }
+var valid10 = _errs35 === errors;
+}
 else {
-if(func2(data20) < 1){
-const err34 = {instancePath:instancePath+"/backend",schemaPath:"#/oneOf/3/properties/backend/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+var valid10 = true;
+}
+if(valid10){
+if(data.dropQuery !== undefined){
+const _errs37 = errors;
+if(typeof data.dropQuery !== "boolean"){
+const err34 = {instancePath:instancePath+"/dropQuery",schemaPath:"#/oneOf/1/properties/dropQuery/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -1445,10 +1543,16 @@ vErrors.push(err34);
 }
 errors++;
 }
-}
+var valid10 = _errs37 === errors;
 }
 else {
-const err35 = {instancePath:instancePath+"/backend",schemaPath:"#/oneOf/3/properties/backend/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var valid10 = true;
+}
+if(valid10){
+if(data.relative !== undefined){
+const _errs39 = errors;
+if(typeof data.relative !== "boolean"){
+const err35 = {instancePath:instancePath+"/relative",schemaPath:"#/oneOf/1/properties/relative/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -1457,17 +1561,38 @@ vErrors.push(err35);
 }
 errors++;
 }
-}
-var valid7 = _errs40 === errors;
+var valid10 = _errs39 === errors;
 }
 else {
-var valid7 = true;
+var valid10 = true;
 }
-if(valid7){
-if(data.body !== undefined){
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+var _valid0 = _errs25 === errors;
+if(_valid0 && valid0){
+valid0 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid0){
+valid0 = true;
+passing0 = 1;
+}
+const _errs41 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
 const _errs42 = errors;
-if(typeof data.body !== "boolean"){
-const err36 = {instancePath:instancePath+"/body",schemaPath:"#/oneOf/3/properties/body/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+for(const key2 in data){
+if(!(((key2 === "type") || (key2 === "hostname")) || (key2 === "path"))){
+const err36 = {instancePath,schemaPath:"#/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -1475,20 +1600,14 @@ else {
 vErrors.push(err36);
 }
 errors++;
+break;
 }
-var valid7 = _errs42 === errors;
 }
-else {
-var valid7 = true;
-}
-if(valid7){
-if(data.hostname !== undefined){
-let data22 = data.hostname;
-const _errs44 = errors;
-if(errors === _errs44){
-if(typeof data22 === "string"){
-if(func2(data22) > 261){
-const err37 = {instancePath:instancePath+"/hostname",schemaPath:"#/oneOf/3/properties/hostname/maxLength",keyword:"maxLength",params:{limit: 261},message:"must NOT have more than 261 characters"};
+if(_errs42 === errors){
+if(data.type !== undefined){
+const _errs43 = errors;
+if("URLRewrite" !== data.type){
+const err37 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/2/properties/type/const",keyword:"const",params:{allowedValue: "URLRewrite"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -1497,9 +1616,19 @@ vErrors.push(err37);
 }
 errors++;
 }
+var valid11 = _errs43 === errors;
+}
 else {
-if(!pattern6.test(data22)){
-const err38 = {instancePath:instancePath+"/hostname",schemaPath:"#/oneOf/3/properties/hostname/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._\\[\\]:-]+$"},message:"must match pattern \""+"^[A-Za-z0-9._\\[\\]:-]+$"+"\""};
+var valid11 = true;
+}
+if(valid11){
+if(data.hostname !== undefined){
+let data20 = data.hostname;
+const _errs44 = errors;
+if(errors === _errs44){
+if(typeof data20 === "string"){
+if(func2(data20) > 253){
+const err38 = {instancePath:instancePath+"/hostname",schemaPath:"#/oneOf/2/properties/hostname/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -1508,10 +1637,9 @@ vErrors.push(err38);
 }
 errors++;
 }
-}
-}
 else {
-const err39 = {instancePath:instancePath+"/hostname",schemaPath:"#/oneOf/3/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(func2(data20) < 1){
+const err39 = {instancePath:instancePath+"/hostname",schemaPath:"#/oneOf/2/properties/hostname/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -1521,18 +1649,239 @@ vErrors.push(err39);
 errors++;
 }
 }
-var valid7 = _errs44 === errors;
 }
 else {
-var valid7 = true;
+const err40 = {instancePath:instancePath+"/hostname",schemaPath:"#/oneOf/2/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+var valid11 = _errs44 === errors;
+}
+else {
+var valid11 = true;
+}
+if(valid11){
+if(data.path !== undefined){
+const _errs46 = errors;
+if(!(validate40(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+errors = vErrors.length;
+}
+var valid11 = _errs46 === errors;
+}
+else {
+var valid11 = true;
+}
+}
+}
+}
+}
+var _valid0 = _errs41 === errors;
+if(_valid0 && valid0){
+valid0 = false;
+passing0 = [passing0, 2];
+}
+else {
+if(_valid0){
+valid0 = true;
+passing0 = 2;
+}
+const _errs47 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing2;
+if((data.statusCode === undefined) && (missing2 = "statusCode")){
+const err41 = {instancePath,schemaPath:"#/oneOf/3/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+else {
+const _errs48 = errors;
+for(const key3 in data){
+if(!(((key3 === "type") || (key3 === "statusCode")) || (key3 === "body"))){
+const err42 = {instancePath,schemaPath:"#/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+break;
+}
+}
+if(_errs48 === errors){
+if(data.type !== undefined){
+const _errs49 = errors;
+if("DirectResponse" !== data.type){
+const err43 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/3/properties/type/const",keyword:"const",params:{allowedValue: "DirectResponse"},message:"must be equal to constant"};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+var valid12 = _errs49 === errors;
+}
+else {
+var valid12 = true;
+}
+if(valid12){
+if(data.statusCode !== undefined){
+let data23 = data.statusCode;
+const _errs50 = errors;
+if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){
+const err44 = {instancePath:instancePath+"/statusCode",schemaPath:"#/oneOf/3/properties/statusCode/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+const _errs52 = errors;
+const _errs53 = errors;
+if((typeof data23 == "number") && (isFinite(data23))){
+if(data23 > 399 || isNaN(data23)){
+const err45 = {};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+else {
+if(data23 < 300 || isNaN(data23)){
+const err46 = {};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+}
+var valid13 = _errs53 === errors;
+if(valid13){
+const err47 = {instancePath:instancePath+"/statusCode",schemaPath:"#/oneOf/3/properties/statusCode/not",keyword:"not",params:{},message:"must NOT be valid"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+else {
+errors = _errs52;
+if(vErrors !== null){
+if(_errs52){
+vErrors.length = _errs52;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(errors === _errs50){
+if((typeof data23 == "number") && (isFinite(data23))){
+if(data23 > 599 || isNaN(data23)){
+const err48 = {instancePath:instancePath+"/statusCode",schemaPath:"#/oneOf/3/properties/statusCode/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+else {
+if(data23 < 200 || isNaN(data23)){
+const err49 = {instancePath:instancePath+"/statusCode",schemaPath:"#/oneOf/3/properties/statusCode/minimum",keyword:"minimum",params:{comparison: ">=", limit: 200},message:"must be >= 200"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+}
+}
+}
+var valid12 = _errs50 === errors;
+}
+else {
+var valid12 = true;
+}
+if(valid12){
+if(data.body !== undefined){
+let data24 = data.body;
+const _errs54 = errors;
+if(errors === _errs54){
+if(typeof data24 === "string"){
+if(func2(data24) > 4096){
+const err50 = {instancePath:instancePath+"/body",schemaPath:"#/oneOf/3/properties/body/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+else {
+if(!pattern6.test(data24)){
+const err51 = {instancePath:instancePath+"/body",schemaPath:"#/oneOf/3/properties/body/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"+"\""};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+}
+else {
+const err52 = {instancePath:instancePath+"/body",schemaPath:"#/oneOf/3/properties/body/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+var valid12 = _errs54 === errors;
+}
+else {
+var valid12 = true;
 }
 }
 }
 }
 }
 }
-}
-var _valid0 = _errs37 === errors;
+var _valid0 = _errs47 === errors;
 if(_valid0 && valid0){
 valid0 = false;
 passing0 = [passing0, 3];
@@ -1542,16 +1891,187 @@ if(_valid0){
 valid0 = true;
 passing0 = 3;
 }
+const _errs56 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing3;
+if((data.backend === undefined) && (missing3 = "backend")){
+const err53 = {instancePath,schemaPath:"#/oneOf/4/required",keyword:"required",params:{missingProperty: missing3},message:"must have required property '"+missing3+"'"};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+else {
+const _errs57 = errors;
+for(const key4 in data){
+if(!((((key4 === "type") || (key4 === "backend")) || (key4 === "body")) || (key4 === "hostname"))){
+const err54 = {instancePath,schemaPath:"#/oneOf/4/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+break;
+}
+}
+if(_errs57 === errors){
+if(data.type !== undefined){
+const _errs58 = errors;
+if("RequestMirror" !== data.type){
+const err55 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/4/properties/type/const",keyword:"const",params:{allowedValue: "RequestMirror"},message:"must be equal to constant"};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+var valid14 = _errs58 === errors;
+}
+else {
+var valid14 = true;
+}
+if(valid14){
+if(data.backend !== undefined){
+let data26 = data.backend;
+const _errs59 = errors;
+if(errors === _errs59){
+if(typeof data26 === "string"){
+if(func2(data26) > 253){
+const err56 = {instancePath:instancePath+"/backend",schemaPath:"#/oneOf/4/properties/backend/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+else {
+if(func2(data26) < 1){
+const err57 = {instancePath:instancePath+"/backend",schemaPath:"#/oneOf/4/properties/backend/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+}
+}
+else {
+const err58 = {instancePath:instancePath+"/backend",schemaPath:"#/oneOf/4/properties/backend/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+var valid14 = _errs59 === errors;
+}
+else {
+var valid14 = true;
+}
+if(valid14){
+if(data.body !== undefined){
+const _errs61 = errors;
+if(typeof data.body !== "boolean"){
+const err59 = {instancePath:instancePath+"/body",schemaPath:"#/oneOf/4/properties/body/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+var valid14 = _errs61 === errors;
+}
+else {
+var valid14 = true;
+}
+if(valid14){
+if(data.hostname !== undefined){
+let data28 = data.hostname;
+const _errs63 = errors;
+if(errors === _errs63){
+if(typeof data28 === "string"){
+if(func2(data28) > 261){
+const err60 = {instancePath:instancePath+"/hostname",schemaPath:"#/oneOf/4/properties/hostname/maxLength",keyword:"maxLength",params:{limit: 261},message:"must NOT have more than 261 characters"};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+else {
+if(!pattern7.test(data28)){
+const err61 = {instancePath:instancePath+"/hostname",schemaPath:"#/oneOf/4/properties/hostname/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._\\[\\]:-]+$"},message:"must match pattern \""+"^[A-Za-z0-9._\\[\\]:-]+$"+"\""};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+}
+}
+else {
+const err62 = {instancePath:instancePath+"/hostname",schemaPath:"#/oneOf/4/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+}
+var valid14 = _errs63 === errors;
+}
+else {
+var valid14 = true;
+}
+}
+}
+}
+}
+}
+}
+var _valid0 = _errs56 === errors;
+if(_valid0 && valid0){
+valid0 = false;
+passing0 = [passing0, 4];
+}
+else {
+if(_valid0){
+valid0 = true;
+passing0 = 4;
+}
+}
 }
 }
 }
 if(!valid0){
-const err40 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
+const err63 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
-vErrors = [err40];
+vErrors = [err63];
 }
 else {
-vErrors.push(err40);
+vErrors.push(err63);
 }
 errors++;
 validate36.errors = vErrors;
@@ -1570,9 +2090,9 @@ vErrors = null;
 }
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
-let missing2;
-if((data.type === undefined) && (missing2 = "type")){
-validate36.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
+let missing4;
+if((data.type === undefined) && (missing4 = "type")){
+validate36.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing4},message:"must have required property '"+missing4+"'"}];
 return false;
 }
 }
@@ -1883,8 +2403,8 @@ return errors === 0;
 }
 
 const schema20 = {"type":"object","additionalProperties":false,"required":["codes","backend","service","servicePort"],"properties":{"codes":{"type":"array","items":{"type":"integer","minimum":400,"maximum":599},"maxItems":200,"uniqueItems":true},"backend":{"type":"string","minLength":1,"maxLength":253},"noEndpoints":{"type":"boolean"},"service":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$"},"servicePort":{"type":"string","minLength":1,"maxLength":15,"pattern":"^[a-z0-9-]+$"}}};
-const pattern7 = new RegExp("^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$", "u");
-const pattern8 = new RegExp("^[a-z0-9-]+$", "u");
+const pattern8 = new RegExp("^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$", "u");
+const pattern9 = new RegExp("^[a-z0-9-]+$", "u");
 
 function validate50(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -2031,7 +2551,7 @@ validate50.errors = [{instancePath:instancePath+"/service",schemaPath:"#/propert
 return false;
 }
 else {
-if(!pattern7.test(data4)){
+if(!pattern8.test(data4)){
 validate50.errors = [{instancePath:instancePath+"/service",schemaPath:"#/properties/service/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$"+"\""}];
 return false;
 }
@@ -2064,7 +2584,7 @@ validate50.errors = [{instancePath:instancePath+"/servicePort",schemaPath:"#/pro
 return false;
 }
 else {
-if(!pattern8.test(data5)){
+if(!pattern9.test(data5)){
 validate50.errors = [{instancePath:instancePath+"/servicePort",schemaPath:"#/properties/servicePort/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9-]+$"},message:"must match pattern \""+"^[a-z0-9-]+$"+"\""}];
 return false;
 }
@@ -2099,7 +2619,7 @@ return errors === 0;
 
 const schema21 = {"type":"object","additionalProperties":false,"properties":{"location":{"$ref":"#/$defs/hosts.routes.responseRewrites.location"},"cookieDomain":{"$ref":"#/$defs/hosts.routes.responseRewrites.cookieDomain"},"cookiePath":{"$ref":"#/$defs/hosts.routes.responseRewrites.cookiePath"}}};
 const schema22 = {"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^[\\x21-\\x7e]+$"},"to":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^[\\x21-\\x7e]+$"}}};
-const pattern9 = new RegExp("^[\\x21-\\x7e]+$", "u");
+const pattern10 = new RegExp("^[\\x21-\\x7e]+$", "u");
 
 function validate53(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -2136,7 +2656,7 @@ validate53.errors = [{instancePath:instancePath+"/from",schemaPath:"#/properties
 return false;
 }
 else {
-if(!pattern9.test(data0)){
+if(!pattern10.test(data0)){
 validate53.errors = [{instancePath:instancePath+"/from",schemaPath:"#/properties/from/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"},message:"must match pattern \""+"^[\\x21-\\x7e]+$"+"\""}];
 return false;
 }
@@ -2169,7 +2689,7 @@ validate53.errors = [{instancePath:instancePath+"/to",schemaPath:"#/properties/t
 return false;
 }
 else {
-if(!pattern9.test(data1)){
+if(!pattern10.test(data1)){
 validate53.errors = [{instancePath:instancePath+"/to",schemaPath:"#/properties/to/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"},message:"must match pattern \""+"^[\\x21-\\x7e]+$"+"\""}];
 return false;
 }
@@ -2200,7 +2720,7 @@ return errors === 0;
 }
 
 const schema23 = {"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"},"to":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"}}};
-const pattern11 = new RegExp("^[\\x21-\\x3a\\x3c-\\x7e]+$", "u");
+const pattern12 = new RegExp("^[\\x21-\\x3a\\x3c-\\x7e]+$", "u");
 
 function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -2237,7 +2757,7 @@ validate55.errors = [{instancePath:instancePath+"/from",schemaPath:"#/properties
 return false;
 }
 else {
-if(!pattern11.test(data0)){
+if(!pattern12.test(data0)){
 validate55.errors = [{instancePath:instancePath+"/from",schemaPath:"#/properties/from/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x3a\\x3c-\\x7e]+$"},message:"must match pattern \""+"^[\\x21-\\x3a\\x3c-\\x7e]+$"+"\""}];
 return false;
 }
@@ -2270,7 +2790,7 @@ validate55.errors = [{instancePath:instancePath+"/to",schemaPath:"#/properties/t
 return false;
 }
 else {
-if(!pattern11.test(data1)){
+if(!pattern12.test(data1)){
 validate55.errors = [{instancePath:instancePath+"/to",schemaPath:"#/properties/to/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x3a\\x3c-\\x7e]+$"},message:"must match pattern \""+"^[\\x21-\\x3a\\x3c-\\x7e]+$"+"\""}];
 return false;
 }
@@ -2337,7 +2857,7 @@ validate57.errors = [{instancePath:instancePath+"/from",schemaPath:"#/properties
 return false;
 }
 else {
-if(!pattern11.test(data0)){
+if(!pattern12.test(data0)){
 validate57.errors = [{instancePath:instancePath+"/from",schemaPath:"#/properties/from/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x3a\\x3c-\\x7e]+$"},message:"must match pattern \""+"^[\\x21-\\x3a\\x3c-\\x7e]+$"+"\""}];
 return false;
 }
@@ -2370,7 +2890,7 @@ validate57.errors = [{instancePath:instancePath+"/to",schemaPath:"#/properties/t
 return false;
 }
 else {
-if(!pattern11.test(data1)){
+if(!pattern12.test(data1)){
 validate57.errors = [{instancePath:instancePath+"/to",schemaPath:"#/properties/to/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x3a\\x3c-\\x7e]+$"},message:"must match pattern \""+"^[\\x21-\\x3a\\x3c-\\x7e]+$"+"\""}];
 return false;
 }
@@ -2465,7 +2985,7 @@ return errors === 0;
 
 const schema25 = {"type":"object","additionalProperties":false,"required":["rules","otherwise"],"properties":{"rules":{"type":"array","maxItems":64,"items":{"$ref":"#/$defs/hosts.routes.clientAccess.rules"}},"otherwise":{"enum":["allow","deny"]}}};
 const schema26 = {"type":"object","additionalProperties":false,"required":["action","cidrs"],"properties":{"action":{"enum":["allow","deny"]},"cidrs":{"type":"array","minItems":1,"maxItems":4096,"items":{"type":"string","minLength":2,"maxLength":49,"pattern":"^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$"}}}};
-const pattern15 = new RegExp("^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$", "u");
+const pattern16 = new RegExp("^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$", "u");
 
 function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -2532,7 +3052,7 @@ validate61.errors = [{instancePath:instancePath+"/cidrs/" + i0,schemaPath:"#/pro
 return false;
 }
 else {
-if(!pattern15.test(data2)){
+if(!pattern16.test(data2)){
 validate61.errors = [{instancePath:instancePath+"/cidrs/" + i0,schemaPath:"#/properties/cidrs/items/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$"},message:"must match pattern \""+"^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$"+"\""}];
 return false;
 }
@@ -2658,10 +3178,10 @@ return errors === 0;
 }
 
 const schema27 = {"type":"object","additionalProperties":false,"required":["allowOrigins","allowMethods","allowHeaders","allowCredentials","maxAgeSeconds"],"properties":{"allowOrigins":{"type":"array","minItems":1,"maxItems":4096,"items":{"type":"string","maxLength":1024,"pattern":"^([a-z]+://(\\*\\.)?[A-Za-z0-9.-]*(:[0-9]+)?|\\*|null)$"}},"allowMethods":{"type":"string","maxLength":1024,"pattern":"^[A-Za-z, ]*$"},"allowHeaders":{"type":"string","maxLength":4096,"pattern":"^[A-Za-z0-9_, -]*$"},"exposeHeaders":{"type":"string","maxLength":4096,"pattern":"^[A-Za-z0-9_*, -]*$"},"allowCredentials":{"type":"boolean"},"maxAgeSeconds":{"type":"integer","minimum":-2147483648,"maximum":2147483647}}};
-const pattern16 = new RegExp("^([a-z]+://(\\*\\.)?[A-Za-z0-9.-]*(:[0-9]+)?|\\*|null)$", "u");
-const pattern17 = new RegExp("^[A-Za-z, ]*$", "u");
-const pattern18 = new RegExp("^[A-Za-z0-9_, -]*$", "u");
-const pattern19 = new RegExp("^[A-Za-z0-9_*, -]*$", "u");
+const pattern17 = new RegExp("^([a-z]+://(\\*\\.)?[A-Za-z0-9.-]*(:[0-9]+)?|\\*|null)$", "u");
+const pattern18 = new RegExp("^[A-Za-z, ]*$", "u");
+const pattern19 = new RegExp("^[A-Za-z0-9_, -]*$", "u");
+const pattern20 = new RegExp("^[A-Za-z0-9_*, -]*$", "u");
 
 function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -2710,7 +3230,7 @@ validate64.errors = [{instancePath:instancePath+"/allowOrigins/" + i0,schemaPath
 return false;
 }
 else {
-if(!pattern16.test(data1)){
+if(!pattern17.test(data1)){
 validate64.errors = [{instancePath:instancePath+"/allowOrigins/" + i0,schemaPath:"#/properties/allowOrigins/items/pattern",keyword:"pattern",params:{pattern: "^([a-z]+://(\\*\\.)?[A-Za-z0-9.-]*(:[0-9]+)?|\\*|null)$"},message:"must match pattern \""+"^([a-z]+://(\\*\\.)?[A-Za-z0-9.-]*(:[0-9]+)?|\\*|null)$"+"\""}];
 return false;
 }
@@ -2750,7 +3270,7 @@ validate64.errors = [{instancePath:instancePath+"/allowMethods",schemaPath:"#/pr
 return false;
 }
 else {
-if(!pattern17.test(data2)){
+if(!pattern18.test(data2)){
 validate64.errors = [{instancePath:instancePath+"/allowMethods",schemaPath:"#/properties/allowMethods/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z, ]*$"},message:"must match pattern \""+"^[A-Za-z, ]*$"+"\""}];
 return false;
 }
@@ -2777,7 +3297,7 @@ validate64.errors = [{instancePath:instancePath+"/allowHeaders",schemaPath:"#/pr
 return false;
 }
 else {
-if(!pattern18.test(data3)){
+if(!pattern19.test(data3)){
 validate64.errors = [{instancePath:instancePath+"/allowHeaders",schemaPath:"#/properties/allowHeaders/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_, -]*$"},message:"must match pattern \""+"^[A-Za-z0-9_, -]*$"+"\""}];
 return false;
 }
@@ -2804,7 +3324,7 @@ validate64.errors = [{instancePath:instancePath+"/exposeHeaders",schemaPath:"#/p
 return false;
 }
 else {
-if(!pattern19.test(data4)){
+if(!pattern20.test(data4)){
 validate64.errors = [{instancePath:instancePath+"/exposeHeaders",schemaPath:"#/properties/exposeHeaders/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_*, -]*$"},message:"must match pattern \""+"^[A-Za-z0-9_*, -]*$"+"\""}];
 return false;
 }
@@ -3175,7 +3695,7 @@ return errors === 0;
 }
 
 const schema28 = {"type":"object","additionalProperties":false,"required":["certificate","redirect"],"properties":{"certificate":{"type":"string","minLength":1,"maxLength":253},"redirect":{"type":"boolean"},"redirectStatus":{"enum":[301,302,307,308]},"ciphers":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^[A-Za-z0-9+:_=@!.,-]+$"},"preferServerCiphers":{"type":"boolean"}}};
-const pattern20 = new RegExp("^[A-Za-z0-9+:_=@!.,-]+$", "u");
+const pattern21 = new RegExp("^[A-Za-z0-9+:_=@!.,-]+$", "u");
 
 function validate68(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -3264,7 +3784,7 @@ validate68.errors = [{instancePath:instancePath+"/ciphers",schemaPath:"#/propert
 return false;
 }
 else {
-if(!pattern20.test(data3)){
+if(!pattern21.test(data3)){
 validate68.errors = [{instancePath:instancePath+"/ciphers",schemaPath:"#/properties/ciphers/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9+:_=@!.,-]+$"},message:"must match pattern \""+"^[A-Za-z0-9+:_=@!.,-]+$"+"\""}];
 return false;
 }
@@ -3621,8 +4141,8 @@ return errors === 0;
 
 const schema33 = {"type":"object","required":["type"],"oneOf":[{"additionalProperties":false,"properties":{"type":{"enum":["RoundRobin","LeastRequest"]}}},{"additionalProperties":false,"required":["on"],"properties":{"type":{"const":"ConsistentHash"},"on":{"enum":["Header","Cookie","ClientAddress"]},"name":{"type":"string","minLength":1,"maxLength":253},"setCookie":{"$ref":"#/$defs/backends.value.balancer.oneOf1.setCookie"},"subsetSize":{"type":"integer","minimum":1,"maximum":10000}}}]};
 const schema34 = {"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"path":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u001f\\u007f;]+$"},"ttlSeconds":{"type":"integer","minimum":0},"domain":{"type":"string","pattern":"^[A-Za-z0-9.-]{1,253}$"},"sameSite":{"enum":["None","Lax","Strict"]},"conditionalSameSiteNone":{"type":"boolean"},"secure":{"type":"boolean"},"changeOnFailure":{"type":"boolean"},"persistent":{"type":"boolean"}}};
-const pattern22 = new RegExp("^[^\\u0000-\\u001f\\u007f;]+$", "u");
-const pattern23 = new RegExp("^[A-Za-z0-9.-]{1,253}$", "u");
+const pattern23 = new RegExp("^[^\\u0000-\\u001f\\u007f;]+$", "u");
+const pattern24 = new RegExp("^[A-Za-z0-9.-]{1,253}$", "u");
 
 function validate78(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -3686,7 +4206,7 @@ validate78.errors = [{instancePath:instancePath+"/path",schemaPath:"#/properties
 return false;
 }
 else {
-if(!pattern22.test(data1)){
+if(!pattern23.test(data1)){
 validate78.errors = [{instancePath:instancePath+"/path",schemaPath:"#/properties/path/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f;]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f;]+$"+"\""}];
 return false;
 }
@@ -3730,7 +4250,7 @@ let data3 = data.domain;
 const _errs8 = errors;
 if(errors === _errs8){
 if(typeof data3 === "string"){
-if(!pattern23.test(data3)){
+if(!pattern24.test(data3)){
 validate78.errors = [{instancePath:instancePath+"/domain",schemaPath:"#/properties/domain/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9.-]{1,253}$"},message:"must match pattern \""+"^[A-Za-z0-9.-]{1,253}$"+"\""}];
 return false;
 }

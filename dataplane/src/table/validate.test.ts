@@ -74,6 +74,7 @@ const cases: Array<{ rule: string; table: unknown; errors: string[] }> = [
       `${route0}/filters/0/set/0/value must match pattern "^[\\t\\x20-\\x7e\\x80-\\xff]*$"`,
       `${route0}/filters/0 must have required property 'statusCode'`,
       `${route0}/filters/0 must NOT have additional properties`,
+      `${route0}/filters/0 must have required property 'statusCode'`,
       `${route0}/filters/0 must have required property 'backend'`,
       `${route0}/filters/0 must match exactly one schema in oneOf`,
     ],
@@ -91,6 +92,7 @@ const cases: Array<{ rule: string; table: unknown; errors: string[] }> = [
       `${route0}/filters/1 must NOT have additional properties`,
       `${route0}/filters/1 must have required property 'statusCode'`,
       `${route0}/filters/1/path/value must match pattern "^[^\\u0000-\\u0020\\u007f?#]+$"`,
+      `${route0}/filters/1 must have required property 'statusCode'`,
       `${route0}/filters/1 must have required property 'backend'`,
       `${route0}/filters/1 must match exactly one schema in oneOf`,
     ],
@@ -178,6 +180,7 @@ const cases: Array<{ rule: string; table: unknown; errors: string[] }> = [
       `${route0}/filters/2 must NOT have additional properties`,
       `${route0}/filters/2 must have required property 'statusCode'`,
       `${route0}/filters/2 must NOT have additional properties`,
+      `${route0}/filters/2 must have required property 'statusCode'`,
       `${route0}/filters/2/hostname must match pattern "^[A-Za-z0-9._\\[\\]:-]+$"`,
       `${route0}/filters/2 must match exactly one schema in oneOf`,
     ],
@@ -272,6 +275,38 @@ describe('route table validation', () => {
     );
     assert.equal(validateRouteTable(table).ok, true);
   });
+
+  // Snippet translations (controller/src/translate/annotations/snippet/): typed values only.
+  it('DirectResponse with a text body, RegexReplace with its own pattern, status-limited response headers are valid', () => {
+    const t = broken((t) => {
+      t.hosts[0].routes[0].filters = [
+        { type: 'DirectResponse', statusCode: 403, body: 'forbidden\tnow' },
+        { type: 'ResponseHeaderModifier', add: [{ name: 'X-A', value: '1' }], statuses: [200, 304] },
+        { type: 'URLRewrite', path: { type: 'RegexReplace', pattern: '^/a(.*)', value: '/b$1' } },
+      ];
+    });
+    assert.equal(validateRouteTable(t).ok, true);
+  });
+  const badFilters: Array<[rule: string, filter: unknown]> = [
+    ['a 3xx DirectResponse', { type: 'DirectResponse', statusCode: 301 }],
+    ['a 1xx DirectResponse', { type: 'DirectResponse', statusCode: 101 }],
+    ['a DirectResponse body with a newline', { type: 'DirectResponse', statusCode: 200, body: 'a\r\nb' }],
+    [
+      'a RegexReplace without its pattern',
+      { type: 'URLRewrite', path: { type: 'RegexReplace', value: '/b' } },
+    ],
+    ['statuses on a request header change', { type: 'RequestHeaderModifier', statuses: [200] }],
+    ['a status out of range', { type: 'ResponseHeaderModifier', statuses: [600] }],
+    [
+      'a pattern on another modifier',
+      { type: 'URLRewrite', path: { type: 'ReplaceFullPath', pattern: 'x', value: '/b' } },
+    ],
+  ];
+  for (const [rule, filter] of badFilters) {
+    it(`${rule} is rejected`, () => {
+      assert.equal(validateRouteTable(broken((t) => (t.hosts[0].routes[0].filters = [filter]))).ok, false);
+    });
+  }
 
   it('the generated validator accepts and rejects exactly as ajv compiling schema.ts does, error for error', () => {
     const compiled = new Ajv(AJV_OPTIONS).compile(routeTableSchema);

@@ -4,6 +4,7 @@ import type { Route, UrlRewriteFilter } from '../../../../dataplane/src/table/ty
 import { CASE_INSENSITIVE } from '../regex-paths.ts';
 import { errorPagesFor } from './error-pages.ts';
 import type { RouteSettings } from './settings.ts';
+import { applySnippet } from './snippet/apply.ts';
 
 /** `settings` by `namespace/name`; routes of other sources, or of Ingresses without settings, are left alone. */
 export function applyRouteSettings(
@@ -32,6 +33,7 @@ export function applyRouteSettings(
       const pages = errorPagesFor(route, s.errorPages, s.errorBackend, s.errorPages.service !== undefined);
       if (pages !== undefined) route.errorPages = pages;
     }
+    if (s.snippet !== undefined) applySnippet(route, s.snippet);
   }
 }
 

@@ -19,6 +19,7 @@ import {
   parseUseRegex,
 } from './routing.ts';
 import type { IngressAnnotations } from './settings.ts';
+import { readSnippets } from './snippet/annotation.ts';
 import { parseSourceRanges } from './source-ranges.ts';
 import { type CipherListCheck, parseListenerSettings } from './tls-listener.ts';
 import {
@@ -38,6 +39,8 @@ export function parseAnnotations(
   prefix: string,
   diagnostics: Diagnostic[],
   checkCiphers?: CipherListCheck,
+  /** --allow-snippet-annotations: snippets are translated; off, read.ts reports them ignored. */
+  allowSnippets = false,
 ): IngressAnnotations {
   const values = new AnnotationValues(ingress, prefix, diagnostics);
   const result: IngressAnnotations = { route: { filters: [] }, backend: {}, canary: { behavior: 'sticky' } };
@@ -93,6 +96,12 @@ export function parseAnnotations(
   if (values.boolean('enable-access-log') === false) route.accessLog = false;
   const listener = parseListenerSettings(values, checkCiphers);
   if (listener !== undefined) result.listener = listener;
+  if (allowSnippets) {
+    const snippets = readSnippets(ingress, prefix, diagnostics);
+    if (snippets.configuration !== undefined) route.snippet = snippets.configuration;
+    if (snippets.server !== undefined) result.serverSnippet = snippets.server;
+    if (snippets.closed) result.closed = true;
+  }
   const appRoot = parseAppRoot(values);
   const fromToWww = parseFromToWww(values);
   const aliases = parseServerAlias(values);

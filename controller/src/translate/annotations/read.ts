@@ -7,6 +7,7 @@ import { compareText } from '../guard.ts';
 import type { IngressView } from '../lookup.ts';
 import { keptOnCanary } from './canary.ts';
 import { catalogEntry, restricts } from './catalog.ts';
+import { ignoreSnippet, isSnippetKey } from './snippet/annotation.ts';
 
 export const DEFAULT_ANNOTATIONS_PREFIX = 'nginx.ingress.kubernetes.io';
 
@@ -20,6 +21,8 @@ export function readAnnotations(
   prefix: string,
   diagnostics: Diagnostic[],
   isCanary = false,
+  /** --allow-snippet-annotations; off, snippets are ignored and one with allow/deny closes the Ingress. */
+  allowSnippets = false,
 ): string[] {
   const object = ingressObject(ingress.namespace, ingress.name);
   const lead = `${prefix}/`;
@@ -48,6 +51,10 @@ export function readAnnotations(
         reason: 'CanaryAnnotationIgnored',
         message: `"${name}" is ignored on a canary Ingress: the main Ingress's annotations apply to its traffic`,
       });
+      continue;
+    }
+    if (isSnippetKey(key) && !allowSnippets) {
+      if (ignoreSnippet(ingress, prefix, key, diagnostics)) closing.push(key);
       continue;
     }
     if (entry.status === 'supported' || entry.status === 'difference') continue;

@@ -150,8 +150,14 @@ export const modsecurity: AnnotationEntry[] = [
   ),
 ];
 
-// A snippet is raw nginx and may hold `deny all`, `allow`, `auth_request` or `return 403`: it cannot
-// be proven harmless unread, so until snippets are translated (item 5 of issue 26) it fails closed.
+// A snippet is raw nginx and may hold `deny all`, `allow` or `auth_request`: behind
+// --allow-snippet-annotations a strict grammar of it is translated into typed filters (snippet/);
+// ignored (flag off) or refused, one that names an access directive fails closed.
+const GRAMMAR =
+  'add_header, more_set_headers, more_clear_headers, proxy_hide_header, proxy_set_header, more_set_input_headers, more_clear_input_headers, return, rewrite, allow/deny, expires';
+const SNIPPET_NOTE =
+  `with --allow-snippet-annotations (off by default, as ingress-nginx), a strict grammar translated into typed filters, never templated: ${GRAMMAR}; ` +
+  'anything else refuses the whole snippet; no nginx variables; rewrite last does not search locations again; expires with a time sends Cache-Control max-age only';
 export const snippets: AnnotationEntry[] = [
   ...family(
     'Configuration snippet',
@@ -159,8 +165,8 @@ export const snippets: AnnotationEntry[] = [
     [
       {
         key: 'configuration-snippet',
-        status: 'pending',
-        note: `raw nginx for the location; to be translated into typed filters, never templated: ${TODO}`,
+        status: 'difference',
+        note: `the Ingress's own routes: ${SNIPPET_NOTE}`,
       },
     ],
     true,
@@ -171,8 +177,8 @@ export const snippets: AnnotationEntry[] = [
     [
       {
         key: 'server-snippet',
-        status: 'pending',
-        note: `raw nginx for the server; to be translated into typed filters, never templated: ${TODO}`,
+        status: 'difference',
+        note: `every route of the Ingress's hosts (the oldest Ingress's per host): ${SNIPPET_NOTE}`,
       },
     ],
     true,

@@ -16,6 +16,7 @@ import type { ErrorPagesSpec } from './error-pages.ts';
 import type { HostSettings } from './host-names.ts';
 import type { MirrorSpec } from './mirror.ts';
 import type { ProxySslRequest } from './proxy-ssl.ts';
+import type { SnippetSettings } from './snippet/annotation.ts';
 import type { ListenerSettings } from './tls-listener.ts';
 
 export interface RouteSettings {
@@ -45,6 +46,8 @@ export interface RouteSettings {
   clientAccess?: ClientAccess;
   /** enable-cors, cors-*: Route.cors. */
   cors?: CorsPolicy;
+  /** configuration-snippet, translated (--allow-snippet-annotations): applied last (snippet/apply.ts). */
+  snippet?: SnippetSettings;
 }
 
 /** Settings of the Backend an Ingress's routes send to; absent fields keep the Service's own. */
@@ -70,6 +73,10 @@ export interface IngressAnnotations {
   denied?: string[];
   /** ssl-passthrough, ssl-ciphers, ssl-prefer-server-ciphers: the HTTPS listener's handling of its hosts. */
   listener?: ListenerSettings;
+  /** server-snippet, translated: applied to every route of the Ingress's hosts (translate.ts). */
+  serverSnippet?: SnippetSettings;
+  /** A refused snippet held an access directive: every route answers 503. */
+  closed?: boolean;
 }
 
 /** affinity-canary-behavior and the balancing a sticky canary keeps when its own affinity is replaced. */
