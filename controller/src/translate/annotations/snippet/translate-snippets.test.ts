@@ -140,6 +140,29 @@ describe('snippets with --allow-snippet-annotations: translated into typed value
     assert.equal(route(result, 'a.example', '/shared').clientAccess, undefined);
   });
 
+  test("source ranges come first, as nginx.tmpl writes them before the snippet: after an allow list's deny-all the snippet's rules are never reached", () => {
+    const snippet = 'allow 192.168.0.0/16;\ndeny all;';
+    const allowList = run(
+      objects({ [`${P}/whitelist-source-range`]: '10.0.0.0/8', [`${P}/configuration-snippet`]: snippet }),
+      ON,
+    );
+    assert.deepEqual(route(allowList, 'a.example', '/').clientAccess, {
+      rules: [{ action: 'allow', cidrs: ['10.0.0.0/8'] }],
+      otherwise: 'deny',
+    });
+    const denyList = run(
+      objects({ [`${P}/denylist-source-range`]: '192.168.1.0/24', [`${P}/configuration-snippet`]: snippet }),
+      ON,
+    );
+    assert.deepEqual(route(denyList, 'a.example', '/').clientAccess, {
+      rules: [
+        { action: 'deny', cidrs: ['192.168.1.0/24'] },
+        { action: 'allow', cidrs: ['192.168.0.0/16'] },
+      ],
+      otherwise: 'deny',
+    });
+  });
+
   test('return 403 answers directly; a rewrite … break replaces rewrite-target (the snippet runs first in nginx.tmpl)', () => {
     const result = run(
       objects({
