@@ -1,0 +1,156 @@
+// Worker faults (issue 28, item 3): a SIGKILLed worker loses only the requests in flight on it and
+// its slot serves again; a worker that keeps dying is respawned with a growing back-off and
+// reported (metric, log line, /healthz); the primary's death leaves no worker behind.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  type Backend,
+  type Gatehouse,
+  ingress,
+  ingressClass,
+  ManifestDir,
+  serviceFor,
+  startBackend,
+  startGatehouse,
+  waitFor,
+} from '../integration/harness.ts';
+import { startLoad } from './load.ts';
+import { probe } from './probe.ts';
+import { adminMetric, alive } from './processes.ts';
+import { faultLoad, repeats, report } from './scale.ts';
+import { connectionOwners } from './sockets.ts';
+
+const HOST = 'app.test';
+
+function manifests(dir: ManifestDir, backend: Backend): void {
+  dir.write('app.yaml', [
+    ingressClass(),
+    ingress('default', 'app', [{ host: HOST, paths: [{ path: '/', service: 'app' }] }]),
+    ...serviceFor('default', 'app', [backend]),
+  ]);
+}
+
+/** The worker PID that replaced `gone`, once the primary has forked it. */
+async function replacement(g: Gatehouse, before: number[]): Promise<number> {
+  return waitFor('a new worker', () => g.workerPids().find((p) => !before.includes(p)), 20_000);
+}
+
+describe('worker faults under load', () => {
+  const dir = new ManifestDir();
+  let backend: Backend;
+  let g: Gatehouse;
+
+  before(async () => {
+    backend = await startBackend('app');
+    manifests(dir, backend);
+    g = await startGatehouse(dir.dir, { workers: 2 });
+    await g.waitReady();
+  });
+
+  after(async () => {
+    await g?.stop();
+    await backend?.close();
+    dir.cleanup();
+  });
+
+  it('a SIGKILLed worker loses only its in-flight requests; other workers’ connections see no failure; the slot serves again', async (t) => {
+    for (let round = 1; round <= repeats.sigkills; round++) {
+      await g.waitReady();
+      const workers = g.workerPids();
+      assert.equal(workers.length, 2);
+      const restartsBefore = await adminMetric(g, 'gatehouse_worker_restarts_total');
+      const load = startLoad({ port: g.httpPort, host: HOST, ...faultLoad });
+      // Every client connected and busy: then each connection is pinned to one worker.
+      await waitFor(
+        'load to run on every connection',
+        () =>
+          load.clients.every((c) => c.ok > 2) && load.done() > faultLoad.requests / 5 ? true : undefined,
+        20_000,
+      );
+      const owners = connectionOwners(g.httpPort);
+      const ownerOf = new Map(load.clients.map((c) => [c.index, owners.get(c.localPort ?? -1)]));
+      const victim = workers[0];
+      const onVictim = [...ownerOf.values()].filter((p) => p === victim).length;
+      assert.ok(onVictim > 0, 'some connections are served by the worker about to die');
+      assert.ok(onVictim < faultLoad.concurrency, 'some connections are served by the other worker');
+      for (const pid of ownerOf.values()) assert.ok(pid === undefined || workers.includes(pid));
+
+      const killedAt = performance.now();
+      process.kill(victim, 'SIGKILL');
+      const fresh = await replacement(g, workers);
+      // Fresh connections until one lands on the new worker and gets a 200 (SO_REUSEPORT spreads them).
+      let tries = 0;
+      await waitFor(
+        'the new worker to serve a 200',
+        async () => {
+          tries++;
+          const r = await probe(g.httpPort, HOST);
+          return 'status' in r && r.status === 200 && r.pid === fresh;
+        },
+        20_000,
+        0,
+      );
+      const servedAgainMs = Math.round(performance.now() - killedAt);
+      const result = await load.result;
+
+      const survivorFailures = load.clients.filter((c) => ownerOf.get(c.index) !== victim && c.failed > 0);
+      assert.deepEqual(
+        survivorFailures.map((c) => c.failures),
+        [],
+        'connections to the surviving worker lose nothing',
+      );
+      assert.ok(
+        result.failed <= faultLoad.concurrency,
+        `${result.failed} failed: ${JSON.stringify(result.outcomes)}`,
+      );
+      for (const c of load.clients)
+        for (const f of c.failures)
+          assert.match(f.outcome, /^error:/, 'a lost request is a cut connection, not an answer');
+      assert.ok(
+        (await adminMetric(g, 'gatehouse_worker_restarts_total')) >= restartsBefore + 1,
+        'the restart is counted',
+      );
+      report(t, `round ${round}: requests sent at concurrency ${faultLoad.concurrency}`, result.sent);
+      report(t, `round ${round}: connections on the killed worker`, onVictim);
+      report(t, `round ${round}: requests lost`, `${result.failed} ${JSON.stringify(result.outcomes)}`);
+      report(
+        t,
+        `round ${round}: ms from SIGKILL to the new worker's first 200`,
+        `${servedAgainMs} (${tries} probes)`,
+      );
+    }
+  });
+});
+
+describe("the primary's death", () => {
+  const dir = new ManifestDir();
+  let backend: Backend;
+  let g: Gatehouse;
+
+  before(async () => {
+    backend = await startBackend('app');
+    manifests(dir, backend);
+    g = await startGatehouse(dir.dir, { workers: 2 });
+    await g.waitReady();
+  });
+
+  after(async () => {
+    await g?.stop();
+    await backend?.close();
+    dir.cleanup();
+  });
+
+  it('a SIGKILLed primary leaves no worker behind, even under load', async (t) => {
+    const workers = g.workerPids();
+    assert.equal(workers.length, 2);
+    const load = startLoad({ port: g.httpPort, host: HOST, ...faultLoad });
+    await waitFor('load to run', () => load.done() > 50);
+    const killedAt = performance.now();
+    g.proc.kill('SIGKILL');
+    await waitFor(`workers ${workers.join(', ')} to exit`, () => workers.every((pid) => !alive(pid)), 10_000);
+    const goneMs = Math.round(performance.now() - killedAt);
+    load.stop();
+    await load.result;
+    report(t, 'primary SIGKILL: ms until every worker had exited', goneMs);
+  });
+});
