@@ -16,8 +16,8 @@ import {
 } from '../integration/harness.ts';
 import { startLoad } from './load.ts';
 import { probe } from './probe.ts';
-import { adminMetric, alive } from './processes.ts';
-import { faultLoad, repeats, report } from './scale.ts';
+import { adminMetric, alive, healthz } from './processes.ts';
+import { faultLoad, repeats, report, scale } from './scale.ts';
 import { connectionOwners } from './sockets.ts';
 
 const HOST = 'app.test';
@@ -117,6 +117,67 @@ describe('worker faults under load', () => {
         t,
         `round ${round}: ms from SIGKILL to the new worker's first 200`,
         `${servedAgainMs} (${tries} probes)`,
+      );
+    }
+  });
+
+  it('a worker that keeps dying is respawned with a growing back-off and reported: metric, log line, /healthz', async (t) => {
+    await g.waitReady();
+    const from = g.output().length;
+    const restartsBefore = await adminMetric(g, 'gatehouse_worker_restarts_total');
+    const [first, other] = g.workerPids();
+    // Killed as soon as it is forked, before it even listens: a worker that dies on start.
+    let current = first;
+    for (let k = 1; k <= repeats.crashLoopKills; k++) {
+      const before = g.workerPids();
+      process.kill(current, 'SIGKILL');
+      await waitFor(`worker ${current} to be gone`, () => !alive(current));
+      if (k < repeats.crashLoopKills) current = await replacement(g, before);
+    }
+    const respawns = (): Array<{ worker: number; inMs: number }> =>
+      g
+        .output()
+        .slice(from)
+        .split('\n')
+        .filter((l) => l.includes('worker exited; respawning'))
+        .map((l) => JSON.parse(l));
+    await waitFor('the primary to log every exit', () => respawns().length >= repeats.crashLoopKills);
+    const waits = respawns().map((e) => e.inMs);
+    assert.equal(waits.length, repeats.crashLoopKills, 'one respawn per exit');
+    for (let i = 1; i < waits.length; i++)
+      assert.ok(waits[i] > waits[i - 1], `the back-off grows: ${waits.join(', ')} ms`);
+    assert.equal(
+      await adminMetric(g, 'gatehouse_worker_restarts_total'),
+      restartsBefore + repeats.crashLoopKills,
+      'every restart is counted',
+    );
+    const logged = g
+      .output()
+      .slice(from)
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { level: string; message: string; worker?: number });
+    assert.ok(
+      logged.some((l) => l.level === 'error' && l.message.startsWith('worker crash loop')),
+      'a crash loop is logged as an error',
+    );
+    const health = await waitFor('/healthz to report the crash loop', async () => {
+      const h = await healthz(g);
+      return h.status === 503 ? h : undefined;
+    });
+    assert.match(health.body, /crash loop/);
+    assert.ok(alive(other), 'the other worker was never touched');
+    report(t, `crash loop: respawn back-off after ${waits.length} quick exits (ms)`, waits.join(', '));
+    report(t, 'crash loop: /healthz', health.body.trim());
+    if (scale === 'full') {
+      // Once the last respawn has lived long enough to count as stable, the slot is healthy again.
+      const recovered = performance.now();
+      await waitFor('/healthz to recover', async () => (await healthz(g)).status === 200, 60_000, 250);
+      await g.waitReady();
+      report(
+        t,
+        'crash loop: ms until /healthz is ok again after the last kill',
+        Math.round(performance.now() - recovered),
       );
     }
   });
