@@ -1,0 +1,154 @@
+// Upstream faults (issue 28, item 4): upstreams that refuse, reset, hang, drip or answer malformed
+// HTTP. The client gets 502/504 (or a cut connection once headers were relayed), idempotent
+// requests alone are retried and only where the route allows, no client connection outlives its
+// timeout, and no process dies.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Agent, request } from 'undici';
+import {
+  type Gatehouse,
+  ingress,
+  ingressClass,
+  ManifestDir,
+  serviceFor,
+  startGatehouse,
+  withAnnotations,
+} from '../integration/harness.ts';
+import { behaviours, type RawBackend, startRaw } from './raw-backends.ts';
+import { report } from './scale.ts';
+
+/** Short timeouts so a hanging upstream costs the suite a second (ingress-nginx annotations, in seconds). */
+const FAST = {
+  'nginx.ingress.kubernetes.io/proxy-connect-timeout': '1',
+  'nginx.ingress.kubernetes.io/proxy-read-timeout': '1',
+};
+
+type Name = Exclude<keyof typeof behaviours, 'endless103'> | 'refuse' | 'resetBeforeHeadersNoRetry';
+
+/** What the client sees: a status with a whole body, or `cut` once headers were relayed. */
+interface Seen {
+  get: string;
+  post: string;
+  getHits: number;
+  postHits: number;
+}
+
+const CUT = '200 then cut';
+/** Per upstream: what a GET and a POST get, and how many of each the upstream received (retries). */
+const expected: Record<Name, Seen> = {
+  refuse: { get: '502', post: '502', getHits: 0, postHits: 0 },
+  // A GET is retried on the other endpoint (default: "error timeout"); a POST whose body was sent is not.
+  resetBeforeHeaders: { get: '502', post: '502', getHits: 2, postHits: 1 },
+  resetBeforeHeadersNoRetry: { get: '502', post: '502', getHits: 1, postHits: 1 },
+  // Headers relayed: the only honest signal left is the cut connection.
+  resetMidBody: { get: CUT, post: CUT, getHits: 1, postHits: 1 },
+  // A response timeout is not retried (ingress-nginx's default would; see the annotation catalog).
+  hang: { get: '504', post: '504', getHits: 1, postHits: 1 },
+  stallMidBody: { get: CUT, post: CUT, getHits: 1, postHits: 1 },
+  slowDrip: { get: '200 dddddddd', post: '200 dddddddd', getHits: 1, postHits: 1 },
+  // An invalid response is nginx's "invalid_header": not in the default retry conditions.
+  badStatusLine: { get: '502', post: '502', getHits: 1, postHits: 1 },
+  notHttp: { get: '502', post: '502', getHits: 1, postHits: 1 },
+  lengthShorter: { get: '200 hello', post: '200 hello', getHits: 1, postHits: 1 },
+  lengthLonger: { get: CUT, post: CUT, getHits: 1, postHits: 1 },
+  crInHeader: { get: '502', post: '502', getHits: 1, postHits: 1 },
+  lfInHeader: { get: '502', post: '502', getHits: 1, postHits: 1 },
+  nulInHeader: { get: '502', post: '502', getHits: 1, postHits: 1 },
+  // undici takes an unasked-for 100 as a broken connection (retried like a reset).
+  endless100: { get: '502', post: '502', getHits: 2, postHits: 1 },
+  lengthAndChunked: { get: '502', post: '502', getHits: 1, postHits: 1 },
+};
+
+async function exchange(
+  g: Gatehouse,
+  host: string,
+  method: 'GET' | 'POST',
+  dispatcher: Agent,
+): Promise<string> {
+  try {
+    const res = await request(g.url('/'), {
+      method,
+      headers: { host },
+      body: method === 'POST' ? 'x'.repeat(100) : undefined,
+      dispatcher,
+    });
+    try {
+      const body = await res.body.text();
+      return `${res.statusCode}${res.statusCode === 200 ? ` ${body}` : ''}`;
+    } catch {
+      return `${res.statusCode} then cut`;
+    }
+  } catch (error) {
+    return `no answer: ${(error as { code?: string }).code ?? String(error)}`;
+  }
+}
+
+describe('upstream faults', () => {
+  const dir = new ManifestDir();
+  const backends = new Map<Name, RawBackend>();
+  // Fails the test, rather than hanging it, if Gatehouse held a client past its own timeouts.
+  const client = new Agent({ headersTimeout: 10_000, bodyTimeout: 10_000 });
+  let g: Gatehouse;
+  let workers: number[];
+
+  const names = Object.keys(expected) as Name[];
+  const hostOf = (name: Name): string => `${name.toLowerCase()}.test`;
+
+  before(async () => {
+    const objects: object[] = [ingressClass()];
+    for (const name of names) {
+      const behaviour =
+        name === 'resetBeforeHeadersNoRetry'
+          ? behaviours.resetBeforeHeaders
+          : name === 'refuse'
+            ? 'refuse'
+            : behaviours[name];
+      const raw = await startRaw(behaviour);
+      backends.set(name, raw);
+      const svc = name.toLowerCase();
+      const annotations =
+        name === 'resetBeforeHeadersNoRetry'
+          ? { ...FAST, 'nginx.ingress.kubernetes.io/proxy-next-upstream': 'off' }
+          : FAST;
+      objects.push(
+        withAnnotations(
+          ingress('faults', svc, [{ host: hostOf(name), paths: [{ path: '/', service: svc }] }]),
+          annotations,
+        ),
+        ...serviceFor(
+          'faults',
+          svc,
+          raw.ports.map((port) => ({ port })),
+        ),
+      );
+    }
+    dir.write('faults.yaml', objects);
+    g = await startGatehouse(dir.dir, { workers: 2 });
+    await g.waitReady();
+    workers = g.workerPids().sort();
+  });
+
+  after(async () => {
+    await g?.stop();
+    for (const b of backends.values()) await b.close();
+    await client.close();
+    dir.cleanup();
+  });
+
+  it('each misbehaving upstream gets the right answer, retried only where safe and allowed', async (t) => {
+    const seen: Record<string, Seen> = {};
+    for (const name of names) {
+      const raw = backends.get(name)!;
+      const get = await exchange(g, hostOf(name), 'GET', client);
+      const post = await exchange(g, hostOf(name), 'POST', client);
+      seen[name] = { get, post, getHits: raw.hits.GET ?? 0, postHits: raw.hits.POST ?? 0 };
+    }
+    report(
+      t,
+      'upstream faults (what a GET / a POST got)',
+      names.map((n) => `${n}: ${seen[n].get} / ${seen[n].post}`).join('; '),
+    );
+    assert.deepEqual(seen, expected);
+    assert.deepEqual(g.workerPids().sort(), workers, 'no worker died');
+  });
+});
