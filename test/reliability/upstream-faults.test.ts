@@ -23,7 +23,7 @@ const FAST = {
   'nginx.ingress.kubernetes.io/proxy-read-timeout': '1',
 };
 
-type Name = Exclude<keyof typeof behaviours, 'endless103'> | 'refuse' | 'resetBeforeHeadersNoRetry';
+type Name = keyof typeof behaviours | 'refuse' | 'resetBeforeHeadersNoRetry';
 
 /** What the client sees: a status with a whole body, or `cut` once headers were relayed. */
 interface Seen {
@@ -54,8 +54,10 @@ const expected: Record<Name, Seen> = {
   crInHeader: { get: '502', post: '502', getHits: 1, postHits: 1 },
   lfInHeader: { get: '502', post: '502', getHits: 1, postHits: 1 },
   nulInHeader: { get: '502', post: '502', getHits: 1, postHits: 1 },
-  // undici takes an unasked-for 100 as a broken connection (retried like a reset).
+  // undici takes an unasked-for 100 as a broken connection (retried like a reset)…
   endless100: { get: '502', post: '502', getHits: 2, postHits: 1 },
+  // …and skips other 1xx, restarting its headers timeout on each: the route's timeout must still end it.
+  endless103: { get: '504', post: '504', getHits: 1, postHits: 1 },
   lengthAndChunked: { get: '502', post: '502', getHits: 1, postHits: 1 },
 };
 

@@ -3,7 +3,7 @@
 // allocation the proxy itself adds; no closures are created per request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BlockList } from 'node:net';
-import type { Dispatcher } from 'undici';
+import { type Dispatcher, errors } from 'undici';
 import type { CompiledRoute, Runtime } from '../compile.ts';
 import {
   type Attempt,
@@ -188,6 +188,8 @@ class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attempt, Body
   errorPages: CompiledErrorPages | undefined;
   /** The upstream status being replaced by an error page (its body is read and dropped); 0: none. */
   intercepted = 0;
+  /** When this attempt's first 1xx arrived; 0: none yet. */
+  interimSince = 0;
 
   constructor(
     req: IncomingMessage,
@@ -209,6 +211,7 @@ class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attempt, Body
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
+    this.interimSince = 0;
     // The client left while the request waited for a connection (onClientClose found no
     // controller to abort then): abort now, or the connection would wait on a response nobody reads.
     if (this.done) controller.abort(CLIENT_CLOSED);
@@ -220,8 +223,15 @@ class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attempt, Body
     headers: Record<string, string | string[] | undefined>,
     statusMessage?: string,
   ): void {
-    // 1xx interim responses are not relayed: Node answers `Expect: 100-continue` itself.
-    if (statusCode < 200) return;
+    // 1xx interim responses are not relayed: Node answers `Expect: 100-continue` itself. undici
+    // restarts its headers timeout on each one, so an endless stream of them is ended here.
+    if (statusCode < 200) {
+      const now = performance.now();
+      if (this.interimSince === 0) this.interimSince = now;
+      else if (now - this.interimSince > this.route.headersTimeoutMs)
+        controller.abort(new errors.HeadersTimeoutError());
+      return;
+    }
     this.status = statusCode;
     if (attemptAnswered(this, statusCode, controller)) return;
     if (this.errorPages?.codes.includes(statusCode)) {
