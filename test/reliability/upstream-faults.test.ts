@@ -6,14 +6,17 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Agent, request } from 'undici';
 import {
+  type Backend,
   type Gatehouse,
   ingress,
   ingressClass,
   ManifestDir,
   serviceFor,
+  startBackend,
   startGatehouse,
   withAnnotations,
 } from '../integration/harness.ts';
+import { adminMetric } from './processes.ts';
 import { behaviours, type RawBackend, startRaw } from './raw-backends.ts';
 import { report } from './scale.ts';
 
@@ -92,6 +95,8 @@ describe('upstream faults', () => {
   const client = new Agent({ headersTimeout: 10_000, bodyTimeout: 10_000 });
   let g: Gatehouse;
   let workers: number[];
+  let healthy: Backend;
+  let resetter: RawBackend;
 
   const names = Object.keys(expected) as Name[];
   const hostOf = (name: Name): string => `${name.toLowerCase()}.test`;
@@ -124,6 +129,16 @@ describe('upstream faults', () => {
         ),
       );
     }
+    // One resetting endpoint beside a healthy one: passive ejection (upstream/outlier.ts).
+    healthy = await startBackend('healthy');
+    resetter = await startRaw(behaviours.resetBeforeHeaders, 1);
+    objects.push(
+      withAnnotations(
+        ingress('faults', 'eject', [{ host: 'eject.test', paths: [{ path: '/', service: 'eject' }] }]),
+        FAST,
+      ),
+      ...serviceFor('faults', 'eject', [{ port: resetter.ports[0] }, healthy]),
+    );
     dir.write('faults.yaml', objects);
     g = await startGatehouse(dir.dir, { workers: 2 });
     await g.waitReady();
@@ -133,6 +148,8 @@ describe('upstream faults', () => {
   after(async () => {
     await g?.stop();
     for (const b of backends.values()) await b.close();
+    await healthy?.close();
+    await resetter?.close();
     await client.close();
     dir.cleanup();
   });
@@ -151,6 +168,31 @@ describe('upstream faults', () => {
       names.map((n) => `${n}: ${seen[n].get} / ${seen[n].post}`).join('; '),
     );
     assert.deepEqual(seen, expected);
+    assert.deepEqual(g.workerPids().sort(), workers, 'no worker died');
+  });
+
+  it('an endpoint that keeps resetting is ejected and its GETs retried: every client request succeeds', async (t) => {
+    const requests = 40;
+    const statuses: number[] = [];
+    for (let i = 0; i < requests; i++) {
+      const res = await request(g.url('/'), { headers: { host: 'eject.test' }, dispatcher: client });
+      await res.body.text();
+      statuses.push(res.statusCode);
+    }
+    assert.deepEqual(statuses, Array(requests).fill(200));
+    const ejections = await adminMetric(g, 'gatehouse_upstream_errors_total', {
+      service: 'eject',
+      reason: 'ejected',
+    });
+    assert.ok(ejections >= 1, 'the resetting endpoint was ejected');
+    // Five failures in a row eject it, per worker (each keeps its own view).
+    const reached = resetter.hits.GET ?? 0;
+    assert.ok(reached <= 2 * 6, `${reached} requests reached the resetting endpoint`);
+    report(
+      t,
+      `ejection: requests reaching the resetting endpoint of ${requests}`,
+      `${reached} (ejections: ${ejections})`,
+    );
     assert.deepEqual(g.workerPids().sort(), workers, 'no worker died');
   });
 });
