@@ -3,6 +3,7 @@
 // requests alone are retried and only where the route allows, no client connection outlives its
 // timeout, and no process dies.
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Agent, request } from 'undici';
 import {
@@ -14,6 +15,7 @@ import {
   serviceFor,
   startBackend,
   startGatehouse,
+  waitFor,
   withAnnotations,
 } from '../integration/harness.ts';
 import { adminMetric } from './processes.ts';
@@ -139,6 +141,17 @@ describe('upstream faults', () => {
       ),
       ...serviceFor('faults', 'eject', [{ port: resetter.ports[0] }, healthy]),
     );
+    // A route mirrored to the endless-1xx upstream: the copy must end too, or it pins a mirror slot.
+    objects.push(
+      withAnnotations(
+        ingress('faults', 'mirrored', [{ host: 'mirrored.test', paths: [{ path: '/', service: 'eject' }] }]),
+        {
+          ...FAST,
+          'nginx.ingress.kubernetes.io/mirror-target':
+            'http://endless103.faults.svc.cluster.local$request_uri',
+        },
+      ),
+    );
     dir.write('faults.yaml', objects);
     g = await startGatehouse(dir.dir, { workers: 2 });
     await g.waitReady();
@@ -194,5 +207,41 @@ describe('upstream faults', () => {
       `${reached} (ejections: ${ejections})`,
     );
     assert.deepEqual(g.workerPids().sort(), workers, 'no worker died');
+  });
+
+  it('an upgrade or a mirrored copy to an upstream sending 1xx forever ends at the route timeout too', async (t) => {
+    // The upgrade: the client gets a 504 status line, not a connection held open.
+    const socket = connect(g.httpPort, '127.0.0.1');
+    socket.setTimeout(10_000, () => socket.destroy());
+    socket.write(
+      'GET / HTTP/1.1\r\nHost: endless103.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+        'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+    );
+    let head = '';
+    try {
+      for await (const chunk of socket) {
+        head += chunk.toString('latin1');
+        if (head.includes('\r\n')) break;
+      }
+    } catch {
+      // Cut by the client's own timeout: `head` says what arrived, if anything.
+    }
+    socket.destroy();
+    assert.match(head, /^HTTP\/1\.1 504 /, 'the upgrade is answered 504');
+    // The copy: the client has its answer at once; the copy is counted as failed once the timeout passes.
+    const res = await request(g.url('/'), { headers: { host: 'mirrored.test' }, dispatcher: client });
+    await res.body.text();
+    assert.equal(res.statusCode, 200);
+    await waitFor(
+      'the mirrored copy to end',
+      async () =>
+        (await adminMetric(g, 'gatehouse_mirror_requests_total', {
+          ingress: 'mirrored',
+          outcome: 'error',
+        })) >= 1,
+      10_000,
+      100,
+    );
+    report(t, 'endless 1xx: upgrade answered', head.split('\r\n')[0]);
   });
 });

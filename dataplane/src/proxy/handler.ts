@@ -3,7 +3,7 @@
 // allocation the proxy itself adds; no closures are created per request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BlockList } from 'node:net';
-import { type Dispatcher, errors } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { CompiledRoute, Runtime } from '../compile.ts';
 import {
   type Attempt,
@@ -19,6 +19,7 @@ import {
   type UpstreamEndpoint,
 } from '../upstream/balancer.ts';
 import { affinityCookie, reissuedAffinityCookie } from '../upstream/balancers.ts';
+import { interimOverdue, interimTimeout } from '../upstream/interim.ts';
 import type { CompiledRetry } from '../upstream/retry.ts';
 import { answer, redirect } from './answers.ts';
 import {
@@ -223,13 +224,10 @@ class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attempt, Body
     headers: Record<string, string | string[] | undefined>,
     statusMessage?: string,
   ): void {
-    // 1xx interim responses are not relayed: Node answers `Expect: 100-continue` itself. undici
-    // restarts its headers timeout on each one, so an endless stream of them is ended here.
+    // 1xx interim responses are not relayed: Node answers `Expect: 100-continue` itself.
     if (statusCode < 200) {
-      const now = performance.now();
-      if (this.interimSince === 0) this.interimSince = now;
-      else if (now - this.interimSince > this.route.headersTimeoutMs)
-        controller.abort(new errors.HeadersTimeoutError());
+      if (interimOverdue(this, performance.now(), this.route.headersTimeoutMs))
+        controller.abort(interimTimeout());
       return;
     }
     this.status = statusCode;
