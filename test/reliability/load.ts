@@ -89,7 +89,7 @@ export function startLoad(options: LoadOptions): Load {
           method: options.method ?? 'GET',
           headers: { host: options.host },
           agent,
-          timeout: options.requestTimeoutMs ?? 10_000,
+          timeout: options.requestTimeoutMs ?? 30_000,
         },
         (res) => {
           res.resume();

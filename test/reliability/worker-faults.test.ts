@@ -35,25 +35,30 @@ async function replacement(g: Gatehouse, before: number[]): Promise<number> {
   return waitFor('a new worker', () => g.workerPids().find((p) => !before.includes(p)), 20_000);
 }
 
-describe('worker faults under load', () => {
+/** A Gatehouse with two workers in front of one backend, started before the suite's tests, stopped after. */
+function gatehouseForSuite(): () => Gatehouse {
   const dir = new ManifestDir();
   let backend: Backend;
   let g: Gatehouse;
-
   before(async () => {
     backend = await startBackend('app');
     manifests(dir, backend);
     g = await startGatehouse(dir.dir, { workers: 2 });
     await g.waitReady();
   });
-
   after(async () => {
     await g?.stop();
     await backend?.close();
     dir.cleanup();
   });
+  return () => g;
+}
+
+describe('worker faults under load', () => {
+  const gatehouse = gatehouseForSuite();
 
   it('a SIGKILLed worker loses only its in-flight requests; other workers’ connections see no failure; the slot serves again', async (t) => {
+    const g = gatehouse();
     for (let round = 1; round <= repeats.sigkills; round++) {
       await g.waitReady();
       const workers = g.workerPids();
@@ -120,8 +125,14 @@ describe('worker faults under load', () => {
       );
     }
   });
+});
+
+// Its own Gatehouse: the back-off starts from a slot that never crashed.
+describe('a worker crash loop', () => {
+  const gatehouse = gatehouseForSuite();
 
   it('a worker that keeps dying is respawned with a growing back-off and reported: metric, log line, /healthz', async (t) => {
+    const g = gatehouse();
     await g.waitReady();
     const from = g.output().length;
     const restartsBefore = await adminMetric(g, 'gatehouse_worker_restarts_total');
@@ -184,24 +195,10 @@ describe('worker faults under load', () => {
 });
 
 describe("the primary's death", () => {
-  const dir = new ManifestDir();
-  let backend: Backend;
-  let g: Gatehouse;
-
-  before(async () => {
-    backend = await startBackend('app');
-    manifests(dir, backend);
-    g = await startGatehouse(dir.dir, { workers: 2 });
-    await g.waitReady();
-  });
-
-  after(async () => {
-    await g?.stop();
-    await backend?.close();
-    dir.cleanup();
-  });
+  const gatehouse = gatehouseForSuite();
 
   it('a SIGKILLed primary leaves no worker behind, even under load', async (t) => {
+    const g = gatehouse();
     const workers = g.workerPids();
     assert.equal(workers.length, 2);
     const load = startLoad({ port: g.httpPort, host: HOST, ...faultLoad });
