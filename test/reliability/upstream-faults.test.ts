@@ -69,7 +69,7 @@ const expected: Record<Name, Seen> = {
 async function exchange(
   g: Gatehouse,
   host: string,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'DELETE' | 'PATCH',
   dispatcher: Agent,
 ): Promise<string> {
   try {
@@ -181,6 +181,16 @@ describe('upstream faults', () => {
       names.map((n) => `${n}: ${seen[n].get} / ${seen[n].post}`).join('; '),
     );
     assert.deepEqual(seen, expected);
+    // The method decides, not whether a body was sent: DELETE is idempotent (RFC 9110 §9.2.2), PATCH is not.
+    const resetting = backends.get('resetBeforeHeaders')!;
+    const other = [await exchange(g, hostOf('resetBeforeHeaders'), 'DELETE', client)];
+    other.push(await exchange(g, hostOf('resetBeforeHeaders'), 'PATCH', client));
+    assert.deepEqual(other, ['502', '502']);
+    assert.deepEqual(
+      [resetting.hits.DELETE, resetting.hits.PATCH],
+      [2, 1],
+      'DELETE retried once, PATCH never',
+    );
     assert.deepEqual(g.workerPids().sort(), workers, 'no worker died');
   });
 
