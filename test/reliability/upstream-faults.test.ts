@@ -18,9 +18,10 @@ import {
   waitFor,
   withAnnotations,
 } from '../integration/harness.ts';
+import { startLoad } from './load.ts';
 import { adminMetric } from './processes.ts';
 import { behaviours, type RawBackend, startRaw } from './raw-backends.ts';
-import { report } from './scale.ts';
+import { report, scale } from './scale.ts';
 
 /** Short timeouts so a hanging upstream costs the suite a second (ingress-nginx annotations, in seconds). */
 const FAST = {
@@ -253,5 +254,20 @@ describe('upstream faults', () => {
       100,
     );
     report(t, 'endless 1xx: upgrade answered', head.split('\r\n')[0]);
+  });
+
+  it('under concurrent load, every request to a hanging or endlessly-interim upstream ends with a 504', async (t) => {
+    for (const name of ['hang', 'endless103'] as const) {
+      const size = scale === 'full' ? { concurrency: 32, requests: 128 } : { concurrency: 8, requests: 16 };
+      const result = await startLoad({ port: g.httpPort, host: hostOf(name), deadlineMs: 30_000, ...size })
+        .result;
+      assert.deepEqual(result.outcomes, { 'status:504': size.requests }, name);
+      report(
+        t,
+        `${name}: ${size.requests} requests at concurrency ${size.concurrency}`,
+        `${JSON.stringify(result.outcomes)} in ${result.durationMs} ms`,
+      );
+    }
+    assert.deepEqual(g.workerPids().sort(), workers, 'no worker died');
   });
 });
