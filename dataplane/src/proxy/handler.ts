@@ -19,6 +19,7 @@ import {
   type UpstreamEndpoint,
 } from '../upstream/balancer.ts';
 import { affinityCookie, reissuedAffinityCookie } from '../upstream/balancers.ts';
+import { interimOverdue, interimTimeout } from '../upstream/interim.ts';
 import type { CompiledRetry } from '../upstream/retry.ts';
 import { answer, answerDirect, redirect } from './answers.ts';
 import {
@@ -196,6 +197,8 @@ class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attempt, Body
   errorPages: CompiledErrorPages | undefined;
   /** The upstream status being replaced by an error page (its body is read and dropped); 0: none. */
   intercepted = 0;
+  /** When this attempt's first 1xx arrived; 0: none yet. */
+  interimSince = 0;
 
   constructor(
     req: IncomingMessage,
@@ -217,6 +220,7 @@ class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attempt, Body
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
+    this.interimSince = 0;
     // The client left while the request waited for a connection (onClientClose found no
     // controller to abort then): abort now, or the connection would wait on a response nobody reads.
     if (this.done) controller.abort(CLIENT_CLOSED);
@@ -229,7 +233,11 @@ class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attempt, Body
     statusMessage?: string,
   ): void {
     // 1xx interim responses are not relayed: Node answers `Expect: 100-continue` itself.
-    if (statusCode < 200) return;
+    if (statusCode < 200) {
+      if (interimOverdue(this, performance.now(), this.route.headersTimeoutMs))
+        controller.abort(interimTimeout());
+      return;
+    }
     this.status = statusCode;
     if (attemptAnswered(this, statusCode, controller)) return;
     if (this.errorPages?.codes.includes(statusCode)) {

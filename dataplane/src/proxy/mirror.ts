@@ -16,6 +16,7 @@ import type { CounterSeries } from '../metrics/series.ts';
 import type { RequestMirrorFilter } from '../table/types.ts';
 import { type CompiledBackend, pickEndpoint, type UpstreamEndpoint } from '../upstream/balancer.ts';
 import type { PickClient } from '../upstream/choice.ts';
+import { interimOverdue, interimTimeout } from '../upstream/interim.ts';
 import { POOLED_SERVERNAME } from '../upstream/pools.ts';
 import type { BodyTap, GuardedBody } from './body-guard.ts';
 
@@ -165,6 +166,7 @@ class MirrorRequest implements Dispatcher.DispatchHandler {
   readonly #mirror: CompiledMirror;
   readonly #endpoint: UpstreamEndpoint;
   #done = false;
+  interimSince = 0;
 
   constructor(route: CompiledRoute, mirror: CompiledMirror, endpoint: UpstreamEndpoint) {
     this.#route = route;
@@ -173,7 +175,11 @@ class MirrorRequest implements Dispatcher.DispatchHandler {
   }
 
   onRequestStart(): void {}
-  onResponseStart(): void {}
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number): void {
+    // A copy waiting on 1xx forever would hold one of the MIRRORS_IN_FLIGHT_MAX slots.
+    if (statusCode < 200 && interimOverdue(this, performance.now(), this.#route.headersTimeoutMs))
+      controller.abort(interimTimeout());
+  }
   onResponseData(): void {}
 
   onResponseEnd(): void {

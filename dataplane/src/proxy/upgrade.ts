@@ -15,6 +15,7 @@ import {
   pickGroup,
   type UpstreamEndpoint,
 } from '../upstream/balancer.ts';
+import { interimOverdue, interimTimeout } from '../upstream/interim.ts';
 import { answerRaw, redirectRaw } from './answers.ts';
 import { clientAllowed } from './client-access.ts';
 import { modifyResponseHeadersFor } from './filters.ts';
@@ -66,6 +67,7 @@ class Tunnel implements Dispatcher.DispatchHandler, ExchangeEnd {
   traceparent: string | undefined = undefined;
   error: Error | undefined = undefined;
   readonly refusal = undefined;
+  interimSince = 0;
 
   constructor(
     client: Duplex,
@@ -87,6 +89,7 @@ class Tunnel implements Dispatcher.DispatchHandler, ExchangeEnd {
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
+    this.interimSince = 0;
     // The client left while the request waited for a connection.
     if (this.done) controller.abort(new Error('client closed the connection'));
   }
@@ -150,8 +153,13 @@ class Tunnel implements Dispatcher.DispatchHandler, ExchangeEnd {
     headers: ResponseHeaders,
     statusMessage?: string,
   ): void {
-    // 1xx interim answers are not relayed (undici reads past them).
-    if (statusCode < 200 || this.done) return;
+    // 1xx interim answers are not relayed (undici reads past them), nor waited on forever.
+    if (statusCode < 200) {
+      if (!this.done && interimOverdue(this, performance.now(), this.route.headersTimeoutMs))
+        controller.abort(interimTimeout());
+      return;
+    }
+    if (this.done) return;
     this.status = statusCode;
     downstreamHeaders(headers);
     if (this.route.responseRewrites) rewriteResponseHeaders(headers, this.route.responseRewrites);
