@@ -9,11 +9,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import type { CompiledRoute } from '../compile.ts';
-import { countMirror } from '../metrics/index.ts';
 import type { MirrorOutcome } from '../metrics/labels.ts';
 import type { CounterSeries } from '../metrics/series.ts';
-import type { RequestMirrorFilter } from '../table/types.ts';
+import type { RequestMirrorFilter, Route } from '../table/types.ts';
 import { type CompiledBackend, pickEndpoint, type UpstreamEndpoint } from '../upstream/balancer.ts';
 import type { PickClient } from '../upstream/choice.ts';
 import { POOLED_SERVERNAME } from '../upstream/pools.ts';
@@ -77,13 +75,26 @@ export function mirrorHeaders(headers: string[], mirror: CompiledMirror): string
   return out;
 }
 
+/** What a copy needs of its compiled route (CompiledRoute has it; mirror.ts stays below compile.ts). */
+export interface MirroredRoute {
+  readonly route: Route;
+  readonly headersTimeoutMs: number;
+  readonly bodyTimeoutMs: number;
+}
+
+/** Where each copy's outcome is reported (the worker's metrics), passed in rather than imported. */
+export interface MirrorObserver {
+  onMirror(route: Route, mirror: CompiledMirror, outcome: MirrorOutcome): void;
+}
+
 /**
  * Sends a copy of the request to each mirror of the route. `body`: the main request's body stage,
  * or null; copies that carry the body are fed from it as it is read.
  */
 export function sendMirrors(
-  route: CompiledRoute,
+  route: MirroredRoute,
   mirrors: readonly CompiledMirror[],
+  observer: MirrorObserver,
   method: string,
   path: string,
   headers: string[],
@@ -93,12 +104,12 @@ export function sendMirrors(
 ): void {
   for (const mirror of mirrors) {
     if (inFlight >= MIRRORS_IN_FLIGHT_MAX) {
-      countMirror(route, mirror, 'overflow');
+      observer.onMirror(route.route, mirror, 'overflow');
       continue;
     }
     const endpoint = pickEndpoint(mirror.backend, requestHeaders, client);
     if (endpoint === undefined) {
-      countMirror(route, mirror, 'no_endpoint');
+      observer.onMirror(route.route, mirror, 'no_endpoint');
       continue;
     }
     let copyBody: MirrorBody | null = null;
@@ -106,7 +117,7 @@ export function sendMirrors(
       copyBody = new MirrorBody(body.tap);
       body.tap = copyBody;
     }
-    const copy = new MirrorRequest(route, mirror, endpoint);
+    const copy = new MirrorRequest(route.route, mirror, endpoint, observer);
     inFlight++;
     endpoint.health.active++;
     const options = {
@@ -161,15 +172,17 @@ class MirrorBody extends Readable implements BodyTap {
 
 /** One copy upstream: the response is read and dropped, the outcome counted. */
 class MirrorRequest implements Dispatcher.DispatchHandler {
-  readonly #route: CompiledRoute;
+  readonly #route: Route;
   readonly #mirror: CompiledMirror;
   readonly #endpoint: UpstreamEndpoint;
+  readonly #observer: MirrorObserver;
   #done = false;
 
-  constructor(route: CompiledRoute, mirror: CompiledMirror, endpoint: UpstreamEndpoint) {
+  constructor(route: Route, mirror: CompiledMirror, endpoint: UpstreamEndpoint, observer: MirrorObserver) {
     this.#route = route;
     this.#mirror = mirror;
     this.#endpoint = endpoint;
+    this.#observer = observer;
   }
 
   onRequestStart(): void {}
@@ -189,7 +202,7 @@ class MirrorRequest implements Dispatcher.DispatchHandler {
     this.#done = true;
     inFlight--;
     this.#endpoint.health.active--;
-    countMirror(this.#route, this.#mirror, outcome);
+    this.#observer.onMirror(this.#route, this.#mirror, outcome);
   }
 }
 

@@ -16,22 +16,19 @@ import {
   type UpstreamEndpoint,
 } from '../upstream/balancer.ts';
 import { answerRaw, redirectRaw } from './answers.ts';
-import { clientAllowed } from './client-access.ts';
+import type { ProxyContext } from './context.ts';
+import { statusForUpstreamError } from './exchange.ts';
 import { modifyResponseHeadersFor } from './filters.ts';
 import { type ClientView, clientView, downstreamHeaders } from './forwarding.ts';
-import {
-  type ExchangeEnd,
-  type ProxyContext,
-  reportAnswer,
-  statusForUpstreamError,
-  upstreamRequest,
-} from './handler.ts';
+import type { ExchangeEnd } from './observer.ts';
+import { reportAnswer } from './own-answer.ts';
 import { peerAddress } from './peer.ts';
 import { resolve } from './resolve.ts';
 import { rewriteResponseHeaders } from './response-rewrites.ts';
-import { refusalOf } from './route-gate.ts';
+import { upgradeAnsweredByStages } from './stage-runner.ts';
 import { forwardTraceparent } from './trace.ts';
 import { switchesToOffered } from './upgrade-protocols.ts';
+import { upstreamRequest } from './upstream-request.ts';
 
 /** Idle tunnels are closed after this long without a byte either way (nginx: proxy_read_timeout). */
 export const DEFAULT_TUNNEL_IDLE_MS = 60_000;
@@ -283,11 +280,33 @@ export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, client: D
     return;
   }
   const view = clientView(req.headers, peer, ctx.listener, ctx.trusted);
-  if (route.clientAccess !== undefined && !clientAllowed(route.clientAccess, view.address)) {
-    answerRaw(client, 403);
-    reportAnswer(ctx, req, undefined, route, undefined, 403, startedAt, refusalOf(403));
-    return;
+  if (route.upgradeStages.length !== 0) {
+    // The access stages, as for any request on the route (a handshake is never a preflight).
+    const answered = upgradeAnsweredByStages(ctx, req, client, route, view, startedAt);
+    if (answered === true) return;
+    if (answered !== false) {
+      answered.then((done) => {
+        if (done) return;
+        if (client.destroyed) reportAnswer(ctx, req, undefined, route, undefined, 499, startedAt);
+        else tunnelUpstream(ctx, req, client, head, route, target, view, startedAt);
+      });
+      return;
+    }
   }
+  tunnelUpstream(ctx, req, client, head, route, target, view, startedAt);
+}
+
+/** Picks the endpoint and dispatches the handshake: everything after the stages. */
+function tunnelUpstream(
+  ctx: ProxyContext,
+  req: IncomingMessage,
+  client: Duplex,
+  head: Buffer,
+  route: CompiledRoute,
+  target: { path: string; query: string | undefined },
+  view: ClientView,
+  startedAt: number,
+): void {
   const group = pickGroup(route.groups, req.headers);
   // Headers and client address go to the balancer too: hash affinity must pin WebSockets as well.
   const endpoint = group === undefined ? undefined : pickEndpoint(group, req.headers, view);
