@@ -51,7 +51,14 @@ describe('answeredByStages', () => {
     const { ctx, ends } = context();
     const { req, res } = exchange();
     let ranAfter = false;
-    const after: Stage = { refusal: undefined, upgrades: true, check: () => ((ranAfter = true), 0) };
+    const after: Stage = {
+      refusal: undefined,
+      upgrades: true,
+      check: () => {
+        ranAfter = true;
+        return 0;
+      },
+    };
     assert.equal(answeredByStages(ctx, req, res, route([pass, refuse, after]), view, 0), true);
     assert.equal(res.statusCode, 403);
     assert.ok(res.writableEnded);
