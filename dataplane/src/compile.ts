@@ -9,6 +9,8 @@ import { type CompiledErrorPages, compileErrorPages } from './proxy/error-pages.
 import { compilePathRegex, type PathRegex, type StatusHeaderModifier } from './proxy/filters.ts';
 import { type CompiledMirror, compileMirror } from './proxy/mirror.ts';
 import { type CompiledResponseRewrites, compileResponseRewrites } from './proxy/response-rewrites.ts';
+import { compileStages } from './proxy/stages/build.ts';
+import type { Stage } from './proxy/stages/stage.ts';
 import { compileRouter, normalizePath, type Router } from './router/index.ts';
 import { compileBoundedRegex } from './router/regex.ts';
 import type {
@@ -62,6 +64,10 @@ export interface CompiledRoute {
   clientAccess: CompiledClientAccess | undefined;
   /** CORS (proxy/cors.ts); undefined for routes without, which pay nothing. */
   cors: CompiledCors | undefined;
+  /** Checks that may answer before any upstream is picked (proxy/stages/), in order; empty for most. */
+  stages: readonly Stage[];
+  /** The stages an upgrade handshake meets (access rules, not a CORS preflight). */
+  upgradeStages: readonly Stage[];
   /** Metric series of this route, one per backend (dataplane/src/metrics/), bound on first use. */
   readonly series?: RouteSeries;
 }
@@ -131,6 +137,8 @@ class BoundRoute implements CompiledRoute {
   readonly responseRewrites: CompiledResponseRewrites | undefined;
   readonly clientAccess: CompiledClientAccess | undefined;
   readonly cors: CompiledCors | undefined;
+  readonly stages: readonly Stage[];
+  readonly upgradeStages: readonly Stage[];
   #bindSeries: SeriesBinder | undefined;
   #series: RouteSeries | undefined = undefined;
 
@@ -179,6 +187,10 @@ class BoundRoute implements CompiledRoute {
     this.bodyTimeoutMs = route.timeouts?.idleMs ?? DEFAULT_IDLE_MS;
     this.maxRequestBodyBytes = route.maxRequestBodyBytes;
     this.retry = compileRetry(route.retry);
+    // Last: the stages are built from the fields above.
+    const staged = compileStages(this);
+    this.stages = staged.stages;
+    this.upgradeStages = staged.upgradeStages;
     this.#bindSeries = bindSeries;
   }
 

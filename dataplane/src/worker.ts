@@ -12,11 +12,13 @@ import {
   countPassthrough,
   countProxyHeaderRefused,
   metricsSnapshot,
+  type Observers,
   seriesBinder,
   setupObservability,
   trackConnection,
 } from './metrics/index.ts';
-import type { ExchangeObserver, ProxyContext } from './proxy/handler.ts';
+import { UNCOUNTED } from './metrics/upstream-counts.ts';
+import type { ProxyContext } from './proxy/context.ts';
 import { newViaPseudonym, ViaMarker } from './proxy/loop.ts';
 import type { FromWorker, ToWorker, WorkerConfig } from './table/messages.ts';
 import type { RouteTable } from './table/types.ts';
@@ -34,7 +36,7 @@ let log: Logger | undefined;
 let server: Listeners | undefined;
 const certificates = new CertificateContexts();
 let draining = false;
-let observer: ExchangeObserver | undefined;
+let observers: Observers | undefined;
 
 function send(message: FromWorker): void {
   if (process.connected) process.send?.(message);
@@ -92,7 +94,8 @@ function startServing(cfg: WorkerConfig, logger: Logger): void {
   const base = {
     current,
     trusted: trustedList(cfg.trustedProxies),
-    observer,
+    observer: observers?.exchange,
+    upstreamObserver: observers?.upstream ?? UNCOUNTED,
     via: new ViaMarker(cfg.viaPseudonym ?? newViaPseudonym()),
     log: logger,
   };
@@ -152,7 +155,7 @@ process.on('message', (message: ToWorker) => {
       worker: config.slot,
       pid: process.pid,
     });
-    observer = setupObservability(config);
+    observers = setupObservability(config);
     addressGuard.onRefused = (refusal) =>
       log?.warn('upstream address refused', {
         upstream: refusal.host,

@@ -4,7 +4,7 @@
 import type { Duplex } from 'node:stream';
 import type { SeriesBinder } from '../compile.ts';
 import { CLIENT_BODY_TIMEOUT, CLIENT_BODY_TOO_SLOW } from '../proxy/body-guard.ts';
-import type { ExchangeEnd } from '../proxy/handler.ts';
+import type { ExchangeEnd } from '../proxy/observer.ts';
 import type { MetricFamily } from '../table/messages.ts';
 import type { Route } from '../table/types.ts';
 import type { CompiledBackend } from '../upstream/balancer.ts';

@@ -6,7 +6,7 @@ import type { Writable } from 'node:stream';
 import winston from 'winston';
 import { FdWriter } from './fd-writer.ts';
 import { plainAddress } from './forwarding.ts';
-import type { ExchangeEnd } from './handler.ts';
+import type { ExchangeEnd } from './observer.ts';
 import { peerAddress } from './peer.ts';
 import { sampledByTraceId, traceId } from './trace.ts';
 
