@@ -3,6 +3,7 @@
 // keeps the runtime it started with until it ends.
 import { compactRoutes, Interner } from './compact-routes.ts';
 import type { RouteSeries } from './metrics/route-series.ts';
+import { type CompiledBasicAuth, compileBasicAuth } from './proxy/basic-auth.ts';
 import { type CompiledClientAccess, compileClientAccess } from './proxy/client-access.ts';
 import { type CompiledCors, compileCors } from './proxy/cors.ts';
 import { type CompiledErrorPages, compileErrorPages } from './proxy/error-pages.ts';
@@ -62,6 +63,8 @@ export interface CompiledRoute {
   clientAccess: CompiledClientAccess | undefined;
   /** CORS (proxy/cors.ts); undefined for routes without, which pay nothing. */
   cors: CompiledCors | undefined;
+  /** HTTP Basic authentication (proxy/basic-auth.ts); undefined for routes without, which pay nothing. */
+  basicAuth: CompiledBasicAuth | undefined;
   /** Metric series of this route, one per backend (dataplane/src/metrics/), bound on first use. */
   readonly series?: RouteSeries;
 }
@@ -131,6 +134,7 @@ class BoundRoute implements CompiledRoute {
   readonly responseRewrites: CompiledResponseRewrites | undefined;
   readonly clientAccess: CompiledClientAccess | undefined;
   readonly cors: CompiledCors | undefined;
+  readonly basicAuth: CompiledBasicAuth | undefined;
   #bindSeries: SeriesBinder | undefined;
   #series: RouteSeries | undefined = undefined;
 
@@ -146,6 +150,7 @@ class BoundRoute implements CompiledRoute {
     this.route = route;
     this.clientAccess = clientAccess;
     this.cors = compileCors(route.cors);
+    this.basicAuth = compileBasicAuth(route.basicAuth);
     this.mirrors = mirrors;
     this.errorPages = errorPages;
     this.host = host;

@@ -441,7 +441,8 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
     return;
   }
   const view = clientView(req.headers, peer, ctx.listener, ctx.trusted);
-  const gate = route.clientAccess || route.cors ? answeredAtGate(req, res, route, view.address) : 0;
+  const gate =
+    route.clientAccess || route.cors || route.basicAuth ? answeredAtGate(req, res, route, view.address) : 0;
   if (gate !== 0) {
     reportAnswer(ctx, req, res, route, undefined, gate, startedAt, refusalOf(gate));
     return;

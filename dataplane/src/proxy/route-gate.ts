@@ -1,14 +1,19 @@
 // The route's checks that answer before any upstream is picked, in nginx's order for a location:
-// the access rules on the client address (403), then the CORS preflight (204). Routes with neither
+// the access rules on the client address (403), the CORS preflight (204), then auth_basic (401). Routes with neither
 // never call in (handler.ts); issue 27 makes these stages of a compiled pipeline.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CompiledRoute } from '../compile.ts';
+import { answer } from './answers.ts';
+import { authorized } from './basic-auth.ts';
 import { clientAllowed } from './client-access.ts';
 import { answeredPreflight } from './cors.ts';
 import { answerRequest } from './grpc.ts';
 
-/** Why the proxy refused a request, a bounded label: `client_address`, the route's clientAccess (403). */
-export type Refusal = 'client_address';
+/**
+ * Why the proxy refused a request, a bounded label: `client_address`, the route's clientAccess
+ * (403); `basic_auth`, no valid credentials for the route's basicAuth (401).
+ */
+export type Refusal = 'client_address' | 'basic_auth';
 
 /** The status the gate answered with, or 0 when the request goes on upstream. */
 export function answeredAtGate(
@@ -22,10 +27,15 @@ export function answeredAtGate(
     return 403;
   }
   if (route.cors !== undefined && answeredPreflight(req, res, route.cors)) return 204;
+  if (route.basicAuth !== undefined && !authorized(route.basicAuth, req.headers.authorization)) {
+    answer(res, 401, { 'www-authenticate': route.basicAuth.challenge });
+    return 401;
+  }
   return 0;
 }
 
 /** The refusal an answer of the gate stands for. */
 export function refusalOf(status: number): Refusal | undefined {
-  return status === 403 ? 'client_address' : undefined;
+  if (status === 403) return 'client_address';
+  return status === 401 ? 'basic_auth' : undefined;
 }

@@ -15,7 +15,8 @@ import {
   pickGroup,
   type UpstreamEndpoint,
 } from '../upstream/balancer.ts';
-import { answerRaw, redirectRaw } from './answers.ts';
+import { answerRaw, challengeRaw, redirectRaw } from './answers.ts';
+import { authorized } from './basic-auth.ts';
 import { clientAllowed } from './client-access.ts';
 import { modifyResponseHeadersFor } from './filters.ts';
 import { type ClientView, clientView, downstreamHeaders } from './forwarding.ts';
@@ -286,6 +287,11 @@ export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, client: D
   if (route.clientAccess !== undefined && !clientAllowed(route.clientAccess, view.address)) {
     answerRaw(client, 403);
     reportAnswer(ctx, req, undefined, route, undefined, 403, startedAt, refusalOf(403));
+    return;
+  }
+  if (route.basicAuth !== undefined && !authorized(route.basicAuth, req.headers.authorization)) {
+    challengeRaw(client, route.basicAuth.challenge);
+    reportAnswer(ctx, req, undefined, route, undefined, 401, startedAt, refusalOf(401));
     return;
   }
   const group = pickGroup(route.groups, req.headers);
