@@ -6,7 +6,7 @@ import type { CompiledRoute } from '../compile.ts';
 import { answer } from './answers.ts';
 import { authorized } from './basic-auth.ts';
 import { clientAllowed } from './client-access.ts';
-import { answeredPreflight } from './cors.ts';
+import { addCorsHeaders, answeredPreflight } from './cors.ts';
 import { answerRequest } from './grpc.ts';
 
 /**
@@ -28,7 +28,10 @@ export function answeredAtGate(
   }
   if (route.cors !== undefined && answeredPreflight(req, res, route.cors)) return 204;
   if (route.basicAuth !== undefined && !authorized(route.basicAuth, req.headers.authorization)) {
-    answer(res, 401, { 'www-authenticate': route.basicAuth.challenge });
+    // nginx.tmpl's CORS headers are `always`: a 401 carries them too (e2e annotations/auth.go).
+    const headers: Record<string, string> = { 'www-authenticate': route.basicAuth.challenge };
+    if (route.cors !== undefined) addCorsHeaders(headers, route.cors, req.headers);
+    answer(res, 401, headers);
     return 401;
   }
   return 0;
