@@ -26,9 +26,23 @@ import {
 import { type EchoServer, startEchoServer } from './ws-echo.ts';
 
 const P = 'nginx.ingress.kubernetes.io';
-const HTPASSWD = readFileSync(new URL('../../dataplane/src/proxy/testdata/htpasswd', import.meta.url), 'utf8');
+const HTPASSWD = readFileSync(
+  new URL('../../dataplane/src/proxy/testdata/htpasswd', import.meta.url),
+  'utf8',
+);
 /** Users of the fixture file whose hash the worker verifies, each with the password s3cret. */
-const KINDS = ['apr1', 'openssl-apr1', 'md5-crypt', 'bcrypt-2y', 'bcrypt-2a', 'bcrypt-2b', 'sha1', 'ssha', 'des', 'plain'];
+const KINDS = [
+  'apr1',
+  'openssl-apr1',
+  'md5-crypt',
+  'bcrypt-2y',
+  'bcrypt-2a',
+  'bcrypt-2b',
+  'sha1',
+  'ssha',
+  'des',
+  'plain',
+];
 const basic = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
@@ -50,7 +64,9 @@ describe('basic authentication through workers', () => {
       metadata: { namespace: 'apps', name },
       stringData,
     });
-    const bcrypt = HTPASSWD.split('\n').find((l) => l.startsWith('bcrypt-2y:'))!.split(':')[1]!;
+    const bcrypt = HTPASSWD.split('\n')
+      .find((l) => l.startsWith('bcrypt-2y:'))!
+      .split(':')[1]!;
     dir.write('objects.yaml', [
       ingressClass(),
       ...serviceFor('apps', 'app', [app]),
