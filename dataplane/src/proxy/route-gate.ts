@@ -1,6 +1,6 @@
 // The route's checks that answer before any upstream is picked, in nginx's order for a location:
-// the access rules on the client address (403), the CORS preflight (204), then auth_basic (401). Routes with neither
-// never call in (handler.ts); issue 27 makes these stages of a compiled pipeline.
+// the access rules on the client address (403), the CORS preflight (204), then auth_basic (401).
+// Routes with none never call in (handler.ts); issue 27 makes these stages of a compiled pipeline.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CompiledRoute } from '../compile.ts';
 import { answer } from './answers.ts';

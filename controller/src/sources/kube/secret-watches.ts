@@ -113,7 +113,7 @@ export class SecretWatches {
   diagnostics(): Diagnostic[] {
     const unread = this.#unread;
     if (unread.length === 0) return [];
-    const named = unread.slice(0, NAMED).join(', ');
+    const named = unread.slice(0, NAMED).map(withoutMarker).join(', ');
     const more = unread.length > NAMED ? ` and ${unread.length - NAMED} more` : '';
     return [
       {
