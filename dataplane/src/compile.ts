@@ -3,6 +3,7 @@
 // keeps the runtime it started with until it ends.
 import { compactRoutes, Interner } from './compact-routes.ts';
 import type { RouteSeries } from './metrics/route-series.ts';
+import { type CompiledBasicAuth, compileBasicAuth } from './proxy/basic-auth.ts';
 import { type CompiledClientAccess, compileClientAccess } from './proxy/client-access.ts';
 import { type CompiledCors, compileCors } from './proxy/cors.ts';
 import { type CompiledErrorPages, compileErrorPages } from './proxy/error-pages.ts';
@@ -68,6 +69,8 @@ export interface CompiledRoute {
   stages: readonly Stage[];
   /** The stages an upgrade handshake meets (access rules, not a CORS preflight). */
   upgradeStages: readonly Stage[];
+  /** HTTP Basic authentication (proxy/basic-auth.ts); undefined for routes without, which pay nothing. */
+  basicAuth: CompiledBasicAuth | undefined;
   /** Metric series of this route, one per backend (dataplane/src/metrics/), bound on first use. */
   readonly series?: RouteSeries;
 }
@@ -139,6 +142,7 @@ class BoundRoute implements CompiledRoute {
   readonly cors: CompiledCors | undefined;
   readonly stages: readonly Stage[];
   readonly upgradeStages: readonly Stage[];
+  readonly basicAuth: CompiledBasicAuth | undefined;
   #bindSeries: SeriesBinder | undefined;
   #series: RouteSeries | undefined = undefined;
 
@@ -154,6 +158,7 @@ class BoundRoute implements CompiledRoute {
     this.route = route;
     this.clientAccess = clientAccess;
     this.cors = compileCors(route.cors);
+    this.basicAuth = compileBasicAuth(route.basicAuth);
     this.mirrors = mirrors;
     this.errorPages = errorPages;
     this.host = host;

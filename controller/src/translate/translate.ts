@@ -5,6 +5,8 @@ import type { Certificate, Route } from '../../../dataplane/src/table/types.ts';
 import type { Diagnostic, Snapshot } from '../snapshot.ts';
 import { applyRouteSettings } from './annotations/apply.ts';
 import { applyHostSettings, type HostRequest } from './annotations/apply-hosts.ts';
+import type { BasicAuthRequest } from './annotations/basic-auth.ts';
+import { resolveBasicAuth } from './annotations/basic-auth.ts';
 import { keptOnCanary, parseCanary } from './annotations/canary.ts';
 import { parseAnnotations } from './annotations/parse.ts';
 import { resolveProxySsl } from './annotations/proxy-ssl.ts';
@@ -18,7 +20,7 @@ import { isOurs } from './classes.ts';
 import { flagObject, ingressObject, settleDiagnostics } from './diagnostics.ts';
 import { compareText, sortedRecord } from './guard.ts';
 import { type IngressRoutes, mergeRoutes, readIngress } from './ingress.ts';
-import { type IngressView, indexSnapshot } from './lookup.ts';
+import { type IngressView, indexSnapshot, type SnapshotIndex } from './lookup.ts';
 import { type CanaryIngress, mergeCanaries } from './merge-canaries.ts';
 import { spreadRegex } from './regex-paths.ts';
 import { assignTls } from './tls.ts';
@@ -76,6 +78,15 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
         });
       }
     }
+    if (annotations.basicAuth?.kind === 'basic' && !routes.closed)
+      routes.closed = !attachBasicAuth(
+        ingress,
+        annotations.basicAuth,
+        annotations.route,
+        index,
+        prefix,
+        diagnostics,
+      );
     // A closed Ingress answers 503 everywhere: no redirect or rewrite may answer in its place.
     if (!routes.closed && canary === undefined) {
       routeSettings.set(`${ingress.namespace}/${ingress.name}`, annotations.route);
@@ -148,6 +159,33 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     .map(({ namespace, name }) => ({ namespace, name }))
     .sort((a, b) => compareText(a.namespace, b.namespace) || compareText(a.name, b.name));
   return { table, diagnostics: settleDiagnostics(diagnostics), handled };
+}
+
+/**
+ * auth-type basic with its Secret read: the routes' basicAuth, and the Authorization header no longer
+ * sent upstream (nginx.tmpl: `proxy_set_header Authorization ""` after auth_basic). False: the Secret
+ * cannot be used, and the Ingress answers 503 (ingress-nginx LocationDenied), never open.
+ */
+function attachBasicAuth(
+  ingress: IngressView,
+  request: Extract<BasicAuthRequest, { kind: 'basic' }>,
+  route: RouteSettings,
+  index: SnapshotIndex,
+  prefix: string,
+  diagnostics: Diagnostic[],
+): boolean {
+  const resolved = resolveBasicAuth(request, ingress.namespace, index);
+  const object = ingressObject(ingress.namespace, ingress.name);
+  const field = `metadata.annotations["${prefix}/auth-secret"]`;
+  if (!resolved.ok) {
+    diagnostics.push({ object, field, reason: 'InvalidAuthSecret', message: resolved.message });
+    return false;
+  }
+  for (const message of resolved.warnings)
+    diagnostics.push({ object, field, reason: 'AuthSecretEntryIgnored', message });
+  route.basicAuth = resolved.auth;
+  route.filters.push({ type: 'RequestHeaderModifier', remove: ['authorization'] });
+  return true;
 }
 
 /** Each Ingress's mirror-target becomes a RequestMirror filter of its routes, once its backend resolves. */

@@ -89,6 +89,11 @@ export function answerRaw(socket: Duplex, status: number): void {
   writeRaw(socket, status, '');
 }
 
+/** A 401 written straight to a socket, with the route's `WWW-Authenticate` challenge (a validated realm). */
+export function challengeRaw(socket: Duplex, challenge: string): void {
+  writeRaw(socket, 401, `www-authenticate: ${challenge}\r\n`);
+}
+
 /**
  * A redirect written straight to a socket (an upgrade has no ServerResponse). Node's header checks
  * are bypassed here, so a Location that could split the header block is refused with a 400.

@@ -85,7 +85,7 @@ export function upgradeAnsweredByStages(
   const stages = route.upgradeStages;
   for (let i = from; i < stages.length; i++) {
     const stage = stages[i];
-    const verdict = stage.check(req, undefined, view);
+    const verdict = stage.check(req, undefined, view, client);
     if (typeof verdict !== 'number') {
       return verdict.then(
         (status) =>
@@ -112,7 +112,8 @@ function answerUpgradeStage(
   status: number,
   startedAt: number,
 ): true {
-  answerRaw(client, status);
+  // A stage that answered with more than a status (a 401's challenge) has ended the socket itself.
+  if (!client.writableEnded && !client.destroyed) answerRaw(client, status);
   reportAnswer(
     ctx,
     req,

@@ -2,6 +2,7 @@
 // Kept beside types.ts; a test checks that fixtures typed as RouteTable validate, so the two
 // cannot drift silently.
 
+import { HASH_PATTERN } from './password-hash.ts';
 import { MAX_REGEX_SOURCE } from './types.ts';
 
 const name = { type: 'string', minLength: 1, maxLength: 253 } as const;
@@ -271,6 +272,34 @@ const route = {
           },
         },
         otherwise: { enum: ['allow', 'deny'] },
+      },
+    },
+    // The realm is quoted into the challenge (proxy/basic-auth.ts): no control character.
+    basicAuth: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['realm', 'users'],
+      properties: {
+        realm: { type: 'string', maxLength: 1024, pattern: '^[\\x20-\\x7e]*$' },
+        users: {
+          type: 'array',
+          maxItems: 10000,
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['user', 'hash'],
+            properties: {
+              // nginx's htpasswd reader: a user ends at the first ':'; a line break ends the entry.
+              user: {
+                type: 'string',
+                minLength: 1,
+                maxLength: 256,
+                pattern: '^[^:\\u0000-\\u001f\\u007f]+$',
+              },
+              hash: { type: 'string', minLength: 1, maxLength: 1024, pattern: HASH_PATTERN },
+            },
+          },
+        },
       },
     },
     // Written into answers as they are: each value is limited to characters safe in a header.

@@ -95,6 +95,24 @@ export interface Route {
   clientAccess?: ClientAccess;
   /** Cross-origin answers: preflights answered by the proxy, CORS headers on upstream answers (ingress-nginx enable-cors). */
   cors?: CorsPolicy;
+  /** HTTP Basic authentication against htpasswd hashes (ingress-nginx auth-type basic). */
+  basicAuth?: BasicAuth;
+}
+
+/**
+ * HTTP Basic authentication (RFC 7617) as nginx's auth_basic: a request without a matching user
+ * and password is answered 401 with `WWW-Authenticate: Basic realm="…"`. The table holds hashes
+ * only (table/password-hash.ts lists the formats), never passwords.
+ */
+export interface BasicAuth {
+  realm: string;
+  /** A user listed twice: the first entry is the one checked, as nginx reads the file top down. */
+  users: BasicAuthUser[];
+}
+
+export interface BasicAuthUser {
+  user: string;
+  hash: string;
 }
 
 /**

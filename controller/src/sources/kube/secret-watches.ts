@@ -3,10 +3,14 @@
 // with the first reference and stopped after the last: the kubelet's watch-based secret manager,
 // for Ingresses. A Secret nothing references is never requested.
 import type { AnyObject, Diagnostic, Snapshot } from '../../snapshot.ts';
+import { OPAQUE_REFERENCE } from '../../translate/secret-references.ts';
 import { secretKind } from './kinds.ts';
 import { type KindStats, Reflector, type ReflectorDeps, type WatchNotice } from './reflector.ts';
 
-/** `namespace/name` of each Secret the objects reference, most important first (a cap keeps those). */
+/**
+ * `namespace/name` of each Secret the objects reference, most important first (a cap keeps those);
+ * `opaque:namespace/name` for a reference that takes an Opaque Secret too (OPAQUE_REFERENCE).
+ */
 export type SecretReferences = (objects: Pick<Snapshot, 'ingresses' | 'ingressClasses'>) => Iterable<string>;
 
 type Referencing = Pick<Snapshot, 'ingresses' | 'ingressClasses'>;
@@ -20,6 +24,10 @@ export interface SecretWatchesOptions {
   max: number;
   /** A watched Secret changed, or its first LIST failed (a view waiting for it can move on). */
   onChange(): void;
+}
+
+function withoutMarker(key: string): string {
+  return key.startsWith(OPAQUE_REFERENCE) ? key.slice(OPAQUE_REFERENCE.length) : key;
 }
 
 /** How many unread names a diagnostic spells out; the rest are counted. */
@@ -61,7 +69,7 @@ export class SecretWatches {
     const unread: string[] = [];
     for (const key of this.#o.references(objects)) {
       // Under --watch-namespace the RBAC reaches no further: a Secret elsewhere stays unread (not found).
-      if (scope !== undefined && !key.startsWith(`${scope}/`)) continue;
+      if (scope !== undefined && !withoutMarker(key).startsWith(`${scope}/`)) continue;
       if (wanted.has(key)) continue;
       if (wanted.size < this.#o.max) wanted.add(key);
       else unread.push(key);
@@ -105,7 +113,7 @@ export class SecretWatches {
   diagnostics(): Diagnostic[] {
     const unread = this.#unread;
     if (unread.length === 0) return [];
-    const named = unread.slice(0, NAMED).join(', ');
+    const named = unread.slice(0, NAMED).map(withoutMarker).join(', ');
     const more = unread.length > NAMED ? ` and ${unread.length - NAMED} more` : '';
     return [
       {
@@ -152,12 +160,13 @@ export class SecretWatches {
   }
 
   #start(key: string): void {
-    const slash = key.indexOf('/');
-    const namespace = key.slice(0, slash);
-    const name = key.slice(slash + 1);
+    const ref = withoutMarker(key);
+    const slash = ref.indexOf('/');
+    const namespace = ref.slice(0, slash);
+    const name = ref.slice(slash + 1);
     const deps = this.#o.deps;
     let toldFailure = false;
-    const reflector: Reflector = new Reflector(secretKind(namespace, name), {
+    const reflector: Reflector = new Reflector(secretKind(namespace, name, ref !== key), {
       ...deps,
       watchNamespace: namespace,
       onChange: () => {

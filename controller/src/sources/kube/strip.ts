@@ -24,6 +24,7 @@ const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 /** The Secret keys translation reads (certificate, key, client-auth CA and CRL). */
 const TLS_SECRET_KEYS = ['tls.crt', 'tls.key', 'ca.crt', 'ca.crl'];
 export const TLS_SECRET_TYPE = 'kubernetes.io/tls';
+export const OPAQUE_SECRET_TYPE = 'Opaque';
 
 function obj(v: unknown): Raw | undefined {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Raw) : undefined;
@@ -249,11 +250,17 @@ export function stripEndpointSlice(v: unknown): EndpointSlice | undefined {
   });
 }
 
-/** Undefined for any Secret that is not `kubernetes.io/tls`: its payload must never be held. */
-export function stripSecret(v: unknown): Secret | undefined {
+/**
+ * Only `kubernetes.io/tls` Secrets (their TLS keys) are held, and `Opaque` ones (every key) where
+ * the reference takes one (`opaque`: auth-secret's htpasswd or user map); any other payload never is.
+ */
+export function stripSecret(v: unknown, opaque = false): Secret | undefined {
   const o = obj(v);
   const metadata = stripMeta(o?.metadata);
-  if (!o || !metadata || o.type !== TLS_SECRET_TYPE) return undefined;
+  if (!o || !metadata) return undefined;
+  if (opaque && o.type === OPAQUE_SECRET_TYPE)
+    return { apiVersion: 'v1', kind: 'Secret', metadata, type: OPAQUE_SECRET_TYPE, data: opaqueData(o.data) };
+  if (o.type !== TLS_SECRET_TYPE) return undefined;
   const data = obj(o.data);
   const kept: Record<string, string> = {};
   for (const k of TLS_SECRET_KEYS) {
@@ -261,4 +268,10 @@ export function stripSecret(v: unknown): Secret | undefined {
     if (typeof x === 'string') kept[k] = x;
   }
   return { apiVersion: 'v1', kind: 'Secret', metadata, type: TLS_SECRET_TYPE, data: kept };
+}
+
+function opaqueData(v: unknown): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [k, x] of Object.entries(obj(v) ?? {})) if (typeof x === 'string') kept[k] = x;
+  return kept;
 }

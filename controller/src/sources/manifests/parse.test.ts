@@ -55,9 +55,9 @@ describe('parseManifestFile', () => {
       diagnostics: [],
     },
     {
-      rule: 'Secrets other than kubernetes.io/tls are dropped silently',
+      rule: 'Secrets other than kubernetes.io/tls and Opaque (auth-secret) are dropped silently',
       fixture: 'string-data.yaml',
-      objects: ['Secret shop/shop-tls'],
+      objects: ['Secret shop/shop-tls', 'Secret default/password'],
       diagnostics: [],
     },
     {

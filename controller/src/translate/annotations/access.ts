@@ -1,5 +1,6 @@
 // Authentication, external authentication, client certificates and `satisfy`: every key restricts
-// access, so until Gatehouse honours them an Ingress carrying one answers 503 (fail closed).
+// access, so until Gatehouse honours them an Ingress carrying one answers 503 (fail closed). Basic
+// authentication is honoured (basic-auth.ts).
 import { type AnnotationEntry, DOCS, FALSE_VALUES, family } from './types.ts';
 
 const NEXT = 'not implemented yet (access-control annotations are the next issue)';
@@ -8,10 +9,26 @@ export const basicAuth: AnnotationEntry[] = family(
   'Authentication',
   `${DOCS}#authentication`,
   [
-    { key: 'auth-type', status: 'pending', note: `basic/digest auth from a Secret: ${NEXT}` },
-    { key: 'auth-secret', status: 'pending', note: `htpasswd Secret for auth-type: ${NEXT}` },
-    { key: 'auth-secret-type', status: 'pending', note: `auth-file or auth-map Secret layout: ${NEXT}` },
-    { key: 'auth-realm', status: 'pending', note: `realm of the basic/digest challenge: ${NEXT}` },
+    {
+      key: 'auth-type',
+      status: 'difference',
+      note: 'basic: 401 with WWW-Authenticate until a user and password of auth-secret match; the Authorization header is not sent upstream, as nginx.tmpl. digest (a third-party nginx module in ingress-nginx) and any other or empty value: 503',
+    },
+    {
+      key: 'auth-secret',
+      status: 'difference',
+      note: 'name or namespace/name, in the Ingress\'s own namespace only (ingress-nginx\'s default); a missing Secret or "auth" key: 503. Hashes: $apr1$, $1$, bcrypt $2a$/$2b$/$2y$ up to cost 12, {SHA}, {SSHA}, {PLAIN}, DES crypt; SHA-256/512 crypt ($5$/$6$) users cannot log in (a Warning names them)',
+    },
+    {
+      key: 'auth-secret-type',
+      status: 'supported',
+      note: 'auth-file (default): an htpasswd file in the key "auth"; auth-map: each key a user, each value its hash; any other value: 503',
+    },
+    {
+      key: 'auth-realm',
+      status: 'difference',
+      note: 'the realm of the challenge, quoted; ingress-nginx\'s characters only, else 503. A realm of "off", which turns nginx\'s auth_basic off, still asks for credentials here',
+    },
   ],
   true,
 );

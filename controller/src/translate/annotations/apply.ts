@@ -29,6 +29,8 @@ export function applyRouteSettings(
     if (s.responseRewrites !== undefined) route.responseRewrites = structuredClone(s.responseRewrites);
     if (s.clientAccess !== undefined) route.clientAccess = structuredClone(s.clientAccess);
     if (s.cors !== undefined) route.cors = structuredClone(s.cors);
+    // Shared, not cloned: the users list can be long, and nothing edits it after translation.
+    if (s.basicAuth !== undefined) route.basicAuth = s.basicAuth;
     if (s.errorPages !== undefined && s.errorBackend !== undefined) {
       const pages = errorPagesFor(route, s.errorPages, s.errorBackend, s.errorPages.service !== undefined);
       if (pages !== undefined) route.errorPages = pages;

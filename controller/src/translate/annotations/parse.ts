@@ -3,6 +3,7 @@
 import type { Diagnostic } from '../../snapshot.ts';
 import type { IngressView } from '../lookup.ts';
 import { parseAffinity, parseCanaryAffinity } from './affinity.ts';
+import { parseBasicAuth } from './basic-auth.ts';
 import { parseCors } from './cors.ts';
 import { parseErrorPages } from './error-pages.ts';
 import { parseAppRoot, parseFromToWww, parseServerAlias } from './host-names.ts';
@@ -75,6 +76,9 @@ export function parseAnnotations(
   const ranges = parseSourceRanges(values);
   if (ranges.kind === 'rules') route.clientAccess = ranges.access;
   else if (ranges.kind === 'denied') result.denied = [...(result.denied ?? []), 'source-range'];
+  const basicAuth = parseBasicAuth(values, ingress.namespace);
+  if (basicAuth?.kind === 'denied') result.denied = [...(result.denied ?? []), 'auth'];
+  else if (basicAuth !== undefined) result.basicAuth = basicAuth;
   const cors = parseCors(values);
   if (cors !== undefined) route.cors = cors;
   const errorPages = parseErrorPages(values);

@@ -3,6 +3,7 @@
 import type {
   BackendTls,
   BalancerPolicy,
+  BasicAuth,
   ClientAccess,
   CorsPolicy,
   Filter,
@@ -12,6 +13,7 @@ import type {
   Timeouts,
 } from '../../../../dataplane/src/table/types.ts';
 import type { CanaryAffinity } from './affinity.ts';
+import type { BasicAuthRequest } from './basic-auth.ts';
 import type { ErrorPagesSpec } from './error-pages.ts';
 import type { HostSettings } from './host-names.ts';
 import type { MirrorSpec } from './mirror.ts';
@@ -46,6 +48,8 @@ export interface RouteSettings {
   clientAccess?: ClientAccess;
   /** enable-cors, cors-*: Route.cors. */
   cors?: CorsPolicy;
+  /** auth-type basic, once its Secret is read (translate.ts): Route.basicAuth. */
+  basicAuth?: BasicAuth;
   /** configuration-snippet, translated (--allow-snippet-annotations): applied last (snippet/apply.ts). */
   snippet?: SnippetSettings;
 }
@@ -65,6 +69,8 @@ export interface IngressAnnotations {
   backend: BackendSettings;
   /** proxy-ssl-*: becomes `backend.tls` when its Secret is read. */
   proxySsl?: ProxySslRequest;
+  /** auth-type, auth-secret, auth-secret-type, auth-realm: becomes `route.basicAuth` when its Secret is read. */
+  basicAuth?: BasicAuthRequest;
   /** app-root, from-to-www-redirect, server-alias: host names and answers (apply-hosts.ts). */
   host?: HostSettings;
   /** What a canary Ingress's backend takes from its main backend (merge-canaries.ts). */

@@ -60,7 +60,6 @@ describe('annotations: reported, and restricting ones fail closed', () => {
       'limit-rps',
       'auth-tls-secret',
       'satisfy',
-      'auth-type',
       // configuration-snippet / server-snippet close only when they name allow/deny (snippet/*.test.ts).
       'modsecurity-snippet',
       'global-rate-limit',
@@ -73,6 +72,12 @@ describe('annotations: reported, and restricting ones fail closed', () => {
         `Ingress default/app metadata.annotations["${P}/${key}"] UnsupportedAnnotation`,
       ],
     })),
+    {
+      rule: 'an auth-type that is neither basic nor digest cannot be honoured (LocationDenied): 503',
+      annotations: { [`${P}/auth-type`]: 'on-value' },
+      routes: CLOSED,
+      reasons: [`Ingress default/app metadata.annotations["${P}/auth-type"] InvalidAccessAnnotation`],
+    },
     ...['whitelist-source-range', 'allowlist-source-range', 'denylist-source-range'].map((key) => ({
       rule: `${key} that is not a CIDR list cannot be honoured (ingress-nginx LocationDenied), so every route answers 503`,
       annotations: { [`${P}/${key}`]: '10.0.0.0/8,on-value' },

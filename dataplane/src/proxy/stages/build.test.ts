@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { compileBasicAuth } from '../basic-auth.ts';
 import { compileClientAccess } from '../client-access.ts';
 import { compileCors } from '../cors.ts';
 import { compileStages, NO_ROUTE_STAGES } from './build.ts';
@@ -17,7 +18,13 @@ const cors = compileCors({
   allowCredentials: false,
   maxAgeSeconds: 60,
 });
-const none: StagedRoute = { maxRequestBodyBytes: undefined, clientAccess: undefined, cors: undefined };
+const none: StagedRoute = {
+  maxRequestBodyBytes: undefined,
+  clientAccess: undefined,
+  cors: undefined,
+  basicAuth: undefined,
+};
+const basicAuth = compileBasicAuth({ realm: 'r', users: [{ user: 'u', hash: '{PLAIN}p' }] });
 
 function kinds(route: StagedRoute): { stages: string[]; upgrades: string[] } {
   const { stages, upgradeStages } = compileStages(route);
@@ -33,10 +40,10 @@ describe('compileStages', () => {
     assert.equal(NO_ROUTE_STAGES.stages.length, 0);
   });
 
-  it('keeps nginx phase order: body size, access (403), then the CORS preflight (204)', () => {
-    assert.deepEqual(kinds({ maxRequestBodyBytes: 10, clientAccess: access, cors }), {
-      stages: ['BodySizeStage', 'ClientAccessStage', 'CorsPreflightStage'],
-      upgrades: ['ClientAccessStage'],
+  it('keeps nginx phase order: body size, access (403), the CORS preflight (204), then auth_basic (401)', () => {
+    assert.deepEqual(kinds({ maxRequestBodyBytes: 10, clientAccess: access, cors, basicAuth }), {
+      stages: ['BodySizeStage', 'ClientAccessStage', 'CorsPreflightStage', 'BasicAuthStage'],
+      upgrades: ['ClientAccessStage', 'BasicAuthStage'],
     });
   });
 

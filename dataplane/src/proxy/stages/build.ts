@@ -1,5 +1,6 @@
 // A route's stages, chosen once per table from its compiled fields, in nginx's phase order.
 // A new stage is one line in STAGE_BUILDERS (and its compiled field on StagedRoute).
+import { basicAuthStage } from './basic-auth.ts';
 import { bodySizeStage } from './body-size.ts';
 import { clientAccessStage } from './client-access.ts';
 import { corsPreflightStage } from './cors-preflight.ts';
@@ -13,7 +14,12 @@ type StageBuilder = (route: StagedRoute) => Stage | undefined;
  * first, in the router and handler; then these. Rate limits (nginx's preaccess phase) go before
  * clientAccessStage; basic and external auth (access phase, `satisfy`) after it.
  */
-const STAGE_BUILDERS: readonly StageBuilder[] = [bodySizeStage, clientAccessStage, corsPreflightStage];
+const STAGE_BUILDERS: readonly StageBuilder[] = [
+  bodySizeStage,
+  clientAccessStage,
+  corsPreflightStage,
+  basicAuthStage,
+];
 
 /** Shared by every route without stages: such a route allocates nothing and runs nothing. */
 const NO_STAGES: readonly Stage[] = Object.freeze([]);

@@ -2,15 +2,18 @@
 // picked and either lets the request go on (0) or answers it (a status). Declared apart from the
 // stages and their runner, so compile.ts, the stages and the handler share one leaf file.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { CompiledBasicAuth } from '../basic-auth.ts';
 import type { CompiledClientAccess } from '../client-access.ts';
 import type { CompiledCors } from '../cors.ts';
 import type { ClientView } from '../forwarding.ts';
 
 /**
  * Why the proxy refused a request, a bounded metric label (gatehouse_requests_denied_total{reason})
- * and the access log's `denied` field: `client_address`, the route's clientAccess (403).
+ * and the access log's `denied` field: `client_address`, the route's clientAccess (403);
+ * `basic_auth`, no valid credentials for the route's basicAuth (401).
  */
-export type Refusal = 'client_address';
+export type Refusal = 'client_address' | 'basic_auth';
 
 /** A stage's verdict: 0 lets the request go on; any other value is the status it was answered with. */
 export type Verdict = number;
@@ -23,14 +26,15 @@ export interface Stage {
   /**
    * The verdict for this request. Synchronous stages return a number and cost no Promise; only an
    * asynchronous one (external auth) returns a Promise, which the runner awaits then.
-   * `res` is undefined for an upgrade handshake: the runner answers on its raw socket. A stage that
-   * answers with more than a status (a preflight's headers) ends `res` itself; the runner sees
-   * `res.writableEnded` and writes nothing more.
+   * `res` is undefined for an upgrade handshake, which has `socket` instead: the runner answers on
+   * it. A stage that answers with more than a status (a preflight's headers, a 401's challenge)
+   * ends `res` or `socket` itself; the runner sees it ended and writes nothing more.
    */
   check(
     req: IncomingMessage,
     res: ServerResponse | undefined,
     client: ClientView,
+    socket?: Duplex,
   ): Verdict | Promise<Verdict>;
 }
 
@@ -45,4 +49,5 @@ export interface StagedRoute {
   readonly maxRequestBodyBytes: number | undefined;
   readonly clientAccess: CompiledClientAccess | undefined;
   readonly cors: CompiledCors | undefined;
+  readonly basicAuth: CompiledBasicAuth | undefined;
 }
