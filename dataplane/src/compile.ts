@@ -1,6 +1,8 @@
 // compile(RouteTable) → Runtime: everything a request needs, resolved once per table so the
 // request path only looks things up. The worker swaps runtimes with one assignment; a request
 // keeps the runtime it started with until it ends.
+
+import { type CompiledExternalAuth, compileExternalAuth } from './auth/external.ts';
 import { compactRoutes, Interner } from './compact-routes.ts';
 import type { RouteSeries } from './metrics/route-series.ts';
 import { type CompiledClientAccess, compileClientAccess } from './proxy/client-access.ts';
@@ -62,6 +64,8 @@ export interface CompiledRoute {
   clientAccess: CompiledClientAccess | undefined;
   /** CORS (proxy/cors.ts); undefined for routes without, which pay nothing. */
   cors: CompiledCors | undefined;
+  /** auth-url (auth/external.ts); undefined for routes without, which pay nothing. */
+  externalAuth: CompiledExternalAuth | undefined;
   /** Metric series of this route, one per backend (dataplane/src/metrics/), bound on first use. */
   readonly series?: RouteSeries;
 }
@@ -131,6 +135,7 @@ class BoundRoute implements CompiledRoute {
   readonly responseRewrites: CompiledResponseRewrites | undefined;
   readonly clientAccess: CompiledClientAccess | undefined;
   readonly cors: CompiledCors | undefined;
+  externalAuth: CompiledExternalAuth | undefined = undefined;
   #bindSeries: SeriesBinder | undefined;
   #series: RouteSeries | undefined = undefined;
 
@@ -246,7 +251,11 @@ export function compile(table: RouteTable, pools: UpstreamPools, bindSeries?: Se
     const access = compileClientAccess(route.clientAccess, accessCache, problems);
     for (const message of problems) accessProblems.push({ routeId: route.id, message });
     const mirrors = mirrorsOf(route, compiler, connectMs);
-    return new BoundRoute(route, host, groups, mirrors, errorPages, access, bindSeries);
+    const bound = new BoundRoute(route, host, groups, mirrors, errorPages, access, bindSeries);
+    const auth = route.externalAuth;
+    if (auth !== undefined)
+      bound.externalAuth = compileExternalAuth(auth, compiler.get(auth.backend, connectMs));
+    return bound;
   };
 
   const router = compileRouter(compactRoutes(table, strings), bind);

@@ -244,7 +244,7 @@ describe('canary Ingresses: which main they join, and what of theirs is used', (
   test('a main Ingress that fails closed stays closed for canary traffic too', () => {
     const { routes } = translateCanary(
       { [`${P}/canary-by-header`]: 'X-Canary', [`${P}/canary-weight`]: '50' },
-      { mainAnnotations: { [`${P}/auth-url`]: 'http://auth.example/check' } },
+      { mainAnnotations: { [`${P}/auth-snippet`]: 'deny all;' } },
     );
     assert.deepEqual(routes, ['Prefix /app -> ']);
   });

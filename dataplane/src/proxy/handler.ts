@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BlockList } from 'node:net';
 import type { Dispatcher } from 'undici';
+import { type AuthVerdict, authCookieOn, checkExternalAuth } from '../auth/external.ts';
 import type { CompiledRoute, Runtime } from '../compile.ts';
 import {
   type Attempt,
@@ -36,6 +37,7 @@ import {
   INTERCEPTED_BODY_MAX_BYTES,
   sendErrorPage,
 } from './error-pages.ts';
+import { addAuthHeaders, answerAuthDenied, authRequestOf } from './external-auth.ts';
 import { modifyRequestHeaders, modifyResponseHeadersFor, rewritePath } from './filters.ts';
 import {
   type ClientView,
@@ -50,7 +52,7 @@ import type { ViaMarker } from './loop.ts';
 import { sendMirrors } from './mirror.ts';
 import { peerAddress } from './peer.ts';
 import { answerAndClose, type BodyPaces, closeClient, forwardedBody } from './request-body.ts';
-import { resolve } from './resolve.ts';
+import { type Routed, resolve } from './resolve.ts';
 import { rewriteResponseHeaders } from './response-rewrites.ts';
 import { answeredAtGate, type Refusal, refusalOf } from './route-gate.ts';
 import { forwardTraceparent } from './trace.ts';
@@ -190,6 +192,8 @@ class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attempt, Body
   redispatch = false;
   /** Set-Cookie of a session-affinity cookie issued with this response. */
   affinityCookie: string | undefined = undefined;
+  /** The auth answer's Set-Cookie (auth/external.ts), added to the answer as nginx's add_header. */
+  authCookies: string[] | undefined = undefined;
   /** Body bytes an HTTP/1 response still owes by its upstream's Content-Length; -1 when unknown. */
   bodyLeft = -1;
   /** The route's error pages; undefined when the request already goes to the error backend. */
@@ -253,6 +257,7 @@ class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attempt, Body
     if (
       req.httpVersionMajor === 1 &&
       this.affinityCookie === undefined &&
+      this.authCookies === undefined &&
       !route.responseHeaders &&
       !route.statusResponseHeaders &&
       !route.responseRewrites &&
@@ -268,6 +273,11 @@ class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attempt, Body
     // The upstream's own headers are rewritten before Gatehouse adds its affinity cookie.
     if (route.responseRewrites) rewriteResponseHeaders(headers, route.responseRewrites);
     if (this.affinityCookie !== undefined) appendSetCookie(headers, this.affinityCookie);
+    if (
+      this.authCookies !== undefined &&
+      authCookieOn(statusCode, route.externalAuth?.auth.alwaysSetCookie === true)
+    )
+      for (const cookie of this.authCookies) appendSetCookie(headers, cookie);
     modifyResponseHeadersFor(headers, statusCode, route.responseHeaders, route.statusResponseHeaders);
     if (route.cors) addCorsHeaders(headers, route.cors, req.headers);
     if (respondTrailersOnly(req, this.res, statusCode, headers)) return;
@@ -446,6 +456,52 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
     reportAnswer(ctx, req, res, route, undefined, gate, startedAt, refusalOf(gate));
     return;
   }
+  if (route.externalAuth !== undefined) {
+    askAuthThenProxy(ctx, req, res, route, target, view, startedAt);
+    return;
+  }
+  proxyRouted(ctx, req, res, route, target, view, startedAt, undefined);
+}
+
+/** auth-url first (auth/external.ts): the request goes on only after a 2xx from the auth service. */
+function askAuthThenProxy(
+  ctx: ProxyContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  route: CompiledRoute,
+  target: Routed,
+  view: ClientView,
+  startedAt: number,
+): void {
+  checkExternalAuth(route.externalAuth!, authRequestOf(req, view), view).then((verdict) => {
+    if (res.destroyed || res.headersSent) {
+      reportAnswer(ctx, req, res, route, undefined, 499, startedAt);
+      return;
+    }
+    if (verdict.allow) proxyRouted(ctx, req, res, route, target, view, startedAt, verdict);
+    else {
+      answerAuthDenied(res, verdict.status, verdict.headers);
+      reportAnswer(ctx, req, res, route, undefined, verdict.status, startedAt, 'external_auth');
+    }
+  }, onAuthFailure.bind(res));
+}
+
+/** A programmer error on the way upstream: the client's exchange ends, the worker never does. */
+function onAuthFailure(this: ServerResponse): void {
+  this.destroy();
+}
+
+function proxyRouted(
+  ctx: ProxyContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  route: CompiledRoute,
+  target: Routed,
+  view: ClientView,
+  startedAt: number,
+  auth: AuthVerdict | undefined,
+): void {
+  const method = req.method ?? 'GET';
   let group = pickGroup(route.groups, req.headers);
   let endpoint = group === undefined ? undefined : pickEndpoint(group, req.headers, view);
   // ingress-nginx default-backend: a Service without endpoints sends its requests there instead.
@@ -462,6 +518,7 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
   const { path, headers } = upstreamRequest(req, route, target, view, ctx.via);
   // nginx.tmpl: the request itself, with X-Code 503 and the others (X-Request-ID is forwarded anyway).
   if (fallback) headers.push(...errorPageHeaders(route.errorPages!, 503, req, false));
+  if (auth?.allow === true) addAuthHeaders(headers, auth.upstreamHeaders);
   if (forwardsTeTrailers(req.headers.te, group!.backend.protocol)) headers.push('te', 'trailers');
   const traceparent = forwardTraceparent(headers, req.headers.traceparent, ctx.observer?.sampleRate ?? 0);
 
@@ -469,6 +526,7 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
   if (fallback) exchange.errorPages = undefined;
   exchange.backend = group;
   exchange.view = view;
+  if (auth?.allow === true && auth.setCookie !== undefined) exchange.authCookies = auth.setCookie;
   if (group!.affinity !== undefined)
     exchange.affinityCookie = affinityCookie(group!, req.headers, view, ctx.listener.encrypted, endpoint);
   if (ctx.observer !== undefined) {

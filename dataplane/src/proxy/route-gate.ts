@@ -7,8 +7,11 @@ import { clientAllowed } from './client-access.ts';
 import { answeredPreflight } from './cors.ts';
 import { answerRequest } from './grpc.ts';
 
-/** Why the proxy refused a request, a bounded label: `client_address`, the route's clientAccess (403). */
-export type Refusal = 'client_address';
+/**
+ * Why the proxy refused a request, a bounded label: `client_address`, the route's clientAccess
+ * (403); `external_auth`, its auth-url did not answer 2xx (auth/external.ts).
+ */
+export type Refusal = 'client_address' | 'external_auth';
 
 /** The status the gate answered with, or 0 when the request goes on upstream. */
 export function answeredAtGate(

@@ -8,6 +8,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import { checkExternalAuth } from '../auth/external.ts';
 import type { CompiledRoute } from '../compile.ts';
 import {
   type CompiledBackend,
@@ -15,8 +16,9 @@ import {
   pickGroup,
   type UpstreamEndpoint,
 } from '../upstream/balancer.ts';
-import { answerRaw, redirectRaw } from './answers.ts';
+import { answerRaw, answerRawWith, redirectRaw } from './answers.ts';
 import { clientAllowed } from './client-access.ts';
+import { addAuthHeaders, authRequestOf } from './external-auth.ts';
 import { modifyResponseHeadersFor } from './filters.ts';
 import { type ClientView, clientView, downstreamHeaders } from './forwarding.ts';
 import {
@@ -27,7 +29,7 @@ import {
   upstreamRequest,
 } from './handler.ts';
 import { peerAddress } from './peer.ts';
-import { resolve } from './resolve.ts';
+import { type Routed, resolve } from './resolve.ts';
 import { rewriteResponseHeaders } from './response-rewrites.ts';
 import { refusalOf } from './route-gate.ts';
 import { forwardTraceparent } from './trace.ts';
@@ -288,6 +290,37 @@ export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, client: D
     reportAnswer(ctx, req, undefined, route, undefined, 403, startedAt, refusalOf(403));
     return;
   }
+  // nginx runs auth_request before proxying the handshake too.
+  if (route.externalAuth !== undefined) {
+    checkExternalAuth(route.externalAuth, authRequestOf(req, view), view).then((verdict) => {
+      if (client.destroyed) return;
+      if (verdict.allow)
+        openTunnel(ctx, req, client, head, route, target, view, startedAt, verdict.upstreamHeaders);
+      else {
+        answerRawWith(client, verdict.status, verdict.headers);
+        reportAnswer(ctx, req, undefined, route, undefined, verdict.status, startedAt, 'external_auth');
+      }
+    }, onAuthFailure.bind(client));
+    return;
+  }
+  openTunnel(ctx, req, client, head, route, target, view, startedAt, undefined);
+}
+
+function onAuthFailure(this: Duplex): void {
+  this.destroy();
+}
+
+function openTunnel(
+  ctx: ProxyContext,
+  req: IncomingMessage,
+  client: Duplex,
+  head: Buffer,
+  route: CompiledRoute,
+  target: Routed,
+  view: ClientView,
+  startedAt: number,
+  authHeaders: string[] | undefined,
+): void {
   const group = pickGroup(route.groups, req.headers);
   // Headers and client address go to the balancer too: hash affinity must pin WebSockets as well.
   const endpoint = group === undefined ? undefined : pickEndpoint(group, req.headers, view);
@@ -298,6 +331,7 @@ export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, client: D
   }
   const protocol = req.headers.upgrade ?? 'websocket';
   const { path, headers } = upstreamRequest(req, route, target, view, ctx.via);
+  if (authHeaders !== undefined) addAuthHeaders(headers, authHeaders);
   const traceparent = forwardTraceparent(headers, req.headers.traceparent, ctx.observer?.sampleRate ?? 0);
   const tunnel = new Tunnel(client, protocol, head, route, endpoint, ctx);
   if (ctx.observer !== undefined) {

@@ -5,6 +5,7 @@ import type { IngressView } from '../lookup.ts';
 import { parseAffinity, parseCanaryAffinity } from './affinity.ts';
 import { parseCors } from './cors.ts';
 import { parseErrorPages } from './error-pages.ts';
+import { parseExternalAuth } from './external-auth.ts';
 import { parseAppRoot, parseFromToWww, parseServerAlias } from './host-names.ts';
 import { parseMirror } from './mirror.ts';
 import { parseProxySsl } from './proxy-ssl.ts';
@@ -75,6 +76,9 @@ export function parseAnnotations(
   const ranges = parseSourceRanges(values);
   if (ranges.kind === 'rules') route.clientAccess = ranges.access;
   else if (ranges.kind === 'denied') result.denied = [...(result.denied ?? []), 'source-range'];
+  const externalAuth = parseExternalAuth(values, ingress.namespace);
+  if (externalAuth === 'denied') result.denied = [...(result.denied ?? []), 'auth-url'];
+  else if (externalAuth !== undefined) route.externalAuthSpec = externalAuth;
   const cors = parseCors(values);
   if (cors !== undefined) route.cors = cors;
   const errorPages = parseErrorPages(values);

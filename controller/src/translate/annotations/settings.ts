@@ -5,6 +5,7 @@ import type {
   BalancerPolicy,
   ClientAccess,
   CorsPolicy,
+  ExternalAuth,
   Filter,
   HttpsRedirectForm,
   ResponseRewrites,
@@ -13,6 +14,7 @@ import type {
 } from '../../../../dataplane/src/table/types.ts';
 import type { CanaryAffinity } from './affinity.ts';
 import type { ErrorPagesSpec } from './error-pages.ts';
+import type { ExternalAuthSpec } from './external-auth.ts';
 import type { HostSettings } from './host-names.ts';
 import type { MirrorSpec } from './mirror.ts';
 import type { ProxySslRequest } from './proxy-ssl.ts';
@@ -46,6 +48,9 @@ export interface RouteSettings {
   clientAccess?: ClientAccess;
   /** enable-cors, cors-*: Route.cors. */
   cors?: CorsPolicy;
+  /** auth-url family: Route.externalAuth once its backend is resolved (translate.ts), in `externalAuth`. */
+  externalAuthSpec?: ExternalAuthSpec;
+  externalAuth?: ExternalAuth;
   /** configuration-snippet, translated (--allow-snippet-annotations): applied last (snippet/apply.ts). */
   snippet?: SnippetSettings;
 }
