@@ -91,6 +91,7 @@ describe('auth-url through real workers', () => {
         [`${P}/auth-cache-key`]: '$http_x_test_auth',
         [`${P}/auth-cache-duration`]: '200 1h',
       }),
+      site('always', 'always.test', { [`${P}/auth-url`]: AUTH_URL, [`${P}/auth-always-set-cookie`]: 'true' }),
       site('down', 'down.test', { [`${P}/auth-url`]: 'http://authdown.apps.svc/verify' }),
     ]);
     g = await startGatehouse(dir.dir, { workers: 2 });
@@ -159,6 +160,18 @@ describe('auth-url through real workers', () => {
     const forbidden = await get(g, 'allow.test', '/', { 'x-test-auth': 'forbid' });
     assert.equal(forbidden.status, 403);
     assert.equal(app.seen.length, before);
+  });
+
+  test("auth-always-set-cookie: the auth answer's Set-Cookie on the 401 and 403 too", async () => {
+    assert.match((await get(g, 'always.test', '/')).headers.get('set-cookie') ?? '', /authc=3/);
+    assert.match(
+      (await get(g, 'always.test', '/', { 'x-test-auth': 'forbid' })).headers.get('set-cookie') ?? '',
+      /authc=2/,
+    );
+    assert.match(
+      (await get(g, 'always.test', '/', { 'x-test-auth': 'allow' })).headers.get('set-cookie') ?? '',
+      /authc=1/,
+    );
   });
 
   test('any other auth answer is 500, never an allow', async () => {

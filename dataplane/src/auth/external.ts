@@ -192,6 +192,7 @@ function verdictOf(compiled: CompiledExternalAuth, request: AuthRequest, answer:
     if (always && cookies !== undefined) out['set-cookie'] = cookies;
     return { allow: false, status, headers: out };
   }
+  if (always && cookies !== undefined) out['set-cookie'] = cookies;
   return { allow: false, status: 500, headers: out };
 }
 
