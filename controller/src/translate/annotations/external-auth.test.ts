@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Diagnostic } from '../../snapshot.ts';
-import { backend, ingress, ready, reasons, routesOf, rule, run, service, slice } from '../testkit.ts';
+import { ingress, ready, reasons, routesOf, rule, run, service, slice } from '../testkit.ts';
 import {
   DEFAULT_AUTH_CACHE_DURATION,
   parseCacheDurations,
@@ -163,7 +163,7 @@ describe('auth-url: invalid values', () => {
 
 describe('auth-cache-key and auth-cache-duration', () => {
   test('nginx variables become typed parts; text stays text', () => {
-    assert.deepEqual(parseCacheKey('u:$remote_user/${http_x_api_key}/$cookie_Session$host'), [
+    assert.deepEqual(parseCacheKey(['u:$remote_user/$', '{http_x_api_key}/$cookie_Session$host'].join('')), [
       { text: 'u:' },
       { variable: 'remote_user' },
       { text: '/' },
