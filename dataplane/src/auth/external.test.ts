@@ -119,6 +119,12 @@ describe('the answer cache', () => {
     assert.equal(cache.keyOf(request), 'user\0a, b\0s1\u0000192.0.2.7\0!\0');
   });
 
+  test('$http_host is the request host, also over HTTP/2 where it is :authority', () => {
+    const cache = new AuthCache([{ header: 'host' }], [{ statuses: [200], seconds: 60 }]);
+    const h2 = { ...request, host: 'h2.test', headers: { ':authority': 'h2.test' } };
+    assert.equal(cache.keyOf(h2), 'h2.test\0');
+  });
+
   test('kept for the duration of its status only; other statuses are not kept', () => {
     const cache = new AuthCache([{ variable: 'host' }], [{ statuses: [200, 401], seconds: 60 }]);
     cache.set('k', ok, 0);

@@ -267,7 +267,8 @@ export class AuthCache {
 
 function partValue(part: ExternalAuthKeyPart, request: AuthRequest): string {
   if ('text' in part) return part.text;
-  if ('header' in part) return joined(request.headers[part.header]);
+  // $http_host: HTTP/2 carries it as :authority (authRequestOf's host).
+  if ('header' in part) return part.header === 'host' ? request.host : joined(request.headers[part.header]);
   if ('cookie' in part) return cookieValue(joined(request.headers.cookie), part.cookie);
   const uri = request.requestUri;
   const q = uri.indexOf('?');
