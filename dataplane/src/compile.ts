@@ -1,6 +1,8 @@
 // compile(RouteTable) → Runtime: everything a request needs, resolved once per table so the
 // request path only looks things up. The worker swaps runtimes with one assignment; a request
 // keeps the runtime it started with until it ends.
+
+import { type CompiledExternalAuth, compileExternalAuth } from './auth/external.ts';
 import { compactRoutes, Interner } from './compact-routes.ts';
 import type { RouteSeries } from './metrics/route-series.ts';
 import { type CompiledBasicAuth, compileBasicAuth } from './proxy/basic-auth.ts';
@@ -71,6 +73,8 @@ export interface CompiledRoute {
   upgradeStages: readonly Stage[];
   /** HTTP Basic authentication (proxy/basic-auth.ts); undefined for routes without, which pay nothing. */
   basicAuth: CompiledBasicAuth | undefined;
+  /** auth-url (auth/external.ts); undefined for routes without, which pay nothing. */
+  externalAuth: CompiledExternalAuth | undefined;
   /** Metric series of this route, one per backend (dataplane/src/metrics/), bound on first use. */
   readonly series?: RouteSeries;
 }
@@ -143,6 +147,7 @@ class BoundRoute implements CompiledRoute {
   readonly stages: readonly Stage[];
   readonly upgradeStages: readonly Stage[];
   readonly basicAuth: CompiledBasicAuth | undefined;
+  readonly externalAuth: CompiledExternalAuth | undefined;
   #bindSeries: SeriesBinder | undefined;
   #series: RouteSeries | undefined = undefined;
 
@@ -153,10 +158,12 @@ class BoundRoute implements CompiledRoute {
     mirrors: readonly CompiledMirror[] | undefined,
     errorPages: CompiledErrorPages | undefined,
     clientAccess: CompiledClientAccess | undefined,
+    externalAuth: CompiledExternalAuth | undefined,
     bindSeries?: SeriesBinder,
   ) {
     this.route = route;
     this.clientAccess = clientAccess;
+    this.externalAuth = externalAuth;
     this.cors = compileCors(route.cors);
     this.basicAuth = compileBasicAuth(route.basicAuth);
     this.mirrors = mirrors;
@@ -263,7 +270,10 @@ export function compile(table: RouteTable, pools: UpstreamPools, bindSeries?: Se
     const access = compileClientAccess(route.clientAccess, accessCache, problems);
     for (const message of problems) accessProblems.push({ routeId: route.id, message });
     const mirrors = mirrorsOf(route, compiler, connectMs);
-    return new BoundRoute(route, host, groups, mirrors, errorPages, access, bindSeries);
+    const auth = route.externalAuth;
+    const externalAuth =
+      auth === undefined ? undefined : compileExternalAuth(auth, compiler.get(auth.backend, connectMs));
+    return new BoundRoute(route, host, groups, mirrors, errorPages, access, externalAuth, bindSeries);
   };
 
   const router = compileRouter(compactRoutes(table, strings), bind);

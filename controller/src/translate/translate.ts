@@ -113,6 +113,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   alignCanaryPaths(read, canaries);
   spreadRegex([...read, ...canaries.map((c) => c.routes)], diagnostics);
   attachMirrors(routeSettings, resolver, prefix, diagnostics);
+  attachExternalAuth(read, routeSettings, resolver, prefix, diagnostics);
   attachErrorBackends(routeSettings, resolver, options.defaultBackendService, prefix, diagnostics);
   const merged = mergeRoutes(read, resolver, diagnostics);
   applyRouteSettings(
@@ -186,6 +187,40 @@ function attachBasicAuth(
   route.basicAuth = resolved.auth;
   route.filters.push({ type: 'RequestHeaderModifier', remove: ['authorization'] });
   return true;
+}
+
+/**
+ * Each Ingress's auth-url becomes Route.externalAuth once its backend resolves; one that does not
+ * (a Service of its namespace that is missing) closes the Ingress: never served without its auth.
+ */
+function attachExternalAuth(
+  read: IngressRoutes[],
+  settings: Map<string, RouteSettings>,
+  resolver: BackendResolver,
+  prefix: string,
+  diagnostics: Diagnostic[],
+): void {
+  for (const [key, s] of settings) {
+    const spec = s.externalAuthSpec;
+    if (spec === undefined) continue;
+    const [namespace, name] = key.split('/');
+    const { backends, problem } = resolver.resolveExternalAuth(namespace, spec);
+    const backend = backends[0]?.backend;
+    if (backend === undefined) {
+      diagnostics.push({
+        object: ingressObject(namespace, name),
+        field: `metadata.annotations["${prefix}/auth-url"]`,
+        reason: problem?.reason ?? 'InvalidAccessAnnotation',
+        message: `${problem?.message ?? 'auth-url has no backend'}; every route of this Ingress answers 503 until it resolves`,
+      });
+      const routes = read.find((r) => r.ingress.namespace === namespace && r.ingress.name === name);
+      if (routes !== undefined) routes.closed = true;
+      settings.delete(key);
+      continue;
+    }
+    const { target: _t, port: _p, protocol: _pr, ...fields } = spec;
+    s.externalAuth = { backend, ...fields };
+  }
 }
 
 /** Each Ingress's mirror-target becomes a RequestMirror filter of its routes, once its backend resolves. */

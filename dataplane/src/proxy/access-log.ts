@@ -38,7 +38,7 @@ export interface AccessLogFields {
   namespace: string;
   ingress: string;
   service: string;
-  /** Present only when a check of the proxy refused the request: its reason (`client_address`, `basic_auth`). */
+  /** Present only when a check of the proxy refused the request: its reason (`client_address`, `basic_auth`, `external_auth`). */
   denied?: string;
 }
 

@@ -112,6 +112,25 @@ export function isSafeLocation(value: string): boolean {
   return true;
 }
 
+/** An answer with headers written straight to a socket; a value holding CR, LF or NUL makes it a 500. */
+export function answerRawWith(
+  socket: Duplex,
+  status: number,
+  headers: Record<string, string | string[]>,
+): void {
+  let extra = '';
+  for (const name in headers) {
+    for (const v of Array.isArray(headers[name]) ? headers[name] : [headers[name] as string]) {
+      if (/[\r\n\0]/.test(v)) {
+        writeRaw(socket, 500, '');
+        return;
+      }
+      extra += `${name}: ${v}\r\n`;
+    }
+  }
+  writeRaw(socket, status, extra);
+}
+
 function writeRaw(socket: Duplex, status: number, extraHeaders: string): void {
   if (!socket.writable) {
     socket.destroy();

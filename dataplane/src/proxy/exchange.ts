@@ -1,8 +1,10 @@
 // One forwarded request: the undici dispatch handler relaying the upstream's response to the
 // client with streaming both ways, the retry attempt (upstream/attempt.ts) and the record
 // observers read when it ends. One Exchange per request is the proxy's only allocation.
+
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
+import { authCookieOn } from '../auth/external.ts';
 import type { CompiledRoute } from '../compile.ts';
 import { type Attempt, attemptAnswered, attemptEnded, attemptFailed } from '../upstream/attempt.ts';
 import { reissuedAffinityCookie } from '../upstream/balancers.ts';
@@ -79,6 +81,8 @@ export class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attemp
   redispatch = false;
   /** Set-Cookie of a session-affinity cookie issued with this response. */
   affinityCookie: string | undefined = undefined;
+  /** The auth answer's Set-Cookie (auth/external.ts), added to the answer as nginx's add_header. */
+  authCookies: string[] | undefined = undefined;
   /** Body bytes an HTTP/1 response still owes by its upstream's Content-Length; -1 when unknown. */
   bodyLeft = -1;
   /** The route's error pages; undefined when the request already goes to the error backend. */
@@ -150,6 +154,7 @@ export class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attemp
     if (
       req.httpVersionMajor === 1 &&
       this.affinityCookie === undefined &&
+      this.authCookies === undefined &&
       !route.responseHeaders &&
       !route.statusResponseHeaders &&
       !route.responseRewrites &&
@@ -165,6 +170,11 @@ export class Exchange implements Dispatcher.DispatchHandler, ExchangeEnd, Attemp
     // The upstream's own headers are rewritten before Gatehouse adds its affinity cookie.
     if (route.responseRewrites) rewriteResponseHeaders(headers, route.responseRewrites);
     if (this.affinityCookie !== undefined) appendSetCookie(headers, this.affinityCookie);
+    if (
+      this.authCookies !== undefined &&
+      authCookieOn(statusCode, route.externalAuth?.auth.alwaysSetCookie === true)
+    )
+      for (const cookie of this.authCookies) appendSetCookie(headers, cookie);
     modifyResponseHeadersFor(headers, statusCode, route.responseHeaders, route.statusResponseHeaders);
     if (route.cors) addCorsHeaders(headers, route.cors, req.headers);
     if (respondTrailersOnly(req, this.res, statusCode, headers)) return;

@@ -10,6 +10,7 @@ import { answer, answerDirect, redirect } from './answers.ts';
 import type { ProxyContext } from './context.ts';
 import { errorPageHeaders } from './error-pages.ts';
 import { Exchange } from './exchange.ts';
+import { addAuthHeaders } from './external-auth.ts';
 import { type ClientView, clientView } from './forwarding.ts';
 import { answerRequest, forwardsTeTrailers } from './grpc.ts';
 import { sendMirrors } from './mirror.ts';
@@ -18,6 +19,7 @@ import { peerAddress } from './peer.ts';
 import { forwardedBody } from './request-body.ts';
 import { resolve } from './resolve.ts';
 import { answeredByStages } from './stage-runner.ts';
+import { authGrantOf } from './stages/external-auth.ts';
 import { forwardTraceparent } from './trace.ts';
 import { upstreamRequest } from './upstream-request.ts';
 
@@ -109,6 +111,8 @@ function forward(
   const { path, headers } = upstreamRequest(req, route, target, view, ctx.via);
   // nginx.tmpl: the request itself, with X-Code 503 and the others (X-Request-ID is forwarded anyway).
   if (fallback) headers.push(...errorPageHeaders(route.errorPages!, 503, req, false));
+  const grant = route.externalAuth === undefined ? undefined : authGrantOf(req);
+  if (grant !== undefined) addAuthHeaders(headers, grant.upstreamHeaders);
   if (forwardsTeTrailers(req.headers.te, group!.backend.protocol)) headers.push('te', 'trailers');
   const traceparent = forwardTraceparent(headers, req.headers.traceparent, ctx.observer?.sampleRate ?? 0);
 
@@ -116,6 +120,7 @@ function forward(
   if (fallback) exchange.errorPages = undefined;
   exchange.backend = group;
   exchange.view = view;
+  if (grant?.setCookie !== undefined) exchange.authCookies = grant.setCookie;
   if (group!.affinity !== undefined)
     exchange.affinityCookie = affinityCookie(group!, req.headers, view, ctx.listener.encrypted, endpoint);
   if (ctx.observer !== undefined) {

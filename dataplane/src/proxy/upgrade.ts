@@ -9,11 +9,13 @@ import type { CompiledRoute } from '../compile.ts';
 import { pickEndpoint, pickGroup } from '../upstream/balancer.ts';
 import { answerRaw, redirectRaw } from './answers.ts';
 import type { ProxyContext } from './context.ts';
+import { addAuthHeaders } from './external-auth.ts';
 import { type ClientView, clientView } from './forwarding.ts';
 import { reportAnswer } from './own-answer.ts';
 import { peerAddress } from './peer.ts';
 import { resolve } from './resolve.ts';
 import { upgradeAnsweredByStages } from './stage-runner.ts';
+import { authGrantOf } from './stages/external-auth.ts';
 import { forwardTraceparent } from './trace.ts';
 import { Tunnel } from './tunnel.ts';
 import { upstreamRequest } from './upstream-request.ts';
@@ -94,6 +96,8 @@ function tunnelUpstream(
   }
   const protocol = req.headers.upgrade ?? 'websocket';
   const { path, headers } = upstreamRequest(req, route, target, view, ctx.via);
+  const grant = route.externalAuth === undefined ? undefined : authGrantOf(req);
+  if (grant !== undefined) addAuthHeaders(headers, grant.upstreamHeaders);
   const traceparent = forwardTraceparent(headers, req.headers.traceparent, ctx.observer?.sampleRate ?? 0);
   const tunnel = new Tunnel(client, protocol, head, route, endpoint, ctx);
   if (ctx.observer !== undefined) {

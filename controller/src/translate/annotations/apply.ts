@@ -31,6 +31,7 @@ export function applyRouteSettings(
     if (s.cors !== undefined) route.cors = structuredClone(s.cors);
     // Shared, not cloned: the users list can be long, and nothing edits it after translation.
     if (s.basicAuth !== undefined) route.basicAuth = s.basicAuth;
+    if (s.externalAuth !== undefined) route.externalAuth = structuredClone(s.externalAuth);
     if (s.errorPages !== undefined && s.errorBackend !== undefined) {
       const pages = errorPagesFor(route, s.errorPages, s.errorBackend, s.errorPages.service !== undefined);
       if (pages !== undefined) route.errorPages = pages;

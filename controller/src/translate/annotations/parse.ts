@@ -6,6 +6,7 @@ import { parseAffinity, parseCanaryAffinity } from './affinity.ts';
 import { parseBasicAuth } from './basic-auth.ts';
 import { parseCors } from './cors.ts';
 import { parseErrorPages } from './error-pages.ts';
+import { parseExternalAuth } from './external-auth.ts';
 import { parseAppRoot, parseFromToWww, parseServerAlias } from './host-names.ts';
 import { parseMirror } from './mirror.ts';
 import { parseProxySsl } from './proxy-ssl.ts';
@@ -79,6 +80,9 @@ export function parseAnnotations(
   const basicAuth = parseBasicAuth(values, ingress.namespace);
   if (basicAuth?.kind === 'denied') result.denied = [...(result.denied ?? []), 'auth'];
   else if (basicAuth !== undefined) result.basicAuth = basicAuth;
+  const externalAuth = parseExternalAuth(values, ingress.namespace);
+  if (externalAuth === 'denied') result.denied = [...(result.denied ?? []), 'auth-url'];
+  else if (externalAuth !== undefined) route.externalAuthSpec = externalAuth;
   const cors = parseCors(values);
   if (cors !== undefined) route.cors = cors;
   const errorPages = parseErrorPages(values);

@@ -6,6 +6,7 @@ import type {
   BasicAuth,
   ClientAccess,
   CorsPolicy,
+  ExternalAuth,
   Filter,
   HttpsRedirectForm,
   ResponseRewrites,
@@ -15,6 +16,7 @@ import type {
 import type { CanaryAffinity } from './affinity.ts';
 import type { BasicAuthRequest } from './basic-auth.ts';
 import type { ErrorPagesSpec } from './error-pages.ts';
+import type { ExternalAuthSpec } from './external-auth.ts';
 import type { HostSettings } from './host-names.ts';
 import type { MirrorSpec } from './mirror.ts';
 import type { ProxySslRequest } from './proxy-ssl.ts';
@@ -50,6 +52,9 @@ export interface RouteSettings {
   cors?: CorsPolicy;
   /** auth-type basic, once its Secret is read (translate.ts): Route.basicAuth. */
   basicAuth?: BasicAuth;
+  /** auth-url family: Route.externalAuth once its backend is resolved (translate.ts), in `externalAuth`. */
+  externalAuthSpec?: ExternalAuthSpec;
+  externalAuth?: ExternalAuth;
   /** configuration-snippet, translated (--allow-snippet-annotations): applied last (snippet/apply.ts). */
   snippet?: SnippetSettings;
 }

@@ -56,7 +56,7 @@ describe('annotations: reported, and restricting ones fail closed', () => {
       reasons: [`Ingress default/app metadata.annotations["${P}/stream-snippet"] UnsupportedAnnotation`],
     },
     ...[
-      'auth-url',
+      'auth-snippet',
       'limit-rps',
       'auth-tls-secret',
       'satisfy',
@@ -129,17 +129,17 @@ describe('annotations: reported, and restricting ones fail closed', () => {
     },
     {
       rule: 'a custom --annotations-prefix is honoured, and the default prefix is then another prefix',
-      annotations: { 'corp.example/auth-url': 'http://auth', [`${P}/auth-url`]: 'http://auth' },
+      annotations: { 'corp.example/auth-snippet': 'deny all;', [`${P}/auth-snippet`]: 'deny all;' },
       prefix: 'corp.example',
       routes: CLOSED,
       reasons: [
         'Ingress default/app metadata.annotations AccessAnnotationNotHonoured',
-        'Ingress default/app metadata.annotations["corp.example/auth-url"] UnsupportedAnnotation',
+        'Ingress default/app metadata.annotations["corp.example/auth-snippet"] UnsupportedAnnotation',
       ],
     },
     {
       rule: 'under a custom prefix, the default prefix restricts nothing',
-      annotations: { [`${P}/auth-url`]: 'http://auth' },
+      annotations: { [`${P}/auth-snippet`]: 'deny all;' },
       prefix: 'corp.example',
       routes: SERVED,
       reasons: [],
@@ -162,16 +162,16 @@ describe('annotations: reported, and restricting ones fail closed', () => {
   }
 
   test('a closed Ingress closes its defaultBackend too: the host fallback and the default route answer 503', () => {
-    const result = run(objects({ [`${P}/auth-url`]: 'http://auth' }, { withDefaultBackend: true }));
+    const result = run(objects({ [`${P}/auth-snippet`]: 'deny all;' }, { withDefaultBackend: true }));
     const host = result.table.hosts.find((h) => h.host === 'a.example');
     assert.deepEqual(host?.fallback?.backends, []);
     assert.deepEqual(result.table.defaultRoute?.backends, []);
   });
 
   test('the 503 diagnostic names the key and says why', () => {
-    const result = run(objects({ [`${P}/auth-url`]: 'http://auth' }));
+    const result = run(objects({ [`${P}/auth-snippet`]: 'deny all;' }));
     const d = result.diagnostics.find((x) => x.reason === 'AccessAnnotationNotHonoured');
-    assert.match(d?.message ?? '', /nginx\.ingress\.kubernetes\.io\/auth-url .*503/);
+    assert.match(d?.message ?? '', /nginx\.ingress\.kubernetes\.io\/auth-snippet .*503/);
   });
 });
 
@@ -214,7 +214,7 @@ describe('annotations: supported ones reach the route table', () => {
   test('a closed Ingress gets no redirect: it answers 503', () => {
     const result = run(
       objects({
-        [`${P}/auth-url`]: 'http://auth/verify',
+        [`${P}/auth-snippet`]: 'deny all;',
         [`${P}/permanent-redirect`]: 'https://example.com/',
       }),
     );

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { compileExternalAuth } from '../../auth/external.ts';
 import { compileBasicAuth } from '../basic-auth.ts';
 import { compileClientAccess } from '../client-access.ts';
 import { compileCors } from '../cors.ts';
@@ -23,7 +24,12 @@ const none: StagedRoute = {
   clientAccess: undefined,
   cors: undefined,
   basicAuth: undefined,
+  externalAuth: undefined,
 };
+const externalAuth = compileExternalAuth(
+  { backend: 'auth', path: '/check', hostname: 'auth.test' },
+  undefined,
+);
 const basicAuth = compileBasicAuth({ realm: 'r', users: [{ user: 'u', hash: '{PLAIN}p' }] });
 
 function kinds(route: StagedRoute): { stages: string[]; upgrades: string[] } {
@@ -40,11 +46,20 @@ describe('compileStages', () => {
     assert.equal(NO_ROUTE_STAGES.stages.length, 0);
   });
 
-  it('keeps nginx phase order: body size, access (403), the CORS preflight (204), then auth_basic (401)', () => {
-    assert.deepEqual(kinds({ maxRequestBodyBytes: 10, clientAccess: access, cors, basicAuth }), {
-      stages: ['BodySizeStage', 'ClientAccessStage', 'CorsPreflightStage', 'BasicAuthStage'],
-      upgrades: ['ClientAccessStage', 'BasicAuthStage'],
-    });
+  it('keeps nginx phase order: body size, access (403), the CORS preflight (204), then auth_basic (401), auth_request', () => {
+    assert.deepEqual(
+      kinds({ maxRequestBodyBytes: 10, clientAccess: access, cors, basicAuth, externalAuth }),
+      {
+        stages: [
+          'BodySizeStage',
+          'ClientAccessStage',
+          'CorsPreflightStage',
+          'BasicAuthStage',
+          'ExternalAuthStage',
+        ],
+        upgrades: ['ClientAccessStage', 'BasicAuthStage', 'ExternalAuthStage'],
+      },
+    );
   });
 
   it('an upgrade meets the access rules but never a preflight or a body limit', () => {

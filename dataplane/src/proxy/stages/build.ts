@@ -4,6 +4,7 @@ import { basicAuthStage } from './basic-auth.ts';
 import { bodySizeStage } from './body-size.ts';
 import { clientAccessStage } from './client-access.ts';
 import { corsPreflightStage } from './cors-preflight.ts';
+import { externalAuthStage } from './external-auth.ts';
 import type { RouteStages, Stage, StagedRoute } from './stage.ts';
 
 /** Each returns the route's stage, or undefined when the route has nothing for it to do. */
@@ -19,6 +20,7 @@ const STAGE_BUILDERS: readonly StageBuilder[] = [
   clientAccessStage,
   corsPreflightStage,
   basicAuthStage,
+  externalAuthStage,
 ];
 
 /** Shared by every route without stages: such a route allocates nothing and runs nothing. */

@@ -3,6 +3,7 @@
 // stages and their runner, so compile.ts, the stages and the handler share one leaf file.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { CompiledExternalAuth } from '../../auth/external.ts';
 import type { CompiledBasicAuth } from '../basic-auth.ts';
 import type { CompiledClientAccess } from '../client-access.ts';
 import type { CompiledCors } from '../cors.ts';
@@ -11,9 +12,10 @@ import type { ClientView } from '../forwarding.ts';
 /**
  * Why the proxy refused a request, a bounded metric label (gatehouse_requests_denied_total{reason})
  * and the access log's `denied` field: `client_address`, the route's clientAccess (403);
- * `basic_auth`, no valid credentials for the route's basicAuth (401).
+ * `basic_auth`, no valid credentials for the route's basicAuth (401); `external_auth`, the route's
+ * auth-url did not answer 2xx (401, 403, 500).
  */
-export type Refusal = 'client_address' | 'basic_auth';
+export type Refusal = 'client_address' | 'basic_auth' | 'external_auth';
 
 /** A stage's verdict: 0 lets the request go on; any other value is the status it was answered with. */
 export type Verdict = number;
@@ -50,4 +52,5 @@ export interface StagedRoute {
   readonly clientAccess: CompiledClientAccess | undefined;
   readonly cors: CompiledCors | undefined;
   readonly basicAuth: CompiledBasicAuth | undefined;
+  readonly externalAuth: CompiledExternalAuth | undefined;
 }
