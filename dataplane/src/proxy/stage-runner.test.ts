@@ -84,6 +84,25 @@ describe('answeredByStages', () => {
     assert.deepEqual(ends, [{ status: 204, refusal: undefined }]);
   });
 
+  it('a stage that answered is not answered twice on a response without writableEnded (the HTTP/2 exchange)', () => {
+    const { ctx } = context();
+    const { req, res } = exchange();
+    // http2/exchange.ts stands in for a ServerResponse: headersSent and destroyed, no writableEnded.
+    Object.defineProperty(res, 'writableEnded', { value: undefined });
+    const challenge: Stage = {
+      refusal: 'basic_auth',
+      upgrades: true,
+      check: (_req, r) => {
+        r!.writeHead(401, { 'www-authenticate': 'Basic realm="x"' });
+        r!.end();
+        return 401;
+      },
+    };
+    assert.equal(answeredByStages(ctx, req, res, route([challenge]), view, 0), true);
+    assert.equal(res.statusCode, 401);
+    assert.equal(res.destroyed, false, 'a second answer on a sent response would destroy it');
+  });
+
   it('an asynchronous stage is awaited, then the stages after it run', async () => {
     const { ctx, ends } = context();
     const { req, res } = exchange();

@@ -58,7 +58,9 @@ function answerStage(
   startedAt: number,
 ): true {
   // A stage that answered with more than a status (a preflight's headers) has ended `res` itself.
-  if (!res.writableEnded && !res.destroyed) answerRequest(res, status);
+  // headersSent, not writableEnded: the HTTP/2 exchange (http2/exchange.ts) stands in for a
+  // ServerResponse and has no writableEnded.
+  if (!res.headersSent && !res.destroyed) answerRequest(res, status);
   reportAnswer(
     ctx,
     req,

@@ -30,7 +30,7 @@ export interface Stage {
    * asynchronous one (external auth) returns a Promise, which the runner awaits then.
    * `res` is undefined for an upgrade handshake, which has `socket` instead: the runner answers on
    * it. A stage that answers with more than a status (a preflight's headers, a 401's challenge)
-   * ends `res` or `socket` itself; the runner sees it ended and writes nothing more.
+   * ends `res` or `socket` itself; the runner sees its headers sent (or the socket ended) and writes nothing more.
    */
   check(
     req: IncomingMessage,
