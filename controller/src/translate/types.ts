@@ -16,6 +16,11 @@ export interface TranslateOptions {
   defaultSslCertificate?: string;
   /** `--annotations-prefix`: annotations read are `<prefix>/<key>` (default `nginx.ingress.kubernetes.io`). */
   annotationsPrefix?: string;
+  /**
+   * `--global-allowed-response-headers`: the header names custom-headers may set (ingress-nginx's
+   * ConfigMap key of that name); absent or empty, every custom header is refused.
+   */
+  globalAllowedResponseHeaders?: readonly string[];
   /** Only for certificate validity diagnostics; absent means validity dates are not checked. */
   now?: Date;
 }

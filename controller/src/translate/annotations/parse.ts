@@ -3,6 +3,7 @@
 import type { Diagnostic } from '../../snapshot.ts';
 import type { IngressView } from '../lookup.ts';
 import { parseAffinity } from './affinity.ts';
+import { parseCustomHeaders } from './custom-headers.ts';
 import { parseErrorPages } from './error-pages.ts';
 import { parseAppRoot, parseFromToWww, parseServerAlias } from './host-names.ts';
 import { parseMirror } from './mirror.ts';
@@ -74,6 +75,8 @@ export function parseAnnotations(
   if (balancer !== undefined) backend.balancer = balancer;
   const proxySsl = parseProxySsl(values, ingress.namespace);
   if (proxySsl !== undefined) result.proxySsl = proxySsl;
+  const customHeaders = parseCustomHeaders(values, ingress.namespace);
+  if (customHeaders !== undefined) result.customHeaders = customHeaders;
   if (parseServiceUpstream(values)) backend.serviceUpstream = true;
   validateConnection(values);
   // enable-access-log (log/main.go, default true): "false" leaves the Ingress's requests out of the log.

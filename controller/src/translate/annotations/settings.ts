@@ -9,6 +9,7 @@ import type {
   RetryPolicy,
   Timeouts,
 } from '../../../../dataplane/src/table/types.ts';
+import type { CustomHeadersRequest } from './custom-headers.ts';
 import type { ErrorPagesSpec } from './error-pages.ts';
 import type { HostSettings } from './host-names.ts';
 import type { MirrorSpec } from './mirror.ts';
@@ -54,6 +55,8 @@ export interface IngressAnnotations {
   backend: BackendSettings;
   /** proxy-ssl-*: becomes `backend.tls` when its Secret is read. */
   proxySsl?: ProxySslRequest;
+  /** custom-headers: a ResponseHeaderModifier of the route filters once its ConfigMap is read. */
+  customHeaders?: CustomHeadersRequest;
   /** app-root, from-to-www-redirect, server-alias: host names and answers (apply-hosts.ts). */
   host?: HostSettings;
 }
