@@ -1,13 +1,14 @@
-// The referenced Secrets of cluster mode, each read by its own Reflector (LIST+WATCH with
-// `fieldSelector=metadata.name=NAME` in its namespace), shared by every reference to it, started
-// with the first reference and stopped after the last: the kubelet's watch-based secret manager,
-// for Ingresses. A Secret nothing references is never requested.
+// The referenced objects of cluster mode (Secrets, and the ConfigMaps of custom-headers), each read
+// by its own Reflector (LIST+WATCH with `fieldSelector=metadata.name=NAME` in its namespace), shared
+// by every reference to it, started with the first reference and stopped after the last: the
+// kubelet's watch-based secret manager, for Ingresses. An object nothing references is never requested.
 import type { AnyObject, Diagnostic, Snapshot } from '../../snapshot.ts';
-import { secretKind } from './kinds.ts';
+import { type KindSpec, secretKind } from './kinds.ts';
 import { type KindStats, Reflector, type ReflectorDeps, type WatchNotice } from './reflector.ts';
 
-/** `namespace/name` of each Secret the objects reference, most important first (a cap keeps those). */
+/** `namespace/name` of each object the objects reference, most important first (a cap keeps those). */
 export type SecretReferences = (objects: Pick<Snapshot, 'ingresses' | 'ingressClasses'>) => Iterable<string>;
+export type NamedReferences = SecretReferences;
 
 type Referencing = Pick<Snapshot, 'ingresses' | 'ingressClasses'>;
 type Counters = Pick<KindStats, 'lists' | 'events' | 'restarts'>;
@@ -15,7 +16,12 @@ type Counters = Pick<KindStats, 'lists' | 'events' | 'restarts'>;
 export interface SecretWatchesOptions {
   /** What every Reflector shares; `watchNamespace` also bounds which references are read. */
   deps: ReflectorDeps;
-  references: SecretReferences;
+  references: NamedReferences;
+  /** The kind watched, one object each (default: TLS Secrets). */
+  kind?: (namespace: string, name: string) => KindSpec;
+  /** Named in the cap's diagnostic (default: Secrets, --max-secret-watches). */
+  noun?: string;
+  flag?: string;
   /** At most this many watches; references past it are left unread and reported. */
   max: number;
   /** A watched Secret changed, or its first LIST failed (a view waiting for it can move on). */
@@ -25,7 +31,7 @@ export interface SecretWatchesOptions {
 /** How many unread names a diagnostic spells out; the rest are counted. */
 const NAMED = 5;
 
-export class SecretWatches {
+export class NamedWatches {
   readonly #o: SecretWatchesOptions;
   readonly #running = new Map<string, Reflector>();
   /** Stopping, not yet stopped: still counted in stats, so counters never go back. */
@@ -109,10 +115,10 @@ export class SecretWatches {
     const more = unread.length > NAMED ? ` and ${unread.length - NAMED} more` : '';
     return [
       {
-        object: { kind: 'Flag', name: '--max-secret-watches' },
+        object: { kind: 'Flag', name: this.#o.flag ?? '--max-secret-watches' },
         reason: 'SecretWatchLimit',
         message:
-          `${this.#wanted.size + unread.length} Secrets are referenced but at most ${this.#o.max} are ` +
+          `${this.#wanted.size + unread.length} ${this.#o.noun ?? 'Secrets'} are referenced but at most ${this.#o.max} are ` +
           `watched (the default certificate's and the oldest Ingresses' first); not read: ${named}${more}`,
       },
     ];
@@ -125,7 +131,7 @@ export class SecretWatches {
     return longest;
   }
 
-  /** All Secret watches as one kind: counters include stopped watches, so they never go back. */
+  /** All these watches as one kind: counters include stopped watches, so they never go back. */
   stats(): KindStats {
     const total: KindStats = {
       synced: this.synced(),
@@ -157,7 +163,7 @@ export class SecretWatches {
     const name = key.slice(slash + 1);
     const deps = this.#o.deps;
     let toldFailure = false;
-    const reflector: Reflector = new Reflector(secretKind(namespace, name), {
+    const reflector: Reflector = new Reflector((this.#o.kind ?? secretKind)(namespace, name), {
       ...deps,
       watchNamespace: namespace,
       onChange: () => {
@@ -197,3 +203,6 @@ function addCounters(into: Counters, s: Counters): void {
   for (const k of Object.keys(s.restarts) as Array<keyof Counters['restarts']>)
     into.restarts[k] += s.restarts[k];
 }
+
+/** The per-name watches of referenced Secrets (the name the source and its tests use). */
+export const SecretWatches = NamedWatches;

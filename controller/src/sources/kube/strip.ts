@@ -3,6 +3,7 @@
 // types, status other than loadBalancer and every unknown field are dropped. Input is untrusted;
 // a value of the wrong shape is left out rather than thrown on.
 import type {
+  ConfigMap,
   EndpointPort,
   EndpointSlice,
   HTTPIngressPath,
@@ -261,4 +262,15 @@ export function stripSecret(v: unknown): Secret | undefined {
     if (typeof x === 'string') kept[k] = x;
   }
   return { apiVersion: 'v1', kind: 'Secret', metadata, type: TLS_SECRET_TYPE, data: kept };
+}
+
+/** A ConfigMap's string `data` only (custom-headers reads nothing else; binaryData never kept). */
+export function stripConfigMap(v: unknown): ConfigMap | undefined {
+  const o = obj(v);
+  const metadata = stripMeta(o?.metadata);
+  if (!o || !metadata) return undefined;
+  const data = obj(o.data);
+  const kept: Record<string, string> = {};
+  for (const [k, x] of Object.entries(data ?? {})) if (typeof x === 'string') kept[k] = x;
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata, data: kept };
 }

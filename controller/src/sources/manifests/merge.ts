@@ -53,7 +53,7 @@ export function mergeManifests(files: readonly FileObjects[]): {
         snapshot.secrets.push(object);
         break;
       case 'ConfigMap':
-        (snapshot.configMaps ??= []).push(object);
+        snapshot.configMaps?.push(object);
         break;
     }
   }
