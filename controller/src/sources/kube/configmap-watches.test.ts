@@ -78,3 +78,16 @@ test('without a reference no ConfigMap is ever requested', async () => {
   );
   await h.source.stop();
 });
+
+test('ConfigMap watches have their own cap (the --max-secret-watches number), reported apart from Secrets', async () => {
+  const h = harness({ configMapReferences: references, maxSecretWatches: 1 });
+  h.api.put(PATHS.ingresses, withHeaders('team', 'a', 'first'));
+  h.api.put(PATHS.ingresses, withHeaders('team', 'b', 'second'));
+  await startSynced(h, 1);
+  assert.deepEqual(
+    h.source.diagnostics().map((d) => [d.reason, d.object.name]),
+    [['ConfigMapWatchLimit', '--max-secret-watches']],
+  );
+  assert.match(h.source.diagnostics()[0]?.message ?? '', /2 ConfigMaps are referenced but at most 1/);
+  await h.source.stop();
+});

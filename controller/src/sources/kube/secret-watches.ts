@@ -22,6 +22,8 @@ export interface SecretWatchesOptions {
   /** Named in the cap's diagnostic (default: Secrets, --max-secret-watches). */
   noun?: string;
   flag?: string;
+  /** The cap diagnostic's reason (default SecretWatchLimit). */
+  reason?: string;
   /** At most this many watches; references past it are left unread and reported. */
   max: number;
   /** A watched Secret changed, or its first LIST failed (a view waiting for it can move on). */
@@ -116,7 +118,7 @@ export class NamedWatches {
     return [
       {
         object: { kind: 'Flag', name: this.#o.flag ?? '--max-secret-watches' },
-        reason: 'SecretWatchLimit',
+        reason: this.#o.reason ?? 'SecretWatchLimit',
         message:
           `${this.#wanted.size + unread.length} ${this.#o.noun ?? 'Secrets'} are referenced but at most ${this.#o.max} are ` +
           `watched (the default certificate's and the oldest Ingresses' first); not read: ${named}${more}`,

@@ -97,6 +97,7 @@ export class KubeSource {
       references: options.configMapReferences ?? (() => []),
       kind: configMapKind,
       noun: 'ConfigMaps',
+      reason: 'ConfigMapWatchLimit',
       max: options.maxConfigMapWatches ?? options.maxSecretWatches ?? Number.POSITIVE_INFINITY,
       onChange: () => {
         this.#refresh();
