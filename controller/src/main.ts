@@ -76,6 +76,7 @@ async function main(): Promise<void> {
       ingressClass: flags.ingressClass,
       controllerName: flags.controllerName,
       annotationsPrefix: flags.annotationsPrefix,
+      globalAllowedResponseHeaders: flags.globalAllowedResponseHeaders,
       defaultBackendService: flags.defaultBackendService,
       enableExternalNameServices: flags.enableExternalNameServices,
       enableSslPassthrough: flags.enableSslPassthrough,

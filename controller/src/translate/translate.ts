@@ -8,6 +8,7 @@ import { applyHostSettings, type HostRequest } from './annotations/apply-hosts.t
 import type { BasicAuthRequest } from './annotations/basic-auth.ts';
 import { resolveBasicAuth } from './annotations/basic-auth.ts';
 import { keptOnCanary, parseCanary } from './annotations/canary.ts';
+import { resolveCustomHeaders } from './annotations/custom-headers.ts';
 import { parseAnnotations } from './annotations/parse.ts';
 import { resolveProxySsl } from './annotations/proxy-ssl.ts';
 import { DEFAULT_ANNOTATIONS_PREFIX, readAnnotations } from './annotations/read.ts';
@@ -37,6 +38,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   /** Client certificates for HTTPS backends (proxy-ssl-secret), by table key. */
   const clientCertificates = new Map<string, Certificate>();
   // Canary Ingresses add no routes, hosts or certificates of their own: they join their main routes.
+  const allowedHeaders = new Set(options.globalAllowedResponseHeaders ?? []);
   const read: IngressRoutes[] = [];
   const canaries: CanaryIngress[] = [];
   const hostRequests: HostRequest[] = [];
@@ -87,6 +89,20 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
         prefix,
         diagnostics,
       );
+    if (annotations.customHeaders !== undefined) {
+      const resolved = resolveCustomHeaders(annotations.customHeaders, index, allowedHeaders);
+      if (resolved.ok) annotations.route.filters.push(resolved.filter);
+      else {
+        // ingress-nginx LocationDenied (e2e customheaders.go: a missing ConfigMap answers 503).
+        routes.closed = true;
+        diagnostics.push({
+          object: ingressObject(ingress.namespace, ingress.name),
+          field: `metadata.annotations["${prefix}/custom-headers"]`,
+          reason: 'InvalidCustomHeaders',
+          message: resolved.message,
+        });
+      }
+    }
     // A closed Ingress answers 503 everywhere: no redirect or rewrite may answer in its place.
     if (!routes.closed && canary === undefined) {
       routeSettings.set(`${ingress.namespace}/${ingress.name}`, annotations.route);

@@ -2,6 +2,7 @@
 import type { AnyObject, Snapshot } from '../../snapshot.ts';
 import { type ApiResource, RESOURCES } from './access.ts';
 import {
+  stripConfigMap,
   stripEndpointSlice,
   stripIngress,
   stripIngressClass,
@@ -48,6 +49,22 @@ export function secretKind(namespace: string, name: string, opaque = false): Kin
     strip: (raw) => {
       const s = stripSecret(raw, opaque);
       return s?.metadata.name === name && s.metadata.namespace === namespace ? s : undefined;
+    },
+  };
+}
+
+/**
+ * One ConfigMap a custom-headers annotation names, listed and watched by name like a Secret: the API
+ * server sends no other. `name` is a valid object name (translate/configmap-references.ts checks).
+ */
+export function configMapKind(namespace: string, name: string): KindSpec {
+  return {
+    name: 'configMaps',
+    resource: RESOURCES.configMaps,
+    fieldSelector: `metadata.name=${name}`,
+    strip: (raw) => {
+      const c = stripConfigMap(raw);
+      return c?.metadata.name === name && c.metadata.namespace === namespace ? c : undefined;
     },
   };
 }

@@ -1,17 +1,18 @@
-// The referenced Secrets of cluster mode, each read by its own Reflector (LIST+WATCH with
-// `fieldSelector=metadata.name=NAME` in its namespace), shared by every reference to it, started
-// with the first reference and stopped after the last: the kubelet's watch-based secret manager,
-// for Ingresses. A Secret nothing references is never requested.
+// The referenced objects of cluster mode (Secrets, and the ConfigMaps of custom-headers), each read
+// by its own Reflector (LIST+WATCH with `fieldSelector=metadata.name=NAME` in its namespace), shared
+// by every reference to it, started with the first reference and stopped after the last: the
+// kubelet's watch-based secret manager, for Ingresses. An object nothing references is never requested.
 import type { AnyObject, Diagnostic, Snapshot } from '../../snapshot.ts';
 import { OPAQUE_REFERENCE } from '../../translate/secret-references.ts';
-import { secretKind } from './kinds.ts';
+import { type KindSpec, secretKind } from './kinds.ts';
 import { type KindStats, Reflector, type ReflectorDeps, type WatchNotice } from './reflector.ts';
 
 /**
- * `namespace/name` of each Secret the objects reference, most important first (a cap keeps those);
- * `opaque:namespace/name` for a reference that takes an Opaque Secret too (OPAQUE_REFERENCE).
+ * `namespace/name` of each object the objects reference, most important first (a cap keeps those);
+ * for Secrets, `opaque:namespace/name` for a reference that takes an Opaque Secret too (OPAQUE_REFERENCE).
  */
 export type SecretReferences = (objects: Pick<Snapshot, 'ingresses' | 'ingressClasses'>) => Iterable<string>;
+export type NamedReferences = SecretReferences;
 
 type Referencing = Pick<Snapshot, 'ingresses' | 'ingressClasses'>;
 type Counters = Pick<KindStats, 'lists' | 'events' | 'restarts'>;
@@ -19,7 +20,14 @@ type Counters = Pick<KindStats, 'lists' | 'events' | 'restarts'>;
 export interface SecretWatchesOptions {
   /** What every Reflector shares; `watchNamespace` also bounds which references are read. */
   deps: ReflectorDeps;
-  references: SecretReferences;
+  references: NamedReferences;
+  /** The kind watched, one object each (default: TLS Secrets). */
+  kind?: (namespace: string, name: string, opaque: boolean) => KindSpec;
+  /** Named in the cap's diagnostic (default: Secrets, --max-secret-watches). */
+  noun?: string;
+  flag?: string;
+  /** The cap diagnostic's reason (default SecretWatchLimit). */
+  reason?: string;
   /** At most this many watches; references past it are left unread and reported. */
   max: number;
   /** A watched Secret changed, or its first LIST failed (a view waiting for it can move on). */
@@ -33,7 +41,7 @@ function withoutMarker(key: string): string {
 /** How many unread names a diagnostic spells out; the rest are counted. */
 const NAMED = 5;
 
-export class SecretWatches {
+export class NamedWatches {
   readonly #o: SecretWatchesOptions;
   readonly #running = new Map<string, Reflector>();
   /** Stopping, not yet stopped: still counted in stats, so counters never go back. */
@@ -117,10 +125,10 @@ export class SecretWatches {
     const more = unread.length > NAMED ? ` and ${unread.length - NAMED} more` : '';
     return [
       {
-        object: { kind: 'Flag', name: '--max-secret-watches' },
-        reason: 'SecretWatchLimit',
+        object: { kind: 'Flag', name: this.#o.flag ?? '--max-secret-watches' },
+        reason: this.#o.reason ?? 'SecretWatchLimit',
         message:
-          `${this.#wanted.size + unread.length} Secrets are referenced but at most ${this.#o.max} are ` +
+          `${this.#wanted.size + unread.length} ${this.#o.noun ?? 'Secrets'} are referenced but at most ${this.#o.max} are ` +
           `watched (the default certificate's and the oldest Ingresses' first); not read: ${named}${more}`,
       },
     ];
@@ -133,7 +141,7 @@ export class SecretWatches {
     return longest;
   }
 
-  /** All Secret watches as one kind: counters include stopped watches, so they never go back. */
+  /** All these watches as one kind: counters include stopped watches, so they never go back. */
   stats(): KindStats {
     const total: KindStats = {
       synced: this.synced(),
@@ -166,7 +174,7 @@ export class SecretWatches {
     const name = ref.slice(slash + 1);
     const deps = this.#o.deps;
     let toldFailure = false;
-    const reflector: Reflector = new Reflector(secretKind(namespace, name, ref !== key), {
+    const reflector: Reflector = new Reflector((this.#o.kind ?? secretKind)(namespace, name, ref !== key), {
       ...deps,
       watchNamespace: namespace,
       onChange: () => {
@@ -206,3 +214,6 @@ function addCounters(into: Counters, s: Counters): void {
   for (const k of Object.keys(s.restarts) as Array<keyof Counters['restarts']>)
     into.restarts[k] += s.restarts[k];
 }
+
+/** The per-name watches of referenced Secrets (the name the source and its tests use). */
+export const SecretWatches = NamedWatches;

@@ -3,6 +3,7 @@
 // types, status other than loadBalancer and every unknown field are dropped. Input is untrusted;
 // a value of the wrong shape is left out rather than thrown on.
 import type {
+  ConfigMap,
   EndpointPort,
   EndpointSlice,
   HTTPIngressPath,
@@ -270,8 +271,17 @@ export function stripSecret(v: unknown, opaque = false): Secret | undefined {
   return { apiVersion: 'v1', kind: 'Secret', metadata, type: TLS_SECRET_TYPE, data: kept };
 }
 
+/** The string values of a `data` map (Opaque Secrets, ConfigMaps); anything else is dropped. */
 function opaqueData(v: unknown): Record<string, string> {
   const kept: Record<string, string> = {};
   for (const [k, x] of Object.entries(obj(v) ?? {})) if (typeof x === 'string') kept[k] = x;
   return kept;
+}
+
+/** A ConfigMap's string `data` only (custom-headers reads nothing else; binaryData never kept). */
+export function stripConfigMap(v: unknown): ConfigMap | undefined {
+  const o = obj(v);
+  const metadata = stripMeta(o?.metadata);
+  if (!o || !metadata) return undefined;
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata, data: opaqueData(o.data) };
 }

@@ -4,6 +4,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { AnyObject, ObjectMeta } from '../../snapshot.ts';
 import {
+  configMapSchema,
   endpointSliceSchema,
   ingressClassSchema,
   ingressSchema,
@@ -96,6 +97,14 @@ const KINDS: Record<string, KindRule> = {
       if (type !== 'kubernetes.io/tls' && type !== 'Opaque') return undefined;
       return { apiVersion: 'v1', kind: 'Secret', metadata, type, data: secretData(raw) };
     },
+  },
+  ConfigMap: {
+    apiVersion: 'v1',
+    namespaced: true,
+    check: ajv.compile(configMapSchema),
+    // Only `data` is read: the custom-headers annotation names ConfigMaps (annotations/custom-headers.ts).
+    build: (raw, metadata) =>
+      ({ apiVersion: 'v1', kind: 'ConfigMap', metadata, ...pick(raw, ['data']) }) as AnyObject,
   },
 };
 

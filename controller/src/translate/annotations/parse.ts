@@ -5,6 +5,7 @@ import type { IngressView } from '../lookup.ts';
 import { parseAffinity, parseCanaryAffinity } from './affinity.ts';
 import { parseBasicAuth } from './basic-auth.ts';
 import { parseCors } from './cors.ts';
+import { parseCustomHeaders } from './custom-headers.ts';
 import { parseErrorPages } from './error-pages.ts';
 import { parseExternalAuth } from './external-auth.ts';
 import { parseAppRoot, parseFromToWww, parseServerAlias } from './host-names.ts';
@@ -98,6 +99,8 @@ export function parseAnnotations(
   if (withoutAffinity !== undefined) result.canary.withoutAffinity = withoutAffinity;
   const proxySsl = parseProxySsl(values, ingress.namespace);
   if (proxySsl !== undefined) result.proxySsl = proxySsl;
+  const customHeaders = parseCustomHeaders(values, ingress.namespace);
+  if (customHeaders !== undefined) result.customHeaders = customHeaders;
   if (parseServiceUpstream(values)) backend.serviceUpstream = true;
   validateConnection(values);
   // enable-access-log (log/main.go, default true): "false" leaves the Ingress's requests out of the log.

@@ -15,6 +15,7 @@ import type {
 } from '../../../../dataplane/src/table/types.ts';
 import type { CanaryAffinity } from './affinity.ts';
 import type { BasicAuthRequest } from './basic-auth.ts';
+import type { CustomHeadersRequest } from './custom-headers.ts';
 import type { ErrorPagesSpec } from './error-pages.ts';
 import type { ExternalAuthSpec } from './external-auth.ts';
 import type { HostSettings } from './host-names.ts';
@@ -76,6 +77,8 @@ export interface IngressAnnotations {
   proxySsl?: ProxySslRequest;
   /** auth-type, auth-secret, auth-secret-type, auth-realm: becomes `route.basicAuth` when its Secret is read. */
   basicAuth?: BasicAuthRequest;
+  /** custom-headers: a ResponseHeaderModifier of the route filters once its ConfigMap is read. */
+  customHeaders?: CustomHeadersRequest;
   /** app-root, from-to-www-redirect, server-alias: host names and answers (apply-hosts.ts). */
   host?: HostSettings;
   /** What a canary Ingress's backend takes from its main backend (merge-canaries.ts). */
