@@ -277,7 +277,8 @@ describe('chart on a real kube-apiserver', { timeout: 240_000 }, () => {
       ['get', 'services/web', '-n', 'apps'],
       ['patch', 'events.events.k8s.io', '-n', 'apps'],
       ['create', 'secrets', '-n', 'apps'],
-      ['list', 'configmaps', '--all-namespaces'],
+      // ConfigMaps are listed and watched one by name (custom-headers), never read by get.
+      ['get', 'configmaps/settings', '-n', 'apps'],
       ['list', 'pods', '--all-namespaces'],
       ['create', 'events', '-n', 'apps'],
       ['get', 'leases.coordination.k8s.io/someone-else', '-n', 'gatehouse'],
