@@ -93,6 +93,16 @@ describe('auth-url through real workers', () => {
       }),
       site('always', 'always.test', { [`${P}/auth-url`]: AUTH_URL, [`${P}/auth-always-set-cookie`]: 'true' }),
       site('down', 'down.test', { [`${P}/auth-url`]: 'http://authdown.apps.svc/verify' }),
+      site('set', 'set.test', {
+        [`${P}/auth-url`]: AUTH_URL,
+        [`${P}/auth-proxy-set-headers`]: 'apps/auth-headers',
+      }),
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { namespace: 'apps', name: 'auth-headers' },
+        data: { 'X-Test-Auth': 'allow', 'X-Tenant': 'blue' },
+      },
     ]);
     g = await startGatehouse(dir.dir, { workers: 2 });
     await g.waitReady();
@@ -122,6 +132,15 @@ describe('auth-url through real workers', () => {
     // add_header Set-Cookie $auth_cookie: on the 200 answer.
     assert.match(res.headers.get('set-cookie') ?? '', /authc=1/);
     assert.equal(auth.seen.length, asked + 1);
+  });
+
+  test("auth-proxy-set-headers: the ConfigMap's headers are set on the subrequest, replacing the client's", async () => {
+    // The ConfigMap sets X-Test-Auth: allow, so the auth service lets even a client asking for 401 on.
+    const res = await get(g, 'set.test', '/', { 'x-test-auth': 'deny', 'x-tenant': 'forged' });
+    assert.equal(res.status, 200, res.body);
+    const asked = auth.seen.at(-1)!.headers;
+    assert.equal(asked['x-test-auth'], 'allow');
+    assert.equal(asked['x-tenant'], 'blue');
   });
 
   test('the subrequest: auth-url’s path and Host, no body, the original URL, method and client', async () => {

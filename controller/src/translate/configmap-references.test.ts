@@ -27,3 +27,23 @@ test('only the own-namespace ConfigMaps of custom-headers are referenced; nothin
   };
   assert.deepEqual([...referencedConfigMaps(objects, OPTIONS)], ['team/site-headers']);
 });
+
+test("auth-proxy-set-headers' own-namespace ConfigMap is referenced too", () => {
+  const auth = (name: string, value: string) =>
+    ingress(
+      name,
+      { rules: [rule(`${name}.example.com`, ['/'])] },
+      {
+        namespace: 'team',
+        annotations: {
+          'nginx.ingress.kubernetes.io/auth-url': 'http://auth.team.svc/verify',
+          'nginx.ingress.kubernetes.io/auth-proxy-set-headers': value,
+        },
+      },
+    );
+  const objects = {
+    ingresses: [auth('a', 'team/auth-headers'), auth('b', 'other/auth-headers')],
+    ingressClasses: [],
+  };
+  assert.deepEqual([...referencedConfigMaps(objects, OPTIONS)], ['team/auth-headers']);
+});

@@ -9,6 +9,7 @@ import type { BasicAuthRequest } from './annotations/basic-auth.ts';
 import { resolveBasicAuth } from './annotations/basic-auth.ts';
 import { keptOnCanary, parseCanary } from './annotations/canary.ts';
 import { resolveCustomHeaders } from './annotations/custom-headers.ts';
+import { proxySetHeadersOf } from './annotations/external-auth.ts';
 import { parseAnnotations } from './annotations/parse.ts';
 import { resolveProxySsl } from './annotations/proxy-ssl.ts';
 import { DEFAULT_ANNOTATIONS_PREFIX, readAnnotations } from './annotations/read.ts';
@@ -21,7 +22,7 @@ import { isOurs } from './classes.ts';
 import { flagObject, ingressObject, settleDiagnostics } from './diagnostics.ts';
 import { compareText, sortedRecord } from './guard.ts';
 import { type IngressRoutes, mergeRoutes, readIngress } from './ingress.ts';
-import { type IngressView, indexSnapshot, type SnapshotIndex } from './lookup.ts';
+import { type IngressView, indexSnapshot, objectKey, type SnapshotIndex } from './lookup.ts';
 import { type CanaryIngress, mergeCanaries } from './merge-canaries.ts';
 import { spreadRegex } from './regex-paths.ts';
 import { assignTls } from './tls.ts';
@@ -129,7 +130,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   alignCanaryPaths(read, canaries);
   spreadRegex([...read, ...canaries.map((c) => c.routes)], diagnostics);
   attachMirrors(routeSettings, resolver, prefix, diagnostics);
-  attachExternalAuth(read, routeSettings, resolver, prefix, diagnostics);
+  attachExternalAuth(read, routeSettings, resolver, index, prefix, diagnostics);
   attachErrorBackends(routeSettings, resolver, options.defaultBackendService, prefix, diagnostics);
   const merged = mergeRoutes(read, resolver, diagnostics);
   applyRouteSettings(
@@ -213,6 +214,7 @@ function attachExternalAuth(
   read: IngressRoutes[],
   settings: Map<string, RouteSettings>,
   resolver: BackendResolver,
+  index: SnapshotIndex,
   prefix: string,
   diagnostics: Diagnostic[],
 ): void {
@@ -222,20 +224,36 @@ function attachExternalAuth(
     const [namespace, name] = key.split('/');
     const { backends, problem } = resolver.resolveExternalAuth(namespace, spec);
     const backend = backends[0]?.backend;
-    if (backend === undefined) {
+    const setHeaders =
+      spec.proxySetHeaders === undefined
+        ? undefined
+        : proxySetHeadersOf(
+            index.configMaps.get(objectKey(spec.proxySetHeaders.namespace, spec.proxySetHeaders.name))
+              ?.data as Record<string, unknown> | undefined,
+            spec.proxySetHeaders,
+          );
+    if (backend === undefined || setHeaders?.ok === false) {
+      const annotation = backend === undefined ? 'auth-url' : 'auth-proxy-set-headers';
+      const why =
+        backend === undefined
+          ? (problem?.message ?? 'auth-url has no backend')
+          : (setHeaders as { message: string }).message;
       diagnostics.push({
         object: ingressObject(namespace, name),
-        field: `metadata.annotations["${prefix}/auth-url"]`,
-        reason: problem?.reason ?? 'InvalidAccessAnnotation',
-        message: `${problem?.message ?? 'auth-url has no backend'}; every route of this Ingress answers 503 until it resolves`,
+        field: `metadata.annotations["${prefix}/${annotation}"]`,
+        reason:
+          backend === undefined ? (problem?.reason ?? 'InvalidAccessAnnotation') : 'InvalidAccessAnnotation',
+        message: `${why}; every route of this Ingress answers 503 until it resolves`,
       });
       const routes = read.find((r) => r.ingress.namespace === namespace && r.ingress.name === name);
       if (routes !== undefined) routes.closed = true;
       settings.delete(key);
       continue;
     }
-    const { target: _t, port: _p, protocol: _pr, ...fields } = spec;
+    const { target: _t, port: _p, protocol: _pr, proxySetHeaders: _h, ...fields } = spec;
     s.externalAuth = { backend, ...fields };
+    if (setHeaders?.ok === true && setHeaders.headers.length > 0)
+      s.externalAuth.proxySetHeaders = setHeaders.headers;
   }
 }
 

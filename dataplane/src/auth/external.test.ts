@@ -72,6 +72,32 @@ describe('the auth subrequest (nginx.tmpl auth location)', () => {
   });
 });
 
+describe('auth-proxy-set-headers on the subrequest', () => {
+  test("each replaces the client's and Gatehouse's own header of its name, in any case", () => {
+    const headers = pairs(
+      subrequestHeaders(
+        {
+          backend: 'b',
+          path: '/',
+          hostname: 'a',
+          proxySetHeaders: [
+            { name: 'X-Tenant', value: 'blue' },
+            { name: 'X-Sent-From', value: 'edge' },
+          ],
+        },
+        { ...request, headers: { ...request.headers, 'x-tenant': 'forged' } },
+      ),
+    );
+    assert.deepEqual(
+      headers.filter(([n]) => n === 'x-tenant' || n === 'x-sent-from'),
+      [
+        ['x-tenant', 'blue'],
+        ['x-sent-from', 'edge'],
+      ],
+    );
+  });
+});
+
 describe('the signin redirect (template.go buildAuthSignURL)', () => {
   test('rd is $scheme://$http_host and the escaped request URI, after ? or &', () => {
     assert.equal(

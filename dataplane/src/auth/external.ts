@@ -163,7 +163,20 @@ export function subrequestHeaders(auth: ExternalAuth, request: AuthRequest): str
   );
   // nginx.tmpl: with auth-method set, X-Original-URI and X-Scheme too.
   if (auth.method !== undefined) out.push('x-original-uri', request.requestUri, 'x-scheme', request.scheme);
+  // auth-proxy-set-headers: the location's proxy_set_header lines, each replacing its name.
+  if (auth.proxySetHeaders !== undefined)
+    for (const h of auth.proxySetHeaders) setHeader(out, h.name, h.value);
   return out;
+}
+
+/** In a flat [name, value, …] list: every field of `name` (any case) removed, then one appended. */
+function setHeader(list: string[], name: string, value: string): void {
+  const lower = name.toLowerCase();
+  for (let i = 0; i < list.length; ) {
+    if (list[i].toLowerCase() === lower) list.splice(i, 2);
+    else i += 2;
+  }
+  list.push(lower, value);
 }
 
 function verdictOf(compiled: CompiledExternalAuth, request: AuthRequest, answer: AuthAnswer): AuthVerdict {

@@ -344,6 +344,7 @@ const route = {
         },
         requestRedirect: { type: 'string', minLength: 1, maxLength: 4096, pattern: '^[ -~]+$' },
         alwaysSetCookie: { type: 'boolean' },
+        proxySetHeaders: { type: 'array', items: headerValue, maxItems: 64 },
         cache: {
           type: 'object',
           additionalProperties: false,

@@ -143,6 +143,8 @@ export interface ExternalAuth {
   alwaysSetCookie?: boolean;
   /** auth-cache-key / auth-cache-duration: answers kept per key. */
   cache?: ExternalAuthCache;
+  /** auth-proxy-set-headers: set on the subrequest (nginx proxy_set_header), replacing any of the name. */
+  proxySetHeaders?: HeaderValue[];
 }
 
 export interface ExternalAuthCache {

@@ -63,8 +63,8 @@ export const externalAuth: AnnotationEntry[] = family(
     },
     {
       key: 'auth-proxy-set-headers',
-      status: 'pending',
-      note: 'headers from a ConfigMap sent to auth-url: Gatehouse does not read ConfigMaps for annotations yet',
+      status: 'difference',
+      note: "namespace/name of a ConfigMap of the Ingress's own namespace whose entries are set on the auth-url subrequest; values are literal (nginx variables refused); a missing ConfigMap or a bad entry answers 503, as ingress-nginx",
     },
     {
       key: 'auth-request-redirect',

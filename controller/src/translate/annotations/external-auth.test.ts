@@ -189,8 +189,19 @@ describe('auth-cache-key and auth-cache-duration', () => {
 });
 
 describe('auth-url through translate', () => {
-  function objects(annotations: Record<string, string>) {
+  function objects(annotations: Record<string, string>, configMapData?: Record<string, string>) {
     return {
+      configMaps:
+        configMapData === undefined
+          ? []
+          : [
+              {
+                apiVersion: 'v1',
+                kind: 'ConfigMap' as const,
+                metadata: { name: 'auth-headers', namespace: 'default' },
+                data: configMapData,
+              },
+            ],
       ingresses: [ingress('app', { rules: [rule('a.example', ['/'])] }, { annotations })],
       services: [
         service('web', [{ port: 80, targetPort: 8080 }]),
@@ -242,5 +253,38 @@ describe('auth-url through translate', () => {
     assert.deepEqual(reasons(result), [
       `Ingress default/app metadata.annotations["${P}/auth-url"] InvalidAccessAnnotation`,
     ]);
+  });
+
+  // authreq/main.go: auth-proxy-set-headers names a ConfigMap (GetConfigMap); a missing one, or a
+  // name headerRegexp or a value ValidHeaderValue refuses, is LocationDenied.
+  const AUTH = { [`${P}/auth-url`]: 'http://auth.default.svc/verify' };
+  const SET = `${P}/auth-proxy-set-headers`;
+
+  test("auth-proxy-set-headers: the ConfigMap's entries are set on the subrequest, sorted by name", () => {
+    const result = run(
+      objects({ ...AUTH, [SET]: 'default/auth-headers' }, { 'X-Tenant': 'blue', 'X-Auth-Mode': 'strict' }),
+    );
+    assert.deepEqual(reasons(result), []);
+    const route = result.table.hosts.find((h) => h.host === 'a.example')?.routes[0];
+    assert.deepEqual(route?.externalAuth?.proxySetHeaders, [
+      { name: 'X-Auth-Mode', value: 'strict' },
+      { name: 'X-Tenant', value: 'blue' },
+    ]);
+  });
+
+  test('auth-proxy-set-headers: a missing ConfigMap, a bad name, an nginx variable or another namespace close the Ingress', () => {
+    const closed = (a: Record<string, string>, data?: Record<string, string>) => {
+      const result = run(objects({ ...AUTH, ...a }, data));
+      assert.deepEqual(routesOf(result, 'a.example'), ['Prefix / -> '], JSON.stringify(a));
+      assert.ok(
+        reasons(result).some((r) => r.includes(`["${SET}"]`)),
+        reasons(result).join('\n'),
+      );
+    };
+    closed({ [SET]: 'default/auth-headers' });
+    closed({ [SET]: 'default/auth-headers' }, { 'bad name': 'x' });
+    closed({ [SET]: 'default/auth-headers' }, { 'X-Real': '$remote_addr' });
+    closed({ [SET]: 'other/auth-headers' }, { 'X-Tenant': 'blue' });
+    closed({ [SET]: 'auth-headers' }, { 'X-Tenant': 'blue' });
   });
 });

@@ -21,6 +21,8 @@ export interface ExternalAuthSpec {
   requestRedirect?: string;
   alwaysSetCookie?: boolean;
   cache?: ExternalAuthCache;
+  /** auth-proxy-set-headers: the ConfigMap (of the Ingress's namespace) read in translate.ts. */
+  proxySetHeaders?: { namespace: string; name: string };
 }
 
 /** authreq/main.go's methodsRegex. */
@@ -112,6 +114,7 @@ export function parseExternalAuth(
     values.invalid('auth-request-redirect', requestRedirect!, 'it holds characters a header cannot carry');
 
   const cache = parseCache(values, deny);
+  const proxySetHeaders = parseProxySetHeaders(values, namespace, deny);
   const alwaysSetCookie = values.boolean('auth-always-set-cookie');
   if (denied || url === undefined) return 'denied';
 
@@ -136,7 +139,67 @@ export function parseExternalAuth(
   if (requestRedirect !== undefined && redirectValid) spec.requestRedirect = requestRedirect;
   if (alwaysSetCookie === true) spec.alwaysSetCookie = true;
   if (cache !== undefined) spec.cache = cache;
+  if (proxySetHeaders !== undefined) spec.proxySetHeaders = proxySetHeaders;
   return spec;
+}
+
+/**
+ * auth-proxy-set-headers: `namespace/name` of a ConfigMap (authreq/main.go reads it with GetConfigMap;
+ * since v1.12 allow-cross-namespace-resources is off, so only the Ingress's own namespace).
+ */
+function parseProxySetHeaders(
+  values: AnnotationValues,
+  namespace: string,
+  deny: (key: string, value: string, why: string) => void,
+): { namespace: string; name: string } | undefined {
+  const raw = values.text('auth-proxy-set-headers');
+  if (raw === undefined) return undefined;
+  const parts = raw.split('/');
+  if (parts.length !== 2 || parts[0] !== namespace || !CONFIG_MAP_NAME.test(parts[1])) {
+    deny(
+      'auth-proxy-set-headers',
+      raw,
+      `it must name a ConfigMap of the Ingress's own namespace as ${namespace}/NAME`,
+    );
+    return undefined;
+  }
+  return { namespace, name: parts[1] };
+}
+
+/** A ConfigMap's name: a DNS-1123 subdomain. */
+const CONFIG_MAP_NAME = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/;
+/** authreq/main.go: each header name must match headerRegexp, each value ValidHeaderValue; no nginx variables here. */
+const SET_HEADER_VALUE = /^[\t -#%-~]*$/;
+/** At most as many as a table header list holds (dataplane/src/table/schema.ts). */
+const MAX_SET_HEADERS = 64;
+
+/**
+ * The ConfigMap's data as the subrequest's set headers, or why it cannot be used: missing, a name
+ * authreq's regex refuses, a value with a control character or an nginx variable (`$`, never
+ * expanded here). As authreq, any problem denies the location (503).
+ */
+export function proxySetHeadersOf(
+  data: Record<string, unknown> | undefined,
+  ref: { namespace: string; name: string },
+): { ok: true; headers: Array<{ name: string; value: string }> } | { ok: false; message: string } {
+  const where = `auth-proxy-set-headers: ConfigMap ${ref.namespace}/${ref.name}`;
+  if (data === undefined) return { ok: false, message: `${where} not found` };
+  const names = Object.keys(data).sort();
+  if (names.length > MAX_SET_HEADERS)
+    return { ok: false, message: `${where} has ${names.length} headers, more than ${MAX_SET_HEADERS}` };
+  const headers: Array<{ name: string; value: string }> = [];
+  for (const name of names) {
+    const value = data[name];
+    if (!HEADER.test(name) || name.length > 256)
+      return { ok: false, message: `${where}: ${JSON.stringify(name)} is not a header name` };
+    if (typeof value !== 'string' || !SET_HEADER_VALUE.test(value) || value.length > 8192)
+      return {
+        ok: false,
+        message: `${where}: the value of ${name} is not a literal header value (nginx variables are not expanded)`,
+      };
+    headers.push({ name, value });
+  }
+  return { ok: true, headers };
 }
 
 function parseCache(
