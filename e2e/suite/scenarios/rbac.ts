@@ -43,7 +43,13 @@ export function rbacScenario(): void {
         body: () => ({ ...existing, spec: { ...existing.spec, rules: [] } }),
       },
       { rule: 'deleting a Service', method: 'DELETE', path: () => `/api/v1/namespaces/${ns}/services/web` },
-      { rule: 'listing ConfigMaps', method: 'GET', path: () => '/api/v1/configmaps' },
+      // ConfigMaps are listed and watched one by name (custom-headers); RBAC cannot see the
+      // field selector, but it does refuse a get.
+      {
+        rule: 'reading a ConfigMap by get',
+        method: 'GET',
+        path: () => `/api/v1/namespaces/${ns}/configmaps/x`,
+      },
       { rule: 'listing Pods', method: 'GET', path: () => '/api/v1/pods' },
       {
         rule: 'creating a Secret',
