@@ -3,6 +3,10 @@
 // translation needs are typed: sources strip everything else (managedFields, last-applied
 // annotations, status of kinds we do not read) so memory follows routes, not object size.
 
+import type { RoutePolicy } from './policy/types.ts';
+
+export type { RoutePolicy };
+
 export interface ObjectMeta {
   name: string;
   /** Absent only for cluster-scoped kinds (IngressClass). */
@@ -135,9 +139,11 @@ export interface Snapshot {
   services: Service[];
   endpointSlices: EndpointSlice[];
   secrets: Secret[];
+  /** gatehouse.dev/v1alpha1 RoutePolicies, already checked against policy/schema.ts; absent: none. */
+  routePolicies?: RoutePolicy[];
 }
 
-export type AnyObject = Ingress | IngressClass | Service | EndpointSlice | Secret;
+export type AnyObject = Ingress | IngressClass | Service | EndpointSlice | Secret | RoutePolicy;
 
 export function emptySnapshot(): Snapshot {
   return { ingresses: [], ingressClasses: [], services: [], endpointSlices: [], secrets: [] };

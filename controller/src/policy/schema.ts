@@ -103,8 +103,9 @@ const spec = object(
     /** Sticky sessions: a cookie names the endpoint (ingress-nginx affinity: cookie). */
     sessionAffinity: object(
       {
-        cookieName: headerName,
-        path,
+        cookieName: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.-]+$' },
+        // No `;` or `,`: the value becomes a Set-Cookie attribute (RFC 6265 §4.1.1).
+        path: { ...path, pattern: '^/[^\\x00-\\x20\\x7f;,]*$' },
         ttlSeconds: { type: 'integer', minimum: 1, maximum: 31_536_000 },
         domain: hostName,
         sameSite: { type: 'string', enum: ['None', 'Lax', 'Strict'] },

@@ -1,6 +1,5 @@
 // RoutePolicy (gatehouse.dev/v1alpha1) as sources hand it to translation; schema.ts says the same in
 // JSON Schema, and a test checks a fixture typed with these validates against it.
-import type { ObjectMeta } from '../snapshot.ts';
 
 export const ROUTE_POLICY_GROUP = 'gatehouse.dev';
 export const ROUTE_POLICY_VERSION = 'v1alpha1';
@@ -9,9 +8,19 @@ export const ROUTE_POLICY_API_VERSION = `${ROUTE_POLICY_GROUP}/${ROUTE_POLICY_VE
 export interface RoutePolicy {
   apiVersion: string;
   kind: 'RoutePolicy';
-  metadata: ObjectMeta;
+  metadata: PolicyMeta;
   spec: RoutePolicySpec;
   status?: RoutePolicyStatus;
+}
+
+/** The ObjectMeta fields translation reads (snapshot.ts imports this file, so not ObjectMeta itself). */
+export interface PolicyMeta {
+  name: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
 }
 
 export interface PolicyTargetRef {
