@@ -7,6 +7,7 @@ import type {
   EndpointSlice,
   Ingress,
   IngressClass,
+  RoutePolicy,
   Secret,
   Service,
   Snapshot,
@@ -117,13 +118,16 @@ export class KubeSource {
   snapshot(): Snapshot {
     this.#refresh();
     const view = this.#view ?? this.#referencing();
-    return {
+    const snapshot: Snapshot = {
       ingresses: view.ingresses.slice(),
       ingressClasses: view.ingressClasses.slice(),
       services: this.#items<Service>('services'),
       endpointSlices: this.#items<EndpointSlice>('endpointSlices'),
       secrets: this.#secrets.items().slice() as Secret[],
     };
+    const policies = this.#items<RoutePolicy>('routePolicies');
+    if (policies.length > 0) snapshot.routePolicies = policies;
+    return snapshot;
   }
 
   /** Problems of the source itself: references left unread by the cap on Secret watches. */

@@ -12,6 +12,7 @@ import type {
   IngressRule,
   IngressTLS,
   ObjectMeta,
+  RoutePolicy,
   Secret,
   Service,
   ServicePort,
@@ -152,6 +153,15 @@ export function stripIngress(v: unknown): Ingress | undefined {
       }),
     status: ingress ? { loadBalancer: { ingress } } : undefined,
   });
+}
+
+/** Spec kept whole: translation checks it against policy/schema.ts; status is the leader's to write. */
+export function stripRoutePolicy(v: unknown): RoutePolicy | undefined {
+  const o = obj(v);
+  const metadata = stripMeta(o?.metadata);
+  const spec = obj(o?.spec);
+  if (!o || !metadata || !spec) return undefined;
+  return { apiVersion: 'gatehouse.dev/v1alpha1', kind: 'RoutePolicy', metadata, spec: spec as never };
 }
 
 export function stripIngressClass(v: unknown): IngressClass | undefined {
