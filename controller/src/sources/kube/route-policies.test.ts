@@ -19,9 +19,10 @@ test('RoutePolicies are listed and watched; the snapshot holds their spec, not t
   h.api.put(PATHS.routePolicies, policy('p'));
   await startSynced(h);
   const [p] = h.source.snapshot().routePolicies ?? [];
-  assert.equal(p?.metadata.name, 'p');
+  assert.ok(p);
+  assert.equal(p.metadata.name, 'p');
   assert.equal((p as unknown as { status?: unknown }).status, undefined);
-  assert.equal((p?.metadata as unknown as Record<string, unknown>).managedFields, undefined);
+  assert.equal((p.metadata as unknown as Record<string, unknown>).managedFields, undefined);
   h.api.put(PATHS.routePolicies, policy('q'));
   await waitFor(() => h.source.snapshot().routePolicies?.length === 2, 'watched ADDED');
   await h.source.stop();

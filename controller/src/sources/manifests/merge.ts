@@ -53,7 +53,8 @@ export function mergeManifests(files: readonly FileObjects[]): {
         snapshot.secrets.push(object);
         break;
       case 'RoutePolicy':
-        (snapshot.routePolicies ??= []).push(object);
+        snapshot.routePolicies ??= [];
+        snapshot.routePolicies.push(object);
         break;
     }
   }
