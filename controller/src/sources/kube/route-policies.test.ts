@@ -14,14 +14,14 @@ const policy = (name: string) => ({
   status: { conditions: [] },
 });
 
-test('RoutePolicies are listed and watched; the snapshot holds their spec, not their status', async () => {
+test('RoutePolicies are listed and watched; the snapshot holds their spec and conditions', async () => {
   const h = harness();
   h.api.put(PATHS.routePolicies, policy('p'));
   await startSynced(h);
   const [p] = h.source.snapshot().routePolicies ?? [];
   assert.ok(p);
   assert.equal(p.metadata.name, 'p');
-  assert.equal((p as unknown as { status?: unknown }).status, undefined);
+  assert.deepEqual(p.status, { conditions: [] });
   assert.equal((p.metadata as unknown as Record<string, unknown>).managedFields, undefined);
   h.api.put(PATHS.routePolicies, policy('q'));
   await waitFor(() => h.source.snapshot().routePolicies?.length === 2, 'watched ADDED');
