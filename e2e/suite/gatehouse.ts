@@ -21,6 +21,8 @@ export interface Answer {
   /** The echo backend's name, when an echo backend answered. */
   backend?: string;
   url?: string;
+  /** Response headers, names lower-case. */
+  headers: Record<string, string | string[] | undefined>;
 }
 
 export interface Gatehouse {
@@ -150,7 +152,7 @@ export async function startGatehouse(
           ({ backend, url } = JSON.parse(body) as { backend?: string; url?: string });
         } catch {}
       }
-      return { status: res.statusCode, body, backend, url };
+      return { status: res.statusCode, body, backend, url, headers: res.headers };
     },
     async stop() {
       if (gone()) return;
