@@ -303,3 +303,18 @@ describe('RoutePolicy attachment', () => {
     assert.equal(run({ ingresses: [shop()] }).policies, undefined);
   });
 });
+
+describe('RoutePolicy on a closed Ingress', () => {
+  it('an Ingress closed by a refused access annotation stays 503: a policy redirect does not answer for it', () => {
+    const closed = shop({ 'nginx.ingress.kubernetes.io/whitelist-source-range': 'not-a-cidr' });
+    const result = run({
+      ingresses: [closed],
+      services: [WEB[0]] as never,
+      endpointSlices: [WEB[1]] as never,
+      routePolicies: [policy('p', { redirect: { scheme: 'https', statusCode: 301 } })],
+    });
+    const r = route(result, 'shop.example.com', '/');
+    assert.deepEqual(r.backends, []);
+    assert.deepEqual(r.filters, []);
+  });
+});

@@ -42,8 +42,11 @@ interface Candidate {
 export interface PolicyPlan {
   /** Ingress-wide backend settings by `namespace/name`, from the winning whole-Ingress policy. */
   backendFor(namespace: string, name: string): BackendSettings | undefined;
-  /** Puts the winning policy's settings on each route; call after the annotations' settings. */
-  apply(locations: Iterable<RouteLocation>): void;
+  /**
+   * Puts the winning policy's settings on each route; call after the annotations' settings. Routes
+   * of `closed` Ingresses (`namespace/name`) keep answering 503: no redirect may answer in their place.
+   */
+  apply(locations: Iterable<RouteLocation>, closed: ReadonlySet<string>): void;
   /** Conditions of every policy, sorted by namespace/name, once `apply` ran. */
   outcomes(): PolicyOutcome[];
 }
@@ -121,7 +124,7 @@ export function planPolicies(
       if (winner === undefined || Object.keys(winner.settings.backend).length === 0) return undefined;
       return winner.settings.backend;
     },
-    apply(locations) {
+    apply(locations, closed) {
       const seen = new Set<Route>();
       for (const at of locations) {
         const { route } = at;
@@ -133,7 +136,7 @@ export function planPolicies(
         if (winner === undefined) continue;
         book.won(winner.key, route.id);
         for (const loser of losers) book.lost(loser.key, route.id, winner.key);
-        if (winner.settings.closes) closeRoute(route);
+        if (winner.settings.closes || closed.has(source)) closeRoute(route);
         else applySettings(route, winner.settings);
       }
     },
