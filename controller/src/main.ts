@@ -94,7 +94,7 @@ async function main(): Promise<void> {
     onDiagnostics: (fresh, all) => {
       for (const d of fresh) logDiagnostic(log, d);
       metrics.onDiagnostics(fresh);
-      cluster?.afterSync(source.snapshot(), loop.handled, all);
+      cluster?.afterSync(source.snapshot(), loop.handled, all, loop.policies);
     },
     onTranslated: ({ version, changed, translateMs, routes }) => {
       if (changed) log.info('route table updated', { component: 'sync', version, routes, translateMs });

@@ -3,6 +3,10 @@
 // translation needs are typed: sources strip everything else (managedFields, last-applied
 // annotations, status of kinds we do not read) so memory follows routes, not object size.
 
+import type { RoutePolicy } from './policy/types.ts';
+
+export type { RoutePolicy };
+
 export interface ObjectMeta {
   name: string;
   /** Absent only for cluster-scoped kinds (IngressClass). */
@@ -145,9 +149,11 @@ export interface Snapshot {
   secrets: Secret[];
   /** Absent reads as none: most snapshots (and tests) have no ConfigMap. */
   configMaps?: ConfigMap[];
+  /** gatehouse.dev/v1alpha1 RoutePolicies, already checked against policy/schema.ts; absent: none. */
+  routePolicies?: RoutePolicy[];
 }
 
-export type AnyObject = Ingress | IngressClass | Service | EndpointSlice | Secret | ConfigMap;
+export type AnyObject = Ingress | IngressClass | Service | EndpointSlice | Secret | ConfigMap | RoutePolicy;
 
 export function emptySnapshot(): Snapshot {
   return { ingresses: [], ingressClasses: [], services: [], endpointSlices: [], secrets: [], configMaps: [] };

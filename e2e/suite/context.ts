@@ -55,6 +55,16 @@ export function shippedRbac(): KubeObject[] {
     .filter((o) => o !== null);
 }
 
+/** crds/*.yaml as API objects. */
+export function shippedCrds(): KubeObject[] {
+  const dir = join(repoDir, 'crds');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map((d) => d.toJS() as KubeObject))
+    .filter((o) => o !== null);
+}
+
 export async function setUp(): Promise<Suite> {
   const cluster = await startCluster();
   try {
@@ -70,6 +80,15 @@ export async function setUp(): Promise<Suite> {
 async function prepare(cluster: Cluster): Promise<Suite> {
   const admin = new Kube(cluster.adminKubeconfig);
   const asGatehouse = new Kube(cluster.gatehouseKubeconfig);
+  // The CRD first, as Helm installs crds/ before templates: the replicas find routepolicies served.
+  for (const object of shippedCrds()) await admin.create(object);
+  await waitFor(
+    async () => (await admin.call('GET', '/apis/gatehouse.dev/v1alpha1/routepolicies')).status === 200,
+    {
+      what: 'the RoutePolicy CRD to be established',
+      timeoutMs: 15_000,
+    },
+  );
   for (const object of shippedRbac()) await admin.create(object);
   // The RBAC authorizer learns of new bindings through its informer: wait until they apply.
   await waitFor(

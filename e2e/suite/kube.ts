@@ -105,6 +105,8 @@ const PLURALS: Record<string, string> = {
   Role: 'roles',
   RoleBinding: 'rolebindings',
   Event: 'events',
+  CustomResourceDefinition: 'customresourcedefinitions',
+  RoutePolicy: 'routepolicies',
 };
 
 /** `/api/v1/namespaces/NS/services` for a Service in NS, `/apis/G/V/ingressclasses` for a cluster kind. */

@@ -12,6 +12,7 @@ import { classesScenario } from './scenarios/classes.ts';
 import { leaderScenario } from './scenarios/leader.ts';
 import { outageScenario } from './scenarios/outage.ts';
 import { rbacScenario } from './scenarios/rbac.ts';
+import { routePolicyScenario } from './scenarios/route-policy.ts';
 import { routingScenario } from './scenarios/routing.ts';
 import { scaleScenario } from './scenarios/scale.ts';
 import { statusScenario } from './scenarios/status.ts';
@@ -41,6 +42,7 @@ describe('gatehouse in cluster mode, end to end', { timeout: 540_000 }, () => {
   classesScenario();
   routingScenario();
   statusScenario();
+  routePolicyScenario();
   updatesScenario();
   tlsScenario();
   rbacScenario();

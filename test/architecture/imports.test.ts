@@ -56,10 +56,27 @@ describe('import direction', () => {
             io.test(i) ||
             (i.startsWith('controller/src/') &&
               !i.startsWith('controller/src/translate/') &&
+              // The RoutePolicy resource's schema and types, shared with the sources (pure, checked below).
+              !(i.startsWith('controller/src/policy/') && !/\/generate-[^/]*$/.test(i)) &&
               i !== 'controller/src/snapshot.ts'),
         )
         .map((i) => `${f} → ${i}`),
     );
+    assert.deepEqual(wrong, []);
+  });
+
+  it('the RoutePolicy schema modules translation reads do no I/O (only their generator writes files)', () => {
+    const io =
+      /^node:(fs|fs\/promises|http|https|http2|net|tls|child_process|dgram|dns|worker_threads)$|^undici$/;
+    const wrong = sources('controller/src/policy')
+      .filter((f) => !/\/generate-[^/]*$/.test(f))
+      .flatMap((f) =>
+        imports(f)
+          .filter(
+            (i) => io.test(i) || (i.startsWith('controller/src/') && !i.startsWith('controller/src/policy/')),
+          )
+          .map((i) => `${f} → ${i}`),
+      );
     assert.deepEqual(wrong, []);
   });
 

@@ -17,8 +17,10 @@ import {
 import { EventRecorder, httpEventSink } from '../status/events.ts';
 import { LeaderElector } from '../status/leader.ts';
 import { httpLeaseStore } from '../status/lease-store.ts';
+import { httpPolicyStatusApi, PolicyStatusWriter } from '../status/policy-status.ts';
 import { httpIngressStatusApi, IngressStatusWriter } from '../status/status-writer.ts';
 import { referencedConfigMaps, referencedSecrets } from '../translate/index.ts';
+import type { PolicyOutcome } from '../translate/policy/status.ts';
 import type { ObjectSource } from './source.ts';
 
 const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
@@ -45,6 +47,7 @@ export interface Cluster {
     snapshot: Snapshot,
     handled: ReadonlyArray<{ namespace: string; name: string }>,
     diagnostics: Diagnostic[],
+    policies?: readonly PolicyOutcome[],
   ): void;
   /** Every worker serves the table in which these Ingresses are handled. */
   served(handled: ReadonlyArray<{ namespace: string; name: string }>): void;
@@ -94,6 +97,13 @@ export function clusterMode(
         error: String(error),
       }),
   });
+  const policyWriter = new PolicyStatusWriter(httpPolicyStatusApi(client), (error, u) =>
+    statusLog.warn('RoutePolicy status write failed; will retry', {
+      namespace: u.namespace,
+      name: u.name,
+      error: String(error),
+    }),
+  );
   const events = new EventRecorder({
     sink: httpEventSink(client),
     controllerName: flags.controllerName,
@@ -107,6 +117,7 @@ export function clusterMode(
         snapshot: Snapshot;
         handled: ReadonlyArray<{ namespace: string; name: string }>;
         diagnostics: Diagnostic[];
+        policies: readonly PolicyOutcome[];
       }
     | undefined;
   let retry: NodeJS.Timeout | undefined;
@@ -125,7 +136,9 @@ export function clusterMode(
             ? snapshot.secrets
             : kind === 'IngressClass'
               ? snapshot.ingressClasses
-              : snapshot.endpointSlices;
+              : kind === 'RoutePolicy'
+                ? (snapshot.routePolicies ?? [])
+                : snapshot.endpointSlices;
     return list.find((o) => o.metadata.name === name && o.metadata.namespace === ns)?.metadata.uid;
   };
 
@@ -133,10 +146,10 @@ export function clusterMode(
     if (!leading || last === undefined || writing) return;
     for (const d of last.diagnostics) events.warn(d, uidOf);
     writing = true;
-    const { snapshot, handled } = last;
-    writer
-      .sync(snapshot, handled)
-      .then((failed) => {
+    const { snapshot, handled, policies } = last;
+    Promise.all([writer.sync(snapshot, handled), policyWriter.sync(snapshot, policies)])
+      .then((counts) => {
+        const failed = counts[0] + counts[1];
         clearTimeout(retry);
         if (failed > 0 && leading) retry = setTimeout(leaderPass, 5_000);
       })
@@ -201,8 +214,8 @@ export function clusterMode(
 
   return {
     source,
-    afterSync(snapshot, handled, diagnostics) {
-      last = { snapshot, handled, diagnostics };
+    afterSync(snapshot, handled, diagnostics, policies = []) {
+      last = { snapshot, handled, diagnostics, policies };
       leaderPass();
     },
     served(handled) {

@@ -52,6 +52,7 @@ const API_KINDS: Record<string, string> = {
   Service: 'v1',
   EndpointSlice: 'discovery.k8s.io/v1',
   Secret: 'v1',
+  RoutePolicy: 'gatehouse.dev/v1alpha1',
 };
 
 export class EventRecorder {

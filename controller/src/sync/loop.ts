@@ -4,6 +4,7 @@
 import type { RouteTable } from '../../../dataplane/src/table/types.ts';
 import type { Diagnostic, Snapshot } from '../snapshot.ts';
 import { type TranslateOptions, translate } from '../translate/index.ts';
+import type { PolicyOutcome } from '../translate/policy/status.ts';
 import { Debouncer } from './debounce.ts';
 
 export interface SyncLoopOptions {
@@ -30,6 +31,7 @@ export class SyncLoop {
   #version = 0;
   #seen = new Set<string>();
   #handled: Array<{ namespace: string; name: string }> = [];
+  #policies: PolicyOutcome[] = [];
 
   constructor(options: SyncLoopOptions) {
     this.#options = options;
@@ -47,6 +49,11 @@ export class SyncLoop {
     return this.#handled;
   }
 
+  /** Each RoutePolicy's conditions from the last translation (for the status writer). */
+  get policies(): PolicyOutcome[] {
+    return this.#policies;
+  }
+
   /** Something changed: sync soon, coalescing with whatever else changes meanwhile. */
   schedule(): void {
     this.#debouncer.trigger();
@@ -56,11 +63,12 @@ export class SyncLoop {
   syncNow(): boolean {
     this.#debouncer.cancel();
     const started = performance.now();
-    const { table, diagnostics, handled } = translate(
+    const { table, diagnostics, handled, policies } = translate(
       this.#options.snapshot(),
       this.#options.translateOptions(),
     );
     this.#handled = handled;
+    this.#policies = policies ?? [];
     const all = [...(this.#options.sourceDiagnostics?.() ?? []), ...diagnostics];
     const keys = new Set(all.map(diagnosticKey));
     const fresh = all.filter((d) => !this.#seen.has(diagnosticKey(d)));

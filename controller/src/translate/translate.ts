@@ -1,7 +1,7 @@
 // The translation stage: a snapshot of Kubernetes objects in, a route table and diagnostics out.
 // Pure — no I/O, no clock (the caller passes `now`), no randomness — and independent of the
 // order of objects in the snapshot, because the caller pushes a table only when it changed.
-import type { Certificate, Route } from '../../../dataplane/src/table/types.ts';
+import type { Certificate, HostRoutes, Route } from '../../../dataplane/src/table/types.ts';
 import type { Diagnostic, Snapshot } from '../snapshot.ts';
 import { applyRouteSettings } from './annotations/apply.ts';
 import { applyHostSettings, type HostRequest } from './annotations/apply-hosts.ts';
@@ -20,10 +20,11 @@ import { BackendResolver } from './backends.ts';
 import { CertificateStore } from './certificates.ts';
 import { isOurs } from './classes.ts';
 import { flagObject, ingressObject, settleDiagnostics } from './diagnostics.ts';
-import { compareText, sortedRecord } from './guard.ts';
+import { compareText, list, record, sortedRecord } from './guard.ts';
 import { type IngressRoutes, mergeRoutes, readIngress } from './ingress.ts';
 import { type IngressView, indexSnapshot, objectKey, type SnapshotIndex } from './lookup.ts';
 import { type CanaryIngress, mergeCanaries } from './merge-canaries.ts';
+import { planPolicies, type RouteLocation } from './policy/attach.ts';
 import { spreadRegex } from './regex-paths.ts';
 import { assignTls } from './tls.ts';
 import type { RouteTableContent, TranslateOptions, TranslateResult } from './types.ts';
@@ -45,6 +46,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   const hostRequests: HostRequest[] = [];
   const listenerRequests: ListenerRequest[] = [];
   const serverSnippets: ServerSnippet[] = [];
+  const policies = planPolicies(list(record(snapshot as unknown).routePolicies), ours, diagnostics);
   for (const ingress of ours) {
     const canary = readCanary(ingress, prefix, diagnostics);
     // Fail closed: an Ingress relying on an access restriction Gatehouse cannot honour is never served open.
@@ -119,6 +121,8 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
         settings: annotations.listener,
         closed: routes.closed === true,
       });
+    // A RoutePolicy's balancing wins over the annotations' (policy/attach.ts says why).
+    Object.assign(annotations.backend, policies.backendFor(ingress.namespace, ingress.name));
     backendSettings.set(ingress, annotations.backend);
     if (canary === undefined) read.push(routes);
     else canaries.push({ routes, spec: canary, backend: annotations.backend, balancing: annotations.canary });
@@ -138,8 +142,10 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     routeSettings,
   );
   if (merged.defaultRoute !== undefined) applyRouteSettings([merged.defaultRoute], routeSettings);
-  // After the route settings: a canary's routes are copies of its main routes, settings included.
   const closed = new Set(read.filter((r) => r.closed).map((r) => `${r.ingress.namespace}/${r.ingress.name}`));
+  // Over the annotations' settings, before canaries copy their main routes; a closed Ingress stays 503.
+  policies.apply(routeLocations(read, merged.hosts, merged.defaultRoute), closed);
+  // After the route settings: a canary's routes are copies of its main routes, settings included.
   applyServerSnippets(merged.hosts, serverSnippets, closed, prefix, diagnostics);
   mergeCanaries(merged.hosts, canaries, closed, resolver, diagnostics);
   const defaultRoute =
@@ -176,7 +182,29 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   const handled = ours
     .map(({ namespace, name }) => ({ namespace, name }))
     .sort((a, b) => compareText(a.namespace, b.namespace) || compareText(a.name, b.name));
-  return { table, diagnostics: settleDiagnostics(diagnostics), handled };
+  const outcomes = policies.outcomes();
+  const result: TranslateResult = { table, diagnostics: settleDiagnostics(diagnostics), handled };
+  if (outcomes.length > 0) result.policies = outcomes;
+  return result;
+}
+
+/** Every route with its rule host and the Ingress path as written: what a policy's hosts and paths name. */
+function* routeLocations(
+  read: readonly IngressRoutes[],
+  hosts: readonly HostRoutes[],
+  defaultRoute: Route | undefined,
+): Generator<RouteLocation> {
+  const written = new Map<string, string>();
+  for (const { claims } of read)
+    for (const c of claims) if (c.written !== undefined) written.set(c.id, c.written.path);
+  for (const { host, routes, fallback } of hosts) {
+    for (const route of routes) {
+      const path = written.get(route.id);
+      yield path === undefined ? { route, host } : { route, host, path };
+    }
+    if (fallback !== undefined) yield { route: fallback, host };
+  }
+  if (defaultRoute !== undefined) yield { route: defaultRoute };
 }
 
 /**

@@ -3,6 +3,7 @@
 import type { RouteTable } from '../../../dataplane/src/table/types.ts';
 import type { Diagnostic } from '../snapshot.ts';
 import type { CipherListCheck } from './annotations/tls-listener.ts';
+import type { PolicyOutcome } from './policy/status.ts';
 
 export interface TranslateOptions {
   /** `--ingress-class`: the class name handled (default `gatehouse`). */
@@ -45,4 +46,6 @@ export interface TranslateResult {
   diagnostics: Diagnostic[];
   /** Ingresses of our class, sorted by namespace then name: the status writer updates these. */
   handled: IngressRef[];
+  /** Each RoutePolicy's conditions, sorted by namespace/name; absent when there is none. */
+  policies?: PolicyOutcome[];
 }

@@ -56,6 +56,8 @@ export const RESOURCES = {
   configMaps: resource('', 'v1', 'configmaps'),
   events: resource('events.k8s.io', 'v1', 'events'),
   leases: resource('coordination.k8s.io', 'v1', 'leases'),
+  routePolicies: resource('gatehouse.dev', 'v1alpha1', 'routepolicies'),
+  routePolicyStatus: { ...resource('gatehouse.dev', 'v1alpha1', 'routepolicies'), subresource: 'status' },
 } as const satisfies Record<string, ApiResource>;
 
 const watched = (r: ApiResource): ApiAccess[] => [
@@ -81,6 +83,20 @@ export const API_ACCESS: readonly ApiAccess[] = Object.freeze([
     verb: 'update',
     scope: 'watched',
     by: 'status writer (status-writer.ts)',
+  },
+  ...watched(RESOURCES.routePolicies),
+  // The leader writes each RoutePolicy's conditions as it does an Ingress's load balancer status.
+  {
+    resource: RESOURCES.routePolicies,
+    verb: 'get',
+    scope: 'watched',
+    by: 'policy status writer (policy-status.ts)',
+  },
+  {
+    resource: RESOURCES.routePolicyStatus,
+    verb: 'update',
+    scope: 'watched',
+    by: 'policy status writer (policy-status.ts)',
   },
   ...watched(RESOURCES.services),
   // Only the Secrets an Ingress of their namespace (or --default-ssl-certificate) references.

@@ -6,6 +6,7 @@ import {
   stripEndpointSlice,
   stripIngress,
   stripIngressClass,
+  stripRoutePolicy,
   stripSecret,
   stripService,
   TLS_SECRET_TYPE,
@@ -21,6 +22,11 @@ export interface KindSpec {
   resource: ApiResource;
   /** Server-side filter on LIST and WATCH alike. */
   fieldSelector?: string;
+  /**
+   * Its CRD may not be installed (RoutePolicy without the chart's crds/): a 404 on LIST counts as
+   * an empty, synced list and is retried now and then, never as a failing watch.
+   */
+  optional?: true;
   /** Reduces an API object to what translation reads; undefined means "not ours" (never cached). */
   strip(raw: unknown): AnyObject | undefined;
 }
@@ -31,6 +37,7 @@ export const KINDS: readonly KindSpec[] = [
   { name: 'ingressClasses', resource: RESOURCES.ingressClasses, strip: stripIngressClass },
   { name: 'services', resource: RESOURCES.services, strip: stripService },
   { name: 'endpointSlices', resource: RESOURCES.endpointSlices, strip: stripEndpointSlice },
+  { name: 'routePolicies', resource: RESOURCES.routePolicies, strip: stripRoutePolicy, optional: true },
 ];
 
 /**

@@ -10,6 +10,7 @@ import {
   type Collection,
   describeError,
   isGone,
+  isNotFound,
   type Query,
   statusToError,
   type WatchEvent,
@@ -64,7 +65,8 @@ export interface WatchNotice {
   kind: KindName;
   /** `namespace/name` of the one object a per-name watch (a referenced Secret) is about. */
   object?: string;
-  what: 'listed' | RestartReason | 'listener-error';
+  /** `absent`: an optional kind's resource is not served (its CRD is not installed). */
+  what: 'listed' | RestartReason | 'listener-error' | 'absent';
   error?: string;
   delayMs?: number;
   objects?: number;
@@ -83,6 +85,8 @@ export interface ReflectorDeps {
 type WatchEnd = { reason: 'closed'; healthy: boolean } | { reason: 'stall' } | { reason: 'stopped' };
 
 const ABORTED = Symbol('aborted');
+/** How often a kind whose CRD is not installed is listed again. */
+const ABSENT_RETRY_MS = 30_000;
 const ignore = () => {};
 
 export class Reflector {
@@ -194,9 +198,30 @@ export class Reflector {
           this.#goneAgain = true;
           continue;
         }
+        if (!watching && this.kind.optional === true && isNotFound(err)) {
+          await this.#absent(err, signal);
+          continue;
+        }
         await this.#failed('error', err, signal);
       }
     }
+  }
+
+  /** An optional kind the apiserver does not serve: empty and synced, looked for again later. */
+  async #absent(err: unknown, signal: AbortSignal): Promise<void> {
+    const changed = !this.#synced || this.#cache.size > 0;
+    this.#cache = new Map();
+    this.#sorted = undefined;
+    this.#synced = true;
+    this.#failingSince = undefined;
+    this.#deps.onNotice({
+      kind: this.kind.name,
+      what: 'absent',
+      error: describeError(err),
+      delayMs: ABSENT_RETRY_MS,
+    });
+    if (changed) this.#deps.onChange(this.kind.name);
+    await sleep(this.#deps.clock, ABSENT_RETRY_MS, signal);
   }
 
   #restart(reason: RestartReason, error?: string): void {

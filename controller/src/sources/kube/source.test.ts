@@ -98,6 +98,7 @@ test('watchNamespace scopes namespaced kinds; IngressClass is still watched clus
     '/api/v1/namespaces/team-a/secrets',
     '/api/v1/namespaces/team-a/services',
     '/apis/discovery.k8s.io/v1/namespaces/team-a/endpointslices',
+    '/apis/gatehouse.dev/v1alpha1/namespaces/team-a/routepolicies',
     '/apis/networking.k8s.io/v1/ingressclasses',
     '/apis/networking.k8s.io/v1/namespaces/team-a/ingresses',
   ]);
@@ -120,10 +121,10 @@ test('every kind reports its first LIST through onChange, even when empty; an un
   });
   await startSynced(h);
   assert.equal(syncedSeen, true, 'a listener saw hasSynced() turn true');
-  assert.equal(h.counter.changes, 4);
+  assert.equal(h.counter.changes, 5);
   h.api.current(PATHS.services).send({ type: 'ERROR', object: { code: 410, reason: 'Expired' } });
   await waitFor(() => h.source.stats().services.lists === 2, 'relisted');
-  assert.equal(h.counter.changes, 4, 'nothing changed, nothing to translate');
+  assert.equal(h.counter.changes, 5, 'nothing changed, nothing to translate');
   await h.source.stop();
 });
 

@@ -8,6 +8,7 @@ import type {
   EndpointSlice,
   Ingress,
   IngressClass,
+  RoutePolicy,
   Secret,
   Service,
   Snapshot,
@@ -139,7 +140,7 @@ export class KubeSource {
   snapshot(): Snapshot {
     this.#refresh();
     const view = this.#view ?? this.#referencing();
-    return {
+    const snapshot: Snapshot = {
       ingresses: view.ingresses.slice(),
       ingressClasses: view.ingressClasses.slice(),
       services: this.#items<Service>('services'),
@@ -147,6 +148,9 @@ export class KubeSource {
       secrets: this.#secrets.items().slice() as Secret[],
       configMaps: this.#configMaps.items().slice() as ConfigMap[],
     };
+    const policies = this.#items<RoutePolicy>('routePolicies');
+    if (policies.length > 0) snapshot.routePolicies = policies;
+    return snapshot;
   }
 
   /** Problems of the source itself: references left unread by the cap on Secret watches. */

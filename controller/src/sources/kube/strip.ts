@@ -13,6 +13,7 @@ import type {
   IngressRule,
   IngressTLS,
   ObjectMeta,
+  RoutePolicy,
   Secret,
   Service,
   ServicePort,
@@ -154,6 +155,24 @@ export function stripIngress(v: unknown): Ingress | undefined {
       }),
     status: ingress ? { loadBalancer: { ingress } } : undefined,
   });
+}
+
+/** Spec kept whole: translation checks it against policy/schema.ts. */
+export function stripRoutePolicy(v: unknown): RoutePolicy | undefined {
+  const o = obj(v);
+  const metadata = stripMeta(o?.metadata);
+  const spec = obj(o?.spec);
+  if (!o || !metadata || !spec) return undefined;
+  const policy: RoutePolicy = {
+    apiVersion: 'gatehouse.dev/v1alpha1',
+    kind: 'RoutePolicy',
+    metadata,
+    spec: spec as never,
+  };
+  // The conditions only: the status writer compares them with what it would write.
+  const conditions = arr(obj(o.status)?.conditions, obj);
+  if (conditions !== undefined) policy.status = { conditions: conditions as never };
+  return policy;
 }
 
 export function stripIngressClass(v: unknown): IngressClass | undefined {

@@ -1,6 +1,7 @@
 // Test support: a KubeSource wired to a FakeApiServer and a FakeClock, plus object builders.
 import { FakeClock, waitFor } from './fake-clock.ts';
 import { FakeApiServer } from './fake-transport.ts';
+import { KINDS } from './kinds.ts';
 import type { WatchNotice, WatchTiming } from './reflector.ts';
 import { KubeSource, type SecretReferences } from './source.ts';
 
@@ -10,6 +11,7 @@ export const PATHS = {
   services: '/api/v1/services',
   endpointSlices: '/apis/discovery.k8s.io/v1/endpointslices',
   secrets: '/api/v1/secrets',
+  routePolicies: '/apis/gatehouse.dev/v1alpha1/routepolicies',
 };
 
 /** ConfigMaps of one namespace: the collection a per-name ConfigMap watch lists and watches. */
@@ -72,7 +74,7 @@ export function harness(
 export async function startSynced(h: ReturnType<typeof harness>, secrets = 0): Promise<void> {
   h.source.start();
   await waitFor(
-    () => h.source.hasSynced() && h.api.watches.filter((w) => !w.closed).length === 4 + secrets,
+    () => h.source.hasSynced() && h.api.watches.filter((w) => !w.closed).length === KINDS.length + secrets,
     'initial sync',
   );
 }

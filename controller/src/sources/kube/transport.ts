@@ -54,6 +54,10 @@ export function isGone(err: unknown): boolean {
   return err instanceof ApiError && err.status === 410;
 }
 
+export function isNotFound(err: unknown): boolean {
+  return err instanceof ApiError && err.status === 404;
+}
+
 /** Turns the metav1.Status of a watch ERROR event into an ApiError. */
 export function statusToError(status: unknown): ApiError {
   const s = (status ?? {}) as { code?: unknown; reason?: unknown; message?: unknown };

@@ -55,6 +55,10 @@ export function mergeManifests(files: readonly FileObjects[]): {
       case 'ConfigMap':
         snapshot.configMaps?.push(object);
         break;
+      case 'RoutePolicy':
+        snapshot.routePolicies ??= [];
+        snapshot.routePolicies.push(object);
+        break;
     }
   }
   for (const list of Object.values(snapshot) as AnyObject[][]) list.sort(byNamespaceName);

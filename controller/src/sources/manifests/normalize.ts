@@ -2,12 +2,15 @@
 // known kinds only, types checked, namespace defaulted, stringData folded into data, and
 // everything translation does not read stripped so memory follows routes, not file size.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { KUBERNETES_KEYWORDS, routePolicySchema } from '../../policy/schema.ts';
+import { ROUTE_POLICY_API_VERSION } from '../../policy/types.ts';
 import type { AnyObject, ObjectMeta } from '../../snapshot.ts';
 import {
   configMapSchema,
   endpointSliceSchema,
   ingressClassSchema,
   ingressSchema,
+  metadataSchema,
   secretSchema,
   serviceSchema,
 } from './schema.ts';
@@ -41,6 +44,13 @@ interface KindRule {
 }
 
 const ajv = new Ajv({ allErrors: false, strict: true, strictRequired: false, allowUnionTypes: true });
+
+for (const keyword of KUBERNETES_KEYWORDS) ajv.addKeyword({ keyword, schemaType: ['string', 'array'] });
+/** policy/schema.ts, its metadata typed as the apiserver types every object's. */
+const routePolicyFileSchema = {
+  ...routePolicySchema,
+  properties: { ...routePolicySchema.properties, metadata: metadataSchema },
+};
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
@@ -105,6 +115,14 @@ const KINDS: Record<string, KindRule> = {
     // Only `data` is read: the custom-headers annotation names ConfigMaps (annotations/custom-headers.ts).
     build: (raw, metadata) =>
       ({ apiVersion: 'v1', kind: 'ConfigMap', metadata, ...pick(raw, ['data']) }) as AnyObject,
+  },
+  // Checked with the schema the CRD is generated from: a file holds what the apiserver would accept.
+  RoutePolicy: {
+    apiVersion: ROUTE_POLICY_API_VERSION,
+    namespaced: true,
+    check: ajv.compile(routePolicyFileSchema),
+    build: (raw, metadata) =>
+      ({ apiVersion: ROUTE_POLICY_API_VERSION, kind: 'RoutePolicy', metadata, spec: raw.spec }) as AnyObject,
   },
 };
 
@@ -211,6 +229,8 @@ function schemaProblem(kind: string, error: ErrorObject | undefined): Problem {
   } else if (error.keyword === 'enum') {
     const allowed = (error.params as { allowedValues: unknown[] }).allowedValues;
     detail = `must be one of ${allowed.join(', ')}`;
+  } else if (error.keyword === 'additionalProperties') {
+    detail = `has no field ${(error.params as { additionalProperty: string }).additionalProperty}`;
   } else if (error.keyword === 'pattern' && error.instancePath.startsWith('/data/')) {
     detail = 'must be base64';
   }

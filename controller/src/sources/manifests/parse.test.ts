@@ -81,6 +81,15 @@ describe('parseManifestFile', () => {
       ],
     },
     {
+      rule: 'RoutePolicies are read, checked with the CRD schema: a field the schema lacks leaves the policy out',
+      fixture: 'route-policies.yaml',
+      objects: ['RoutePolicy shop/shop-timeouts'],
+      diagnostics: [
+        'InvalidObject RoutePolicy misspelt spec.timeouts',
+        'UnsupportedKind RoutePolicy wrong-version apiVersion',
+      ],
+    },
+    {
       rule: 'a JSON file is read like YAML',
       fixture: 'service.json',
       objects: ['Service default/from-json'],

@@ -8,7 +8,7 @@ const boolean = { type: 'boolean' } as const;
 const stringMap = { type: 'object', additionalProperties: string } as const;
 const strings = { type: 'array', items: string } as const;
 
-const metadata = {
+export const metadataSchema = {
   type: 'object',
   required: ['name'],
   properties: {
@@ -71,7 +71,7 @@ export const ingressSchema = {
   type: 'object',
   required: ['metadata'],
   properties: {
-    metadata,
+    metadata: metadataSchema,
     spec: {
       type: 'object',
       properties: {
@@ -105,7 +105,7 @@ export const ingressClassSchema = {
   type: 'object',
   required: ['metadata'],
   properties: {
-    metadata,
+    metadata: metadataSchema,
     spec: { type: 'object', properties: { controller: string, parameters: { type: 'object' } } },
   },
 } as const;
@@ -114,7 +114,7 @@ export const serviceSchema = {
   type: 'object',
   required: ['metadata'],
   properties: {
-    metadata,
+    metadata: metadataSchema,
     spec: {
       type: 'object',
       properties: {
@@ -146,7 +146,7 @@ export const endpointSliceSchema = {
   type: 'object',
   required: ['metadata', 'addressType'],
   properties: {
-    metadata,
+    metadata: metadataSchema,
     addressType: { enum: ['IPv4', 'IPv6', 'FQDN'] },
     endpoints: {
       type: 'array',
@@ -178,7 +178,7 @@ export const secretSchema = {
   type: 'object',
   required: ['metadata'],
   properties: {
-    metadata,
+    metadata: metadataSchema,
     type: string,
     // The API stores bytes; JSON and YAML carry them as standard base64.
     data: { type: 'object', additionalProperties: { type: 'string', pattern: '^[A-Za-z0-9+/]*={0,2}$' } },
@@ -190,7 +190,7 @@ export const configMapSchema = {
   type: 'object',
   required: ['metadata'],
   properties: {
-    metadata,
+    metadata: metadataSchema,
     // Only `data` is read (custom-headers); binaryData is valid and ignored, as the watch layer strips it.
     data: stringMap,
     binaryData: { type: 'object', additionalProperties: { type: 'string' } },

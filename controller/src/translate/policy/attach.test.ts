@@ -1,0 +1,320 @@
+// RoutePolicy attachment (issue 27 §3): targetRefs, hosts/paths narrowing, precedence over
+// annotations, conflicts between policies, and the conditions each policy is given.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Route } from '../../../../dataplane/src/table/types.ts';
+import type { RoutePolicy, RoutePolicySpec } from '../../policy/types.ts';
+import { hostOf, ingress, ready, rule, run, service, slice } from '../testkit.ts';
+import type { TranslateResult } from '../types.ts';
+
+const WEB = [service('web'), slice('web-1', 'web', [{ name: 'http', port: 8080 }], [ready('10.0.0.1')])];
+const ref = (name = 'shop') => ({ group: 'networking.k8s.io' as const, kind: 'Ingress' as const, name });
+
+function policy(
+  name: string,
+  spec: Partial<RoutePolicySpec>,
+  meta: { created?: string; namespace?: string } = {},
+): RoutePolicy {
+  return {
+    apiVersion: 'gatehouse.dev/v1alpha1',
+    kind: 'RoutePolicy',
+    metadata: {
+      name,
+      namespace: meta.namespace ?? 'default',
+      generation: 3,
+      creationTimestamp: meta.created ?? '2026-02-01T00:00:00Z',
+    },
+    spec: { targetRefs: [ref()], ...spec },
+  };
+}
+
+const shop = (annotations?: Record<string, string>) =>
+  ingress(
+    'shop',
+    { rules: [rule('shop.example.com', ['/', '/api']), rule('admin.example.com', ['/'])] },
+    { annotations },
+  );
+
+function route(result: TranslateResult, host: string, path: string): Route {
+  const found = hostOf(result, host).routes.find((r) => r.match.path.value === path);
+  assert.ok(found, `no route ${host}${path}`);
+  return found;
+}
+
+/** `Type status reason` per condition of the named policy. */
+function conditions(result: TranslateResult, name: string): string[] {
+  const outcome = result.policies?.find((p) => p.name === name);
+  assert.ok(outcome, `no outcome for ${name}`);
+  return outcome.conditions.map((c) => `${c.type} ${c.status} ${c.reason}`);
+}
+
+describe('RoutePolicy attachment', () => {
+  it('applies its typed fields to every route of its target: timeouts, retry, headers, body size, access, CORS', () => {
+    const result = run({
+      ingresses: [shop()],
+      services: WEB.slice(0, 1) as never,
+      endpointSlices: WEB.slice(1) as never,
+      routePolicies: [
+        policy('p', {
+          timeouts: { connect: '2s', responseHeader: '1m30s' },
+          retry: { attempts: 2 },
+          requestHeaders: { set: [{ name: 'X-Env', value: 'prod' }] },
+          responseHeaders: { add: [{ name: 'X-Served-By', value: 'gatehouse' }], remove: ['Server'] },
+          maxRequestBodyBytes: 1024,
+          clientAccess: { allow: ['10.0.0.0/8'], deny: ['10.1.2.3'] },
+          cors: { allowOrigins: ['https://app.example.com'], allowMethods: ['GET'] },
+        }),
+      ],
+    });
+    for (const [host, path] of [
+      ['shop.example.com', '/'],
+      ['shop.example.com', '/api'],
+      ['admin.example.com', '/'],
+    ] as const) {
+      const r = route(result, host, path);
+      assert.deepEqual(r.timeouts, { connectMs: 2000, responseHeaderMs: 90_000 });
+      assert.deepEqual(r.retry, { attempts: 2, on: ['connect-failure', 'reset'] });
+      assert.equal(r.maxRequestBodyBytes, 1024);
+      assert.deepEqual(r.filters, [
+        { type: 'RequestHeaderModifier', set: [{ name: 'X-Env', value: 'prod' }] },
+        {
+          type: 'ResponseHeaderModifier',
+          add: [{ name: 'X-Served-By', value: 'gatehouse' }],
+          remove: ['Server'],
+        },
+      ]);
+      assert.deepEqual(r.clientAccess, {
+        rules: [
+          { action: 'deny', cidrs: ['10.1.2.3'] },
+          { action: 'allow', cidrs: ['10.0.0.0/8'] },
+        ],
+        otherwise: 'deny',
+      });
+      assert.equal(r.cors?.allowMethods, 'GET');
+      assert.deepEqual(r.cors?.allowOrigins, ['https://app.example.com']);
+    }
+    assert.deepEqual(conditions(result, 'p'), ['Accepted True Accepted', 'ResolvedRefs True ResolvedRefs']);
+    assert.equal(result.policies?.[0]?.generation, 3);
+  });
+
+  it('narrowed by hosts, then by paths (the Ingress path as written)', () => {
+    const byHost = run({
+      ingresses: [shop()],
+      routePolicies: [policy('p', { hosts: ['admin.example.com'], maxRequestBodyBytes: 7 })],
+    });
+    assert.equal(route(byHost, 'admin.example.com', '/').maxRequestBodyBytes, 7);
+    assert.equal(route(byHost, 'shop.example.com', '/').maxRequestBodyBytes, undefined);
+    const byPath = run({
+      ingresses: [shop()],
+      routePolicies: [policy('p', { paths: ['/api'], maxRequestBodyBytes: 7 })],
+    });
+    assert.equal(route(byPath, 'shop.example.com', '/api').maxRequestBodyBytes, 7);
+    assert.equal(route(byPath, 'shop.example.com', '/').maxRequestBodyBytes, undefined);
+    assert.equal(route(byPath, 'admin.example.com', '/').maxRequestBodyBytes, undefined);
+  });
+
+  it('wins over the annotations field by field; what it leaves unset keeps the annotations', () => {
+    const annotated = shop({
+      'nginx.ingress.kubernetes.io/proxy-connect-timeout': '9',
+      'nginx.ingress.kubernetes.io/proxy-body-size': '1k',
+      'nginx.ingress.kubernetes.io/whitelist-source-range': '192.168.0.0/16',
+    });
+    const result = run({
+      ingresses: [annotated],
+      routePolicies: [policy('p', { timeouts: { connect: '1s' }, clientAccess: { allow: ['10.0.0.0/8'] } })],
+    });
+    const r = route(result, 'shop.example.com', '/');
+    assert.equal(r.timeouts?.connectMs, 1000, 'the policy timeout');
+    assert.equal(r.maxRequestBodyBytes, 1024, 'the annotation body size, which the policy does not set');
+    assert.deepEqual(
+      r.clientAccess?.rules,
+      [{ action: 'allow', cidrs: ['10.0.0.0/8'] }],
+      'the policy allow list',
+    );
+  });
+
+  it('a redirect replaces the route; balancer and sessionAffinity set the backends of the whole Ingress', () => {
+    const result = run({
+      ingresses: [shop()],
+      services: [WEB[0]] as never,
+      endpointSlices: [WEB[1]] as never,
+      routePolicies: [
+        policy('p', {
+          redirect: { scheme: 'https', statusCode: 308 },
+          sessionAffinity: { cookieName: 'route', ttlSeconds: 60 },
+        }),
+      ],
+    });
+    const r = route(result, 'shop.example.com', '/');
+    assert.deepEqual(r.filters, [{ type: 'RequestRedirect', scheme: 'https', statusCode: 308 }]);
+    const key = r.backends[0]?.backend ?? '';
+    assert.deepEqual(result.table.backends[key]?.balancer, {
+      type: 'ConsistentHash',
+      on: 'Cookie',
+      name: 'route',
+      setCookie: { name: 'route', ttlSeconds: 60 },
+    });
+  });
+
+  it('between policies on one route: path beats host beats the whole Ingress, then the oldest, then the name', () => {
+    const result = run({
+      ingresses: [shop()],
+      routePolicies: [
+        policy('whole', { maxRequestBodyBytes: 1 }, { created: '2020-01-01T00:00:00Z' }),
+        policy('host', { hosts: ['shop.example.com'], maxRequestBodyBytes: 2 }),
+        policy('path-new', { paths: ['/api'], maxRequestBodyBytes: 3 }, { created: '2026-03-01T00:00:00Z' }),
+        policy('path-old', { paths: ['/api'], maxRequestBodyBytes: 4 }, { created: '2026-01-01T00:00:00Z' }),
+        policy(
+          'path-old-b',
+          { paths: ['/api'], maxRequestBodyBytes: 5 },
+          { created: '2026-01-01T00:00:00Z' },
+        ),
+      ],
+    });
+    assert.equal(route(result, 'shop.example.com', '/api').maxRequestBodyBytes, 4);
+    assert.equal(route(result, 'shop.example.com', '/').maxRequestBodyBytes, 2);
+    assert.equal(route(result, 'admin.example.com', '/').maxRequestBodyBytes, 1);
+    assert.deepEqual(conditions(result, 'path-old'), [
+      'Accepted True Accepted',
+      'ResolvedRefs True ResolvedRefs',
+    ]);
+    assert.deepEqual(conditions(result, 'path-new'), [
+      'Accepted False Conflicted',
+      'ResolvedRefs True ResolvedRefs',
+    ]);
+    assert.deepEqual(conditions(result, 'path-old-b'), [
+      'Accepted False Conflicted',
+      'ResolvedRefs True ResolvedRefs',
+    ]);
+    // Won one route, lost others: accepted, and told which.
+    const whole = result.policies?.find((p) => p.name === 'whole')?.conditions[0];
+    assert.equal(whole?.status, 'True');
+    assert.match(whole?.message ?? '', /held by other policies/);
+    const told = result.diagnostics.filter(
+      (d) => d.object.kind === 'RoutePolicy' && d.reason === 'Conflicted',
+    );
+    assert.deepEqual(told.map((d) => d.object.name).sort(), ['host', 'path-new', 'path-old-b', 'whole']);
+  });
+
+  it('a target that is missing, of another namespace or of another class is TargetNotFound', () => {
+    const other = ingress('other', { ingressClassName: 'nginx', rules: [rule('o.example.com', ['/'])] });
+    const result = run({
+      ingresses: [shop(), other],
+      routePolicies: [
+        policy('missing', { targetRefs: [ref('nope')] }),
+        policy('elsewhere', { maxRequestBodyBytes: 1 }, { namespace: 'team' }),
+        policy('foreign', { targetRefs: [ref('other')] }),
+        policy('half', { targetRefs: [ref('shop'), ref('nope')], maxRequestBodyBytes: 5 }),
+        policy('narrow', { hosts: ['none.example.com'], maxRequestBodyBytes: 6 }),
+      ],
+    });
+    for (const name of ['missing', 'elsewhere', 'foreign'])
+      assert.deepEqual(
+        conditions(result, name),
+        ['Accepted False TargetNotFound', 'ResolvedRefs False TargetNotFound'],
+        name,
+      );
+    assert.deepEqual(conditions(result, 'half'), [
+      'Accepted True Accepted',
+      'ResolvedRefs False TargetNotFound',
+    ]);
+    assert.equal(route(result, 'shop.example.com', '/').maxRequestBodyBytes, 5);
+    assert.deepEqual(conditions(result, 'narrow'), [
+      'Accepted True Accepted',
+      'ResolvedRefs False TargetNotFound',
+    ]);
+  });
+
+  it('an invalid policy is refused with its field, and the others keep serving', () => {
+    const bad = policy('bad', { timeouts: { connect: '48h' } });
+    const schemaBad = { ...policy('schema-bad', {}), spec: { targetRefs: [ref()], timeout: '1s' } };
+    const narrowBalancer = policy('narrow-balancer', {
+      hosts: ['shop.example.com'],
+      balancer: { type: 'LeastRequest' },
+    });
+    const badCidr = policy('bad-cidr', { clientAccess: { allow: ['10.0.0.300/8'] } });
+    const good = policy('good', { maxRequestBodyBytes: 9 }, { created: '2026-12-01T00:00:00Z' });
+    const result = run({
+      ingresses: [shop()],
+      routePolicies: [bad, schemaBad as never, narrowBalancer, badCidr, good],
+    });
+    for (const name of ['bad', 'narrow-balancer', 'bad-cidr'])
+      assert.deepEqual(
+        conditions(result, name),
+        ['Accepted False Invalid', 'ResolvedRefs True ResolvedRefs'],
+        name,
+      );
+    assert.deepEqual(conditions(result, 'schema-bad'), [
+      'Accepted False Invalid',
+      'ResolvedRefs False Invalid',
+    ]);
+    assert.equal(route(result, 'shop.example.com', '/').maxRequestBodyBytes, 9);
+    assert.deepEqual(conditions(result, 'good'), [
+      'Accepted True Accepted',
+      'ResolvedRefs True ResolvedRefs',
+    ]);
+    const invalid = result.diagnostics
+      .filter((d) => d.reason === 'Invalid')
+      .map((d) => `${d.object.name} ${d.field}`);
+    assert.deepEqual(invalid.sort(), [
+      'bad spec.timeouts.connect',
+      'bad-cidr spec.clientAccess.allow[0]',
+      'narrow-balancer spec.balancer',
+      'schema-bad spec',
+    ]);
+  });
+
+  it('a pending restricting field (auth, rate limit, client certificates) closes its routes: 503, never open', () => {
+    for (const spec of [
+      { basicAuth: { secretRef: { name: 'users' } } },
+      { externalAuth: { url: 'http://auth/' } },
+      { rateLimit: { requestsPerSecond: 1 } },
+      { clientCertificate: { caSecretRef: { name: 'ca' } } },
+    ] as Partial<RoutePolicySpec>[]) {
+      const result = run({
+        ingresses: [shop()],
+        services: [WEB[0]] as never,
+        endpointSlices: [WEB[1]] as never,
+        routePolicies: [policy('p', { paths: ['/api'], ...spec })],
+      });
+      assert.deepEqual(route(result, 'shop.example.com', '/api').backends, [], JSON.stringify(spec));
+      assert.notDeepEqual(route(result, 'shop.example.com', '/').backends, [], 'other routes keep serving');
+      assert.deepEqual(conditions(result, 'p'), [
+        'Accepted False Unsupported',
+        'ResolvedRefs True ResolvedRefs',
+      ]);
+    }
+  });
+
+  it('a pending field that restricts nothing (canary, regexPaths, errorPages, hsts) leaves the policy out, reported', () => {
+    const result = run({
+      ingresses: [shop()],
+      routePolicies: [policy('p', { hsts: { maxAgeSeconds: 60 }, maxRequestBodyBytes: 3 })],
+    });
+    assert.equal(route(result, 'shop.example.com', '/').maxRequestBodyBytes, undefined);
+    assert.deepEqual(conditions(result, 'p'), [
+      'Accepted False Unsupported',
+      'ResolvedRefs True ResolvedRefs',
+    ]);
+    assert.ok(result.diagnostics.some((d) => d.object.name === 'p' && d.reason === 'Unsupported'));
+  });
+
+  it('without RoutePolicies the result has no policies field (existing results unchanged)', () => {
+    assert.equal(run({ ingresses: [shop()] }).policies, undefined);
+  });
+});
+
+describe('RoutePolicy on a closed Ingress', () => {
+  it('an Ingress closed by a refused access annotation stays 503: a policy redirect does not answer for it', () => {
+    const closed = shop({ 'nginx.ingress.kubernetes.io/whitelist-source-range': 'not-a-cidr' });
+    const result = run({
+      ingresses: [closed],
+      services: [WEB[0]] as never,
+      endpointSlices: [WEB[1]] as never,
+      routePolicies: [policy('p', { redirect: { scheme: 'https', statusCode: 301 } })],
+    });
+    const r = route(result, 'shop.example.com', '/');
+    assert.deepEqual(r.backends, []);
+    assert.deepEqual(r.filters, []);
+  });
+});

@@ -1,0 +1,207 @@
+// RoutePolicies → the routes they win, and each policy's conditions. Pure.
+//
+// Precedence: a policy's field wins over the same setting written as an annotation. The policy is
+// the explicit, typed and newer source; annotations stay for Ingresses moved from ingress-nginx, so
+// a user adding a policy to such an Ingress means to override them. Fields the policy leaves unset
+// keep the annotations' settings; its header filters run after the annotations' ones.
+//
+// Several policies matching one route: one wins the whole route — the most specific target (paths,
+// then hosts, then the whole Ingress), then the oldest creationTimestamp, then namespace/name —
+// and the others are told (Conflicted). No field-by-field merge, so a route's settings always come
+// from one object a user can read.
+import type { Route, UrlRewriteFilter } from '../../../../dataplane/src/table/types.ts';
+import type { RoutePolicy } from '../../policy/types.ts';
+import { validateRoutePolicy } from '../../policy/validate.ts';
+import type { Diagnostic } from '../../snapshot.ts';
+import type { BackendSettings } from '../annotations/settings.ts';
+import { compareText, record, text } from '../guard.ts';
+import type { IngressView } from '../lookup.ts';
+import { INGRESS_WIDE_FIELDS, type PolicyProblem, type PolicySettings, policySettings } from './settings.ts';
+import { type PolicyOutcome, PolicyStatusBook } from './status.ts';
+
+export interface RouteLocation {
+  route: Route;
+  /** The rule host (`*` for none); absent for the default route. */
+  host?: string;
+  /** The Ingress path as written; absent for defaultBackend routes. */
+  path?: string;
+}
+
+interface Candidate {
+  policy: RoutePolicy;
+  key: string;
+  settings: PolicySettings;
+  targets: Set<string>;
+  hosts?: Set<string>;
+  paths?: Set<string>;
+  /** 2 paths, 1 hosts, 0 the whole Ingress. */
+  specificity: number;
+  created: number;
+}
+
+export interface PolicyPlan {
+  /** Ingress-wide backend settings by `namespace/name`, from the winning whole-Ingress policy. */
+  backendFor(namespace: string, name: string): BackendSettings | undefined;
+  /**
+   * Puts the winning policy's settings on each route; call after the annotations' settings. Routes
+   * of `closed` Ingresses (`namespace/name`) keep answering 503: no redirect may answer in their place.
+   */
+  apply(locations: Iterable<RouteLocation>, closed: ReadonlySet<string>): void;
+  /** Conditions of every policy, sorted by namespace/name, once `apply` ran. */
+  outcomes(): PolicyOutcome[];
+}
+
+/** `policies` as sources hand them; each is checked against policy/schema.ts again, as translation trusts no input. */
+export function planPolicies(
+  policies: readonly unknown[],
+  ours: readonly IngressView[],
+  diagnostics: Diagnostic[],
+): PolicyPlan {
+  const ingresses = new Set(ours.map((i) => `${i.namespace}/${i.name}`));
+  const book = new PolicyStatusBook(diagnostics);
+  const candidates: Candidate[] = [];
+  for (const raw of sorted(policies)) {
+    const check = validateRoutePolicy(raw);
+    const policy = check.ok ? check.policy : identity(raw);
+    if (policy === undefined) continue;
+    const namespace = policy.metadata.namespace ?? 'default';
+    const key = `${namespace}/${policy.metadata.name}`;
+    book.add(key, policy);
+    if (!check.ok) {
+      book.invalid(key, [{ field: check.field, message: check.message }]);
+      continue;
+    }
+    const settings = policySettings(policy.spec);
+    const problems: PolicyProblem[] = [...settings.problems];
+    const narrowed = policy.spec.hosts !== undefined || policy.spec.paths !== undefined;
+    if (narrowed)
+      for (const field of INGRESS_WIDE_FIELDS)
+        if (policy.spec[field] !== undefined)
+          problems.push({
+            field: `spec.${field}`,
+            message: `${field} sets the backends of the whole Ingress: it needs a policy without hosts or paths`,
+          });
+    const targets = new Set<string>();
+    const missing: string[] = [];
+    for (const ref of policy.spec.targetRefs) {
+      const target = `${namespace}/${ref.name}`;
+      if (ingresses.has(target)) targets.add(target);
+      else missing.push(ref.name);
+    }
+    book.resolved(key, missing);
+    if (problems.length > 0) {
+      book.invalid(key, problems);
+      continue;
+    }
+    if (settings.unsupported.length > 0) book.unsupported(key, settings.unsupported, settings.closes);
+    // An unsupported restricting field closes the routes; other unsupported fields leave the policy out.
+    if (settings.unsupported.length > 0 && !settings.closes) continue;
+    const candidate: Candidate = {
+      policy,
+      key,
+      settings,
+      targets,
+      specificity: policy.spec.paths !== undefined ? 2 : policy.spec.hosts !== undefined ? 1 : 0,
+      created: createdOf(policy),
+    };
+    if (policy.spec.hosts !== undefined) candidate.hosts = new Set(policy.spec.hosts);
+    if (policy.spec.paths !== undefined) candidate.paths = new Set(policy.spec.paths);
+    candidates.push(candidate);
+  }
+  candidates.sort(precedence);
+
+  const matches = (c: Candidate, source: string, at: RouteLocation): boolean =>
+    c.targets.has(source) &&
+    (c.hosts === undefined || (at.host !== undefined && c.hosts.has(at.host))) &&
+    (c.paths === undefined || (at.path !== undefined && c.paths.has(at.path)));
+
+  return {
+    backendFor(namespace, name) {
+      const target = `${namespace}/${name}`;
+      const winner = candidates.find(
+        (c) => c.specificity === 0 && c.targets.has(target) && !c.settings.closes,
+      );
+      if (winner === undefined || Object.keys(winner.settings.backend).length === 0) return undefined;
+      return winner.settings.backend;
+    },
+    apply(locations, closed) {
+      const seen = new Set<Route>();
+      for (const at of locations) {
+        const { route } = at;
+        if (seen.has(route) || route.source.kind !== 'Ingress') continue;
+        seen.add(route);
+        const source = `${route.source.namespace}/${route.source.name}`;
+        const matching = candidates.filter((c) => matches(c, source, at));
+        const [winner, ...losers] = matching;
+        if (winner === undefined) continue;
+        book.won(winner.key, route.id);
+        for (const loser of losers) book.lost(loser.key, route.id, winner.key);
+        if (winner.settings.closes || closed.has(source)) closeRoute(route);
+        else applySettings(route, winner.settings);
+      }
+    },
+    outcomes: () => book.outcomes(),
+  };
+}
+
+/** Most specific first, then oldest, then namespace/name. */
+function precedence(a: Candidate, b: Candidate): number {
+  return b.specificity - a.specificity || a.created - b.created || compareText(a.key, b.key);
+}
+
+function sorted(policies: readonly unknown[]): unknown[] {
+  const key = (p: unknown) => {
+    const meta = record(record(p).metadata);
+    return `${text(meta.namespace) ?? 'default'}/${text(meta.name) ?? ''}`;
+  };
+  return [...policies].sort((a, b) => compareText(key(a), key(b)));
+}
+
+/** What an invalid object says of itself, to report on it: nothing without a name. */
+function identity(raw: unknown): RoutePolicy | undefined {
+  const meta = record(record(raw).metadata);
+  const name = text(meta.name);
+  if (name === undefined) return undefined;
+  const namespace = text(meta.namespace) ?? 'default';
+  const generation = typeof meta.generation === 'number' ? meta.generation : undefined;
+  return {
+    apiVersion: 'gatehouse.dev/v1alpha1',
+    kind: 'RoutePolicy',
+    metadata: generation === undefined ? { name, namespace } : { name, namespace, generation },
+    spec: { targetRefs: [] },
+  };
+}
+
+/** Objects without a valid creationTimestamp count as newest, as Ingresses do (lookup.ts). */
+function createdOf(policy: RoutePolicy): number {
+  const ms = Date.parse(policy.metadata.creationTimestamp ?? '');
+  return Number.isNaN(ms) ? Number.MAX_SAFE_INTEGER : ms;
+}
+
+/** A restriction that cannot be enforced yet: the route answers 503 rather than serve open. */
+function closeRoute(route: Route): void {
+  route.backends = [];
+  route.filters = [];
+}
+
+/** Field by field over what the annotations set (see the precedence note at the top). */
+function applySettings(route: Route, { route: s, rewrite }: PolicySettings): void {
+  if (s.timeouts !== undefined) route.timeouts = { ...route.timeouts, ...s.timeouts };
+  if (s.retry !== undefined) route.retry = structuredClone(s.retry);
+  if (s.maxRequestBodyBytes !== undefined) route.maxRequestBodyBytes = s.maxRequestBodyBytes;
+  if (s.clientAccess !== undefined) route.clientAccess = structuredClone(s.clientAccess);
+  if (s.cors !== undefined) route.cors = structuredClone(s.cors);
+  const filters = structuredClone(s.filters);
+  // The policy's redirect replaces any the annotations made; header filters add to theirs, after them.
+  if (filters.some((f) => f.type === 'RequestRedirect'))
+    route.filters = route.filters.filter((f) => f.type !== 'RequestRedirect');
+  route.filters.push(...filters);
+  if (rewrite !== undefined) {
+    const existing = route.filters.find((f): f is UrlRewriteFilter => f.type === 'URLRewrite');
+    const filter: UrlRewriteFilter = existing ?? { type: 'URLRewrite' };
+    // rewrite-target's form: `$1`… name the captures of a regex path; a plain path replaces the whole path.
+    if (rewrite.path !== undefined) filter.path = { type: 'RegexSubstitution', value: rewrite.path };
+    if (rewrite.hostname !== undefined) filter.hostname = rewrite.hostname;
+    if (existing === undefined) route.filters.unshift(filter);
+  }
+}

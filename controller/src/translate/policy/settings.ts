@@ -1,0 +1,209 @@
+// One RoutePolicy's spec → the RouteSettings / BackendSettings the annotations produce, so the data
+// plane needs nothing new. Pure. Fields whose data-plane support is not built yet are reported, not
+// ignored; those that restrict who is served make the policy close its routes (503), as the
+// pending access annotations do.
+import { isAddressOrCidr } from '../../../../dataplane/src/table/cidr.ts';
+import type {
+  BalancerPolicy,
+  ClientAccess,
+  CookieSpec,
+  CorsPolicy,
+  Filter,
+  HeaderModifier,
+  RequestRedirectFilter,
+  Timeouts,
+} from '../../../../dataplane/src/table/types.ts';
+import type { PolicyHeaderModifier, RoutePolicySpec } from '../../policy/types.ts';
+import { DEFAULT_CORS_HEADERS, DEFAULT_CORS_MAX_AGE, DEFAULT_CORS_METHODS } from '../annotations/cors.ts';
+import type { BackendSettings, RouteSettings } from '../annotations/settings.ts';
+
+/** Fields in the schema whose data-plane support is still being built; `restricting` ones close the routes. */
+export const PENDING_FIELDS = {
+  rateLimit: { restricting: true },
+  basicAuth: { restricting: true },
+  externalAuth: { restricting: true },
+  clientCertificate: { restricting: true },
+  canary: { restricting: false },
+  regexPaths: { restricting: false },
+  errorPages: { restricting: false },
+  hsts: { restricting: false },
+} as const satisfies Partial<Record<keyof RoutePolicySpec, { restricting: boolean }>>;
+
+/** Settings of the backends a policy's Ingress sends to: they need the whole Ingress as target. */
+export const INGRESS_WIDE_FIELDS = ['balancer', 'sessionAffinity'] as const;
+
+export interface PolicyProblem {
+  field: string;
+  message: string;
+}
+
+export interface PolicySettings {
+  route: RouteSettings;
+  backend: BackendSettings;
+  /** A URLRewrite path (RegexSubstitution, as rewrite-target) and/or hostname. */
+  rewrite?: { path?: string; hostname?: string };
+  /** Pending fields the policy uses. */
+  unsupported: string[];
+  /** One of `unsupported` restricts access: the policy's routes answer 503 rather than serve open. */
+  closes: boolean;
+  problems: PolicyProblem[];
+}
+
+export function policySettings(spec: RoutePolicySpec): PolicySettings {
+  const problems: PolicyProblem[] = [];
+  const route: RouteSettings = { filters: [] };
+  const backend: BackendSettings = {};
+  const unsupported: string[] = [];
+  let closes = false;
+  for (const [field, { restricting }] of Object.entries(PENDING_FIELDS))
+    if (spec[field as keyof RoutePolicySpec] !== undefined) {
+      unsupported.push(field);
+      closes ||= restricting;
+    }
+
+  if (spec.timeouts !== undefined) route.timeouts = timeouts(spec.timeouts, problems);
+  if (spec.retry !== undefined) {
+    // ingress-nginx's proxy_next_upstream default, "error timeout" (upstream.ts parseRetry).
+    const on = spec.retry.on ?? ['connect-failure', 'reset'];
+    route.retry = { attempts: spec.retry.attempts, on: [...on] };
+    if (spec.retry.budgetPercent !== undefined) route.retry.budgetPercent = spec.retry.budgetPercent;
+  }
+  if (spec.maxRequestBodyBytes !== undefined) route.maxRequestBodyBytes = spec.maxRequestBodyBytes;
+  // Request headers first, then the redirect (which answers), then the response headers: the order the worker applies.
+  const request = headerFilter('RequestHeaderModifier', spec.requestHeaders);
+  if (request !== undefined) route.filters.push(request);
+  if (spec.redirect !== undefined) route.filters.push(redirect(spec.redirect));
+  const response = headerFilter('ResponseHeaderModifier', spec.responseHeaders);
+  if (response !== undefined) route.filters.push(response);
+  if (spec.clientAccess !== undefined) route.clientAccess = clientAccess(spec.clientAccess, problems);
+  if (spec.cors !== undefined) route.cors = cors(spec.cors);
+
+  const balancer = balancerOf(spec, problems);
+  if (balancer !== undefined) backend.balancer = balancer;
+  const settings: PolicySettings = { route, backend, unsupported, closes, problems };
+  if (spec.rewrite !== undefined) settings.rewrite = { ...spec.rewrite };
+  return settings;
+}
+
+/** Gateway API Duration (GEP-2257) → milliseconds; the schema has checked its syntax. */
+export function durationMs(text: string): number {
+  let total = 0;
+  for (const [, amount, unit] of text.matchAll(/([0-9]+)(h|ms|m|s)/g))
+    total += Number(amount) * (unit === 'h' ? 3_600_000 : unit === 'm' ? 60_000 : unit === 's' ? 1000 : 1);
+  return total;
+}
+
+/** The route table's bound on every timeout: one day. */
+const MAX_TIMEOUT_MS = 86_400_000;
+
+function timeouts(spec: NonNullable<RoutePolicySpec['timeouts']>, problems: PolicyProblem[]): Timeouts {
+  const out: Timeouts = {};
+  const fields = [
+    ['connect', 'connectMs'],
+    ['responseHeader', 'responseHeaderMs'],
+    ['idle', 'idleMs'],
+  ] as const;
+  for (const [field, key] of fields) {
+    const text = spec[field];
+    if (text === undefined) continue;
+    const ms = durationMs(text);
+    if (ms >= 1 && ms <= MAX_TIMEOUT_MS) out[key] = ms;
+    else problems.push({ field: `spec.timeouts.${field}`, message: `${text} is not between 1ms and 24h` });
+  }
+  return out;
+}
+
+function headerFilter(
+  type: 'RequestHeaderModifier' | 'ResponseHeaderModifier',
+  spec: PolicyHeaderModifier | undefined,
+): Filter | undefined {
+  if (spec === undefined) return undefined;
+  const modifier: HeaderModifier = {};
+  if (spec.set !== undefined && spec.set.length > 0)
+    modifier.set = spec.set.map(({ name, value }) => ({ name, value }));
+  if (spec.add !== undefined && spec.add.length > 0)
+    modifier.add = spec.add.map(({ name, value }) => ({ name, value }));
+  if (spec.remove !== undefined && spec.remove.length > 0) modifier.remove = [...spec.remove];
+  return Object.keys(modifier).length === 0 ? undefined : { type, ...modifier };
+}
+
+function redirect(spec: NonNullable<RoutePolicySpec['redirect']>): RequestRedirectFilter {
+  const filter: RequestRedirectFilter = { type: 'RequestRedirect', statusCode: spec.statusCode };
+  if (spec.scheme !== undefined) filter.scheme = spec.scheme;
+  if (spec.hostname !== undefined) filter.hostname = spec.hostname;
+  if (spec.port !== undefined) filter.port = spec.port;
+  if (spec.path !== undefined) filter.path = { type: 'ReplaceFullPath', value: spec.path };
+  return filter;
+}
+
+/** nginx's order, as denylist-/allowlist-source-range: deny first, then allow; any allow refuses the rest. */
+function clientAccess(
+  spec: NonNullable<RoutePolicySpec['clientAccess']>,
+  problems: PolicyProblem[],
+): ClientAccess {
+  const checked = (field: 'allow' | 'deny') =>
+    (spec[field] ?? []).filter((cidr, i) => {
+      if (isAddressOrCidr(cidr)) return true;
+      problems.push({
+        field: `spec.clientAccess.${field}[${i}]`,
+        message: `${cidr} is not an IP address or CIDR`,
+      });
+      return false;
+    });
+  const deny = checked('deny');
+  const allow = checked('allow');
+  const access: ClientAccess = {
+    rules: [],
+    otherwise: spec.allow !== undefined && spec.allow.length > 0 ? 'deny' : 'allow',
+  };
+  if (deny.length > 0) access.rules.push({ action: 'deny', cidrs: deny });
+  if (allow.length > 0) access.rules.push({ action: 'allow', cidrs: allow });
+  return access;
+}
+
+/** Unset fields take ingress-nginx's enable-cors defaults (cors/main.go), except credentials: off unless asked. */
+function cors(spec: NonNullable<RoutePolicySpec['cors']>): CorsPolicy {
+  const policy: CorsPolicy = {
+    allowOrigins: spec.allowOrigins.includes('*') ? ['*'] : [...spec.allowOrigins],
+    allowMethods: spec.allowMethods?.join(', ') ?? DEFAULT_CORS_METHODS,
+    allowHeaders: spec.allowHeaders?.join(',') ?? DEFAULT_CORS_HEADERS,
+    allowCredentials: spec.allowCredentials ?? false,
+    maxAgeSeconds: spec.maxAgeSeconds ?? DEFAULT_CORS_MAX_AGE,
+  };
+  if (spec.exposeHeaders !== undefined) policy.exposeHeaders = spec.exposeHeaders.join(',');
+  return policy;
+}
+
+/** sessionAffinity wins over balancer, as ingress-nginx's affinity wins over load-balance. */
+function balancerOf(spec: RoutePolicySpec, problems: PolicyProblem[]): BalancerPolicy | undefined {
+  if (spec.sessionAffinity !== undefined) {
+    const { cookieName, ...rest } = spec.sessionAffinity;
+    const setCookie: CookieSpec = { name: cookieName, ...rest };
+    return { type: 'ConsistentHash', on: 'Cookie', name: cookieName, setCookie };
+  }
+  const b = spec.balancer;
+  if (b === undefined) return undefined;
+  if (b.type !== 'ConsistentHash') {
+    for (const field of ['hashOn', 'hashName', 'subsetSize'] as const)
+      if (b[field] !== undefined)
+        problems.push({
+          field: `spec.balancer.${field}`,
+          message: `only a ConsistentHash balancer reads ${field}`,
+        });
+    return { type: b.type };
+  }
+  if (b.hashOn === undefined) {
+    problems.push({ field: 'spec.balancer.hashOn', message: 'a ConsistentHash balancer needs hashOn' });
+    return undefined;
+  }
+  const named = b.hashOn !== 'ClientAddress';
+  if (named !== (b.hashName !== undefined)) {
+    const message = named ? `hashOn ${b.hashOn} needs hashName` : 'hashOn ClientAddress takes no hashName';
+    problems.push({ field: 'spec.balancer.hashName', message });
+    return undefined;
+  }
+  const policy: BalancerPolicy = { type: 'ConsistentHash', on: b.hashOn };
+  if (b.hashName !== undefined) policy.name = b.hashName;
+  if (b.subsetSize !== undefined) policy.subsetSize = b.subsetSize;
+  return policy;
+}
