@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import { startAdminServer } from './admin/server.ts';
 import { FlagError, type Flags, parseFlags, usage } from './cli/flags.ts';
 import { createLogger, type Logger } from './log.ts';
+import { registerLimitMetrics } from './metrics/limits.ts';
 import { createPrimaryMetrics } from './metrics/primary.ts';
 import { type Cluster, clusterMode } from './modes/cluster.ts';
 import type { ObjectSource } from './modes/source.ts';
@@ -99,6 +100,7 @@ async function main(): Promise<void> {
       if (changed) log.info('route table updated', { component: 'sync', version, routes, translateMs });
     },
   });
+  registerLimitMetrics(metrics.registry, supervisor.limits);
   supervisor.on('serving', () => cluster?.served(loop.handled));
   supervisor.on('applied', (slot, version, compileMs) => metrics.onApplied(slot, version, compileMs));
   supervisor.on('rejected', (slot, version) => metrics.onRejected(slot, version));

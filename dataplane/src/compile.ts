@@ -1,7 +1,9 @@
 // compile(RouteTable) → Runtime: everything a request needs, resolved once per table so the
 // request path only looks things up. The worker swaps runtimes with one assignment; a request
 // keeps the runtime it started with until it ends.
+
 import { compactRoutes, Interner } from './compact-routes.ts';
+import { type CompiledRateLimit, compileRateLimit } from './limits/compile.ts';
 import type { RouteSeries } from './metrics/route-series.ts';
 import { type CompiledClientAccess, compileClientAccess } from './proxy/client-access.ts';
 import { type CompiledCors, compileCors } from './proxy/cors.ts';
@@ -62,6 +64,8 @@ export interface CompiledRoute {
   clientAccess: CompiledClientAccess | undefined;
   /** CORS (proxy/cors.ts); undefined for routes without, which pay nothing. */
   cors: CompiledCors | undefined;
+  /** Request and connection limits (limits/); undefined for routes without, which pay nothing. */
+  rateLimit: CompiledRateLimit | undefined;
   /** Metric series of this route, one per backend (dataplane/src/metrics/), bound on first use. */
   readonly series?: RouteSeries;
 }
@@ -131,6 +135,7 @@ class BoundRoute implements CompiledRoute {
   readonly responseRewrites: CompiledResponseRewrites | undefined;
   readonly clientAccess: CompiledClientAccess | undefined;
   readonly cors: CompiledCors | undefined;
+  rateLimit: CompiledRateLimit | undefined = undefined;
   #bindSeries: SeriesBinder | undefined;
   #series: RouteSeries | undefined = undefined;
 
@@ -244,9 +249,11 @@ export function compile(table: RouteTable, pools: UpstreamPools, bindSeries?: Se
       pagesBackend === undefined ? undefined : compileErrorPages(route, pages!, pagesBackend);
     const problems: string[] = [];
     const access = compileClientAccess(route.clientAccess, accessCache, problems);
-    for (const message of problems) accessProblems.push({ routeId: route.id, message });
     const mirrors = mirrorsOf(route, compiler, connectMs);
-    return new BoundRoute(route, host, groups, mirrors, errorPages, access, bindSeries);
+    const bound = new BoundRoute(route, host, groups, mirrors, errorPages, access, bindSeries);
+    bound.rateLimit = compileRateLimit(route.rateLimit, accessCache, problems);
+    for (const message of problems) accessProblems.push({ routeId: route.id, message });
+    return bound;
   };
 
   const router = compileRouter(compactRoutes(table, strings), bind);

@@ -1,10 +1,12 @@
 // Worker process entry: one event loop serving its own SO_REUSEPORT listeners. It takes whole
 // route tables over IPC, compiles each beside the one in force, swaps with one assignment and
 // acks the version. It never serves before it has a table, and never dies on a request.
+
 import { flushCompileCache } from 'node:module';
 import { BlockList, isIP } from 'node:net';
 import { compile } from './compile.ts';
 import { noteRequest, settleHeapSoon } from './heap-settle.ts';
+import { LimitClient } from './limits/client.ts';
 import { Listeners } from './listeners.ts';
 import { createLogger, type Logger } from './log.ts';
 import {
@@ -39,6 +41,9 @@ let observer: ExchangeObserver | undefined;
 function send(message: FromWorker): void {
   if (process.connected) process.send?.(message);
 }
+
+/** This worker's leases of the replica's rate-limit budgets, kept by the primary. */
+const limits = new LimitClient(send);
 
 export function trustedList(cidrs: string[]): BlockList | undefined {
   if (cidrs.length === 0) return undefined;
@@ -95,6 +100,7 @@ function startServing(cfg: WorkerConfig, logger: Logger): void {
     observer,
     via: new ViaMarker(cfg.viaPseudonym ?? newViaPseudonym()),
     log: logger,
+    limits,
   };
   server = new Listeners(cfg, base, certificates, {
     draining: () => draining,
@@ -160,6 +166,8 @@ process.on('message', (message: ToWorker) => {
         refused: refusal.refused,
       });
     if (config.defaultCertificate) certificates.setFallback(config.defaultCertificate);
+  } else if (message.type === 'limit-answer') {
+    limits.answer(message.id, message.granted);
   } else if (message.type === 'ticket-keys') {
     server?.setTicketKeys(message.keys);
   } else if (message.type === 'metrics-request') {

@@ -5,6 +5,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { LimitLedger } from '../../../dataplane/src/limits/ledger.ts';
 import type {
   FromWorker,
   MetricFamily,
@@ -17,6 +18,7 @@ import { ScrapeRequests } from '../metrics/scrape-requests.ts';
 import { selfSignedCertificate } from '../tls/self-signed.ts';
 import { TicketKeys } from '../tls/ticket-keys.ts';
 import { compileCacheDir, workerEnv } from './compile-cache.ts';
+import { limitClock } from './limit-clock.ts';
 
 export const workerScript = fileURLToPath(new URL('../../../dataplane/src/worker.ts', import.meta.url));
 
@@ -63,6 +65,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   readonly #viaPseudonym = `gatehouse-${randomBytes(8).toString('hex')}`;
   #servingVersion = -1;
   readonly #scrapes = new ScrapeRequests();
+  /** The replica's rate-limit budgets, shared by every worker (leases over IPC). */
+  readonly limits = new LimitLedger(limitClock(process.env));
 
   constructor(workers: number, config: Omit<WorkerConfig, 'slot'>, log: Logger) {
     super();
@@ -198,6 +202,24 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       case 'metrics':
         this.#scrapes.answer(message.id, message.metrics);
         break;
+      case 'limit-lease':
+        this.#send(slot, {
+          type: 'limit-answer',
+          id: message.id,
+          granted: this.limits.lease(slot.slot, message),
+        });
+        break;
+      case 'limit-return':
+        this.limits.giveBack(message.zone, message.key, message.buckets, message.count);
+        break;
+      case 'limit-acquire': {
+        const held = this.limits.acquire(slot.slot, message.zone, message.key, message.limit);
+        this.#send(slot, { type: 'limit-answer', id: message.id, granted: held ? 1 : 0 });
+        break;
+      }
+      case 'limit-release':
+        this.limits.release(slot.slot, message.zone, message.key);
+        break;
     }
   }
 
@@ -210,6 +232,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   #onExit(slot: Slot, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (slot.child !== child) return;
+    // Its requests in progress ended with it: their connection-limit slots are free again.
+    this.limits.forgetWorker(slot.slot);
     slot.child = undefined;
     slot.pid = undefined;
     slot.listening = false;

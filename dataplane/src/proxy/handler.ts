@@ -5,6 +5,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BlockList } from 'node:net';
 import type { Dispatcher } from 'undici';
 import type { CompiledRoute, Runtime } from '../compile.ts';
+import type { LimitClient } from '../limits/client.ts';
+import { LIMIT_PASS, LIMIT_RATE, LIMIT_WAIT, limitRequest } from '../limits/gate.ts';
 import {
   type Attempt,
   attemptAnswered,
@@ -138,6 +140,8 @@ export interface ProxyContext {
   log: { warn(message: string, meta?: object): void; debug(message: string, meta?: object): void };
   /** How request bodies must keep coming (body-pace.ts); gRPC streams have no minimum rate. */
   bodyPace: BodyPaces;
+  /** The replica's shared request budgets (limits/client.ts); absent: limits are not enforced here. */
+  limits?: LimitClient;
 }
 
 const kExchange = Symbol('gatehouse.exchange');
@@ -445,6 +449,23 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
   if (gate !== 0) {
     reportAnswer(ctx, req, res, route, undefined, gate, startedAt, refusalOf(gate));
     return;
+  }
+  if (route.rateLimit !== undefined) {
+    // A request waiting for the replica's budget comes back through here with its verdict
+    // (limits/gate.ts). Without the budget's client the limit cannot be kept: closed (503).
+    const limited =
+      ctx.limits === undefined
+        ? LIMIT_RATE
+        : limitRequest(ctx.limits, route.rateLimit, view.address, req, res, () =>
+            handleRequest(ctx, req, res),
+          );
+    if (limited === LIMIT_WAIT) return;
+    if (limited !== LIMIT_PASS) {
+      answerRequest(res, 503);
+      const reason = limited === LIMIT_RATE ? 'rate_limit' : 'connection_limit';
+      reportAnswer(ctx, req, res, route, undefined, 503, startedAt, reason);
+      return;
+    }
   }
   let group = pickGroup(route.groups, req.headers);
   let endpoint = group === undefined ? undefined : pickEndpoint(group, req.headers, view);

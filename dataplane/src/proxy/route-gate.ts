@@ -7,8 +7,11 @@ import { clientAllowed } from './client-access.ts';
 import { answeredPreflight } from './cors.ts';
 import { answerRequest } from './grpc.ts';
 
-/** Why the proxy refused a request, a bounded label: `client_address`, the route's clientAccess (403). */
-export type Refusal = 'client_address';
+/**
+ * Why the proxy refused a request, a bounded label: `client_address`, the route's clientAccess
+ * (403); `rate_limit` and `connection_limit`, its rateLimit (503, limits/gate.ts).
+ */
+export type Refusal = 'client_address' | 'rate_limit' | 'connection_limit';
 
 /** The status the gate answered with, or 0 when the request goes on upstream. */
 export function answeredAtGate(

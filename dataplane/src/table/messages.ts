@@ -1,5 +1,6 @@
 // Messages on the IPC channel between the primary and a worker: part of the data plane's
 // contract, like the table itself. The primary always sends the whole table, versioned.
+import type { LimitMessage } from '../limits/client.ts';
 import type { Certificate, RouteTable } from './types.ts';
 
 export interface WorkerConfig {
@@ -54,11 +55,15 @@ export type ToWorker =
   | { type: 'init'; config: WorkerConfig }
   | { type: 'table'; table: RouteTable }
   | { type: 'metrics-request'; id: number }
-  | { type: 'ticket-keys'; keys: Uint8Array };
+  | { type: 'ticket-keys'; keys: Uint8Array }
+  /** The primary's answer to a limit-lease (requests granted) or limit-acquire (1 or 0). */
+  | { type: 'limit-answer'; id: number; granted: number };
 
 export type FromWorker =
   | { type: 'applied'; version: number; compileMs: number }
   | { type: 'rejected'; version: number; errors: string[] }
   | { type: 'listening'; http: number; https?: number }
   | { type: 'fatal'; message: string }
-  | { type: 'metrics'; id: number; metrics: MetricFamily[] };
+  | { type: 'metrics'; id: number; metrics: MetricFamily[] }
+  // Rate limits: one budget per replica, kept by the primary (limits/ledger.ts, limits/client.ts).
+  | LimitMessage;

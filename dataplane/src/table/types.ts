@@ -95,6 +95,27 @@ export interface Route {
   clientAccess?: ClientAccess;
   /** Cross-origin answers: preflights answered by the proxy, CORS headers on upstream answers (ingress-nginx enable-cors). */
   cors?: CorsPolicy;
+  /** Requests and requests in progress per client address (ingress-nginx limit-rps/-rpm/-connections). */
+  rateLimit?: RateLimit;
+}
+
+/**
+ * nginx's limit_req (`burst nodelay`) and limit_conn keyed by the client address (the peer, or the
+ * address `--trusted-proxies` vouch for), answered 503 beyond the limit (ingress-nginx's
+ * limit-req-status-code and limit-conn-status-code). One budget per replica, shared by its workers.
+ */
+export interface RateLimit {
+  /** The budget's name: routes naming the same zone share it (ingress-nginx: one zone per Ingress). */
+  zone: string;
+  /** Requests per second; the burst is burstMultiplier × rps. */
+  rps?: number;
+  /** Requests per minute; the burst is burstMultiplier × rpm. Both apply when both are set. */
+  rpm?: number;
+  burstMultiplier: number;
+  /** Requests in progress at once per client address. */
+  connections?: number;
+  /** Client addresses and CIDRs no limit applies to (ingress-nginx limit-allowlist). */
+  exempt?: string[];
 }
 
 /**

@@ -8,6 +8,7 @@ import { parseErrorPages } from './error-pages.ts';
 import { parseAppRoot, parseFromToWww, parseServerAlias } from './host-names.ts';
 import { parseMirror } from './mirror.ts';
 import { parseProxySsl } from './proxy-ssl.ts';
+import { parseRateLimits } from './rate-limits.ts';
 import { parseResponseRewrites } from './response-rewrites.ts';
 import {
   parseForwardedPrefix,
@@ -77,6 +78,9 @@ export function parseAnnotations(
   else if (ranges.kind === 'denied') result.denied = [...(result.denied ?? []), 'source-range'];
   const cors = parseCors(values);
   if (cors !== undefined) route.cors = cors;
+  const limits = parseRateLimits(values, `${ingress.namespace}/${ingress.name}`);
+  if (limits.kind === 'limit') route.rateLimit = limits.limit;
+  else if (limits.kind === 'denied') result.denied = [...(result.denied ?? []), 'rate-limit'];
   const errorPages = parseErrorPages(values);
   if (errorPages !== undefined) route.errorPages = errorPages;
   const protocol = parseProtocol(values);

@@ -7,6 +7,7 @@ import type {
   CorsPolicy,
   Filter,
   HttpsRedirectForm,
+  RateLimit,
   ResponseRewrites,
   RetryPolicy,
   Timeouts,
@@ -46,6 +47,8 @@ export interface RouteSettings {
   clientAccess?: ClientAccess;
   /** enable-cors, cors-*: Route.cors. */
   cors?: CorsPolicy;
+  /** limit-rps, limit-rpm, limit-connections, …: Route.rateLimit. */
+  rateLimit?: RateLimit;
   /** configuration-snippet, translated (--allow-snippet-annotations): applied last (snippet/apply.ts). */
   snippet?: SnippetSettings;
 }

@@ -1,0 +1,28 @@
+// The replica's rate-limit budgets as the primary keeps them (dataplane/src/limits/ledger.ts), read
+// at scrape time: requests leased to each worker (the per-worker split of one budget) and keys
+// forgotten because a zone was full.
+import { Counter, type Registry } from 'prom-client';
+import type { LimitLedger } from '../../../dataplane/src/limits/ledger.ts';
+
+export function registerLimitMetrics(registry: Registry, ledger: LimitLedger): void {
+  const registers = [registry];
+  new Counter({
+    name: 'gatehouse_rate_limit_leased_total',
+    help: "Requests of the replica's rate-limit budgets leased to each worker.",
+    labelNames: ['worker'],
+    registers,
+    collect() {
+      this.reset();
+      for (const [worker, n] of ledger.granted) this.inc({ worker: String(worker) }, n);
+    },
+  });
+  new Counter({
+    name: 'gatehouse_rate_limit_evictions_total',
+    help: 'Client addresses forgotten by a rate-limit zone that was full (least recently used first).',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(ledger.evictions);
+    },
+  });
+}

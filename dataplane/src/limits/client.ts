@@ -1,0 +1,194 @@
+// The worker's side of the replica's shared budget (ledger.ts in the primary): requests are leased
+// in batches per zone and client, so most requests are admitted from a local count without any
+// IPC; a request finding none waits for one round trip. Leases not used within LEASE_MS go back.
+import type { BucketSpec } from './bucket.ts';
+
+/** How long leased requests stay usable; then unused ones are returned to the primary's bucket. */
+export const LEASE_MS = 1_000;
+/** Requests asked for beyond those waiting, at most (the primary grants them only from plenty). */
+const MAX_PREFETCH = 64;
+/** Leases kept before an early sweep (one entry per active client and zone). */
+const MAX_LEASES = 100_000;
+
+/** Told whether a waiting request is admitted. */
+export type Verdict = (admitted: boolean) => void;
+
+export type LimitMessage =
+  | {
+      type: 'limit-lease';
+      id: number;
+      zone: string;
+      key: string;
+      need: number;
+      want: number;
+      buckets: BucketSpec[];
+    }
+  | { type: 'limit-return'; zone: string; key: string; buckets: BucketSpec[]; count: number }
+  | { type: 'limit-acquire'; id: number; zone: string; key: string; limit: number }
+  | { type: 'limit-release'; zone: string; key: string };
+
+/** A zone's request limits as the worker asks for them. */
+export interface RequestBudget {
+  readonly zone: string;
+  readonly buckets: BucketSpec[];
+  /** Requests asked for beyond those waiting: a sixteenth of the smallest bucket, at most 64. */
+  readonly prefetch: number;
+}
+
+interface Lease {
+  readonly zone: string;
+  readonly key: string;
+  readonly buckets: BucketSpec[];
+  tokens: number;
+  expiresAt: number;
+  asked: number;
+  waiters: Verdict[];
+}
+
+export class LimitClient {
+  readonly #send: (message: LimitMessage) => void;
+  readonly #clock: () => number;
+  readonly #leases = new Map<string, Lease>();
+  readonly #asks = new Map<number, Lease | Verdict>();
+  #nextId = 1;
+  #sweeper: NodeJS.Timeout | undefined;
+
+  constructor(
+    send: (message: LimitMessage) => void,
+    clock: () => number = performance.now.bind(performance),
+  ) {
+    this.#send = send;
+    this.#clock = clock;
+  }
+
+  /** Admits a request from the key's lease, without IPC; false: none left, `wait` for the primary. */
+  tryTake(budget: RequestBudget, key: string): boolean {
+    const lease = this.#leases.get(`${budget.zone}\u0000${key}`);
+    if (lease === undefined || lease.tokens === 0 || lease.expiresAt <= this.#clock()) return false;
+    lease.tokens--;
+    return true;
+  }
+
+  /** Asks the primary for the key's next requests; `verdict` says whether this one is admitted. */
+  wait(budget: RequestBudget, key: string, verdict: Verdict): void {
+    const id = `${budget.zone}\u0000${key}`;
+    let lease = this.#leases.get(id);
+    if (lease === undefined) {
+      if (this.#leases.size >= MAX_LEASES) this.sweep();
+      lease = {
+        zone: budget.zone,
+        key,
+        buckets: budget.buckets,
+        tokens: 0,
+        expiresAt: 0,
+        asked: 0,
+        waiters: [],
+      };
+      this.#leases.set(id, lease);
+      this.#startSweeper();
+    } else if (lease.tokens > 0 && lease.expiresAt <= this.#clock()) {
+      // Expired: the primary gets them back, and the waiter asks afresh.
+      this.#giveBack(lease);
+    }
+    lease.waiters.push(verdict);
+    // One question in flight per key: the waiters that came meanwhile ride on the next one.
+    if (lease.asked === 0) this.#ask(lease, budget.prefetch);
+  }
+
+  /** nginx's limit_conn through the primary: `verdict` tells whether the request may proceed. */
+  acquire(zone: string, key: string, limit: number, verdict: Verdict): void {
+    const id = this.#nextId++;
+    this.#asks.set(id, verdict);
+    this.#send({ type: 'limit-acquire', id, zone, key, limit });
+  }
+
+  release(zone: string, key: string): void {
+    this.#send({ type: 'limit-release', zone, key });
+  }
+
+  /** The primary's answer to a lease or an acquire. */
+  answer(id: number, granted: number): void {
+    const ask = this.#asks.get(id);
+    if (ask === undefined) return;
+    this.#asks.delete(id);
+    if (typeof ask === 'function') {
+      ask(granted > 0);
+      return;
+    }
+    const lease = ask;
+    const need = lease.asked;
+    lease.asked = 0;
+    lease.tokens += granted;
+    lease.expiresAt = this.#clock() + LEASE_MS;
+    // The waiters the question was for are served first; short of them, the bucket ran dry.
+    const served = lease.waiters.splice(0, need);
+    for (const verdict of served) {
+      const admitted = lease.tokens > 0;
+      if (admitted) lease.tokens--;
+      verdict(admitted);
+    }
+    if (lease.waiters.length > 0) this.#ask(lease, 0);
+  }
+
+  /** Returns expired leases' unused requests and forgets idle keys. */
+  sweep(): void {
+    const now = this.#clock();
+    for (const [id, lease] of this.#leases) {
+      if (lease.asked > 0 || lease.expiresAt > now) continue;
+      if (lease.tokens > 0) this.#giveBack(lease);
+      this.#leases.delete(id);
+    }
+    if (this.#leases.size === 0 && this.#sweeper !== undefined) {
+      clearInterval(this.#sweeper);
+      this.#sweeper = undefined;
+    }
+  }
+
+  /** Every lease handed back (a draining worker). */
+  close(): void {
+    for (const lease of this.#leases.values()) if (lease.tokens > 0) this.#giveBack(lease);
+    this.#leases.clear();
+    if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
+    this.#sweeper = undefined;
+  }
+
+  #ask(lease: Lease, prefetch: number): void {
+    const id = this.#nextId++;
+    const need = lease.waiters.length;
+    lease.asked = need;
+    this.#asks.set(id, lease);
+    this.#send({
+      type: 'limit-lease',
+      id,
+      zone: lease.zone,
+      key: lease.key,
+      need,
+      want: need + prefetch,
+      buckets: lease.buckets,
+    });
+  }
+
+  #giveBack(lease: Lease): void {
+    this.#send({
+      type: 'limit-return',
+      zone: lease.zone,
+      key: lease.key,
+      buckets: lease.buckets,
+      count: lease.tokens,
+    });
+    lease.tokens = 0;
+  }
+
+  #startSweeper(): void {
+    if (this.#sweeper !== undefined) return;
+    this.#sweeper = setInterval(() => this.sweep(), LEASE_MS);
+    this.#sweeper.unref();
+  }
+}
+
+/** The prefetch for a zone's buckets (see RequestBudget). */
+export function prefetchFor(buckets: readonly BucketSpec[]): number {
+  let smallest = Number.POSITIVE_INFINITY;
+  for (const b of buckets) smallest = Math.min(smallest, b.burst + 1);
+  return Math.min(MAX_PREFETCH, Math.floor(smallest / 16));
+}

@@ -1,0 +1,79 @@
+// The limits' check for one request: exempt clients pass; then limit_req (a lease of the replica's
+// budget, client.ts), then limit_conn (held until the response closes). A request that must wait
+// for the primary is resumed by calling `resume` again once the answer is in: the verdict is kept
+// on the request, so the second pass only reads it. Excess answers 503 (limit-req-status-code).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { clientAllowed } from '../proxy/client-access.ts';
+import { plainAddress } from '../proxy/forwarding.ts';
+import type { LimitClient } from './client.ts';
+import type { CompiledRateLimit } from './compile.ts';
+
+/** limitRequest's answers. */
+export const LIMIT_PASS = 0;
+export const LIMIT_WAIT = 1;
+export const LIMIT_RATE = 2;
+export const LIMIT_CONNECTIONS = 3;
+
+const RATE_ADMITTED = 1;
+const RATE_DENIED = 2;
+const CONNECTION_HELD = 4;
+const CONNECTION_DENIED = 8;
+
+const kLimit = Symbol('gatehouse.limit');
+type LimitedRequest = IncomingMessage & { [kLimit]?: number };
+const kRelease = Symbol('gatehouse.limit.release');
+type HeldResponse = ServerResponse & { [kRelease]?: { client: LimitClient; zone: string; key: string } };
+
+export function limitRequest(
+  client: LimitClient,
+  limit: CompiledRateLimit,
+  address: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  resume: () => void,
+): number {
+  const r = req as LimitedRequest;
+  const state = r[kLimit] ?? 0;
+  if (state & RATE_DENIED) return LIMIT_RATE;
+  if (state & CONNECTION_DENIED) return LIMIT_CONNECTIONS;
+  // ingress-nginx maps an allow-listed client to an empty key, which nginx does not account.
+  if (limit.exempt !== undefined && clientAllowed(limit.exempt, address)) return LIMIT_PASS;
+  const key = plainAddress(address);
+  const budget = limit.budget;
+  if (budget !== undefined && (state & RATE_ADMITTED) === 0) {
+    if (client.tryTake(budget, key)) r[kLimit] = state | RATE_ADMITTED;
+    else {
+      client.wait(budget, key, (admitted) => {
+        r[kLimit] = (r[kLimit] ?? 0) | (admitted ? RATE_ADMITTED : RATE_DENIED);
+        resume();
+      });
+      return LIMIT_WAIT;
+    }
+  }
+  if (limit.connections > 0 && (state & CONNECTION_HELD) === 0) {
+    client.acquire(limit.zone, key, limit.connections, (admitted) => {
+      r[kLimit] = (r[kLimit] ?? 0) | (admitted ? CONNECTION_HELD : CONNECTION_DENIED);
+      if (admitted) hold(res as HeldResponse, client, limit.zone, key);
+      resume();
+    });
+    return LIMIT_WAIT;
+  }
+  return LIMIT_PASS;
+}
+
+/** The request is in progress until its response closes (or at once, when the client left already). */
+function hold(res: HeldResponse, client: LimitClient, zone: string, key: string): void {
+  if (res.destroyed || res.writableFinished) {
+    client.release(zone, key);
+    return;
+  }
+  res[kRelease] = { client, zone, key };
+  res.once('close', release);
+}
+
+function release(this: HeldResponse): void {
+  const held = this[kRelease];
+  if (held === undefined) return;
+  this[kRelease] = undefined;
+  held.client.release(held.zone, held.key);
+}
