@@ -127,6 +127,11 @@ export class LimitClient {
       if (admitted) lease.tokens--;
       verdict(admitted);
     }
+    // Waiters that came meanwhile take what is left of the lease, and ask for the rest.
+    while (lease.waiters.length > 0 && lease.tokens > 0) {
+      lease.tokens--;
+      lease.waiters.shift()!(true);
+    }
     if (lease.waiters.length > 0) this.#ask(lease, 0);
   }
 
