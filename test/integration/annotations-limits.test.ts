@@ -6,7 +6,9 @@
 // two workers of a replica (counted, and split between them); limit-connections; the allow list.
 // Refills at 1 r/m are negligible during a test, so counts are exact.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Agent, request } from 'undici';
 import { TEST_CLOCK_ENV } from '../../controller/src/supervisor/limit-clock.ts';
@@ -23,6 +25,7 @@ import {
   waitFor,
   withAnnotations,
 } from './harness.ts';
+import { type EchoServer, startEchoServer } from './ws-echo.ts';
 
 const P = 'nginx.ingress.kubernetes.io';
 const TRUSTED = '127.0.0.1';
@@ -31,12 +34,14 @@ describe('rate limits through workers', () => {
   const dir = new ManifestDir();
   let app: Backend;
   let slow: Backend;
+  let ws: EchoServer;
   /** Responses the slow backend holds until the test lets them go. */
   const held: ServerResponse[] = [];
   let g: Gatehouse;
 
   before(async () => {
     app = await startBackend('app');
+    ws = await startEchoServer();
     slow = await startBackend('slow', (_req: IncomingMessage, res: ServerResponse) => {
       held.push(res);
     });
@@ -57,6 +62,9 @@ describe('rate limits through workers', () => {
       ingressClass(),
       ...serviceFor('apps', 'app', [app]),
       ...serviceFor('apps', 'slow', [slow]),
+      ...serviceFor('apps', 'ws', [ws]),
+      site('ws', 'ws.example', { [`${P}/limit-rpm`]: '1', [`${P}/limit-burst-multiplier`]: '1' }, 'ws'),
+      site('ws-conn', 'ws-conn.example', { [`${P}/limit-connections`]: '1' }, 'ws'),
       // burst = 2 × 1: three requests, then one per minute.
       site('burst', 'burst.example', { [`${P}/limit-rpm`]: '1', [`${P}/limit-burst-multiplier`]: '2' }),
       // 301 requests between both workers.
@@ -83,6 +91,7 @@ describe('rate limits through workers', () => {
     await g?.stop();
     await app?.close();
     await slow?.close();
+    await ws?.close();
     dir.cleanup();
   });
 
@@ -204,6 +213,39 @@ describe('rate limits through workers', () => {
     );
     assert.deepEqual(await statuses(3, 'exempt.example', '/a', from('192.0.2.9')), [200, 200, 503]);
     assert.deepEqual(await statuses(3, 'exempt.example', '/a', from('192.0.2.10')), [200, 200, 503]);
+  });
+
+  /** A WebSocket handshake's status; the tunnel stays open until `keep` is false. */
+  async function handshake(host: string, keep = false): Promise<{ status: number; close: () => void }> {
+    const socket = connect({ port: g.httpPort, host: '127.0.0.1' });
+    socket.on('error', () => {});
+    await once(socket, 'connect');
+    let received = '';
+    socket.on('data', (d: Buffer) => {
+      received += d.toString('latin1');
+    });
+    socket.write(
+      `GET /a HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    );
+    await waitFor('a handshake answer', () => received.includes('\r\n\r\n'));
+    const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(received)?.[1] ?? 0);
+    if (!keep) socket.destroy();
+    return { status, close: () => socket.destroy() };
+  }
+
+  it('WebSocket handshakes are limited too: the budget, and a tunnel holds its connection slot', async () => {
+    const codes = [];
+    for (let i = 0; i < 3; i++) codes.push((await handshake('ws.example')).status);
+    assert.deepEqual(codes, [101, 101, 503]);
+    const open = await handshake('ws-conn.example', true);
+    assert.equal(open.status, 101);
+    assert.equal((await handshake('ws-conn.example')).status, 503);
+    open.close();
+    await waitFor(
+      'the tunnel closed and its slot is free',
+      async () => (await handshake('ws-conn.example')).status === 101,
+    );
   });
 
   it('an invalid limit fails closed: 503 for every client', async () => {

@@ -2,7 +2,8 @@
 // budget, client.ts), then limit_conn (held until the response closes). A request that must wait
 // for the primary is resumed by calling `resume` again once the answer is in: the verdict is kept
 // on the request, so the second pass only reads it. Excess answers 503 (limit-req-status-code).
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EventEmitter } from 'node:events';
+import type { IncomingMessage } from 'node:http';
 import { clientAllowed } from '../proxy/client-access.ts';
 import { plainAddress } from '../proxy/forwarding.ts';
 import type { LimitClient } from './client.ts';
@@ -22,14 +23,16 @@ const CONNECTION_DENIED = 8;
 const kLimit = Symbol('gatehouse.limit');
 type LimitedRequest = IncomingMessage & { [kLimit]?: number };
 const kRelease = Symbol('gatehouse.limit.release');
-type HeldResponse = ServerResponse & { [kRelease]?: { client: LimitClient; zone: string; key: string } };
+/** A response, or an upgraded connection's socket: the request is in progress until it closes. */
+export type Answering = EventEmitter & { readonly destroyed: boolean; readonly writableFinished: boolean };
+type HeldResponse = Answering & { [kRelease]?: { client: LimitClient; zone: string; key: string } };
 
 export function limitRequest(
   client: LimitClient,
   limit: CompiledRateLimit,
   address: string,
   req: IncomingMessage,
-  res: ServerResponse,
+  res: Answering,
   resume: () => void,
 ): number {
   const r = req as LimitedRequest;

@@ -9,6 +9,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { CompiledRoute } from '../compile.ts';
+import { LIMIT_PASS, LIMIT_RATE, LIMIT_WAIT, limitRequest } from '../limits/gate.ts';
 import {
   type CompiledBackend,
   pickEndpoint,
@@ -287,6 +288,22 @@ export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, client: D
     answerRaw(client, 403);
     reportAnswer(ctx, req, undefined, route, undefined, 403, startedAt, refusalOf(403));
     return;
+  }
+  if (route.rateLimit !== undefined) {
+    // A handshake is a request like any other (nginx's limit_req runs before the upgrade).
+    const limited =
+      ctx.limits === undefined
+        ? LIMIT_RATE
+        : limitRequest(ctx.limits, route.rateLimit, view.address, req, client, () =>
+            handleUpgrade(ctx, req, client, head),
+          );
+    if (limited === LIMIT_WAIT) return;
+    if (limited !== LIMIT_PASS) {
+      answerRaw(client, 503);
+      const reason = limited === LIMIT_RATE ? 'rate_limit' : 'connection_limit';
+      reportAnswer(ctx, req, undefined, route, undefined, 503, startedAt, reason);
+      return;
+    }
   }
   const group = pickGroup(route.groups, req.headers);
   // Headers and client address go to the balancer too: hash affinity must pin WebSockets as well.
