@@ -1,8 +1,8 @@
-// The replica's rate-limit budgets as the primary keeps them (dataplane/src/limits/ledger.ts), read
+// The replica's rate-limit budgets as the primary keeps them (controller/src/limits/ledger.ts), read
 // at scrape time: requests leased to each worker (the per-worker split of one budget) and keys
 // forgotten because a zone was full.
 import { Counter, type Registry } from 'prom-client';
-import type { LimitLedger } from '../../../dataplane/src/limits/ledger.ts';
+import type { LimitLedger } from '../limits/ledger.ts';
 
 export function registerLimitMetrics(registry: Registry, ledger: LimitLedger): void {
   const registers = [registry];

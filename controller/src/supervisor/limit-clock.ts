@@ -1,4 +1,4 @@
-// The clock of the replica's rate-limit budgets (dataplane/src/limits/ledger.ts). Tests of a refill
+// The clock of the replica's rate-limit budgets (controller/src/limits/ledger.ts). Tests of a refill
 // at one request per minute cannot wait a minute: with GATEHOUSE_TEST_LIMIT_CLOCK=1 in the
 // environment, each SIGUSR2 moves this clock (and nothing else) one minute ahead.
 export const TEST_CLOCK_ENV = 'GATEHOUSE_TEST_LIMIT_CLOCK';

@@ -5,7 +5,6 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { LimitLedger } from '../../../dataplane/src/limits/ledger.ts';
 import type {
   FromWorker,
   MetricFamily,
@@ -13,6 +12,7 @@ import type {
   WorkerConfig,
 } from '../../../dataplane/src/table/messages.ts';
 import type { RouteTable } from '../../../dataplane/src/table/types.ts';
+import { LimitLedger } from '../limits/ledger.ts';
 import type { Logger } from '../log.ts';
 import { ScrapeRequests } from '../metrics/scrape-requests.ts';
 import { selfSignedCertificate } from '../tls/self-signed.ts';

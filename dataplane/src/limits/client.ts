@@ -1,7 +1,7 @@
-// The worker's side of the replica's shared budget (ledger.ts in the primary): requests are leased
-// in batches per zone and client, so most requests are admitted from a local count without any
-// IPC; a request finding none waits for one round trip. Leases not used within LEASE_MS go back.
-import type { BucketSpec } from './bucket.ts';
+// The worker's side of the replica's shared budget (controller/src/limits/ledger.ts, in the
+// primary): requests are leased in batches per zone and client, so most are admitted from a local
+// count without IPC; a request finding none waits one round trip. Unused leases go back.
+import type { BucketSpec, LimitMessage } from '../table/messages.ts';
 
 /** How long leased requests stay usable; then unused ones are returned to the primary's bucket. */
 export const LEASE_MS = 1_000;
@@ -12,20 +12,6 @@ const MAX_LEASES = 100_000;
 
 /** Told whether a waiting request is admitted. */
 export type Verdict = (admitted: boolean) => void;
-
-export type LimitMessage =
-  | {
-      type: 'limit-lease';
-      id: number;
-      zone: string;
-      key: string;
-      need: number;
-      want: number;
-      buckets: BucketSpec[];
-    }
-  | { type: 'limit-return'; zone: string; key: string; buckets: BucketSpec[]; count: number }
-  | { type: 'limit-acquire'; id: number; zone: string; key: string; limit: number }
-  | { type: 'limit-release'; zone: string; key: string };
 
 /** A zone's request limits as the worker asks for them. */
 export interface RequestBudget {

@@ -2,8 +2,8 @@
 // burst = multiplier × rate, as ingress-nginx's ratelimit parser) and the exempt addresses as a
 // BlockList (client-access.ts's compiler: an allow rule, then deny).
 import { type CompiledClientAccess, compileClientAccess } from '../proxy/client-access.ts';
+import type { BucketSpec } from '../table/messages.ts';
 import type { RateLimit } from '../table/types.ts';
-import type { BucketSpec } from './bucket.ts';
 import { prefetchFor, type RequestBudget } from './client.ts';
 
 export interface CompiledRateLimit {

@@ -1,6 +1,5 @@
 // Messages on the IPC channel between the primary and a worker: part of the data plane's
 // contract, like the table itself. The primary always sends the whole table, versioned.
-import type { LimitMessage } from '../limits/client.ts';
 import type { Certificate, RouteTable } from './types.ts';
 
 export interface WorkerConfig {
@@ -65,5 +64,29 @@ export type FromWorker =
   | { type: 'listening'; http: number; https?: number }
   | { type: 'fatal'; message: string }
   | { type: 'metrics'; id: number; metrics: MetricFamily[] }
-  // Rate limits: one budget per replica, kept by the primary (limits/ledger.ts, limits/client.ts).
+  // Rate limits: one budget per replica, kept by the primary (controller/src/limits/ledger.ts).
   | LimitMessage;
+
+/** One limit_req zone's parameters: requests per millisecond and the burst (nginx `burst=`). */
+export interface BucketSpec {
+  readonly perMs: number;
+  readonly burst: number;
+}
+
+/** A worker's side of the replica's rate-limit budgets, kept by the primary. */
+export type LimitMessage =
+  /** `need` requests are waiting; up to `want` in all (the rest is prefetch). Answered limit-answer. */
+  | {
+      type: 'limit-lease';
+      id: number;
+      zone: string;
+      key: string;
+      need: number;
+      want: number;
+      buckets: BucketSpec[];
+    }
+  /** Leased requests not used before the lease expired. */
+  | { type: 'limit-return'; zone: string; key: string; buckets: BucketSpec[]; count: number }
+  /** limit_conn: one more request in progress, if under `limit`. Answered limit-answer (1 or 0). */
+  | { type: 'limit-acquire'; id: number; zone: string; key: string; limit: number }
+  | { type: 'limit-release'; zone: string; key: string };

@@ -57,7 +57,7 @@ describe('annotations: reported, and restricting ones fail closed', () => {
     },
     ...[
       'auth-url',
-      'limit-rps',
+      'limit-rate',
       'auth-tls-secret',
       'satisfy',
       'auth-type',
@@ -111,7 +111,19 @@ describe('annotations: reported, and restricting ones fail closed', () => {
       rule: 'limit-rps: 0 is no limit in ingress-nginx: served',
       annotations: { [`${P}/limit-rps`]: '0' },
       routes: SERVED,
-      reasons: [`Ingress default/app metadata.annotations["${P}/limit-rps"] UnsupportedAnnotation`],
+      reasons: [],
+    },
+    {
+      rule: 'a valid limit-rps is honoured: the routes are served (with rateLimit)',
+      annotations: { [`${P}/limit-rps`]: '5' },
+      routes: SERVED,
+      reasons: [],
+    },
+    {
+      rule: 'limit-rps that is no number cannot be honoured, so every route answers 503',
+      annotations: { [`${P}/limit-rps`]: 'on-value' },
+      routes: CLOSED,
+      reasons: [`Ingress default/app metadata.annotations["${P}/limit-rps"] InvalidAccessAnnotation`],
     },
     {
       rule: 'keys of another prefix are ignored entirely',

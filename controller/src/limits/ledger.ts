@@ -1,6 +1,6 @@
 // The authoritative budget of one replica, kept by the primary: every worker of the pod leases
-// requests from it (client.ts), so the workers share one bucket per zone and client, as nginx's
-// workers share a limit_req_zone in shared memory. Pure apart from the clock it is given.
+// requests from it (dataplane/src/limits/client.ts), so the workers share one bucket per zone and
+// client, as nginx's workers share a limit_req_zone in shared memory. Pure but for its clock.
 import { type BucketSpec, type BucketState, fill, refund, room } from './bucket.ts';
 
 /**

@@ -3,11 +3,9 @@
 // (an idle key takes B + 1 requests at once; nginx's excess 0..B). Rejected requests leave the
 // level alone, as nginx. Pure: the clock is an argument.
 
-/** One limit_req zone's parameters: requests per millisecond and the burst (B). */
-export interface BucketSpec {
-  readonly perMs: number;
-  readonly burst: number;
-}
+import type { BucketSpec } from '../../../dataplane/src/table/messages.ts';
+
+export type { BucketSpec };
 
 export interface BucketState {
   /** Requests in the bucket, as of `at` (0 = idle). */

@@ -2,7 +2,6 @@
 // limit_conn counts requests in progress across workers, a full zone forgets its oldest key.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LimitClient, type LimitMessage } from './client.ts';
 import { LimitLedger } from './ledger.ts';
 
 const spec = [{ perMs: 1 / 60_000, burst: 99 }]; // 1 r/m, burst 99: 100 requests, no refill to speak of
@@ -75,41 +74,4 @@ test('a full zone forgets its least recently used key and counts it', () => {
   assert.equal(ledger.evictions, 1);
   // b was forgotten: it starts with a full budget (100), a did not (98 left).
   assert.equal(ledger.lease(1, { zone: 'z', key: 'b', need: 1, want: 200, buckets: spec }), 25);
-});
-
-test('the worker client: leased requests are used locally, waiters ride on one question', () => {
-  let now = 0;
-  const sent: LimitMessage[] = [];
-  const client = new LimitClient(
-    (m) => sent.push(m),
-    () => now,
-  );
-  const budget = { zone: 'z', buckets: spec, prefetch: 6 };
-  assert.equal(client.tryTake(budget, 'a'), false);
-  const verdicts: boolean[] = [];
-  client.wait(budget, 'a', (ok) => verdicts.push(ok));
-  client.wait(budget, 'a', (ok) => verdicts.push(ok));
-  assert.equal(sent.length, 1, 'one question in flight per key');
-  const ask = sent[0] as Extract<LimitMessage, { type: 'limit-lease' }>;
-  assert.deepEqual([ask.need, ask.want], [1, 7]);
-  client.answer(ask.id, 4);
-  assert.deepEqual(verdicts, [true, true], 'the second waiter takes from the same lease');
-  assert.equal(sent.length, 1);
-  // Two left from the lease: no IPC for them.
-  assert.ok(client.tryTake(budget, 'a'));
-  assert.ok(client.tryTake(budget, 'a'));
-  assert.equal(client.tryTake(budget, 'a'), false);
-  // The next waiter asks; the answer: none left.
-  client.wait(budget, 'a', (ok) => verdicts.push(ok));
-  const next = sent[1] as Extract<LimitMessage, { type: 'limit-lease' }>;
-  assert.equal(next.need, 1);
-  client.answer(next.id, 0);
-  assert.deepEqual(verdicts, [true, true, false]);
-  client.wait(budget, 'a', (ok) => verdicts.push(ok));
-  client.answer((sent[2] as Extract<LimitMessage, { type: 'limit-lease' }>).id, 2);
-  assert.deepEqual(verdicts, [true, true, false, true]);
-  now = 2000;
-  assert.equal(client.tryTake(budget, 'a'), false, 'the lease expired');
-  client.sweep();
-  assert.deepEqual(sent.at(-1), { type: 'limit-return', zone: 'z', key: 'a', buckets: spec, count: 1 });
 });
