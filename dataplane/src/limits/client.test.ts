@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { LimitMessage } from '../table/messages.ts';
-import { LimitClient } from './client.ts';
+import { ASK_TIMEOUT_MS, LimitClient } from './client.ts';
 
 const spec = [{ perMs: 1 / 60_000, burst: 99 }];
 
@@ -42,4 +42,28 @@ test('the worker client: leased requests are used locally, waiters ride on one q
   assert.equal(client.tryTake(budget, 'a'), false, 'the lease expired');
   client.sweep();
   assert.deepEqual(sent.at(-1), { type: 'limit-return', zone: 'z', key: 'a', buckets: spec, count: 1 });
+});
+
+test('a question the primary leaves unanswered is a refusal (limits fail closed)', () => {
+  let now = 0;
+  const sent: LimitMessage[] = [];
+  const client = new LimitClient(
+    (m) => sent.push(m),
+    () => now,
+  );
+  const verdicts: boolean[] = [];
+  client.wait({ zone: 'z', buckets: spec, prefetch: 0 }, 'a', (ok) => verdicts.push(ok));
+  client.acquire('z', 'a', 1, (ok) => verdicts.push(ok));
+  now = ASK_TIMEOUT_MS + 1;
+  client.sweep();
+  assert.deepEqual(verdicts, [false, false]);
+  // The acquire's grant arrives late: nobody holds that slot, so it is released at once.
+  const acquire = sent.find((m) => m.type === 'limit-acquire') as Extract<
+    LimitMessage,
+    { type: 'limit-acquire' }
+  >;
+  client.answer(acquire.id, 1);
+  assert.deepEqual(sent.at(-1), { type: 'limit-release', zone: 'z', key: 'a' });
+  assert.deepEqual(verdicts, [false, false]);
+  client.close();
 });

@@ -10,6 +10,9 @@ const MAX_PREFETCH = 64;
 /** Leases kept before an early sweep (one entry per active client and zone). */
 const MAX_LEASES = 100_000;
 
+/** A question the primary has not answered in this long is taken as a refusal: limits fail closed. */
+export const ASK_TIMEOUT_MS = 2_000;
+
 /** Told whether a waiting request is admitted. */
 export type Verdict = (admitted: boolean) => void;
 
@@ -19,6 +22,17 @@ export interface RequestBudget {
   readonly buckets: BucketSpec[];
   /** Requests asked for beyond those waiting: a sixteenth of the smallest bucket, at most 64. */
   readonly prefetch: number;
+}
+
+/** A question in flight: for a lease's waiters, or one limit_conn acquire. */
+interface Ask {
+  readonly lease: Lease | undefined;
+  readonly verdict: Verdict | undefined;
+  readonly zone: string;
+  readonly key: string;
+  readonly sentAt: number;
+  /** Answered 0 after ASK_TIMEOUT_MS; a late grant of a connection is released. */
+  timedOut: boolean;
 }
 
 interface Lease {
@@ -35,7 +49,7 @@ export class LimitClient {
   readonly #send: (message: LimitMessage) => void;
   readonly #clock: () => number;
   readonly #leases = new Map<string, Lease>();
-  readonly #asks = new Map<number, Lease | Verdict>();
+  readonly #asks = new Map<number, Ask>();
   #nextId = 1;
   #sweeper: NodeJS.Timeout | undefined;
 
@@ -84,7 +98,8 @@ export class LimitClient {
   /** nginx's limit_conn through the primary: `verdict` tells whether the request may proceed. */
   acquire(zone: string, key: string, limit: number, verdict: Verdict): void {
     const id = this.#nextId++;
-    this.#asks.set(id, verdict);
+    this.#asks.set(id, { lease: undefined, verdict, zone, key, sentAt: this.#clock(), timedOut: false });
+    this.#startSweeper();
     this.#send({ type: 'limit-acquire', id, zone, key, limit });
   }
 
@@ -97,11 +112,16 @@ export class LimitClient {
     const ask = this.#asks.get(id);
     if (ask === undefined) return;
     this.#asks.delete(id);
-    if (typeof ask === 'function') {
-      ask(granted > 0);
+    if (ask.timedOut) {
+      // Its request was refused already: a slot granted since is not held by anyone.
+      if (ask.lease === undefined && granted > 0) this.release(ask.zone, ask.key);
       return;
     }
-    const lease = ask;
+    if (ask.lease === undefined) {
+      ask.verdict!(granted > 0);
+      return;
+    }
+    const lease = ask.lease;
     const need = lease.asked;
     lease.asked = 0;
     lease.tokens += granted;
@@ -121,15 +141,24 @@ export class LimitClient {
     if (lease.waiters.length > 0) this.#ask(lease, 0);
   }
 
-  /** Returns expired leases' unused requests and forgets idle keys. */
+  /** Refuses what the primary left unanswered, returns expired leases' unused requests, forgets idle keys. */
   sweep(): void {
     const now = this.#clock();
+    for (const [id, ask] of this.#asks) {
+      if (ask.timedOut) {
+        if (now - ask.sentAt > 10 * ASK_TIMEOUT_MS) this.#asks.delete(id);
+      } else if (now - ask.sentAt > ASK_TIMEOUT_MS) {
+        this.answer(id, 0);
+        ask.timedOut = true;
+        this.#asks.set(id, ask);
+      }
+    }
     for (const [id, lease] of this.#leases) {
       if (lease.asked > 0 || lease.expiresAt > now) continue;
       if (lease.tokens > 0) this.#giveBack(lease);
       this.#leases.delete(id);
     }
-    if (this.#leases.size === 0 && this.#sweeper !== undefined) {
+    if (this.#leases.size === 0 && this.#asks.size === 0 && this.#sweeper !== undefined) {
       clearInterval(this.#sweeper);
       this.#sweeper = undefined;
     }
@@ -147,7 +176,15 @@ export class LimitClient {
     const id = this.#nextId++;
     const need = lease.waiters.length;
     lease.asked = need;
-    this.#asks.set(id, lease);
+    this.#asks.set(id, {
+      lease,
+      verdict: undefined,
+      zone: lease.zone,
+      key: lease.key,
+      sentAt: this.#clock(),
+      timedOut: false,
+    });
+    this.#startSweeper();
     this.#send({
       type: 'limit-lease',
       id,
