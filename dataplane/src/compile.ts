@@ -251,7 +251,7 @@ export function compile(table: RouteTable, pools: UpstreamPools, bindSeries?: Se
     const access = compileClientAccess(route.clientAccess, accessCache, problems);
     const mirrors = mirrorsOf(route, compiler, connectMs);
     const bound = new BoundRoute(route, host, groups, mirrors, errorPages, access, bindSeries);
-    bound.rateLimit = compileRateLimit(route.rateLimit, accessCache, problems);
+    bound.rateLimit = compileRateLimit(route.rateLimit, route.globalRateLimit, accessCache, problems);
     for (const message of problems) accessProblems.push({ routeId: route.id, message });
     return bound;
   };

@@ -1,10 +1,11 @@
 // The replica's rate-limit budgets as the primary keeps them (controller/src/limits/ledger.ts), read
 // at scrape time: requests leased to each worker (the per-worker split of one budget) and keys
 // forgotten because a zone was full.
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { GlobalLimits } from '../limits/global-store.ts';
 import type { LimitLedger } from '../limits/ledger.ts';
 
-export function registerLimitMetrics(registry: Registry, ledger: LimitLedger): void {
+export function registerLimitMetrics(registry: Registry, ledger: LimitLedger, global: GlobalLimits): void {
   const registers = [registry];
   new Counter({
     name: 'gatehouse_rate_limit_leased_total',
@@ -23,6 +24,24 @@ export function registerLimitMetrics(registry: Registry, ledger: LimitLedger): v
     collect() {
       this.reset();
       this.inc(ledger.evictions);
+    },
+  });
+  if (!global.configured) return;
+  new Gauge({
+    name: 'gatehouse_rate_limit_store_up',
+    help: '1 while the --rate-limit-store answers; 0 while global-rate-limit falls back to this replica alone.',
+    registers,
+    collect() {
+      this.set(global.storeUp);
+    },
+  });
+  new Counter({
+    name: 'gatehouse_rate_limit_store_fallbacks_total',
+    help: 'global-rate-limit requests decided by this replica alone because the store did not answer.',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(global.fallbacks);
     },
   });
 }

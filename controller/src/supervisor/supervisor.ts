@@ -12,6 +12,7 @@ import type {
   WorkerConfig,
 } from '../../../dataplane/src/table/messages.ts';
 import type { RouteTable } from '../../../dataplane/src/table/types.ts';
+import type { GlobalLimits } from '../limits/global-store.ts';
 import { LimitLedger } from '../limits/ledger.ts';
 import type { Logger } from '../log.ts';
 import { ScrapeRequests } from '../metrics/scrape-requests.ts';
@@ -67,6 +68,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   readonly #scrapes = new ScrapeRequests();
   /** The replica's rate-limit budgets, shared by every worker (leases over IPC). */
   readonly limits = new LimitLedger(limitClock(process.env));
+  /** global-rate-limit: the shared store (--rate-limit-store), else this replica's ledger. */
+  globalLimits: GlobalLimits | undefined;
 
   constructor(workers: number, config: Omit<WorkerConfig, 'slot'>, log: Logger) {
     super();
@@ -220,6 +223,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       case 'limit-release':
         this.limits.release(slot.slot, message.zone, message.key);
         break;
+      case 'limit-global': {
+        const { id, zone, key, limit, windowSeconds } = message;
+        void this.globalLimits
+          ?.admit(slot.slot, zone, key, limit, windowSeconds)
+          .then((ok) => this.#send(slot, { type: 'limit-answer', id, granted: ok ? 1 : 0 }));
+        // No store object at all (tests building a Supervisor alone): the worker's timeout refuses.
+        break;
+      }
     }
   }
 

@@ -33,6 +33,8 @@ interface Ask {
   readonly sentAt: number;
   /** Answered 0 after ASK_TIMEOUT_MS; a late grant of a connection is released. */
   timedOut: boolean;
+  /** A global-rate-limit question: a late answer needs nothing undone. */
+  readonly global?: boolean;
 }
 
 interface Lease {
@@ -103,6 +105,22 @@ export class LimitClient {
     this.#send({ type: 'limit-acquire', id, zone, key, limit });
   }
 
+  /** One request against a global-rate-limit window, counted by the primary (in the store). */
+  global(zone: string, key: string, limit: number, windowSeconds: number, verdict: Verdict): void {
+    const id = this.#nextId++;
+    this.#asks.set(id, {
+      lease: undefined,
+      verdict,
+      zone,
+      key,
+      sentAt: this.#clock(),
+      timedOut: false,
+      global: true,
+    });
+    this.#startSweeper();
+    this.#send({ type: 'limit-global', id, zone, key, limit, windowSeconds });
+  }
+
   release(zone: string, key: string): void {
     this.#send({ type: 'limit-release', zone, key });
   }
@@ -114,7 +132,7 @@ export class LimitClient {
     this.#asks.delete(id);
     if (ask.timedOut) {
       // Its request was refused already: a slot granted since is not held by anyone.
-      if (ask.lease === undefined && granted > 0) this.release(ask.zone, ask.key);
+      if (ask.lease === undefined && ask.global !== true && granted > 0) this.release(ask.zone, ask.key);
       return;
     }
     if (ask.lease === undefined) {

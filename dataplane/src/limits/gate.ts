@@ -6,6 +6,7 @@ import type { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import { clientAllowed } from '../proxy/client-access.ts';
 import { plainAddress } from '../proxy/forwarding.ts';
+import type { Refusal } from '../proxy/route-gate.ts';
 import type { LimitClient } from './client.ts';
 import type { CompiledRateLimit } from './compile.ts';
 
@@ -14,11 +15,15 @@ export const LIMIT_PASS = 0;
 export const LIMIT_WAIT = 1;
 export const LIMIT_RATE = 2;
 export const LIMIT_CONNECTIONS = 3;
+/** Over a global-rate-limit: 429 (ingress-nginx's global-rate-limit-status-code). */
+export const LIMIT_GLOBAL = 4;
 
 const RATE_ADMITTED = 1;
 const RATE_DENIED = 2;
 const CONNECTION_HELD = 4;
 const CONNECTION_DENIED = 8;
+const GLOBAL_ADMITTED = 16;
+const GLOBAL_DENIED = 32;
 
 const kLimit = Symbol('gatehouse.limit');
 type LimitedRequest = IncomingMessage & { [kLimit]?: number };
@@ -39,6 +44,34 @@ export function limitRequest(
   const state = r[kLimit] ?? 0;
   if (state & RATE_DENIED) return LIMIT_RATE;
   if (state & CONNECTION_DENIED) return LIMIT_CONNECTIONS;
+  if (state & GLOBAL_DENIED) return LIMIT_GLOBAL;
+  // ingress-nginx's global limit ran in Lua's access phase, after limit_req and limit_conn.
+  const global = limit.global;
+  if (global !== undefined && (state & GLOBAL_ADMITTED) === 0) {
+    const verdict = localVerdict(client, limit, address, req, res, resume, state);
+    if (verdict !== LIMIT_PASS) return verdict;
+    if (global.exempt !== undefined && clientAllowed(global.exempt, address)) return LIMIT_PASS;
+    client.global(global.zone, plainAddress(address), global.limit, global.windowSeconds, (admitted) => {
+      r[kLimit] = (r[kLimit] ?? 0) | (admitted ? GLOBAL_ADMITTED : GLOBAL_DENIED);
+      resume();
+    });
+    return LIMIT_WAIT;
+  }
+  return localVerdict(client, limit, address, req, res, resume, state);
+}
+
+/** limit_req then limit_conn, kept by the replica. */
+function localVerdict(
+  client: LimitClient,
+  limit: CompiledRateLimit,
+  address: string,
+  req: IncomingMessage,
+  res: Answering,
+  resume: () => void,
+  state: number,
+): number {
+  const r = req as LimitedRequest;
+  if (limit.zone === '') return LIMIT_PASS;
   // ingress-nginx maps an allow-listed client to an empty key, which nginx does not account.
   if (limit.exempt !== undefined && clientAllowed(limit.exempt, address)) return LIMIT_PASS;
   const key = plainAddress(address);
@@ -62,6 +95,16 @@ export function limitRequest(
     return LIMIT_WAIT;
   }
   return LIMIT_PASS;
+}
+
+/** The answer to a refused request: 503 (limit-req/-conn-status-code), 429 (global-rate-limit-status-code). */
+export function limitStatus(limited: number): number {
+  return limited === LIMIT_GLOBAL ? 429 : 503;
+}
+
+export function limitRefusal(limited: number): Refusal {
+  if (limited === LIMIT_RATE) return 'rate_limit';
+  return limited === LIMIT_GLOBAL ? 'global_rate_limit' : 'connection_limit';
 }
 
 /** The request is in progress until its response closes (or at once, when the client left already). */

@@ -6,7 +6,14 @@ import type { BlockList } from 'node:net';
 import type { Dispatcher } from 'undici';
 import type { CompiledRoute, Runtime } from '../compile.ts';
 import type { LimitClient } from '../limits/client.ts';
-import { LIMIT_PASS, LIMIT_RATE, LIMIT_WAIT, limitRequest } from '../limits/gate.ts';
+import {
+  LIMIT_PASS,
+  LIMIT_RATE,
+  LIMIT_WAIT,
+  limitRefusal,
+  limitRequest,
+  limitStatus,
+} from '../limits/gate.ts';
 import {
   type Attempt,
   attemptAnswered,
@@ -461,9 +468,9 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
           );
     if (limited === LIMIT_WAIT) return;
     if (limited !== LIMIT_PASS) {
-      answerRequest(res, 503);
-      const reason = limited === LIMIT_RATE ? 'rate_limit' : 'connection_limit';
-      reportAnswer(ctx, req, res, route, undefined, 503, startedAt, reason);
+      const status = limitStatus(limited);
+      answerRequest(res, status);
+      reportAnswer(ctx, req, res, route, undefined, status, startedAt, limitRefusal(limited));
       return;
     }
   }

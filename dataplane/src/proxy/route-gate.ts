@@ -9,9 +9,9 @@ import { answerRequest } from './grpc.ts';
 
 /**
  * Why the proxy refused a request, a bounded label: `client_address`, the route's clientAccess
- * (403); `rate_limit` and `connection_limit`, its rateLimit (503, limits/gate.ts).
+ * (403); `rate_limit` and `connection_limit`, its rateLimit (503), `global_rate_limit` (429; limits/gate.ts).
  */
-export type Refusal = 'client_address' | 'rate_limit' | 'connection_limit';
+export type Refusal = 'client_address' | 'rate_limit' | 'connection_limit' | 'global_rate_limit';
 
 /** The status the gate answered with, or 0 when the request goes on upstream. */
 export function answeredAtGate(

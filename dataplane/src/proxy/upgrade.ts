@@ -9,7 +9,14 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { CompiledRoute } from '../compile.ts';
-import { LIMIT_PASS, LIMIT_RATE, LIMIT_WAIT, limitRequest } from '../limits/gate.ts';
+import {
+  LIMIT_PASS,
+  LIMIT_RATE,
+  LIMIT_WAIT,
+  limitRefusal,
+  limitRequest,
+  limitStatus,
+} from '../limits/gate.ts';
 import {
   type CompiledBackend,
   pickEndpoint,
@@ -299,9 +306,9 @@ export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, client: D
           );
     if (limited === LIMIT_WAIT) return;
     if (limited !== LIMIT_PASS) {
-      answerRaw(client, 503);
-      const reason = limited === LIMIT_RATE ? 'rate_limit' : 'connection_limit';
-      reportAnswer(ctx, req, undefined, route, undefined, 503, startedAt, reason);
+      const status = limitStatus(limited);
+      answerRaw(client, status);
+      reportAnswer(ctx, req, undefined, route, undefined, status, startedAt, limitRefusal(limited));
       return;
     }
   }

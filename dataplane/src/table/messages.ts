@@ -89,4 +89,6 @@ export type LimitMessage =
   | { type: 'limit-return'; zone: string; key: string; buckets: BucketSpec[]; count: number }
   /** limit_conn: one more request in progress, if under `limit`. Answered limit-answer (1 or 0). */
   | { type: 'limit-acquire'; id: number; zone: string; key: string; limit: number }
-  | { type: 'limit-release'; zone: string; key: string };
+  | { type: 'limit-release'; zone: string; key: string }
+  /** One request against a global-rate-limit window (the store, else this replica). Answered limit-answer. */
+  | { type: 'limit-global'; id: number; zone: string; key: string; limit: number; windowSeconds: number };

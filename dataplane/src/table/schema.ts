@@ -315,6 +315,21 @@ const route = {
         },
       },
     },
+    globalRateLimit: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['zone', 'limit', 'windowSeconds'],
+      properties: {
+        zone: { type: 'string', minLength: 1, maxLength: 512 },
+        limit: { type: 'integer', minimum: 1, maximum: 1_000_000_000 },
+        windowSeconds: { type: 'integer', minimum: 1, maximum: 31_536_000 },
+        exempt: {
+          type: 'array',
+          maxItems: 4096,
+          items: { type: 'string', minLength: 2, maxLength: 49, pattern: '^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$' },
+        },
+      },
+    },
   },
 } as const;
 

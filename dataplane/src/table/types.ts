@@ -97,6 +97,22 @@ export interface Route {
   cors?: CorsPolicy;
   /** Requests and requests in progress per client address (ingress-nginx limit-rps/-rpm/-connections). */
   rateLimit?: RateLimit;
+  /** Requests per window per client address across every replica (ingress-nginx global-rate-limit). */
+  globalRateLimit?: GlobalRateLimit;
+}
+
+/**
+ * A fixed window per client address, counted in the store of `--rate-limit-store` (Redis) so every
+ * replica shares it; excess answered 429 (ingress-nginx's global-rate-limit-status-code). Without a
+ * reachable store each replica counts alone (its primary), and says so.
+ */
+export interface GlobalRateLimit {
+  /** The budget's name (ingress-nginx: one per Ingress). */
+  zone: string;
+  limit: number;
+  windowSeconds: number;
+  /** Client addresses and CIDRs never counted (global-rate-limit-ignored-cidrs). */
+  exempt?: string[];
 }
 
 /**

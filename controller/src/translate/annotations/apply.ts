@@ -30,6 +30,7 @@ export function applyRouteSettings(
     if (s.clientAccess !== undefined) route.clientAccess = structuredClone(s.clientAccess);
     if (s.cors !== undefined) route.cors = structuredClone(s.cors);
     if (s.rateLimit !== undefined) route.rateLimit = structuredClone(s.rateLimit);
+    if (s.globalRateLimit !== undefined) route.globalRateLimit = structuredClone(s.globalRateLimit);
     if (s.errorPages !== undefined && s.errorBackend !== undefined) {
       const pages = errorPagesFor(route, s.errorPages, s.errorBackend, s.errorPages.service !== undefined);
       if (pages !== undefined) route.errorPages = pages;

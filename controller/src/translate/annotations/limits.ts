@@ -108,31 +108,31 @@ export const rateLimits: AnnotationEntry[] = [
     [{ key: 'limit-allowlist', status: 'supported', note: 'limit-whitelist under its newer name' }],
     true,
   ),
-  // Removed in ingress-nginx v1.12 (changelog/controller-1.12.0.md); an Ingress still carrying them
-  // meant to be limited, so they fail closed rather than pass as unknown keys.
+  // Removed from ingress-nginx in v1.12 (it needed memcached); Gatehouse keeps them, with Redis.
   ...family(
-    'Global rate limiting (removed)',
-    'ingress-nginx changelog/controller-1.12.0.md',
+    'Global rate limiting',
+    'ingress-nginx v1.11 annotations.md#global-rate-limiting; internal/ingress/annotations/globalratelimit',
     [
       {
         key: 'global-rate-limit',
-        status: 'refused',
-        note: 'removed in ingress-nginx v1.12 (needed memcached); use limit-rps',
+        status: 'difference',
+        note: `requests per window per client address, shared by every replica through --rate-limit-store (Redis/Valkey), 429 beyond; a fixed window where ingress-nginx slid it; without a reachable store each replica counts alone (Warning, metric); ${STRICT}`,
+        unrestrictedValues: ZERO,
       },
       {
         key: 'global-rate-limit-window',
-        status: 'refused',
-        note: 'removed in ingress-nginx v1.12 with global-rate-limit',
+        status: 'supported',
+        note: 'a Go duration (1m, 30s) in whole seconds; an invalid one answers 503',
       },
       {
         key: 'global-rate-limit-key',
-        status: 'refused',
-        note: 'removed in ingress-nginx v1.12 with global-rate-limit',
+        status: 'difference',
+        note: '$remote_addr (the default) or $binary_remote_addr only; any other key answers 503',
       },
       {
         key: 'global-rate-limit-ignored-cidrs',
-        status: 'refused',
-        note: 'removed in ingress-nginx v1.12 with global-rate-limit',
+        status: 'supported',
+        note: 'client addresses and CIDRs never counted; an invalid entry answers 503',
       },
     ],
     true,

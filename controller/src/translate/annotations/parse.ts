@@ -5,6 +5,7 @@ import type { IngressView } from '../lookup.ts';
 import { parseAffinity, parseCanaryAffinity } from './affinity.ts';
 import { parseCors } from './cors.ts';
 import { parseErrorPages } from './error-pages.ts';
+import { parseGlobalRateLimit } from './global-rate-limit.ts';
 import { parseAppRoot, parseFromToWww, parseServerAlias } from './host-names.ts';
 import { parseMirror } from './mirror.ts';
 import { parseProxySsl } from './proxy-ssl.ts';
@@ -81,6 +82,9 @@ export function parseAnnotations(
   const limits = parseRateLimits(values, `${ingress.namespace}/${ingress.name}`);
   if (limits.kind === 'limit') route.rateLimit = limits.limit;
   else if (limits.kind === 'denied') result.denied = [...(result.denied ?? []), 'rate-limit'];
+  const global = parseGlobalRateLimit(values, `${ingress.namespace}/${ingress.name}`);
+  if (global.kind === 'limit') route.globalRateLimit = global.limit;
+  else if (global.kind === 'denied') result.denied = [...(result.denied ?? []), 'global-rate-limit'];
   const errorPages = parseErrorPages(values);
   if (errorPages !== undefined) route.errorPages = errorPages;
   const protocol = parseProtocol(values);

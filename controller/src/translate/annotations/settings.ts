@@ -6,6 +6,7 @@ import type {
   ClientAccess,
   CorsPolicy,
   Filter,
+  GlobalRateLimit,
   HttpsRedirectForm,
   RateLimit,
   ResponseRewrites,
@@ -49,6 +50,8 @@ export interface RouteSettings {
   cors?: CorsPolicy;
   /** limit-rps, limit-rpm, limit-connections, …: Route.rateLimit. */
   rateLimit?: RateLimit;
+  /** global-rate-limit*: Route.globalRateLimit. */
+  globalRateLimit?: GlobalRateLimit;
   /** configuration-snippet, translated (--allow-snippet-annotations): applied last (snippet/apply.ts). */
   snippet?: SnippetSettings;
 }

@@ -63,7 +63,6 @@ describe('annotations: reported, and restricting ones fail closed', () => {
       'auth-type',
       // configuration-snippet / server-snippet close only when they name allow/deny (snippet/*.test.ts).
       'modsecurity-snippet',
-      'global-rate-limit',
     ].map((key) => ({
       rule: `${key} cannot be honoured, so every route answers 503`,
       annotations: { [`${P}/${key}`]: key === 'satisfy' ? 'any' : 'on-value' },
