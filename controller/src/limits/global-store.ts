@@ -79,8 +79,11 @@ export class GlobalLimits {
         this.#unreachable(error as Error);
       }
     }
-    if (redis !== undefined) this.fallbacks++;
-    else if (!this.#warned) {
+    if (redis !== undefined) {
+      this.fallbacks++;
+      // A store that closed cleanly says nothing on 'error': the first fallback warns then.
+      this.#unreachable(new Error(`connection ${redis.status}`));
+    } else if (!this.#warned) {
       this.#warned = true;
       this.#log.warn('global-rate-limit without --rate-limit-store: each replica counts alone');
     }
