@@ -5,7 +5,10 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { GlobalLimits } from '../limits/global-store.ts';
 import type { LimitLedger } from '../limits/ledger.ts';
 
-export function registerLimitMetrics(registry: Registry, ledger: LimitLedger, global: GlobalLimits): void {
+/** What the metrics read of the global store (GlobalLimits). */
+export type StoreView = Pick<GlobalLimits, 'configured' | 'storeUp' | 'fallbacks'>;
+
+export function registerLimitMetrics(registry: Registry, ledger: LimitLedger, global: StoreView): void {
   const registers = [registry];
   new Counter({
     name: 'gatehouse_rate_limit_leased_total',

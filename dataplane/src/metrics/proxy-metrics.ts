@@ -96,7 +96,8 @@ export class ProxyMetrics {
   readonly requestsDenied = new CounterFamily(
     'gatehouse_requests_denied_total',
     'Requests the proxy refused itself, by route labels and reason: client_address (403, the ' +
-      "route's allow/deny rules on the client address).",
+      "route's allow/deny rules on the client address), rate_limit and connection_limit (503, " +
+      'limit-rps/-rpm and limit-connections), global_rate_limit (429, global-rate-limit).',
     ['namespace', 'ingress', 'reason'],
   );
   readonly #denied = new Map<string, CounterSeries>();
