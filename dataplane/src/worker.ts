@@ -130,6 +130,8 @@ function startServing(cfg: WorkerConfig, logger: Logger): void {
 function drain(): void {
   if (draining) return;
   draining = true;
+  // Leased requests this worker will not serve go back to the replica's budget.
+  limits.close();
   const timeout = config?.drainTimeoutMs ?? 10_000;
   log?.info('draining', { timeoutMs: timeout });
   const exit = (): void => {

@@ -50,7 +50,9 @@ interface Lease {
 export class LimitClient {
   readonly #send: (message: LimitMessage) => void;
   readonly #clock: () => number;
-  readonly #leases = new Map<string, Lease>();
+  /** zone → client → lease: looked up without building a key string per request. */
+  readonly #leases = new Map<string, Map<string, Lease>>();
+  #leaseCount = 0;
   readonly #asks = new Map<number, Ask>();
   #nextId = 1;
   #sweeper: NodeJS.Timeout | undefined;
@@ -65,7 +67,7 @@ export class LimitClient {
 
   /** Admits a request from the key's lease, without IPC; false: none left, `wait` for the primary. */
   tryTake(budget: RequestBudget, key: string): boolean {
-    const lease = this.#leases.get(`${budget.zone}\u0000${key}`);
+    const lease = this.#leases.get(budget.zone)?.get(key);
     if (lease === undefined || lease.tokens === 0 || lease.expiresAt <= this.#clock()) return false;
     lease.tokens--;
     return true;
@@ -73,10 +75,15 @@ export class LimitClient {
 
   /** Asks the primary for the key's next requests; `verdict` says whether this one is admitted. */
   wait(budget: RequestBudget, key: string, verdict: Verdict): void {
-    const id = `${budget.zone}\u0000${key}`;
-    let lease = this.#leases.get(id);
+    // Before the lookup: a sweep may drop the zone's map.
+    if (this.#leaseCount >= MAX_LEASES) this.sweep();
+    let zone = this.#leases.get(budget.zone);
+    if (zone === undefined) {
+      zone = new Map();
+      this.#leases.set(budget.zone, zone);
+    }
+    let lease = zone.get(key);
     if (lease === undefined) {
-      if (this.#leases.size >= MAX_LEASES) this.sweep();
       lease = {
         zone: budget.zone,
         key,
@@ -86,7 +93,8 @@ export class LimitClient {
         asked: 0,
         waiters: [],
       };
-      this.#leases.set(id, lease);
+      zone.set(key, lease);
+      this.#leaseCount++;
       this.#startSweeper();
     } else if (lease.tokens > 0 && lease.expiresAt <= this.#clock()) {
       // Expired: the primary gets them back, and the waiter asks afresh.
@@ -171,12 +179,16 @@ export class LimitClient {
         this.#asks.set(id, ask);
       }
     }
-    for (const [id, lease] of this.#leases) {
-      if (lease.asked > 0 || lease.expiresAt > now) continue;
-      if (lease.tokens > 0) this.#giveBack(lease);
-      this.#leases.delete(id);
+    for (const [name, zone] of this.#leases) {
+      for (const [key, lease] of zone) {
+        if (lease.asked > 0 || lease.expiresAt > now) continue;
+        if (lease.tokens > 0) this.#giveBack(lease);
+        zone.delete(key);
+        this.#leaseCount--;
+      }
+      if (zone.size === 0) this.#leases.delete(name);
     }
-    if (this.#leases.size === 0 && this.#asks.size === 0 && this.#sweeper !== undefined) {
+    if (this.#leaseCount === 0 && this.#asks.size === 0 && this.#sweeper !== undefined) {
       clearInterval(this.#sweeper);
       this.#sweeper = undefined;
     }
@@ -184,8 +196,11 @@ export class LimitClient {
 
   /** Every lease handed back (a draining worker). */
   close(): void {
-    for (const lease of this.#leases.values()) if (lease.tokens > 0) this.#giveBack(lease);
+    for (const zone of this.#leases.values()) {
+      for (const lease of zone.values()) if (lease.tokens > 0) this.#giveBack(lease);
+    }
     this.#leases.clear();
+    this.#leaseCount = 0;
     if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
     this.#sweeper = undefined;
   }

@@ -1,7 +1,9 @@
 // IP lists and rate limits. Every key restricts access; not honoured, it fails closed.
 import { type AnnotationEntry, DOCS, family } from './types.ts';
 
-const NEXT = 'not implemented yet: the response would need pacing per connection';
+// nginx paces each response's writes; here upstream chunks (up to 64 KiB) would have to be sliced
+// and written over time inside the upstream exchange. Until then: 503 unless the value is 0.
+const NEXT = 'not implemented yet (needs response pacing in the upstream exchange); fails closed unless 0';
 // ratelimit/main.go keys every zone by the client address and names one zone per Ingress.
 const PER_CLIENT = 'per client address (--trusted-proxies), one budget per Ingress shared by all its paths';
 const BUDGET = 'the workers of a replica share one budget (leases from the primary), replicas do not';
