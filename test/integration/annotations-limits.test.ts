@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { connect as http2Connect } from 'node:http2';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Agent, request } from 'undici';
@@ -246,6 +247,48 @@ describe('rate limits through workers', () => {
       'the tunnel closed and its slot is free',
       async () => (await handshake('ws-conn.example')).status === 101,
     );
+  });
+
+  it('limit-connections over HTTP/2: each stream is a request in progress, released when it closes', async () => {
+    const session = http2Connect(`https://127.0.0.1:${g.httpsPort}`, {
+      servername: 'conn.example',
+      rejectUnauthorized: false,
+    });
+    session.on('error', () => {});
+    const stream = (path: string) => {
+      const s = session.request({ ':authority': 'conn.example', ':path': path });
+      s.on('error', () => {});
+      const answer = new Promise<number>((resolve) => {
+        s.once('response', (h) => resolve(Number(h[':status'])));
+        s.once('close', () => resolve(0));
+      });
+      s.resume();
+      return answer;
+    };
+    try {
+      const before = held.length;
+      const first = stream('/a/h2-first');
+      await waitFor('the first stream reached the backend', () => held.length === before + 1);
+      assert.equal(await stream('/a/h2-second'), 503);
+      held[before].end('done');
+      assert.equal(await first, 200);
+      await waitFor('the released slot is taken again', async () => {
+        let answered: number | undefined;
+        const next = stream('/b/h2-third').then((code) => {
+          answered = code;
+          return code;
+        });
+        await waitFor('answered or held', () => answered !== undefined || held.length === before + 2);
+        if (held.length < before + 2) return false;
+        held[before + 1].end('done');
+        return (await next) === 200;
+      });
+      // The worker that served them is still the same process: nothing crashed.
+      assert.match(g.output(), /listening/);
+      assert.doesNotMatch(g.output(), /worker exited/);
+    } finally {
+      session.destroy();
+    }
   });
 
   it('an invalid limit fails closed: 503 for every client', async () => {

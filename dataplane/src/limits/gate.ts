@@ -107,14 +107,18 @@ export function limitRefusal(limited: number): Refusal {
   return limited === LIMIT_GLOBAL ? 'global_rate_limit' : 'connection_limit';
 }
 
-/** The request is in progress until its response closes (or at once, when the client left already). */
+/**
+ * The request is in progress until its response closes (or at once, when the client left already).
+ * An HTTP/2 exchange takes no listener of ours (http2/exchange.ts): its stream's 'close' is heard.
+ */
 function hold(res: HeldResponse, client: LimitClient, zone: string, key: string): void {
   if (res.destroyed || res.writableFinished) {
     client.release(zone, key);
     return;
   }
-  res[kRelease] = { client, zone, key };
-  res.once('close', release);
+  const target = ((res as { stream?: HeldResponse }).stream ?? res) as HeldResponse;
+  target[kRelease] = { client, zone, key };
+  target.once('close', release);
 }
 
 function release(this: HeldResponse): void {
