@@ -168,6 +168,8 @@ process.on('message', (message: ToWorker) => {
         refused: refusal.refused,
       });
     if (config.defaultCertificate) certificates.setFallback(config.defaultCertificate);
+    limits.onError = (error) =>
+      log?.warn('request handler failed', { error: String((error as Error)?.stack ?? error) });
   } else if (message.type === 'limit-answer') {
     limits.answer(message.id, message.granted);
   } else if (message.type === 'ticket-keys') {

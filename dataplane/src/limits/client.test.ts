@@ -67,3 +67,23 @@ test('a question the primary leaves unanswered is a refusal (limits fail closed)
   assert.deepEqual(verdicts, [false, false]);
   client.close();
 });
+
+test('a request that throws as it resumes is reported, and the others are still told', () => {
+  const sent: LimitMessage[] = [];
+  const client = new LimitClient(
+    (m) => sent.push(m),
+    () => 0,
+  );
+  const errors: unknown[] = [];
+  client.onError = (error) => errors.push(error);
+  const verdicts: boolean[] = [];
+  const budget = { zone: 'z', buckets: spec, prefetch: 0 };
+  client.wait(budget, 'a', () => {
+    throw new Error('boom');
+  });
+  client.wait(budget, 'a', (ok) => verdicts.push(ok));
+  client.answer((sent[0] as Extract<LimitMessage, { type: 'limit-lease' }>).id, 2);
+  assert.equal(errors.length, 1);
+  assert.deepEqual(verdicts, [true]);
+  client.close();
+});

@@ -56,6 +56,8 @@ export class LimitClient {
   readonly #asks = new Map<number, Ask>();
   #nextId = 1;
   #sweeper: NodeJS.Timeout | undefined;
+  /** Told of a request that failed as it resumed: it runs from an IPC message, where a throw would end the worker. */
+  onError: (error: unknown) => void = () => {};
 
   constructor(
     send: (message: LimitMessage) => void,
@@ -63,6 +65,14 @@ export class LimitClient {
   ) {
     this.#send = send;
     this.#clock = clock;
+  }
+
+  #tell(verdict: Verdict, admitted: boolean): void {
+    try {
+      verdict(admitted);
+    } catch (error) {
+      this.onError(error);
+    }
   }
 
   /** Admits a request from the key's lease, without IPC; false: none left, `wait` for the primary. */
@@ -144,7 +154,7 @@ export class LimitClient {
       return;
     }
     if (ask.lease === undefined) {
-      ask.verdict!(granted > 0);
+      this.#tell(ask.verdict!, granted > 0);
       return;
     }
     const lease = ask.lease;
@@ -157,12 +167,12 @@ export class LimitClient {
     for (const verdict of served) {
       const admitted = lease.tokens > 0;
       if (admitted) lease.tokens--;
-      verdict(admitted);
+      this.#tell(verdict, admitted);
     }
     // Waiters that came meanwhile take what is left of the lease, and ask for the rest.
     while (lease.waiters.length > 0 && lease.tokens > 0) {
       lease.tokens--;
-      lease.waiters.shift()!(true);
+      this.#tell(lease.waiters.shift()!, true);
     }
     if (lease.waiters.length > 0) this.#ask(lease, 0);
   }
