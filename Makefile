@@ -8,8 +8,9 @@ INTEGRATION_TESTS := 'test/integration/**/*.test.ts'
 E2E_TESTS := 'e2e/**/*.test.ts'
 CHART_TESTS := 'test/chart/**/*.test.ts'
 METRICS_TESTS := 'test/metrics/**/*.test.ts'
+RELIABILITY_TESTS := 'test/reliability/**/*.test.ts'
 
-.PHONY: run test unit integration e2e typecheck lint format bench bench-quick bench-headline bench-scale bench-profile bench-router check-node cluster-build cluster-up cluster-down chart-tools chart-test metrics-tools redis-server metrics h2spec-tools h2spec
+.PHONY: run test unit integration reliability reliability-smoke e2e typecheck lint format bench bench-quick bench-headline bench-scale bench-profile bench-router check-node cluster-build cluster-up cluster-down chart-tools chart-test metrics-tools redis-server metrics h2spec-tools h2spec
 
 check-node:
 	@node -e 'const m = +process.versions.node.split(".")[0]; if (m < 26) { console.error("Node " + process.versions.node + " on PATH; run npm ci first (node@26 is a devDependency)"); process.exit(1) }'
@@ -19,7 +20,7 @@ run: check-node
 	node examples/run.ts
 
 ## test: everything CI runs
-test: check-node typecheck lint unit metrics integration h2spec e2e chart-test
+test: check-node typecheck lint unit metrics integration reliability-smoke h2spec e2e chart-test
 
 typecheck: check-node
 	tsc --noEmit -p .
@@ -35,6 +36,14 @@ unit: check-node
 
 integration: check-node metrics-tools redis-server
 	node --test --test-concurrency=1 --test-timeout=120000 $(INTEGRATION_TESTS)
+
+## reliability: worker and upstream faults under load, full size (figures in README's Reliability section)
+reliability: check-node
+	RELIABILITY_SCALE=full node --test --test-concurrency=1 --test-timeout=600000 $(RELIABILITY_TESTS)
+
+## reliability-smoke: the same suite, small and bounded, inside `make test`
+reliability-smoke: check-node
+	RELIABILITY_SCALE=smoke node --test --test-concurrency=1 --test-timeout=120000 $(RELIABILITY_TESTS)
 
 bench-router: check-node
 	node bench/router-lookup.ts

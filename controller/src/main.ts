@@ -78,6 +78,7 @@ async function main(): Promise<void> {
       ingressClass: flags.ingressClass,
       controllerName: flags.controllerName,
       annotationsPrefix: flags.annotationsPrefix,
+      globalAllowedResponseHeaders: flags.globalAllowedResponseHeaders,
       defaultBackendService: flags.defaultBackendService,
       enableExternalNameServices: flags.enableExternalNameServices,
       enableSslPassthrough: flags.enableSslPassthrough,
@@ -126,7 +127,10 @@ async function main(): Promise<void> {
 
   admin = await startAdminServer(flags.adminPort, flags.adminBindAddress, {
     metrics: (accept) => metrics.scrape(accept, () => supervisor.collectMetrics()),
-    healthy: () => source.healthy(),
+    healthy: () => {
+      const workers = supervisor.health();
+      return workers.ok ? source.healthy() : workers;
+    },
     ready: () => {
       if (!source.synced()) return { ok: false, detail: 'objects not listed yet' };
       const ok = supervisor.ready();

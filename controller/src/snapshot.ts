@@ -129,18 +129,28 @@ export interface Secret {
   data?: Record<string, string>;
 }
 
+/** Only ConfigMaps an annotation names are read (custom-headers); `data` as in the API. */
+export interface ConfigMap {
+  apiVersion: string;
+  kind: 'ConfigMap';
+  metadata: ObjectMeta;
+  data?: Record<string, string>;
+}
+
 export interface Snapshot {
   ingresses: Ingress[];
   ingressClasses: IngressClass[];
   services: Service[];
   endpointSlices: EndpointSlice[];
   secrets: Secret[];
+  /** Absent reads as none: most snapshots (and tests) have no ConfigMap. */
+  configMaps?: ConfigMap[];
 }
 
-export type AnyObject = Ingress | IngressClass | Service | EndpointSlice | Secret;
+export type AnyObject = Ingress | IngressClass | Service | EndpointSlice | Secret | ConfigMap;
 
 export function emptySnapshot(): Snapshot {
-  return { ingresses: [], ingressClasses: [], services: [], endpointSlices: [], secrets: [] };
+  return { ingresses: [], ingressClasses: [], services: [], endpointSlices: [], secrets: [], configMaps: [] };
 }
 
 /** A problem with one object, as data: logged, counted and (in cluster mode) emitted as an Event. */

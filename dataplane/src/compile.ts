@@ -2,15 +2,20 @@
 // request path only looks things up. The worker swaps runtimes with one assignment; a request
 // keeps the runtime it started with until it ends.
 
+import { type CompiledExternalAuth, compileExternalAuth } from './auth/external.ts';
 import { compactRoutes, Interner } from './compact-routes.ts';
+import type { LimitClient } from './limits/client.ts';
 import { type CompiledRateLimit, compileRateLimit } from './limits/compile.ts';
 import type { RouteSeries } from './metrics/route-series.ts';
+import { type CompiledBasicAuth, compileBasicAuth } from './proxy/basic-auth.ts';
 import { type CompiledClientAccess, compileClientAccess } from './proxy/client-access.ts';
 import { type CompiledCors, compileCors } from './proxy/cors.ts';
 import { type CompiledErrorPages, compileErrorPages } from './proxy/error-pages.ts';
 import { compilePathRegex, type PathRegex, type StatusHeaderModifier } from './proxy/filters.ts';
 import { type CompiledMirror, compileMirror } from './proxy/mirror.ts';
 import { type CompiledResponseRewrites, compileResponseRewrites } from './proxy/response-rewrites.ts';
+import { compileStages } from './proxy/stages/build.ts';
+import type { Stage } from './proxy/stages/stage.ts';
 import { compileRouter, normalizePath, type Router } from './router/index.ts';
 import { compileBoundedRegex } from './router/regex.ts';
 import type {
@@ -66,6 +71,14 @@ export interface CompiledRoute {
   cors: CompiledCors | undefined;
   /** Request and connection limits (limits/); undefined for routes without, which pay nothing. */
   rateLimit: CompiledRateLimit | undefined;
+  /** Checks that may answer before any upstream is picked (proxy/stages/), in order; empty for most. */
+  stages: readonly Stage[];
+  /** The stages an upgrade handshake meets (access rules, not a CORS preflight). */
+  upgradeStages: readonly Stage[];
+  /** HTTP Basic authentication (proxy/basic-auth.ts); undefined for routes without, which pay nothing. */
+  basicAuth: CompiledBasicAuth | undefined;
+  /** auth-url (auth/external.ts); undefined for routes without, which pay nothing. */
+  externalAuth: CompiledExternalAuth | undefined;
   /** Metric series of this route, one per backend (dataplane/src/metrics/), bound on first use. */
   readonly series?: RouteSeries;
 }
@@ -135,7 +148,11 @@ class BoundRoute implements CompiledRoute {
   readonly responseRewrites: CompiledResponseRewrites | undefined;
   readonly clientAccess: CompiledClientAccess | undefined;
   readonly cors: CompiledCors | undefined;
-  rateLimit: CompiledRateLimit | undefined = undefined;
+  readonly rateLimit: CompiledRateLimit | undefined;
+  readonly stages: readonly Stage[];
+  readonly upgradeStages: readonly Stage[];
+  readonly basicAuth: CompiledBasicAuth | undefined;
+  readonly externalAuth: CompiledExternalAuth | undefined;
   #bindSeries: SeriesBinder | undefined;
   #series: RouteSeries | undefined = undefined;
 
@@ -146,11 +163,16 @@ class BoundRoute implements CompiledRoute {
     mirrors: readonly CompiledMirror[] | undefined,
     errorPages: CompiledErrorPages | undefined,
     clientAccess: CompiledClientAccess | undefined,
+    externalAuth: CompiledExternalAuth | undefined,
+    rateLimit: CompiledRateLimit | undefined,
     bindSeries?: SeriesBinder,
   ) {
     this.route = route;
     this.clientAccess = clientAccess;
+    this.externalAuth = externalAuth;
+    this.rateLimit = rateLimit;
     this.cors = compileCors(route.cors);
+    this.basicAuth = compileBasicAuth(route.basicAuth);
     this.mirrors = mirrors;
     this.errorPages = errorPages;
     this.host = host;
@@ -184,6 +206,10 @@ class BoundRoute implements CompiledRoute {
     this.bodyTimeoutMs = route.timeouts?.idleMs ?? DEFAULT_IDLE_MS;
     this.maxRequestBodyBytes = route.maxRequestBodyBytes;
     this.retry = compileRetry(route.retry);
+    // Last: the stages are built from the fields above.
+    const staged = compileStages(this);
+    this.stages = staged.stages;
+    this.upgradeStages = staged.upgradeStages;
     this.#bindSeries = bindSeries;
   }
 
@@ -223,7 +249,13 @@ function mirrorsOf(
   return mirrors;
 }
 
-export function compile(table: RouteTable, pools: UpstreamPools, bindSeries?: SeriesBinder): Runtime {
+/** `limits`: the worker's leases of the replica's budgets; without it a rate-limited route answers 503. */
+export function compile(
+  table: RouteTable,
+  pools: UpstreamPools,
+  bindSeries?: SeriesBinder,
+  limits?: LimitClient,
+): Runtime {
   const strings = new Interner();
   // Backends are compiled as routes reach them: one no route uses carries no traffic.
   const compiler = new BackendCompiler(table.backends, pools, strings, table.certificates);
@@ -249,11 +281,23 @@ export function compile(table: RouteTable, pools: UpstreamPools, bindSeries?: Se
       pagesBackend === undefined ? undefined : compileErrorPages(route, pages!, pagesBackend);
     const problems: string[] = [];
     const access = compileClientAccess(route.clientAccess, accessCache, problems);
-    const mirrors = mirrorsOf(route, compiler, connectMs);
-    const bound = new BoundRoute(route, host, groups, mirrors, errorPages, access, bindSeries);
-    bound.rateLimit = compileRateLimit(route.rateLimit, route.globalRateLimit, accessCache, problems);
+    const rateLimit = compileRateLimit(route.rateLimit, route.globalRateLimit, limits, accessCache, problems);
     for (const message of problems) accessProblems.push({ routeId: route.id, message });
-    return bound;
+    const mirrors = mirrorsOf(route, compiler, connectMs);
+    const auth = route.externalAuth;
+    const externalAuth =
+      auth === undefined ? undefined : compileExternalAuth(auth, compiler.get(auth.backend, connectMs));
+    return new BoundRoute(
+      route,
+      host,
+      groups,
+      mirrors,
+      errorPages,
+      access,
+      externalAuth,
+      rateLimit,
+      bindSeries,
+    );
   };
 
   const router = compileRouter(compactRoutes(table, strings), bind);

@@ -33,7 +33,9 @@ import {
   DEFAULT_CLIENT_BODY_TIMEOUT_MS,
   withoutMinRate,
 } from './proxy/body-pace.ts';
-import { handleRequest, type ProxyContext, reportAnswer } from './proxy/handler.ts';
+import type { ProxyContext } from './proxy/context.ts';
+import { handleRequest } from './proxy/handler.ts';
+import { reportAnswer } from './proxy/own-answer.ts';
 import { recordSessionPeer } from './proxy/peer.ts';
 import { handleUpgrade } from './proxy/upgrade.ts';
 import { inheritClientAddress, type RefusalReason, requireProxyHeader } from './proxy-protocol/gate.ts';

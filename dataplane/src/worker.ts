@@ -14,11 +14,13 @@ import {
   countPassthrough,
   countProxyHeaderRefused,
   metricsSnapshot,
+  type Observers,
   seriesBinder,
   setupObservability,
   trackConnection,
 } from './metrics/index.ts';
-import type { ExchangeObserver, ProxyContext } from './proxy/handler.ts';
+import { UNCOUNTED } from './metrics/upstream-counts.ts';
+import type { ProxyContext } from './proxy/context.ts';
 import { newViaPseudonym, ViaMarker } from './proxy/loop.ts';
 import type { FromWorker, ToWorker, WorkerConfig } from './table/messages.ts';
 import type { RouteTable } from './table/types.ts';
@@ -36,7 +38,7 @@ let log: Logger | undefined;
 let server: Listeners | undefined;
 const certificates = new CertificateContexts();
 let draining = false;
-let observer: ExchangeObserver | undefined;
+let observers: Observers | undefined;
 
 function send(message: FromWorker): void {
   if (process.connected) process.send?.(message);
@@ -77,7 +79,7 @@ function applyTable(table: unknown): void {
   }
   let runtime: ReturnType<typeof compile>;
   try {
-    runtime = compile(checked.table, pools, seriesBinder());
+    runtime = compile(checked.table, pools, seriesBinder(), limits);
   } catch (error) {
     log?.error('route table failed to compile; keeping the one in force', { version, error: String(error) });
     send({ type: 'rejected', version, errors: [String(error)] });
@@ -97,10 +99,10 @@ function startServing(cfg: WorkerConfig, logger: Logger): void {
   const base = {
     current,
     trusted: trustedList(cfg.trustedProxies),
-    observer,
+    observer: observers?.exchange,
+    upstreamObserver: observers?.upstream ?? UNCOUNTED,
     via: new ViaMarker(cfg.viaPseudonym ?? newViaPseudonym()),
     log: logger,
-    limits,
   };
   server = new Listeners(cfg, base, certificates, {
     draining: () => draining,
@@ -160,7 +162,7 @@ process.on('message', (message: ToWorker) => {
       worker: config.slot,
       pid: process.pid,
     });
-    observer = setupObservability(config);
+    observers = setupObservability(config);
     addressGuard.onRefused = (refusal) =>
       log?.warn('upstream address refused', {
         upstream: refusal.host,

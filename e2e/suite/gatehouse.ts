@@ -21,6 +21,8 @@ export interface Answer {
   /** The echo backend's name, when an echo backend answered. */
   backend?: string;
   url?: string;
+  /** Response headers, lower-cased names. */
+  headers: Record<string, string | string[] | undefined>;
 }
 
 export interface Gatehouse {
@@ -86,6 +88,9 @@ export async function startGatehouse(
     options.publishAddress,
     '--log-format',
     'text',
+    // The routing scenario's custom-headers ConfigMap sets this one (ingress-nginx allows none by default).
+    '--global-allowed-response-headers',
+    'X-Gatehouse-E2E',
   ];
   const started = performance.now();
   const proc: ChildProcess = spawn(process.execPath, args, {
@@ -150,7 +155,7 @@ export async function startGatehouse(
           ({ backend, url } = JSON.parse(body) as { backend?: string; url?: string });
         } catch {}
       }
-      return { status: res.statusCode, body, backend, url };
+      return { status: res.statusCode, body, backend, url, headers: res.headers };
     },
     async stop() {
       if (gone()) return;

@@ -68,3 +68,51 @@ describe('import direction', () => {
     assert.ok(sources('dataplane/src').length > 20);
   });
 });
+
+/** The import graph of `files`, restricted to imports between them. */
+function importGraph(files: readonly string[]): Map<string, string[]> {
+  const inside = new Set(files);
+  return new Map(files.map((f) => [f, imports(f).filter((i) => inside.has(i))]));
+}
+
+/** Every import circle of a graph, each once, as `a → b → … → a` (a depth-first search). */
+function importCircles(edges: ReadonlyMap<string, readonly string[]>): string[] {
+  const circles = new Set<string>();
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const visit = (file: string): void => {
+    state.set(file, 'open');
+    stack.push(file);
+    for (const next of edges.get(file) ?? []) {
+      const seen = state.get(next);
+      if (seen === 'open') {
+        // Rotated to start at its smallest name, so a circle reached from two places is listed once.
+        const loop = stack.slice(stack.indexOf(next));
+        const first = loop.indexOf([...loop].sort()[0]);
+        const rotated = [...loop.slice(first), ...loop.slice(0, first)];
+        circles.add([...rotated, rotated[0]].join(' → '));
+      } else if (seen === undefined) visit(next);
+    }
+    stack.pop();
+    state.set(file, 'done');
+  };
+  for (const file of [...edges.keys()].sort()) if (!state.has(file)) visit(file);
+  return [...circles].sort();
+}
+
+describe('import circles', () => {
+  it('the data plane has no import circle, type-only imports included', () => {
+    assert.deepEqual(importCircles(importGraph(sources('dataplane/src'))), []);
+  });
+
+  it('the check finds a circle, however long, and lists it once', () => {
+    const graph = new Map([
+      ['c.ts', ['a.ts']],
+      ['a.ts', ['b.ts', 'd.ts']],
+      ['b.ts', ['c.ts']],
+      ['d.ts', []],
+    ]);
+    assert.deepEqual(importCircles(graph), ['a.ts → b.ts → c.ts → a.ts']);
+    assert.ok(importGraph(sources('dataplane/src')).get('dataplane/src/proxy/handler.ts')!.length > 5);
+  });
+});

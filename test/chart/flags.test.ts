@@ -120,6 +120,12 @@ const cases: Case[] = [
     set: { 'controller.accessLog.enabled': 'true', 'controller.accessLog.sampleRate': '0.25' },
     expected: '0.25',
   },
+  {
+    flag: 'global-allowed-response-headers',
+    set: { 'controller.globalAllowedResponseHeaders': '{X-Frame-Options,X-Content-Type-Options}' },
+    expected: 'X-Frame-Options,X-Content-Type-Options',
+  },
+  { flag: 'global-allowed-response-headers', set: {}, expected: undefined },
   { flag: 'client-header-timeout', set: { 'controller.clientHeaderTimeout': '30s' }, expected: '30s' },
   { flag: 'keepalive-timeout', set: { 'controller.keepAliveTimeout': '120s' }, expected: '120s' },
   { flag: 'keepalive-timeout', set: {}, expected: undefined },

@@ -1,5 +1,5 @@
 // Fail closed through real workers: an Ingress relying on an ingress-nginx access annotation that
-// Gatehouse cannot honour (auth-url) answers 503, never its backend, while other Ingresses serve.
+// Gatehouse cannot honour (auth-snippet) answers 503, never its backend, while other Ingresses serve.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -31,7 +31,7 @@ describe('ingress-nginx access annotations fail closed', () => {
       withAnnotations(
         ingress('apps', 'guarded', [{ host: 'guarded.example', paths: [{ path: '/', service: 'secret' }] }]),
         {
-          'nginx.ingress.kubernetes.io/auth-url': 'http://auth.apps.svc/verify',
+          'nginx.ingress.kubernetes.io/auth-snippet': 'deny all;',
         },
       ),
       withAnnotations(
@@ -52,7 +52,7 @@ describe('ingress-nginx access annotations fail closed', () => {
     dir.cleanup();
   });
 
-  it('the auth-url Ingress answers 503 and its backend never sees a request', async () => {
+  it('the auth-snippet Ingress answers 503 and its backend never sees a request', async () => {
     for (const path of ['/', '/admin', '/anything?x=1']) {
       const res = await get(g, 'guarded.example', path);
       assert.equal(res.status, 503, `${path}: ${res.body}`);

@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { CompiledRoute } from '../../dataplane/src/compile.ts';
 import { ProxyObserver } from '../../dataplane/src/metrics/observer.ts';
 import { ProxyMetrics } from '../../dataplane/src/metrics/proxy-metrics.ts';
-import type { ExchangeEnd } from '../../dataplane/src/proxy/handler.ts';
+import type { ExchangeEnd } from '../../dataplane/src/proxy/observer.ts';
 import type { Route } from '../../dataplane/src/table/types.ts';
 import type { CompiledBackend, UpstreamEndpoint } from '../../dataplane/src/upstream/balancer.ts';
 

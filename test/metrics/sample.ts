@@ -8,7 +8,7 @@ import { registerLimitMetrics } from '../../controller/src/metrics/limits.ts';
 import { createPrimaryMetrics } from '../../controller/src/metrics/primary.ts';
 import type { CompiledRoute } from '../../dataplane/src/compile.ts';
 import { ProxyMetrics } from '../../dataplane/src/metrics/proxy-metrics.ts';
-import type { ExchangeEnd } from '../../dataplane/src/proxy/handler.ts';
+import type { ExchangeEnd } from '../../dataplane/src/proxy/observer.ts';
 import type { MetricFamily } from '../../dataplane/src/table/messages.ts';
 import type { Backend, Route, RouteTable } from '../../dataplane/src/table/types.ts';
 import type { CompiledBackend, UpstreamEndpoint } from '../../dataplane/src/upstream/balancer.ts';

@@ -97,6 +97,7 @@ wins). Rendered as a sorted list of --flag=value so the pod spec is stable acros
 {{- end -}}
 {{- with $c.defaultSSLCertificate }}{{ $_ := set $args "default-ssl-certificate" . }}{{ end -}}
 {{- with $c.defaultBackendService }}{{ $_ := set $args "default-backend-service" . }}{{ end -}}
+{{- with $c.globalAllowedResponseHeaders }}{{ $_ := set $args "global-allowed-response-headers" (join "," .) }}{{ end -}}
 {{- with $c.trustedProxies }}{{ $_ := set $args "trusted-proxies" (join "," .) }}{{ end -}}
 {{- if $c.proxyProtocol }}{{ $_ := set $args "proxy-protocol" true }}{{ end -}}
 {{- if $c.enableExternalNameServices }}{{ $_ := set $args "enable-external-name-services" true }}{{ end -}}

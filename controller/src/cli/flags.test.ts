@@ -201,6 +201,17 @@ describe('command line', () => {
     assert.match(usage, /never loopback,\s+link-local/);
   });
 
+  it('--global-allowed-response-headers: none by default (ingress-nginx), a comma list, header names only', () => {
+    assert.deepEqual(parseFlags([], {}).globalAllowedResponseHeaders, []);
+    assert.deepEqual(
+      parseFlags(['--global-allowed-response-headers', 'X-Frame-Options, My_Header,'], {})
+        .globalAllowedResponseHeaders,
+      ['X-Frame-Options', 'My_Header'],
+    );
+    assert.throws(() => parseFlags(['--global-allowed-response-headers', 'X Frame'], {}), FlagError);
+    assert.match(usage, /--global-allowed-response-headers NAME,\.\.\./);
+  });
+
   it('the admin port binds --bind-address unless --admin-bind-address (or its env) says otherwise', () => {
     assert.equal(parseFlags([], {}).adminBindAddress, '0.0.0.0');
     assert.equal(parseFlags(['--bind-address', '::'], {}).adminBindAddress, '::');

@@ -15,6 +15,8 @@ export interface Flags {
   controllerName: string;
   /** Annotations read are `<prefix>/<key>`, as ingress-nginx's --annotations-prefix. */
   annotationsPrefix: string;
+  /** Header names custom-headers may set (ingress-nginx's global-allowed-response-headers); empty: none. */
+  globalAllowedResponseHeaders: string[];
   watchNamespace?: string;
   httpPort: number;
   httpsPort: number;
@@ -70,6 +72,7 @@ const options = {
   'ingress-class': { type: 'string', default: 'gatehouse' },
   'controller-name': { type: 'string', default: 'gatehouse.dev/ingress-controller' },
   'annotations-prefix': { type: 'string', default: 'nginx.ingress.kubernetes.io' },
+  'global-allowed-response-headers': { type: 'string' },
   'watch-namespace': { type: 'string' },
   'http-port': { type: 'string', default: '8080' },
   'https-port': { type: 'string', default: '8443' },
@@ -112,6 +115,8 @@ export const usage = `Usage: gatehouse [flags]   (every flag also from GATEHOUSE
   --ingress-class NAME              IngressClass name handled (default gatehouse)
   --controller-name NAME            spec.controller of IngressClasses handled (default gatehouse.dev/ingress-controller)
   --annotations-prefix PREFIX       ingress-nginx annotations read, PREFIX/key (default nginx.ingress.kubernetes.io)
+  --global-allowed-response-headers NAME,...
+                                    headers the custom-headers annotation may set (default: none)
   --watch-namespace NS              limit the watch to one namespace (default: all)
   --http-port N, --https-port N     data-plane listeners (default 8080, 8443)
   --https-redirect-port N           port HTTP->HTTPS redirects name, left out when 443 (default: --https-port)
@@ -201,6 +206,20 @@ function namespacedName(name: string, value: string | undefined): string | undef
     throw new FlagError(`--${name}: "${value}" is not NAMESPACE/NAME`);
   }
   return value;
+}
+
+/** ingress-nginx splits global-allowed-response-headers on commas; each must be a header name it accepts. */
+function headerNames(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  const names = value
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
+  for (const n of names) {
+    if (!/^[A-Za-z0-9_-]{1,256}$/.test(n))
+      throw new FlagError(`--global-allowed-response-headers: "${n}" is not a header name`);
+  }
+  return names;
 }
 
 /** An annotation prefix is a DNS subdomain (the prefix part of a Kubernetes annotation key). */
@@ -314,6 +333,7 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags & { he
     ingressClass: get('ingress-class') ?? 'gatehouse',
     controllerName: get('controller-name') ?? 'gatehouse.dev/ingress-controller',
     annotationsPrefix: annotationsPrefix(get('annotations-prefix') ?? 'nginx.ingress.kubernetes.io'),
+    globalAllowedResponseHeaders: headerNames(get('global-allowed-response-headers')),
     watchNamespace: get('watch-namespace'),
     httpPort: port('http-port', get('http-port') ?? '8080'),
     httpsPort,

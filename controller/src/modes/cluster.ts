@@ -18,7 +18,7 @@ import { EventRecorder, httpEventSink } from '../status/events.ts';
 import { LeaderElector } from '../status/leader.ts';
 import { httpLeaseStore } from '../status/lease-store.ts';
 import { httpIngressStatusApi, IngressStatusWriter } from '../status/status-writer.ts';
-import { referencedSecrets } from '../translate/index.ts';
+import { referencedConfigMaps, referencedSecrets } from '../translate/index.ts';
 import type { ObjectSource } from './source.ts';
 
 const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
@@ -72,6 +72,8 @@ export function clusterMode(
   const kube = kubeSource(client, {
     watchNamespace: flags.watchNamespace,
     secretReferences: (objects) => referencedSecrets(objects, referenceOptions),
+    // Only the ConfigMaps custom-headers names, in the Ingress's own namespace (configmap-references.ts).
+    configMapReferences: (objects) => referencedConfigMaps(objects, referenceOptions),
     maxSecretWatches: flags.maxSecretWatches,
     onNotice: (n) => {
       hooks.onWatchNotice?.(n);

@@ -30,6 +30,8 @@ const MIN_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 30_000;
 /** A worker that lived this long is healthy again: its next crash starts the back-off anew. */
 const STABLE_AFTER_MS = 10_000;
+/** This many quick exits in a row make a crash loop: logged as an error and failing /healthz. */
+const CRASH_LOOP_EXITS = 3;
 
 interface Slot {
   slot: number;
@@ -109,6 +111,19 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const version = this.#table?.version;
     if (version === undefined) return false;
     return this.#slots.every((s) => s.child !== undefined && s.listening && s.appliedVersion === version);
+  }
+
+  /**
+   * Not ok while a slot is in a crash loop (CRASH_LOOP_EXITS quick exits in a row, its worker not
+   * yet stable): /healthz says so, and a liveness probe restarts the pod as kubelet would a container.
+   */
+  health(now = Date.now()): { ok: boolean; detail: string } {
+    const looping = this.#slots.filter(
+      (s) => s.crashes >= CRASH_LOOP_EXITS && (s.child === undefined || now - s.startedAt < STABLE_AFTER_MS),
+    );
+    if (looping.length === 0) return { ok: true, detail: 'workers running' };
+    const which = looping.map((s) => `worker ${s.slot} (${s.crashes} exits in a row)`).join(', ');
+    return { ok: false, detail: `crash loop: ${which}` };
   }
 
   workerPids(): number[] {
@@ -252,7 +267,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const lived = Date.now() - slot.startedAt;
     slot.crashes = lived > STABLE_AFTER_MS ? 1 : slot.crashes + 1;
     const delay = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS * 2 ** (slot.crashes - 1));
-    this.#log.warn('worker exited; respawning', { worker: slot.slot, code, signal, inMs: delay });
+    const exit = { worker: slot.slot, pid: child.pid, code, signal, inMs: delay };
+    this.#log.warn('worker exited; respawning', exit);
+    if (slot.crashes === CRASH_LOOP_EXITS)
+      this.#log.error('worker crash loop: respawns back off', { ...exit, exits: slot.crashes });
     this.emit('restart', slot.slot);
     slot.respawnTimer = setTimeout(() => this.#spawn(slot), delay);
   }

@@ -5,6 +5,7 @@
 // `externalName: localhost` points the proxy at its own admin port (issue #25).
 import { createHash } from 'node:crypto';
 import type { Backend, Endpoint, WeightedBackend } from '../../../dataplane/src/table/types.ts';
+import type { ExternalAuthSpec } from './annotations/external-auth.ts';
 import type { MirrorSpec } from './annotations/mirror.ts';
 import type { BackendSettings } from './annotations/settings.ts';
 import { compareText, type Fields, isPort, isRecord, list, record, sortedRecord, text } from './guard.ts';
@@ -145,6 +146,29 @@ export class BackendResolver {
         { address: host, port: spec.port },
       ]);
       // Not a pod the API server vetted: the data plane checks every connection's resolved address.
+      backend.external = true;
+      this.#resolved.set(key, { ok: true, backend });
+    }
+    return { backends: [{ backend: key, weight: 1 }] };
+  }
+
+  /**
+   * An auth-url (annotations/external-auth.ts): a Service of `namespace` by its port number (its
+   * endpoints, as any backend), else any other host — a Service of another namespace by its
+   * cluster DNS name included — connected through the worker's address guard, as ingress-nginx
+   * proxies to any URL. No loopback, link-local, metadata or own address is ever reached that way.
+   */
+  resolveExternalAuth(namespace: string, spec: ExternalAuthSpec): BackendResolution {
+    const settings: BackendSettings | undefined =
+      spec.protocol === 'HTTPS' ? { protocol: 'HTTPS' } : undefined;
+    if (spec.target.kind === 'service')
+      return this.#use(namespace, spec.target.name, { number: spec.port }, settings);
+    const { host } = spec.target;
+    const key = `auth/${namespace}/${host}:${spec.port}${settings === undefined ? '' : '~https'}`;
+    if (!this.#resolved.has(key)) {
+      const backend = backendOf({ namespace, service: host, protocol: spec.protocol }, [
+        { address: host, port: spec.port },
+      ]);
       backend.external = true;
       this.#resolved.set(key, { ok: true, backend });
     }

@@ -22,6 +22,7 @@ export interface SnapshotIndex {
   /** Keyed `namespace/service` from the `kubernetes.io/service-name` label. */
   endpointSlices: Map<string, Fields[]>;
   secrets: Map<string, Fields>;
+  configMaps: Map<string, Fields>;
 }
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
@@ -65,6 +66,7 @@ export function indexSnapshot(snapshot: Snapshot): SnapshotIndex {
     services: byKey(list(source.services), namespacedKey),
     endpointSlices,
     secrets: byKey(list(source.secrets), namespacedKey),
+    configMaps: byKey(list(source.configMaps), namespacedKey),
   };
 }
 

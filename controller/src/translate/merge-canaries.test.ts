@@ -241,10 +241,21 @@ describe('canary Ingresses: which main they join, and what of theirs is used', (
     ]);
   });
 
+  test("the main Ingress's auth-url guards its canary's routes too (canary routes are copies of the main ones)", () => {
+    const { result } = translateCanary(
+      { [`${P}/canary-by-header`]: 'X-Canary' },
+      { mainAnnotations: { [`${P}/auth-url`]: 'http://auth.example/check' } },
+    );
+    const routes = hostOf(result, 'a.example').routes;
+    assert.ok(routes.length >= 2);
+    for (const route of routes)
+      assert.equal(route.externalAuth?.path, '/check', JSON.stringify(route.backends));
+  });
+
   test('a main Ingress that fails closed stays closed for canary traffic too', () => {
     const { routes } = translateCanary(
       { [`${P}/canary-by-header`]: 'X-Canary', [`${P}/canary-weight`]: '50' },
-      { mainAnnotations: { [`${P}/auth-url`]: 'http://auth.example/check' } },
+      { mainAnnotations: { [`${P}/auth-snippet`]: 'deny all;' } },
     );
     assert.deepEqual(routes, ['Prefix /app -> ']);
   });

@@ -37,6 +37,28 @@ describe('the Secrets translation reads are the ones our objects reference', () 
     assert.deepEqual([...refs].sort(), ['team-a/extra-tls', 'team-a/shop-tls', 'team-b/shop-tls']);
   });
 
+  it('auth-secret with auth-type, name or own-namespace/name, as an Opaque-taking reference; never another namespace', () => {
+    const auth = (name: string, annotations: Record<string, string>) =>
+      tlsIngress(name, [], {
+        namespace: 'team',
+        annotations: Object.fromEntries(
+          Object.entries(annotations).map(([k, v]) => [`nginx.ingress.kubernetes.io/${k}`, v]),
+        ),
+      });
+    const refs = referencedSecrets(
+      snapshot({
+        ingresses: [
+          auth('a', { 'auth-type': 'basic', 'auth-secret': 'users' }),
+          auth('b', { 'auth-type': 'basic', 'auth-secret': 'team/more-users' }),
+          auth('c', { 'auth-type': 'basic', 'auth-secret': 'other/users' }),
+          auth('d', { 'auth-secret': 'no-auth-type' }),
+        ],
+      }),
+      OPTIONS,
+    );
+    assert.deepEqual([...refs].sort(), ['opaque:team/more-users', 'opaque:team/users']);
+  });
+
   it("proxy-ssl-secret, only in the Ingress's own namespace (any other is denied, so never read)", () => {
     const upstream = (name: string, namespace: string, value: string) =>
       ingress(

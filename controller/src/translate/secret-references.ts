@@ -15,7 +15,12 @@ import type { TranslateOptions } from './types.ts';
 export interface SecretRef {
   namespace: string;
   name: string;
+  /** The reference takes an Opaque Secret too (auth-secret), not only a kubernetes.io/tls one. */
+  opaque?: boolean;
 }
+
+/** Prefix of the key of a reference that takes an Opaque Secret; no namespace holds a ':'. */
+export const OPAQUE_REFERENCE = 'opaque:';
 
 export type ReferenceOptions = Pick<
   TranslateOptions,
@@ -67,16 +72,37 @@ export function* proxySslSecrets({ ours, options }: ReferenceContext): Iterable<
   }
 }
 
+/**
+ * The `auth-secret` annotation (`name` or `namespace/name`) of our Ingresses with auth-type, only in
+ * the Ingress's own namespace: translation denies any other (annotations/basic-auth.ts).
+ */
+export function basicAuthSecrets({ ours, options }: ReferenceContext): Iterable<SecretRef> {
+  const prefix = options.annotationsPrefix ?? DEFAULT_ANNOTATIONS_PREFIX;
+  const refs: SecretRef[] = [];
+  for (const ingress of ours) {
+    if (typeof ingress.annotations[`${prefix}/auth-type`] !== 'string') continue;
+    const value = ingress.annotations[`${prefix}/auth-secret`];
+    if (typeof value !== 'string') continue;
+    const parts = value.trim().split('/');
+    const name =
+      parts.length === 1 ? parts[0] : parts.length === 2 && parts[0] === ingress.namespace ? parts[1] : '';
+    if (name !== undefined && name !== '') refs.push({ namespace: ingress.namespace, name, opaque: true });
+  }
+  return refs;
+}
+
 export const SECRET_REFERENCE_SOURCES: readonly SecretReferenceSource[] = [
   defaultCertificateSecret,
   ingressTlsSecrets,
   proxySslSecrets,
+  basicAuthSecrets,
 ];
 
 /**
  * `namespace/name` of every Secret translation would load from these objects, in precedence order:
  * the default certificate, then the oldest Ingress's (lookup.ts), so a cap keeps the oldest objects'
  * Secrets. Names translation refuses (InvalidSecretName) are left out: they are never requested.
+ * A reference that takes an Opaque Secret is keyed `opaque:namespace/name` (OPAQUE_REFERENCE).
  */
 export function referencedSecrets(
   objects: ReferencingObjects,
@@ -88,8 +114,11 @@ export function referencedSecrets(
   const context: ReferenceContext = { ours, options };
   const keys = new Set<string>();
   for (const source of sources) {
-    for (const { namespace, name } of source(context)) {
-      if (isLoadableSecret(namespace, name)) keys.add(objectKey(namespace, name));
+    for (const { namespace, name, opaque } of source(context)) {
+      if (!isLoadableSecret(namespace, name)) continue;
+      keys.add(
+        opaque === true ? `${OPAQUE_REFERENCE}${objectKey(namespace, name)}` : objectKey(namespace, name),
+      );
     }
   }
   return keys;

@@ -5,7 +5,10 @@ import type { Certificate, Route } from '../../../dataplane/src/table/types.ts';
 import type { Diagnostic, Snapshot } from '../snapshot.ts';
 import { applyRouteSettings } from './annotations/apply.ts';
 import { applyHostSettings, type HostRequest } from './annotations/apply-hosts.ts';
+import type { BasicAuthRequest } from './annotations/basic-auth.ts';
+import { resolveBasicAuth } from './annotations/basic-auth.ts';
 import { keptOnCanary, parseCanary } from './annotations/canary.ts';
+import { resolveCustomHeaders } from './annotations/custom-headers.ts';
 import { parseAnnotations } from './annotations/parse.ts';
 import { resolveProxySsl } from './annotations/proxy-ssl.ts';
 import { DEFAULT_ANNOTATIONS_PREFIX, readAnnotations } from './annotations/read.ts';
@@ -18,7 +21,7 @@ import { isOurs } from './classes.ts';
 import { flagObject, ingressObject, settleDiagnostics } from './diagnostics.ts';
 import { compareText, sortedRecord } from './guard.ts';
 import { type IngressRoutes, mergeRoutes, readIngress } from './ingress.ts';
-import { type IngressView, indexSnapshot } from './lookup.ts';
+import { type IngressView, indexSnapshot, type SnapshotIndex } from './lookup.ts';
 import { type CanaryIngress, mergeCanaries } from './merge-canaries.ts';
 import { spreadRegex } from './regex-paths.ts';
 import { assignTls } from './tls.ts';
@@ -35,6 +38,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   /** Client certificates for HTTPS backends (proxy-ssl-secret), by table key. */
   const clientCertificates = new Map<string, Certificate>();
   // Canary Ingresses add no routes, hosts or certificates of their own: they join their main routes.
+  const allowedHeaders = new Set(options.globalAllowedResponseHeaders ?? []);
   const read: IngressRoutes[] = [];
   const canaries: CanaryIngress[] = [];
   const hostRequests: HostRequest[] = [];
@@ -76,6 +80,29 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
         });
       }
     }
+    if (annotations.basicAuth?.kind === 'basic' && !routes.closed)
+      routes.closed = !attachBasicAuth(
+        ingress,
+        annotations.basicAuth,
+        annotations.route,
+        index,
+        prefix,
+        diagnostics,
+      );
+    if (annotations.customHeaders !== undefined) {
+      const resolved = resolveCustomHeaders(annotations.customHeaders, index, allowedHeaders);
+      if (resolved.ok) annotations.route.filters.push(resolved.filter);
+      else {
+        // ingress-nginx LocationDenied (e2e customheaders.go: a missing ConfigMap answers 503).
+        routes.closed = true;
+        diagnostics.push({
+          object: ingressObject(ingress.namespace, ingress.name),
+          field: `metadata.annotations["${prefix}/custom-headers"]`,
+          reason: 'InvalidCustomHeaders',
+          message: resolved.message,
+        });
+      }
+    }
     // A closed Ingress answers 503 everywhere: no redirect or rewrite may answer in its place.
     if (!routes.closed && canary === undefined) {
       routeSettings.set(`${ingress.namespace}/${ingress.name}`, annotations.route);
@@ -102,6 +129,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   alignCanaryPaths(read, canaries);
   spreadRegex([...read, ...canaries.map((c) => c.routes)], diagnostics);
   attachMirrors(routeSettings, resolver, prefix, diagnostics);
+  attachExternalAuth(read, routeSettings, resolver, prefix, diagnostics);
   attachErrorBackends(routeSettings, resolver, options.defaultBackendService, prefix, diagnostics);
   const merged = mergeRoutes(read, resolver, diagnostics);
   applyRouteSettings(
@@ -148,6 +176,67 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     .map(({ namespace, name }) => ({ namespace, name }))
     .sort((a, b) => compareText(a.namespace, b.namespace) || compareText(a.name, b.name));
   return { table, diagnostics: settleDiagnostics(diagnostics), handled };
+}
+
+/**
+ * auth-type basic with its Secret read: the routes' basicAuth, and the Authorization header no longer
+ * sent upstream (nginx.tmpl: `proxy_set_header Authorization ""` after auth_basic). False: the Secret
+ * cannot be used, and the Ingress answers 503 (ingress-nginx LocationDenied), never open.
+ */
+function attachBasicAuth(
+  ingress: IngressView,
+  request: Extract<BasicAuthRequest, { kind: 'basic' }>,
+  route: RouteSettings,
+  index: SnapshotIndex,
+  prefix: string,
+  diagnostics: Diagnostic[],
+): boolean {
+  const resolved = resolveBasicAuth(request, ingress.namespace, index);
+  const object = ingressObject(ingress.namespace, ingress.name);
+  const field = `metadata.annotations["${prefix}/auth-secret"]`;
+  if (!resolved.ok) {
+    diagnostics.push({ object, field, reason: 'InvalidAuthSecret', message: resolved.message });
+    return false;
+  }
+  for (const message of resolved.warnings)
+    diagnostics.push({ object, field, reason: 'AuthSecretEntryIgnored', message });
+  route.basicAuth = resolved.auth;
+  route.filters.push({ type: 'RequestHeaderModifier', remove: ['authorization'] });
+  return true;
+}
+
+/**
+ * Each Ingress's auth-url becomes Route.externalAuth once its backend resolves; one that does not
+ * (a Service of its namespace that is missing) closes the Ingress: never served without its auth.
+ */
+function attachExternalAuth(
+  read: IngressRoutes[],
+  settings: Map<string, RouteSettings>,
+  resolver: BackendResolver,
+  prefix: string,
+  diagnostics: Diagnostic[],
+): void {
+  for (const [key, s] of settings) {
+    const spec = s.externalAuthSpec;
+    if (spec === undefined) continue;
+    const [namespace, name] = key.split('/');
+    const { backends, problem } = resolver.resolveExternalAuth(namespace, spec);
+    const backend = backends[0]?.backend;
+    if (backend === undefined) {
+      diagnostics.push({
+        object: ingressObject(namespace, name),
+        field: `metadata.annotations["${prefix}/auth-url"]`,
+        reason: problem?.reason ?? 'InvalidAccessAnnotation',
+        message: `${problem?.message ?? 'auth-url has no backend'}; every route of this Ingress answers 503 until it resolves`,
+      });
+      const routes = read.find((r) => r.ingress.namespace === namespace && r.ingress.name === name);
+      if (routes !== undefined) routes.closed = true;
+      settings.delete(key);
+      continue;
+    }
+    const { target: _t, port: _p, protocol: _pr, ...fields } = spec;
+    s.externalAuth = { backend, ...fields };
+  }
 }
 
 /** Each Ingress's mirror-target becomes a RequestMirror filter of its routes, once its backend resolves. */

@@ -23,6 +23,11 @@ export interface TranslateOptions {
   checkCipherList?: CipherListCheck;
   /** `--allow-snippet-annotations`: configuration-/server-snippet translated into typed filters; off (absent) by default. */
   allowSnippetAnnotations?: boolean;
+  /**
+   * `--global-allowed-response-headers`: the header names custom-headers may set (ingress-nginx's
+   * ConfigMap key of that name); absent or empty, every custom header is refused.
+   */
+  globalAllowedResponseHeaders?: readonly string[];
   /** Only for certificate validity diagnostics; absent means validity dates are not checked. */
   now?: Date;
 }

@@ -4,9 +4,12 @@
 import { type CompiledClientAccess, compileClientAccess } from '../proxy/client-access.ts';
 import type { BucketSpec } from '../table/messages.ts';
 import type { GlobalRateLimit, RateLimit } from '../table/types.ts';
+import type { LimitClient } from './client.ts';
 import { prefetchFor, type RequestBudget } from './client.ts';
 
 export interface CompiledRateLimit {
+  /** The worker's leases of the replica's budgets; undefined: the limits cannot be kept (503). */
+  readonly client: LimitClient | undefined;
   /** The route's limits kept by the replica; zone '' when it has only a global one. */
   readonly zone: string;
   /** limit_req; undefined: only connections are limited. */
@@ -29,6 +32,7 @@ export interface CompiledGlobalLimit {
 export function compileRateLimit(
   limit: RateLimit | undefined,
   global: GlobalRateLimit | undefined,
+  client: LimitClient | undefined,
   accessCache: Map<string, CompiledClientAccess>,
   problems: string[],
 ): CompiledRateLimit | undefined {
@@ -40,6 +44,7 @@ export function compileRateLimit(
     buckets.push({ perMs: limit.rpm / 60_000, burst: limit.rpm * limit.burstMultiplier });
   const zone = limit?.zone ?? '';
   return {
+    client,
     zone,
     budget: buckets.length === 0 ? undefined : { zone, buckets, prefetch: prefetchFor(buckets) },
     connections: limit?.connections ?? 0,

@@ -2,7 +2,7 @@
 // $request_length and $bytes_sent): the growth of the socket's counters since the previous
 // exchange on it ended. Two reads and two writes per request, nothing allocated.
 import type { Socket } from 'node:net';
-import type { ExchangeEnd } from '../proxy/handler.ts';
+import type { ExchangeEnd } from '../proxy/observer.ts';
 
 const kRead = Symbol('gatehouse.bytesRead');
 const kWritten = Symbol('gatehouse.bytesWritten');

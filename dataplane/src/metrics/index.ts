@@ -1,27 +1,32 @@
 // The worker's observability, set up once from its WorkerConfig: request metrics (on unless
-// `metrics: false`), Node process metrics labelled with the worker, and the access log. Other
-// parts of the data plane count through the functions below, which do nothing while metrics are off.
+// `metrics: false`), Node process metrics labelled with the worker, and the access log. The proxy
+// and upstream layers report through the observers built here; listeners count through the functions below.
 import type { Duplex } from 'node:stream';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import type { CompiledRoute, SeriesBinder } from '../compile.ts';
+import type { SeriesBinder } from '../compile.ts';
 import { AccessLog } from '../proxy/access-log.ts';
-import type { ExchangeObserver } from '../proxy/handler.ts';
-import type { CompiledMirror } from '../proxy/mirror.ts';
+import type { MirrorObserver } from '../proxy/mirror.ts';
+import type { ExchangeObserver } from '../proxy/observer.ts';
 import type { MetricFamily, WorkerConfig } from '../table/messages.ts';
-import type { CompiledBackend } from '../upstream/balancer.ts';
-import { MIRROR_OUTCOMES, type MirrorOutcome, type UpstreamErrorReason } from './labels.ts';
+import type { UpstreamObserver } from '../upstream/observer.ts';
+import type { CompiledBackend } from '../upstream/types.ts';
 import { ProxyObserver } from './observer.ts';
 import { ProxyMetrics } from './proxy-metrics.ts';
+import { UNCOUNTED, UpstreamCounts } from './upstream-counts.ts';
 
 export type { UpstreamErrorReason } from './labels.ts';
 
 let metrics: ProxyMetrics | undefined;
 let processRegistry: Registry | undefined;
 
-/** Installs this worker's metrics and access log; the observer for its listeners, or none. */
-export function setupObservability(
-  config: Pick<WorkerConfig, 'slot' | 'metrics' | 'accessLog'>,
-): ExchangeObserver | undefined {
+/** What the worker passes to its listeners: the exchange observer (or none) and the upstream one. */
+export interface Observers {
+  readonly exchange: ExchangeObserver | undefined;
+  readonly upstream: UpstreamObserver & MirrorObserver;
+}
+
+/** Installs this worker's metrics and access log; the observers for its listeners. */
+export function setupObservability(config: Pick<WorkerConfig, 'slot' | 'metrics' | 'accessLog'>): Observers {
   if (config.metrics !== false) {
     metrics = new ProxyMetrics();
     processRegistry = new Registry();
@@ -38,8 +43,9 @@ export function setupObservability(
             if (dropped) dropped.value++;
           },
         });
-  if (metrics === undefined && accessLog === undefined) return undefined;
-  return new ProxyObserver(metrics, accessLog);
+  const upstream = metrics === undefined ? UNCOUNTED : new UpstreamCounts(metrics);
+  if (metrics === undefined && accessLog === undefined) return { exchange: undefined, upstream };
+  return { exchange: new ProxyObserver(metrics, accessLog), upstream };
 }
 
 /** compile()'s hook binding route series; undefined while metrics are off. */
@@ -52,36 +58,6 @@ export async function metricsSnapshot(): Promise<MetricFamily[]> {
   if (metrics === undefined || processRegistry === undefined) return [];
   const own = (await processRegistry.getMetricsAsJSON()) as unknown as MetricFamily[];
   return [...own, ...metrics.toJSON()];
-}
-
-/** Count one failed upstream attempt (the retry layer: attempts it retried; outlier detection: `ejected`). */
-export function countUpstreamError(
-  route: CompiledRoute,
-  backend: CompiledBackend | undefined,
-  reason: UpstreamErrorReason,
-): void {
-  const series = route.series?.forBackend(backend);
-  if (metrics !== undefined && series !== undefined) metrics.upstreamError(series, reason);
-}
-
-/** Count an endpoint of `backend` ejected by outlier detection (reason `ejected`; no route involved). */
-export function countEjection(backend: CompiledBackend): void {
-  if (metrics === undefined) return;
-  const { namespace, service } = backend.backend;
-  metrics.families.upstreamErrors.bind({ namespace, service, reason: 'ejected' }).value++;
-}
-
-/** Count one mirrored copy of a route's request by its outcome (proxy/mirror.ts). */
-export function countMirror(route: CompiledRoute, mirror: CompiledMirror, outcome: MirrorOutcome): void {
-  if (metrics === undefined) return;
-  mirror.counters ??= metrics.bindMirror(route.route, mirror.backend);
-  mirror.counters[MIRROR_OUTCOMES.indexOf(outcome)].value++;
-}
-
-/** Count one retried attempt of a route's request to `backend`. */
-export function countRetry(route: CompiledRoute, backend: CompiledBackend | undefined): void {
-  const series = route.series?.forBackend(backend);
-  if (series !== undefined) series.retries().value++;
 }
 
 /** Count an accepted client connection (listener `http`/`https`, protocol `http/1.1`/`h2`) until it closes. */

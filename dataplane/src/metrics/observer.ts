@@ -1,7 +1,7 @@
 // The worker's ExchangeObserver: measures a finished exchange once (duration, bytes) and hands it
 // to the metrics and, when on, the access log. Absent altogether when both are off.
 import type { AccessLog } from '../proxy/access-log.ts';
-import type { ExchangeEnd, ExchangeObserver } from '../proxy/handler.ts';
+import type { ExchangeEnd, ExchangeObserver } from '../proxy/observer.ts';
 import { measureBytes, measured } from './bytes.ts';
 import type { ProxyMetrics } from './proxy-metrics.ts';
 

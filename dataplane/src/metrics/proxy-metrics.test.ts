@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { describe, it } from 'node:test';
 import type { CompiledRoute } from '../compile.ts';
-import type { ExchangeEnd } from '../proxy/handler.ts';
+import type { ExchangeEnd } from '../proxy/observer.ts';
 import type { Backend, Route } from '../table/types.ts';
 import type { CompiledBackend, UpstreamEndpoint } from '../upstream/balancer.ts';
 import { ProxyMetrics } from './proxy-metrics.ts';

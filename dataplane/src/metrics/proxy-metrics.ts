@@ -4,7 +4,7 @@
 import type { Duplex } from 'node:stream';
 import type { SeriesBinder } from '../compile.ts';
 import { CLIENT_BODY_TIMEOUT, CLIENT_BODY_TOO_SLOW } from '../proxy/body-guard.ts';
-import type { ExchangeEnd } from '../proxy/handler.ts';
+import type { ExchangeEnd } from '../proxy/observer.ts';
 import type { MetricFamily } from '../table/messages.ts';
 import type { Route } from '../table/types.ts';
 import type { CompiledBackend } from '../upstream/balancer.ts';
@@ -96,8 +96,8 @@ export class ProxyMetrics {
   readonly requestsDenied = new CounterFamily(
     'gatehouse_requests_denied_total',
     'Requests the proxy refused itself, by route labels and reason: client_address (403, the ' +
-      "route's allow/deny rules on the client address), rate_limit and connection_limit (503, " +
-      'limit-rps/-rpm and limit-connections), global_rate_limit (429, global-rate-limit).',
+      "route's allow/deny rules on the client address), basic_auth (401, no valid credentials), external_auth (its auth-url did not answer 2xx), " +
+      'rate_limit and connection_limit (503, limit-rps/-rpm and limit-connections), global_rate_limit (429, global-rate-limit).',
     ['namespace', 'ingress', 'reason'],
   );
   readonly #denied = new Map<string, CounterSeries>();

@@ -8,7 +8,7 @@ import type { CompiledRoute } from '../compile.ts';
 import type { UpstreamEndpoint } from '../upstream/balancer.ts';
 import { AccessLog, accessLogFields } from './access-log.ts';
 import type { ClientView } from './forwarding.ts';
-import type { ExchangeEnd } from './handler.ts';
+import type { ExchangeEnd } from './observer.ts';
 
 function exchange(fields: Partial<ExchangeEnd> = {}): ExchangeEnd {
   const req = {

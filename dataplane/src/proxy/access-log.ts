@@ -6,7 +6,7 @@ import type { Writable } from 'node:stream';
 import winston from 'winston';
 import { FdWriter } from './fd-writer.ts';
 import { plainAddress } from './forwarding.ts';
-import type { ExchangeEnd } from './handler.ts';
+import type { ExchangeEnd } from './observer.ts';
 import { peerAddress } from './peer.ts';
 import { sampledByTraceId, traceId } from './trace.ts';
 
@@ -38,7 +38,7 @@ export interface AccessLogFields {
   namespace: string;
   ingress: string;
   service: string;
-  /** Present only when a check of the proxy refused the request: its reason (`client_address`). */
+  /** Present only when a check of the proxy refused the request: its reason (`client_address`, `basic_auth`, `external_auth`). */
   denied?: string;
 }
 

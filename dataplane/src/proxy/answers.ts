@@ -89,6 +89,11 @@ export function answerRaw(socket: Duplex, status: number): void {
   writeRaw(socket, status, '');
 }
 
+/** A 401 written straight to a socket, with the route's `WWW-Authenticate` challenge (a validated realm). */
+export function challengeRaw(socket: Duplex, challenge: string): void {
+  writeRaw(socket, 401, `www-authenticate: ${challenge}\r\n`);
+}
+
 /**
  * A redirect written straight to a socket (an upgrade has no ServerResponse). Node's header checks
  * are bypassed here, so a Location that could split the header block is refused with a 400.
@@ -105,6 +110,25 @@ export function isSafeLocation(value: string): boolean {
     if (c <= 0x20 || c === 0x7f || c > 0xff) return false;
   }
   return true;
+}
+
+/** An answer with headers written straight to a socket; a value holding CR, LF or NUL makes it a 500. */
+export function answerRawWith(
+  socket: Duplex,
+  status: number,
+  headers: Record<string, string | string[]>,
+): void {
+  let extra = '';
+  for (const name in headers) {
+    for (const v of Array.isArray(headers[name]) ? headers[name] : [headers[name] as string]) {
+      if (/[\r\n\0]/.test(v)) {
+        writeRaw(socket, 500, '');
+        return;
+      }
+      extra += `${name}: ${v}\r\n`;
+    }
+  }
+  writeRaw(socket, status, extra);
 }
 
 function writeRaw(socket: Duplex, status: number, extraHeaders: string): void {

@@ -9,13 +9,12 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import type { CompiledRoute } from '../compile.ts';
-import { countMirror } from '../metrics/index.ts';
 import type { MirrorOutcome } from '../metrics/labels.ts';
 import type { CounterSeries } from '../metrics/series.ts';
-import type { RequestMirrorFilter } from '../table/types.ts';
+import type { RequestMirrorFilter, Route } from '../table/types.ts';
 import { type CompiledBackend, pickEndpoint, type UpstreamEndpoint } from '../upstream/balancer.ts';
 import type { PickClient } from '../upstream/choice.ts';
+import { interimOverdue, interimTimeout } from '../upstream/interim.ts';
 import { POOLED_SERVERNAME } from '../upstream/pools.ts';
 import type { BodyTap, GuardedBody } from './body-guard.ts';
 
@@ -77,13 +76,26 @@ export function mirrorHeaders(headers: string[], mirror: CompiledMirror): string
   return out;
 }
 
+/** What a copy needs of its compiled route (CompiledRoute has it; mirror.ts stays below compile.ts). */
+export interface MirroredRoute {
+  readonly route: Route;
+  readonly headersTimeoutMs: number;
+  readonly bodyTimeoutMs: number;
+}
+
+/** Where each copy's outcome is reported (the worker's metrics), passed in rather than imported. */
+export interface MirrorObserver {
+  onMirror(route: Route, mirror: CompiledMirror, outcome: MirrorOutcome): void;
+}
+
 /**
  * Sends a copy of the request to each mirror of the route. `body`: the main request's body stage,
  * or null; copies that carry the body are fed from it as it is read.
  */
 export function sendMirrors(
-  route: CompiledRoute,
+  route: MirroredRoute,
   mirrors: readonly CompiledMirror[],
+  observer: MirrorObserver,
   method: string,
   path: string,
   headers: string[],
@@ -93,12 +105,12 @@ export function sendMirrors(
 ): void {
   for (const mirror of mirrors) {
     if (inFlight >= MIRRORS_IN_FLIGHT_MAX) {
-      countMirror(route, mirror, 'overflow');
+      observer.onMirror(route.route, mirror, 'overflow');
       continue;
     }
     const endpoint = pickEndpoint(mirror.backend, requestHeaders, client);
     if (endpoint === undefined) {
-      countMirror(route, mirror, 'no_endpoint');
+      observer.onMirror(route.route, mirror, 'no_endpoint');
       continue;
     }
     let copyBody: MirrorBody | null = null;
@@ -106,7 +118,7 @@ export function sendMirrors(
       copyBody = new MirrorBody(body.tap);
       body.tap = copyBody;
     }
-    const copy = new MirrorRequest(route, mirror, endpoint);
+    const copy = new MirrorRequest(route.route, route.headersTimeoutMs, mirror, endpoint, observer);
     inFlight++;
     endpoint.health.active++;
     const options = {
@@ -161,19 +173,34 @@ class MirrorBody extends Readable implements BodyTap {
 
 /** One copy upstream: the response is read and dropped, the outcome counted. */
 class MirrorRequest implements Dispatcher.DispatchHandler {
-  readonly #route: CompiledRoute;
+  readonly #route: Route;
+  readonly #headersTimeoutMs: number;
   readonly #mirror: CompiledMirror;
   readonly #endpoint: UpstreamEndpoint;
+  readonly #observer: MirrorObserver;
   #done = false;
+  interimSince = 0;
 
-  constructor(route: CompiledRoute, mirror: CompiledMirror, endpoint: UpstreamEndpoint) {
+  constructor(
+    route: Route,
+    headersTimeoutMs: number,
+    mirror: CompiledMirror,
+    endpoint: UpstreamEndpoint,
+    observer: MirrorObserver,
+  ) {
     this.#route = route;
+    this.#headersTimeoutMs = headersTimeoutMs;
     this.#mirror = mirror;
     this.#endpoint = endpoint;
+    this.#observer = observer;
   }
 
   onRequestStart(): void {}
-  onResponseStart(): void {}
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number): void {
+    // A copy waiting on 1xx forever would hold one of the MIRRORS_IN_FLIGHT_MAX slots.
+    if (statusCode < 200 && interimOverdue(this, performance.now(), this.#headersTimeoutMs))
+      controller.abort(interimTimeout());
+  }
   onResponseData(): void {}
 
   onResponseEnd(): void {
@@ -189,7 +216,7 @@ class MirrorRequest implements Dispatcher.DispatchHandler {
     this.#done = true;
     inFlight--;
     this.#endpoint.health.active--;
-    countMirror(this.#route, this.#mirror, outcome);
+    this.#observer.onMirror(this.#route, this.#mirror, outcome);
   }
 }
 

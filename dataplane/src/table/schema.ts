@@ -2,6 +2,7 @@
 // Kept beside types.ts; a test checks that fixtures typed as RouteTable validate, so the two
 // cannot drift silently.
 
+import { HASH_PATTERN } from './password-hash.ts';
 import { MAX_REGEX_SOURCE } from './types.ts';
 
 const name = { type: 'string', minLength: 1, maxLength: 253 } as const;
@@ -273,6 +274,34 @@ const route = {
         otherwise: { enum: ['allow', 'deny'] },
       },
     },
+    // The realm is quoted into the challenge (proxy/basic-auth.ts): no control character.
+    basicAuth: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['realm', 'users'],
+      properties: {
+        realm: { type: 'string', maxLength: 1024, pattern: '^[\\x20-\\x7e]*$' },
+        users: {
+          type: 'array',
+          maxItems: 10000,
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['user', 'hash'],
+            properties: {
+              // nginx's htpasswd reader: a user ends at the first ':'; a line break ends the entry.
+              user: {
+                type: 'string',
+                minLength: 1,
+                maxLength: 256,
+                pattern: '^[^:\\u0000-\\u001f\\u007f]+$',
+              },
+              hash: { type: 'string', minLength: 1, maxLength: 1024, pattern: HASH_PATTERN },
+            },
+          },
+        },
+      },
+    },
     // Written into answers as they are: each value is limited to characters safe in a header.
     cors: {
       type: 'object',
@@ -294,6 +323,94 @@ const route = {
         exposeHeaders: { type: 'string', maxLength: 4096, pattern: '^[A-Za-z0-9_*, -]*$' },
         allowCredentials: { type: 'boolean' },
         maxAgeSeconds: { type: 'integer', minimum: -2147483648, maximum: 2147483647 },
+      },
+    },
+    // Header values written as they are: printable ASCII only.
+    externalAuth: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['backend', 'path', 'hostname'],
+      properties: {
+        backend: { type: 'string', minLength: 1, maxLength: 1024 },
+        path: { type: 'string', minLength: 1, maxLength: 4096, pattern: '^/[!-~]*$' },
+        hostname: { type: 'string', minLength: 1, maxLength: 260, pattern: '^[A-Za-z0-9.:\\[\\]-]+$' },
+        method: { type: 'string', minLength: 1, maxLength: 32, pattern: '^[A-Z]+$' },
+        signin: { type: 'string', minLength: 1, maxLength: 4096, pattern: '^https?://[!-~]+$' },
+        signinRedirectParam: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.-]+$' },
+        responseHeaders: {
+          type: 'array',
+          maxItems: 64,
+          items: { type: 'string', minLength: 1, maxLength: 256, pattern: "^[a-z0-9!#$%&'*+.^_`|~-]+$" },
+        },
+        requestRedirect: { type: 'string', minLength: 1, maxLength: 4096, pattern: '^[ -~]+$' },
+        alwaysSetCookie: { type: 'boolean' },
+        cache: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['key', 'durations'],
+          properties: {
+            key: {
+              type: 'array',
+              minItems: 1,
+              maxItems: 32,
+              items: {
+                oneOf: [
+                  {
+                    type: 'object',
+                    additionalProperties: false,
+                    required: ['text'],
+                    properties: { text: { type: 'string', maxLength: 1024 } },
+                  },
+                  {
+                    type: 'object',
+                    additionalProperties: false,
+                    required: ['variable'],
+                    properties: {
+                      variable: {
+                        enum: ['remote_addr', 'remote_user', 'host', 'request_uri', 'uri', 'args'],
+                      },
+                    },
+                  },
+                  {
+                    type: 'object',
+                    additionalProperties: false,
+                    required: ['header'],
+                    properties: {
+                      header: { type: 'string', minLength: 1, maxLength: 256, pattern: '^[a-z0-9-]+$' },
+                    },
+                  },
+                  {
+                    type: 'object',
+                    additionalProperties: false,
+                    required: ['cookie'],
+                    properties: {
+                      cookie: { type: 'string', minLength: 1, maxLength: 256, pattern: '^[A-Za-z0-9_-]+$' },
+                    },
+                  },
+                ],
+              },
+            },
+            durations: {
+              type: 'array',
+              minItems: 1,
+              maxItems: 16,
+              items: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['statuses', 'seconds'],
+                properties: {
+                  statuses: {
+                    type: 'array',
+                    minItems: 1,
+                    maxItems: 16,
+                    items: { type: 'integer', minimum: 100, maximum: 599 },
+                  },
+                  seconds: { type: 'integer', minimum: 1, maximum: 31536000 },
+                },
+              },
+            },
+          },
+        },
       },
     },
     // A limit with no rate and no connection count would limit nothing: refused, not ignored.

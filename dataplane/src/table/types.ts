@@ -95,6 +95,10 @@ export interface Route {
   clientAccess?: ClientAccess;
   /** Cross-origin answers: preflights answered by the proxy, CORS headers on upstream answers (ingress-nginx enable-cors). */
   cors?: CorsPolicy;
+  /** HTTP Basic authentication against htpasswd hashes (ingress-nginx auth-type basic). */
+  basicAuth?: BasicAuth;
+  /** Each request is first asked of an auth service (ingress-nginx auth-url, nginx auth_request). */
+  externalAuth?: ExternalAuth;
   /** Requests and requests in progress per client address (ingress-nginx limit-rps/-rpm/-connections). */
   rateLimit?: RateLimit;
   /** Requests per window per client address across every replica (ingress-nginx global-rate-limit). */
@@ -133,6 +137,63 @@ export interface RateLimit {
   /** Client addresses and CIDRs no limit applies to (ingress-nginx limit-allowlist). */
   exempt?: string[];
 }
+
+/**
+ * HTTP Basic authentication (RFC 7617) as nginx's auth_basic: a request without a matching user
+ * and password is answered 401 with `WWW-Authenticate: Basic realm="…"`. The table holds hashes
+ * only (table/password-hash.ts lists the formats), never passwords.
+ */
+export interface BasicAuth {
+  realm: string;
+  /** A user listed twice: the first entry is the one checked, as nginx reads the file top down. */
+  users: BasicAuthUser[];
+}
+
+export interface BasicAuthUser {
+  user: string;
+  hash: string;
+}
+
+/**
+ * nginx auth_request as ingress-nginx's auth-url writes it: a bodiless subrequest to an endpoint of
+ * `backend`; a 2xx answer lets the request go on, 401 and 403 are answered to the client, anything
+ * else (the auth service failing included) is answered 500. A missing backend fails closed.
+ */
+export interface ExternalAuth {
+  /** Key into `RouteTable.backends`. */
+  backend: string;
+  /** Path and query of auth-url. */
+  path: string;
+  /** Host header of the subrequest: auth-url's host[:port]. */
+  hostname: string;
+  /** auth-method; absent: the client's method, as an nginx subrequest inherits it. */
+  method?: string;
+  /** auth-signin: a 401 redirects (302) here with the original URL in `signinRedirectParam`. */
+  signin?: string;
+  /** auth-signin-redirect-param; default `rd`. */
+  signinRedirectParam?: string;
+  /** auth-response-headers: lower-case names copied from a 2xx auth answer onto the upstream request. */
+  responseHeaders?: string[];
+  /** auth-request-redirect: X-Auth-Request-Redirect of the subrequest; absent: the request URI. */
+  requestRedirect?: string;
+  /** auth-always-set-cookie: the auth answer's Set-Cookie on every answer, not only on successful ones. */
+  alwaysSetCookie?: boolean;
+  /** auth-cache-key / auth-cache-duration: answers kept per key. */
+  cache?: ExternalAuthCache;
+}
+
+export interface ExternalAuthCache {
+  /** The key, text and request values in order (nginx variables, typed). */
+  key: ExternalAuthKeyPart[];
+  /** How long answers of each status are kept (nginx proxy_cache_valid). */
+  durations: Array<{ statuses: number[]; seconds: number }>;
+}
+
+export type ExternalAuthKeyPart =
+  | { text: string }
+  | { variable: 'remote_addr' | 'remote_user' | 'host' | 'request_uri' | 'uri' | 'args' }
+  | { header: string }
+  | { cookie: string };
 
 /**
  * CORS (Fetch standard §3.2) as ingress-nginx's enable-cors writes it: a preflight (OPTIONS with

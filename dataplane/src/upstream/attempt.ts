@@ -4,11 +4,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { CompiledRoute } from '../compile.ts';
-import { countEjection, countRetry, countUpstreamError } from '../metrics/index.ts';
 import type { CompiledBackend, UpstreamEndpoint } from './balancer.ts';
 import { pickEndpoint } from './balancer.ts';
 import type { PickClient } from './choice.ts';
 import { upstreamErrorReason } from './errors.ts';
+import type { UpstreamObserver } from './observer.ts';
 import { isGatewayFailure, recordFailure, recordSuccess } from './outlier.ts';
 import { POOLED_SERVERNAME } from './pools.ts';
 import { bodyReplayable, type CompiledRetry, IDEMPOTENT, retryableFailure } from './retry.ts';
@@ -17,6 +17,8 @@ import { workerRetryBudget } from './retry-budget.ts';
 export interface Attempt extends Dispatcher.DispatchHandler {
   readonly req: IncomingMessage;
   readonly route: CompiledRoute;
+  /** Where failed attempts, retries and ejections are reported (the worker's metrics). */
+  readonly upstreamObserver: UpstreamObserver;
   endpoint: UpstreamEndpoint;
   backend: CompiledBackend | undefined;
   view: PickClient | undefined;
@@ -67,7 +69,7 @@ export function attemptAnswered(
     recordSuccess(attempt.endpoint.health);
     return false;
   }
-  if (recordFailure(backend, attempt.endpoint)) countEjection(backend);
+  if (recordFailure(backend, attempt.endpoint)) attempt.upstreamObserver.onEjection(backend);
   const req = attempt.req;
   if (!attempt.retry.onStatus.includes(status) || !IDEMPOTENT.has(req.method ?? 'GET')) return false;
   if (!bodyReplayable(req, attempt.options?.body) || !moveToNext(attempt, backend)) return false;
@@ -94,7 +96,7 @@ export function attemptFailed(
   const reason = upstreamErrorReason(error);
   const backend = attempt.backend;
   if (reason === undefined || backend === undefined || responseStarted) return false;
-  if (recordFailure(backend, attempt.endpoint)) countEjection(backend);
+  if (recordFailure(backend, attempt.endpoint)) attempt.upstreamObserver.onEjection(backend);
   const req = attempt.req;
   if (
     !retryableFailure(attempt.retry, req.method ?? 'GET', error, bodyReplayable(req, attempt.options?.body))
@@ -102,7 +104,7 @@ export function attemptFailed(
     return false;
   if (!moveToNext(attempt, backend)) return false;
   // The exchange's final error is counted when it ends; a retried attempt's error only here.
-  countUpstreamError(attempt.route, backend, reason);
+  attempt.upstreamObserver.onUpstreamError(attempt.route, backend, reason);
   send(attempt);
   return true;
 }
@@ -118,7 +120,7 @@ function moveToNext(attempt: Attempt, backend: CompiledBackend): boolean {
   if (attempt.retries === 0) workerRetryBudget.retrying++;
   attempt.retries++;
   attempt.endpoint = next;
-  countRetry(attempt.route, backend);
+  attempt.upstreamObserver.onRetry(attempt.route, backend);
   return true;
 }
 

@@ -10,28 +10,15 @@ import {
   rejectsSameSiteNone,
   SECURE,
 } from './affinity.ts';
-import type { CompiledBackend, UpstreamEndpoint } from './balancer.ts';
-import type { Balancer, PickClient } from './choice.ts';
 import { ConsistentHash } from './consistent-hash.ts';
 import { hash32 } from './hash.ts';
 import { LeastRequest } from './least-request.ts';
 import { PersistentAffinity } from './persistent-affinity.ts';
 import { RoundRobin } from './round-robin.ts';
 import { SubsetHash } from './subset-hash.ts';
+import type { AffinityCookie, Balancer, CompiledBackend, PickClient, UpstreamEndpoint } from './types.ts';
 
-export interface AffinityCookie {
-  name: string;
-  /** `; Path=/; HttpOnly; …`, built once, indexed by `SECURE | NO_SAME_SITE` (affinity.ts). */
-  attributes: readonly string[];
-  /** SameSite=None, left out for user agents that reject it. */
-  conditionalSameSiteNone: boolean;
-  changeOnFailure: boolean;
-  /**
-   * Names the backend in the cookie's value, `token|tag`, as sticky.lua appends its backend_key:
-   * a route with canary groups sends the client back to the group that issued its cookie.
-   */
-  tag: string;
-}
+export type { AffinityCookie } from './types.ts';
 
 /** `key`: the table's backend key, which salts persistent affinity's endpoint ids. */
 export function createBalancer(

@@ -1,28 +1,9 @@
-// What every balancer shares: the request facts a policy may hash on, and which endpoints may be
-// chosen (not ejected, not already tried by this request).
-import type { IncomingHttpHeaders } from 'node:http';
-import type { UpstreamEndpoint } from './balancer.ts';
+// Which endpoints a balancer may choose (not ejected, not already tried by this request); the
+// request facts a policy may hash on are declared in types.ts.
 import { isEjected } from './health.ts';
+import type { UpstreamEndpoint } from './types.ts';
 
-/** The client as the proxy believes it (ClientView satisfies this). */
-export interface PickClient {
-  address: string;
-  /** Random per request unless the client sent one: seeds a new affinity cookie. */
-  requestId: string;
-}
-
-export interface Balancer {
-  /**
-   * An endpoint for this request, or undefined when every endpoint is in `exclude` (the
-   * endpoints this request already tried). Ejected endpoints are skipped unless all are.
-   */
-  pick(
-    endpoints: readonly UpstreamEndpoint[],
-    headers: IncomingHttpHeaders | undefined,
-    client: PickClient | undefined,
-    exclude: readonly UpstreamEndpoint[] | undefined,
-  ): UpstreamEndpoint | undefined;
-}
+export type { Balancer, PickClient } from './types.ts';
 
 export function usable(
   endpoint: UpstreamEndpoint,

@@ -8,10 +8,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { BalancerPolicy } from '../table/types.ts';
 import { cookieToken, cookieValue } from './affinity.ts';
-import type { UpstreamEndpoint } from './balancer.ts';
 import { type Balancer, type PickClient, usable } from './choice.ts';
 import { hash32 } from './hash.ts';
 import { RoundRobin } from './round-robin.ts';
+import type { UpstreamEndpoint } from './types.ts';
 
 /** Points per endpoint: ketama's 160 keeps each endpoint's share within a few percent of 1/n. */
 export const VIRTUAL_NODES = 160;

@@ -8,7 +8,7 @@ import type { AddressInfo, LookupFunction } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { TLSSocket } from 'node:tls';
 import { upstreamErrorReason as metricReason } from '../metrics/labels.ts';
-import { statusForUpstreamError } from '../proxy/handler.ts';
+import { statusForUpstreamError } from '../proxy/exchange.ts';
 import type { Backend } from '../table/types.ts';
 import { REFUSED_ADDRESS, RefusedAddressError, type RefusedClass } from './address-guard.ts';
 import { upstreamErrorReason } from './errors.ts';

@@ -1,8 +1,9 @@
 // Least request by the power of two choices (Mitzenmacher; Envoy's LEAST_REQUEST): two distinct
 // endpoints at random, the one with fewer requests in flight wins. Near-optimal load spread at
 // O(1) cost, and no herd onto one "least loaded" endpoint as a full scan would cause.
-import type { UpstreamEndpoint } from './balancer.ts';
+
 import { anyNotExcluded, type Balancer, usable } from './choice.ts';
+import type { UpstreamEndpoint } from './types.ts';
 
 export class LeastRequest implements Balancer {
   readonly #random: () => number;

@@ -4,10 +4,10 @@
 // "balanced". A cookie naming no current endpoint is answered by a new pick and a new cookie.
 import type { IncomingHttpHeaders } from 'node:http';
 import { cookieValue } from './affinity.ts';
-import type { UpstreamEndpoint } from './balancer.ts';
 import { type Balancer, type PickClient, usable } from './choice.ts';
 import { hash32 } from './hash.ts';
 import { RoundRobin } from './round-robin.ts';
+import type { UpstreamEndpoint } from './types.ts';
 
 /**
  * 64 bits of salted hash (two hash32 rounds), base 36: among 50 000 endpoints two share an id with

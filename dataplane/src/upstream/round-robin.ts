@@ -1,7 +1,8 @@
 // Round robin (the default): a cursor over the endpoints, stepping past ejected or already-tried
 // ones. No allocation per pick.
-import type { UpstreamEndpoint } from './balancer.ts';
+
 import { anyNotExcluded, type Balancer, usable } from './choice.ts';
+import type { UpstreamEndpoint } from './types.ts';
 
 export class RoundRobin implements Balancer {
   #next = 0;

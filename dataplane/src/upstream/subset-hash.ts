@@ -2,11 +2,11 @@
 // rootfs/etc/nginx/lua/balancer/chashsubset.lua): a key always reaches the same few endpoints,
 // spread at random among them, so one hot key loads `size` endpoints instead of one.
 import type { IncomingHttpHeaders } from 'node:http';
-import type { UpstreamEndpoint } from './balancer.ts';
 import { anyNotExcluded, type Balancer, type PickClient, usable } from './choice.ts';
 import { HashKey, type HashPolicy, HashRing } from './consistent-hash.ts';
 import { hash32 } from './hash.ts';
 import { RoundRobin } from './round-robin.ts';
+import type { UpstreamEndpoint } from './types.ts';
 
 /**
  * build_subset_map: endpoints in order cut into ceil(n/size) sets of `size`; the last set is

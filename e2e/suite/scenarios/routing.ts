@@ -45,6 +45,31 @@ export function routingScenario(): void {
       });
     }
 
+    // Reads a ConfigMap by name in the Ingress's namespace: the audit check (access.ts) expects
+    // configmaps list+watch to be used, as the shipped RBAC grants them.
+    test('custom-headers: the ConfigMap of the Ingress namespace sets response headers, and follows its changes', async () => {
+      const { admin, gatehouse } = suite();
+      const ns = await suite().newNamespace('headers');
+      await createService(admin, ns, 'front', [suite().backends[0].ip]);
+      const configMap = {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'custom-headers', namespace: ns },
+        data: { 'X-Gatehouse-E2E': 'one' },
+      };
+      await admin.create(configMap);
+      const headersHost = 'headers.routing.test';
+      await admin.create(
+        ingress(ns, 'headers', headersHost, [{ path: '/', service: 'front' }], {
+          annotations: { 'nginx.ingress.kubernetes.io/custom-headers': `${ns}/custom-headers` },
+        }),
+      );
+      const header = async () => (await gatehouse.get(headersHost, '/')).headers['x-gatehouse-e2e'];
+      await waitFor(async () => (await header()) === 'one', { what: 'the custom header' });
+      await admin.patch(configMap, { data: { 'X-Gatehouse-E2E': 'two' } });
+      await waitFor(async () => (await header()) === 'two', { what: 'the changed custom header' });
+    });
+
     test('an unknown host gets 404 from Gatehouse, not a backend', async () => {
       const answer = await suite().gatehouse.get('nobody.routing.test', '/');
       assert.equal(answer.status, 404);

@@ -53,6 +53,7 @@ export const RESOURCES = {
   services: resource('', 'v1', 'services'),
   endpointSlices: resource('discovery.k8s.io', 'v1', 'endpointslices'),
   secrets: resource('', 'v1', 'secrets'),
+  configMaps: resource('', 'v1', 'configmaps'),
   events: resource('events.k8s.io', 'v1', 'events'),
   leases: resource('coordination.k8s.io', 'v1', 'leases'),
 } as const satisfies Record<string, ApiResource>;
@@ -84,6 +85,8 @@ export const API_ACCESS: readonly ApiAccess[] = Object.freeze([
   ...watched(RESOURCES.services),
   // Only the Secrets an Ingress of their namespace (or --default-ssl-certificate) references.
   ...watchedByName(RESOURCES.secrets),
+  // Only the ConfigMaps a custom-headers annotation names, in the Ingress's own namespace.
+  ...watchedByName(RESOURCES.configMaps),
   ...watched(RESOURCES.endpointSlices),
   // Events are only ever created, each with a fresh name: no patch of a series (events.ts). Those
   // about an IngressClass (cluster-scoped) go to the controller's own namespace.

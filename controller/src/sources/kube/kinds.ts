@@ -2,6 +2,7 @@
 import type { AnyObject, Snapshot } from '../../snapshot.ts';
 import { type ApiResource, RESOURCES } from './access.ts';
 import {
+  stripConfigMap,
   stripEndpointSlice,
   stripIngress,
   stripIngressClass,
@@ -34,18 +35,36 @@ export const KINDS: readonly KindSpec[] = [
 
 /**
  * One referenced Secret, listed and watched by name as the kubelet's secret manager does: the API
- * server sends no other Secret, and a non-TLS one not even by that name (its payload never travels).
+ * server sends no other Secret, and a non-TLS one not even by that name (its payload never travels)
+ * unless the reference takes an Opaque Secret (`opaque`, auth-secret): then no type is selected and
+ * only a TLS or Opaque payload is held.
  * `name` must be a valid Secret name (translate/secret-references.ts checks): it goes into the selector.
  */
-export function secretKind(namespace: string, name: string): KindSpec {
+export function secretKind(namespace: string, name: string, opaque = false): KindSpec {
   return {
     name: 'secrets',
     resource: RESOURCES.secrets,
-    fieldSelector: `metadata.name=${name},type=${TLS_SECRET_TYPE}`,
+    fieldSelector: opaque ? `metadata.name=${name}` : `metadata.name=${name},type=${TLS_SECRET_TYPE}`,
     // A server (or proxy) that ignored the selector must still not make us hold another Secret.
     strip: (raw) => {
-      const s = stripSecret(raw);
+      const s = stripSecret(raw, opaque);
       return s?.metadata.name === name && s.metadata.namespace === namespace ? s : undefined;
+    },
+  };
+}
+
+/**
+ * One ConfigMap a custom-headers annotation names, listed and watched by name like a Secret: the API
+ * server sends no other. `name` is a valid object name (translate/configmap-references.ts checks).
+ */
+export function configMapKind(namespace: string, name: string): KindSpec {
+  return {
+    name: 'configMaps',
+    resource: RESOURCES.configMaps,
+    fieldSelector: `metadata.name=${name}`,
+    strip: (raw) => {
+      const c = stripConfigMap(raw);
+      return c?.metadata.name === name && c.metadata.namespace === namespace ? c : undefined;
     },
   };
 }

@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { API_ACCESS, RESOURCES } from './access.ts';
-import { KINDS, secretKind } from './kinds.ts';
+import { configMapKind, KINDS, secretKind } from './kinds.ts';
 import { derivedRbac, grantsOf, type PolicyRule } from './rbac.ts';
 
 const deployRules = (file: string): PolicyRule[] =>
@@ -28,7 +28,7 @@ describe('RBAC derived from the table of API requests', () => {
   });
 
   test('every watched kind is listed and watched, in the scope of its resource', () => {
-    for (const kind of [...KINDS, secretKind('team', 'site-tls')]) {
+    for (const kind of [...KINDS, secretKind('team', 'site-tls'), configMapKind('team', 'headers')]) {
       const verbs = API_ACCESS.filter((a) => a.resource === kind.resource).map((a) => a.verb);
       assert.ok(verbs.includes('list') && verbs.includes('watch'), `${kind.name}: ${verbs}`);
     }
@@ -44,5 +44,14 @@ describe('RBAC derived from the table of API requests', () => {
     assert.deepEqual(verbsOf(RESOURCES.secrets), ['list', 'watch']);
     assert.ok(API_ACCESS.filter((a) => a.resource === RESOURCES.secrets).every((a) => a.byName));
     assert.deepEqual(verbsOf(RESOURCES.events), ['create']);
+  });
+
+  test('ConfigMaps, like Secrets, only list+watch by name (custom-headers); never get', () => {
+    const access = API_ACCESS.filter((a) => a.resource === RESOURCES.configMaps);
+    assert.deepEqual(
+      access.map((a) => a.verb),
+      ['list', 'watch'],
+    );
+    assert.ok(access.every((a) => a.byName));
   });
 });

@@ -34,6 +34,23 @@ const secretNames = (h: H) =>
   h.source.snapshot().secrets.map((s) => `${s.metadata.namespace}/${s.metadata.name}`);
 
 describe('only referenced Secrets are read, each by name', () => {
+  test('an auth-secret reference (opaque:) reads its Opaque Secret whole, by name only; never another type', async () => {
+    const h = harness({ references: tlsReferences(['opaque:team/password', 'opaque:team/token']) });
+    h.api.put(secretsIn('team'), secret('team', 'password', 'Opaque'));
+    h.api.put(secretsIn('team'), secret('team', 'token', 'kubernetes.io/service-account-token'));
+    h.api.put(secretsIn('team'), secret('team', 'unreferenced', 'Opaque'));
+    await startSynced(h, 2);
+    await waitFor(() => secretNames(h).includes('team/password'), 'the Opaque Secret');
+    const selectors = [...new Set(secretRequests(h).map((r) => r.query.fieldSelector))].sort();
+    assert.deepEqual(selectors, ['metadata.name=password', 'metadata.name=token']);
+    assert.deepEqual(secretNames(h), ['team/password']);
+    assert.deepEqual(Object.keys(h.source.snapshot().secrets[0]?.data ?? {}), [
+      'tls.crt',
+      'tls.key',
+      'extra',
+    ]);
+  });
+
   test('an unreferenced TLS Secret is never requested: every Secret request names one Secret', async () => {
     const h = harness();
     h.api.put(secretsIn('team'), secret('team', 'site-tls'));

@@ -1,13 +1,18 @@
-// The referenced Secrets of cluster mode, each read by its own Reflector (LIST+WATCH with
-// `fieldSelector=metadata.name=NAME` in its namespace), shared by every reference to it, started
-// with the first reference and stopped after the last: the kubelet's watch-based secret manager,
-// for Ingresses. A Secret nothing references is never requested.
+// The referenced objects of cluster mode (Secrets, and the ConfigMaps of custom-headers), each read
+// by its own Reflector (LIST+WATCH with `fieldSelector=metadata.name=NAME` in its namespace), shared
+// by every reference to it, started with the first reference and stopped after the last: the
+// kubelet's watch-based secret manager, for Ingresses. An object nothing references is never requested.
 import type { AnyObject, Diagnostic, Snapshot } from '../../snapshot.ts';
-import { secretKind } from './kinds.ts';
+import { OPAQUE_REFERENCE } from '../../translate/secret-references.ts';
+import { type KindSpec, secretKind } from './kinds.ts';
 import { type KindStats, Reflector, type ReflectorDeps, type WatchNotice } from './reflector.ts';
 
-/** `namespace/name` of each Secret the objects reference, most important first (a cap keeps those). */
+/**
+ * `namespace/name` of each object the objects reference, most important first (a cap keeps those);
+ * for Secrets, `opaque:namespace/name` for a reference that takes an Opaque Secret too (OPAQUE_REFERENCE).
+ */
 export type SecretReferences = (objects: Pick<Snapshot, 'ingresses' | 'ingressClasses'>) => Iterable<string>;
+export type NamedReferences = SecretReferences;
 
 type Referencing = Pick<Snapshot, 'ingresses' | 'ingressClasses'>;
 type Counters = Pick<KindStats, 'lists' | 'events' | 'restarts'>;
@@ -15,17 +20,28 @@ type Counters = Pick<KindStats, 'lists' | 'events' | 'restarts'>;
 export interface SecretWatchesOptions {
   /** What every Reflector shares; `watchNamespace` also bounds which references are read. */
   deps: ReflectorDeps;
-  references: SecretReferences;
+  references: NamedReferences;
+  /** The kind watched, one object each (default: TLS Secrets). */
+  kind?: (namespace: string, name: string, opaque: boolean) => KindSpec;
+  /** Named in the cap's diagnostic (default: Secrets, --max-secret-watches). */
+  noun?: string;
+  flag?: string;
+  /** The cap diagnostic's reason (default SecretWatchLimit). */
+  reason?: string;
   /** At most this many watches; references past it are left unread and reported. */
   max: number;
   /** A watched Secret changed, or its first LIST failed (a view waiting for it can move on). */
   onChange(): void;
 }
 
+function withoutMarker(key: string): string {
+  return key.startsWith(OPAQUE_REFERENCE) ? key.slice(OPAQUE_REFERENCE.length) : key;
+}
+
 /** How many unread names a diagnostic spells out; the rest are counted. */
 const NAMED = 5;
 
-export class SecretWatches {
+export class NamedWatches {
   readonly #o: SecretWatchesOptions;
   readonly #running = new Map<string, Reflector>();
   /** Stopping, not yet stopped: still counted in stats, so counters never go back. */
@@ -61,7 +77,7 @@ export class SecretWatches {
     const unread: string[] = [];
     for (const key of this.#o.references(objects)) {
       // Under --watch-namespace the RBAC reaches no further: a Secret elsewhere stays unread (not found).
-      if (scope !== undefined && !key.startsWith(`${scope}/`)) continue;
+      if (scope !== undefined && !withoutMarker(key).startsWith(`${scope}/`)) continue;
       if (wanted.has(key)) continue;
       if (wanted.size < this.#o.max) wanted.add(key);
       else unread.push(key);
@@ -105,14 +121,14 @@ export class SecretWatches {
   diagnostics(): Diagnostic[] {
     const unread = this.#unread;
     if (unread.length === 0) return [];
-    const named = unread.slice(0, NAMED).join(', ');
+    const named = unread.slice(0, NAMED).map(withoutMarker).join(', ');
     const more = unread.length > NAMED ? ` and ${unread.length - NAMED} more` : '';
     return [
       {
-        object: { kind: 'Flag', name: '--max-secret-watches' },
-        reason: 'SecretWatchLimit',
+        object: { kind: 'Flag', name: this.#o.flag ?? '--max-secret-watches' },
+        reason: this.#o.reason ?? 'SecretWatchLimit',
         message:
-          `${this.#wanted.size + unread.length} Secrets are referenced but at most ${this.#o.max} are ` +
+          `${this.#wanted.size + unread.length} ${this.#o.noun ?? 'Secrets'} are referenced but at most ${this.#o.max} are ` +
           `watched (the default certificate's and the oldest Ingresses' first); not read: ${named}${more}`,
       },
     ];
@@ -125,7 +141,7 @@ export class SecretWatches {
     return longest;
   }
 
-  /** All Secret watches as one kind: counters include stopped watches, so they never go back. */
+  /** All these watches as one kind: counters include stopped watches, so they never go back. */
   stats(): KindStats {
     const total: KindStats = {
       synced: this.synced(),
@@ -152,12 +168,13 @@ export class SecretWatches {
   }
 
   #start(key: string): void {
-    const slash = key.indexOf('/');
-    const namespace = key.slice(0, slash);
-    const name = key.slice(slash + 1);
+    const ref = withoutMarker(key);
+    const slash = ref.indexOf('/');
+    const namespace = ref.slice(0, slash);
+    const name = ref.slice(slash + 1);
     const deps = this.#o.deps;
     let toldFailure = false;
-    const reflector: Reflector = new Reflector(secretKind(namespace, name), {
+    const reflector: Reflector = new Reflector((this.#o.kind ?? secretKind)(namespace, name, ref !== key), {
       ...deps,
       watchNamespace: namespace,
       onChange: () => {
@@ -197,3 +214,6 @@ function addCounters(into: Counters, s: Counters): void {
   for (const k of Object.keys(s.restarts) as Array<keyof Counters['restarts']>)
     into.restarts[k] += s.restarts[k];
 }
+
+/** The per-name watches of referenced Secrets (the name the source and its tests use). */
+export const SecretWatches = NamedWatches;

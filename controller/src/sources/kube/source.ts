@@ -1,8 +1,9 @@
 // Cluster mode's snapshot provider: one Reflector per kind, read together as a Snapshot. Secrets
-// are the exception: only those the Ingresses reference are read, each by its own per-name
-// Reflector (secret-watches.ts), as the kubelet reads a Pod's Secrets.
+// and ConfigMaps are the exception: only those the Ingresses reference are read, each by its own
+// per-name Reflector (secret-watches.ts), as the kubelet reads a Pod's Secrets.
 import type {
   AnyObject,
+  ConfigMap,
   Diagnostic,
   EndpointSlice,
   Ingress,
@@ -12,7 +13,7 @@ import type {
   Snapshot,
 } from '../../snapshot.ts';
 import { type Clock, systemClock } from './clock.ts';
-import { KINDS, type KindName } from './kinds.ts';
+import { configMapKind, KINDS, type KindName } from './kinds.ts';
 import {
   defaultTiming,
   type KindStats,
@@ -21,7 +22,7 @@ import {
   type WatchNotice,
   type WatchTiming,
 } from './reflector.ts';
-import { type SecretReferences, SecretWatches } from './secret-watches.ts';
+import { NamedWatches, type SecretReferences } from './secret-watches.ts';
 import type { WatchTransport } from './transport.ts';
 
 export type { SecretReferences } from './secret-watches.ts';
@@ -32,6 +33,10 @@ export interface KubeSourceOptions {
   secretReferences: SecretReferences;
   /** At most this many Secrets are watched (the first references win); the others are reported. */
   maxSecretWatches?: number;
+  /** Which ConfigMaps the Ingresses reference (custom-headers): `namespace/name`; none when absent. */
+  configMapReferences?: SecretReferences;
+  /** At most this many ConfigMaps are watched, as maxSecretWatches (default: the same number). */
+  maxConfigMapWatches?: number;
   /** Limit namespaced kinds to one namespace; IngressClass is cluster-scoped and always watched whole. */
   watchNamespace?: string;
   clock?: Clock;
@@ -46,7 +51,8 @@ type Referencing = Pick<Snapshot, 'ingresses' | 'ingressClasses'>;
 
 export class KubeSource {
   readonly #reflectors: Map<KindName, Reflector>;
-  readonly #secrets: SecretWatches;
+  readonly #secrets: NamedWatches;
+  readonly #configMaps: NamedWatches;
   readonly #clock: Clock;
   readonly #timing: WatchTiming;
   readonly #listeners = new Set<() => void>();
@@ -76,7 +82,7 @@ export class KubeSource {
       onNotice: (n: WatchNotice) => this.#notice(n),
     };
     this.#reflectors = new Map(KINDS.map((k) => [k.name, new Reflector(k, deps)]));
-    this.#secrets = new SecretWatches({
+    this.#secrets = new NamedWatches({
       deps,
       references: options.secretReferences,
       max: options.maxSecretWatches ?? Number.POSITIVE_INFINITY,
@@ -84,6 +90,18 @@ export class KubeSource {
         // A Secret waited for may settle the view (and stop the watches it no longer needs).
         this.#refresh();
         this.#changed('secrets');
+      },
+    });
+    this.#configMaps = new NamedWatches({
+      deps,
+      references: options.configMapReferences ?? (() => []),
+      kind: configMapKind,
+      noun: 'ConfigMaps',
+      reason: 'ConfigMapWatchLimit',
+      max: options.maxConfigMapWatches ?? options.maxSecretWatches ?? Number.POSITIVE_INFINITY,
+      onChange: () => {
+        this.#refresh();
+        this.#changed('configMaps');
       },
     });
   }
@@ -95,7 +113,11 @@ export class KubeSource {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearImmediate(this.#pendingRefresh);
-    await Promise.all([...[...this.#reflectors.values()].map((r) => r.stop()), this.#secrets.stop()]);
+    await Promise.all([
+      ...[...this.#reflectors.values()].map((r) => r.stop()),
+      this.#secrets.stop(),
+      this.#configMaps.stop(),
+    ]);
   }
 
   /**
@@ -123,12 +145,13 @@ export class KubeSource {
       services: this.#items<Service>('services'),
       endpointSlices: this.#items<EndpointSlice>('endpointSlices'),
       secrets: this.#secrets.items().slice() as Secret[],
+      configMaps: this.#configMaps.items().slice() as ConfigMap[],
     };
   }
 
   /** Problems of the source itself: references left unread by the cap on Secret watches. */
   diagnostics(): Diagnostic[] {
-    return this.#secrets.diagnostics();
+    return [...this.#secrets.diagnostics(), ...this.#configMaps.diagnostics()];
   }
 
   /** Per-name Secret watches running now. */
@@ -141,12 +164,15 @@ export class KubeSource {
     const now = this.#clock.now();
     const limit = this.#timing.unhealthyAfterMs;
     for (const r of this.#reflectors.values()) if (r.failingFor(now) > limit) return false;
-    return this.#secrets.failingFor(now) <= limit;
+    return this.#secrets.failingFor(now) <= limit && this.#configMaps.failingFor(now) <= limit;
   }
 
   stats(): Record<KindName, KindStats> {
     const out = Object.fromEntries([...this.#reflectors].map(([name, r]) => [name, r.stats()]));
-    return { ...out, secrets: this.#secrets.stats() } as Record<KindName, KindStats>;
+    return { ...out, secrets: this.#secrets.stats(), configMaps: this.#configMaps.stats() } as Record<
+      KindName,
+      KindStats
+    >;
   }
 
   #referencing(): Referencing {
@@ -167,11 +193,16 @@ export class KubeSource {
     if (!ingresses.synced || !classes.synced) return;
     const current = this.#referencing();
     this.#secrets.want(current);
-    if (!this.#secrets.settled()) return;
+    this.#configMaps.want(current);
+    if (!this.#secrets.settled() || !this.#configMaps.settled()) return;
     this.#view = current;
     this.#secrets.retireUnwanted();
+    this.#configMaps.retireUnwanted();
     if (!this.#synced) {
-      this.#synced = [...this.#reflectors.values()].every((r) => r.synced) && this.#secrets.synced();
+      this.#synced =
+        [...this.#reflectors.values()].every((r) => r.synced) &&
+        this.#secrets.synced() &&
+        this.#configMaps.synced();
     }
   }
 

@@ -37,6 +37,23 @@ test('a Secret of any type but kubernetes.io/tls is not kept at all', () => {
   }
 });
 
+test('an Opaque Secret, where the reference takes one (auth-secret), keeps every string key; no other type', () => {
+  const s = {
+    metadata: { name: 's', namespace: 'default' },
+    type: 'Opaque',
+    data: { auth: 'eA==', bob: 'eQ==', odd: 1 },
+  };
+  const token = { ...s, type: 'kubernetes.io/service-account-token' };
+  assert.equal(stripSecret(token, true), undefined);
+  assert.deepEqual(stripSecret(s, true), {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 's', namespace: 'default' },
+    type: 'Opaque',
+    data: { auth: 'eA==', bob: 'eQ==' },
+  });
+});
+
 test('values of the wrong shape are dropped rather than thrown on', () => {
   const cases: unknown[] = [null, 42, 'x', [], {}, { metadata: {} }, { metadata: { name: 7 } }];
   for (const c of cases) assert.equal(stripIngress(c), undefined, JSON.stringify(c));

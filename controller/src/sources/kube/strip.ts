@@ -3,6 +3,7 @@
 // types, status other than loadBalancer and every unknown field are dropped. Input is untrusted;
 // a value of the wrong shape is left out rather than thrown on.
 import type {
+  ConfigMap,
   EndpointPort,
   EndpointSlice,
   HTTPIngressPath,
@@ -24,6 +25,7 @@ const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 /** The Secret keys translation reads (certificate, key, client-auth CA and CRL). */
 const TLS_SECRET_KEYS = ['tls.crt', 'tls.key', 'ca.crt', 'ca.crl'];
 export const TLS_SECRET_TYPE = 'kubernetes.io/tls';
+export const OPAQUE_SECRET_TYPE = 'Opaque';
 
 function obj(v: unknown): Raw | undefined {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Raw) : undefined;
@@ -249,11 +251,17 @@ export function stripEndpointSlice(v: unknown): EndpointSlice | undefined {
   });
 }
 
-/** Undefined for any Secret that is not `kubernetes.io/tls`: its payload must never be held. */
-export function stripSecret(v: unknown): Secret | undefined {
+/**
+ * Only `kubernetes.io/tls` Secrets (their TLS keys) are held, and `Opaque` ones (every key) where
+ * the reference takes one (`opaque`: auth-secret's htpasswd or user map); any other payload never is.
+ */
+export function stripSecret(v: unknown, opaque = false): Secret | undefined {
   const o = obj(v);
   const metadata = stripMeta(o?.metadata);
-  if (!o || !metadata || o.type !== TLS_SECRET_TYPE) return undefined;
+  if (!o || !metadata) return undefined;
+  if (opaque && o.type === OPAQUE_SECRET_TYPE)
+    return { apiVersion: 'v1', kind: 'Secret', metadata, type: OPAQUE_SECRET_TYPE, data: opaqueData(o.data) };
+  if (o.type !== TLS_SECRET_TYPE) return undefined;
   const data = obj(o.data);
   const kept: Record<string, string> = {};
   for (const k of TLS_SECRET_KEYS) {
@@ -261,4 +269,19 @@ export function stripSecret(v: unknown): Secret | undefined {
     if (typeof x === 'string') kept[k] = x;
   }
   return { apiVersion: 'v1', kind: 'Secret', metadata, type: TLS_SECRET_TYPE, data: kept };
+}
+
+/** The string values of a `data` map (Opaque Secrets, ConfigMaps); anything else is dropped. */
+function opaqueData(v: unknown): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [k, x] of Object.entries(obj(v) ?? {})) if (typeof x === 'string') kept[k] = x;
+  return kept;
+}
+
+/** A ConfigMap's string `data` only (custom-headers reads nothing else; binaryData never kept). */
+export function stripConfigMap(v: unknown): ConfigMap | undefined {
+  const o = obj(v);
+  const metadata = stripMeta(o?.metadata);
+  if (!o || !metadata) return undefined;
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata, data: opaqueData(o.data) };
 }

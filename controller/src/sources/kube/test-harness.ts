@@ -12,6 +12,9 @@ export const PATHS = {
   secrets: '/api/v1/secrets',
 };
 
+/** ConfigMaps of one namespace: the collection a per-name ConfigMap watch lists and watches. */
+export const configMapsIn = (namespace: string) => `/api/v1/namespaces/${namespace}/configmaps`;
+
 export const TIMING: WatchTiming = {
   pageSize: 2,
   watchTimeoutSeconds: 300,
@@ -40,6 +43,7 @@ export function harness(
     watchNamespace?: string;
     random?: () => number;
     references?: SecretReferences;
+    configMapReferences?: SecretReferences;
     maxSecretWatches?: number;
   } = {},
 ) {
@@ -53,6 +57,9 @@ export function harness(
     timing: TIMING,
     watchNamespace: options.watchNamespace,
     secretReferences: options.references ?? tlsReferences(),
+    ...(options.configMapReferences === undefined
+      ? {}
+      : { configMapReferences: options.configMapReferences }),
     ...(options.maxSecretWatches === undefined ? {} : { maxSecretWatches: options.maxSecretWatches }),
     onNotice: (n) => notices.push(n),
   });

@@ -52,6 +52,9 @@ export function mergeManifests(files: readonly FileObjects[]): {
       case 'Secret':
         snapshot.secrets.push(object);
         break;
+      case 'ConfigMap':
+        snapshot.configMaps?.push(object);
+        break;
     }
   }
   for (const list of Object.values(snapshot) as AnyObject[][]) list.sort(byNamespaceName);

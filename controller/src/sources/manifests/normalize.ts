@@ -4,6 +4,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { AnyObject, ObjectMeta } from '../../snapshot.ts';
 import {
+  configMapSchema,
   endpointSliceSchema,
   ingressClassSchema,
   ingressSchema,
@@ -89,12 +90,21 @@ const KINDS: Record<string, KindRule> = {
     namespaced: true,
     check: ajv.compile(secretSchema),
     build: (raw, metadata) => {
-      // Translation reads only TLS secrets (docs/architecture.md § Sources); any other type is a
-      // valid object we do not read, exactly as the watch layer would not, so it leaves without a
-      // diagnostic.
-      if (raw.type !== 'kubernetes.io/tls') return undefined;
-      return { apiVersion: 'v1', kind: 'Secret', metadata, type: raw.type, data: secretData(raw) };
+      // Translation reads TLS secrets and Opaque ones (auth-secret; the API's default type); any other
+      // type is a valid object we do not read, exactly as the watch layer would not, so it leaves
+      // without a diagnostic.
+      const type = typeof raw.type === 'string' ? raw.type : 'Opaque';
+      if (type !== 'kubernetes.io/tls' && type !== 'Opaque') return undefined;
+      return { apiVersion: 'v1', kind: 'Secret', metadata, type, data: secretData(raw) };
     },
+  },
+  ConfigMap: {
+    apiVersion: 'v1',
+    namespaced: true,
+    check: ajv.compile(configMapSchema),
+    // Only `data` is read: the custom-headers annotation names ConfigMaps (annotations/custom-headers.ts).
+    build: (raw, metadata) =>
+      ({ apiVersion: 'v1', kind: 'ConfigMap', metadata, ...pick(raw, ['data']) }) as AnyObject,
   },
 };
 

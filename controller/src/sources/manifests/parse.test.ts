@@ -55,9 +55,9 @@ describe('parseManifestFile', () => {
       diagnostics: [],
     },
     {
-      rule: 'Secrets other than kubernetes.io/tls are dropped silently',
+      rule: 'Secrets other than kubernetes.io/tls and Opaque (auth-secret) are dropped silently',
       fixture: 'string-data.yaml',
-      objects: ['Secret shop/shop-tls'],
+      objects: ['Secret shop/shop-tls', 'Secret default/password'],
       diagnostics: [],
     },
     {
@@ -117,13 +117,36 @@ describe('parseManifestFile', () => {
     assert.match(diagnostic.message, /^list\.yaml:4:5 \(documents\[0\]\.items\[0\]\)/);
   });
 
+  test('a ConfigMap is read with its data only (custom-headers names ConfigMaps)', () => {
+    const text =
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: h, namespace: apps}\ndata: {X-A: "1"}\nbinaryData: {b: AA==}\n';
+    const parsed = parseManifestFile('cm.yaml', text);
+    assert.deepEqual(parsed.diagnostics, []);
+    assert.deepEqual(parsed.objects, [
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'h', namespace: 'apps' },
+        data: { 'X-A': '1' },
+      },
+    ]);
+  });
+
+  test('a ConfigMap whose data is not strings is refused with a diagnostic', () => {
+    const parsed = parseManifestFile(
+      'cm.yaml',
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: h}\ndata: {a: [1]}\n',
+    );
+    assert.deepEqual(parsed.objects, []);
+    assert.equal(parsed.diagnostics[0]?.object.kind, 'ConfigMap');
+  });
+
   test('kinds gatehouse does not read are counted once per file, never one diagnostic each', () => {
-    const configMap = (i: number) =>
-      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c${i}}\ndata: {k: v}\n`;
+    const configMap = (i: number) => `apiVersion: v1\nkind: Pod\nmetadata: {name: c${i}}\ndata: {k: v}\n`;
     const text = [
       ...Array.from({ length: 500 }, (_, i) => configMap(i)),
       'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n',
-      'apiVersion: v1\nkind: List\nitems:\n  - {apiVersion: v1, kind: ConfigMap, metadata: {name: in-list}}\n',
+      'apiVersion: v1\nkind: List\nitems:\n  - {apiVersion: v1, kind: Pod, metadata: {name: in-list}}\n',
       'apiVersion: v1\nkind: Service\nmetadata: {name: kept}\n',
     ].join('---\n');
     const parsed = parseManifestFile('mixed.yaml', text);
@@ -132,11 +155,11 @@ describe('parseManifestFile', () => {
     assert.deepEqual(problems(parsed.diagnostics), ['UnsupportedKind ManifestFile mixed.yaml -']);
     assert.match(
       parsed.diagnostics[0].message,
-      /^mixed\.yaml: 502 objects of kinds gatehouse does not read left out: ConfigMap ×501 \(first at mixed\.yaml:1:1, documents\[0\]\), Deployment ×1 /,
+      /^mixed\.yaml: 502 objects of kinds gatehouse does not read left out: Pod ×501 \(first at mixed\.yaml:1:1, documents\[0\]\), Deployment ×1 /,
     );
   });
 
-  test('an unread kind is skipped before it is converted: an alias bomb in a ConfigMap is never expanded', () => {
+  test('an unread kind is skipped before it is converted: an alias bomb in a Pod is never expanded', () => {
     // Converted, this document would fail the whole file (see the alias bomb test below).
     const levels = ['  l0: &l0 [x, x, x, x, x, x, x, x, x, x]'];
     for (let i = 1; i < 9; i++)
@@ -146,13 +169,13 @@ describe('parseManifestFile', () => {
           .join(', ')}]`,
       );
     const text = [
-      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\ndata:\n${levels.join('\n')}\n`,
+      `apiVersion: v1\nkind: Pod\nmetadata: {name: bomb}\ndata:\n${levels.join('\n')}\n`,
       'apiVersion: v1\nkind: Service\nmetadata: {name: kept}\n',
     ].join('---\n');
-    const parsed = parseManifestFile('bomb-in-configmap.yaml', text);
+    const parsed = parseManifestFile('bomb-in-pod.yaml', text);
     assert.equal(parsed.ok, true);
     assert.deepEqual(ids(parsed.objects), ['Service default/kept']);
-    assert.deepEqual(problems(parsed.diagnostics), ['UnsupportedKind ManifestFile bomb-in-configmap.yaml -']);
+    assert.deepEqual(problems(parsed.diagnostics), ['UnsupportedKind ManifestFile bomb-in-pod.yaml -']);
   });
 
   test('a file of more documents than the limit is refused, naming the file and the limit', () => {
@@ -174,7 +197,7 @@ describe('parseManifestFile', () => {
   test('List items count against the document limit, whatever their kind', () => {
     const items = Array.from(
       { length: 5 },
-      (_, i) => `  - {apiVersion: v1, kind: ConfigMap, metadata: {name: c${i}}}`,
+      (_, i) => `  - {apiVersion: v1, kind: Pod, metadata: {name: c${i}}}`,
     );
     const parsed = parseManifestFile(
       'list.yaml',

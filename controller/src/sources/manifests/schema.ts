@@ -185,3 +185,15 @@ export const secretSchema = {
     stringData: stringMap,
   },
 } as const;
+
+export const configMapSchema = {
+  type: 'object',
+  required: ['metadata'],
+  properties: {
+    metadata,
+    // Only `data` is read (custom-headers); binaryData is valid and ignored, as the watch layer strips it.
+    data: stringMap,
+    binaryData: { type: 'object', additionalProperties: { type: 'string' } },
+    immutable: { type: 'boolean' },
+  },
+} as const;

@@ -1,5 +1,6 @@
 // Authentication, external authentication, client certificates and `satisfy`: every key restricts
-// access, so until Gatehouse honours them an Ingress carrying one answers 503 (fail closed).
+// access, so until Gatehouse honours them an Ingress carrying one answers 503 (fail closed). Basic
+// authentication is honoured (basic-auth.ts).
 import { type AnnotationEntry, DOCS, FALSE_VALUES, family } from './types.ts';
 
 const NEXT = 'not implemented yet (access-control annotations are the next issue)';
@@ -8,10 +9,26 @@ export const basicAuth: AnnotationEntry[] = family(
   'Authentication',
   `${DOCS}#authentication`,
   [
-    { key: 'auth-type', status: 'pending', note: `basic/digest auth from a Secret: ${NEXT}` },
-    { key: 'auth-secret', status: 'pending', note: `htpasswd Secret for auth-type: ${NEXT}` },
-    { key: 'auth-secret-type', status: 'pending', note: `auth-file or auth-map Secret layout: ${NEXT}` },
-    { key: 'auth-realm', status: 'pending', note: `realm of the basic/digest challenge: ${NEXT}` },
+    {
+      key: 'auth-type',
+      status: 'difference',
+      note: 'basic: 401 with WWW-Authenticate until a user and password of auth-secret match; the Authorization header is not sent upstream, as nginx.tmpl. digest (a third-party nginx module in ingress-nginx) and any other or empty value: 503',
+    },
+    {
+      key: 'auth-secret',
+      status: 'difference',
+      note: 'name or namespace/name, in the Ingress\'s own namespace only (ingress-nginx\'s default); a missing Secret or "auth" key: 503. Hashes: $apr1$, $1$, bcrypt $2a$/$2b$/$2y$ up to cost 12, {SHA}, {SSHA}, {PLAIN}, DES crypt; SHA-256/512 crypt ($5$/$6$) users cannot log in (a Warning names them)',
+    },
+    {
+      key: 'auth-secret-type',
+      status: 'supported',
+      note: 'auth-file (default): an htpasswd file in the key "auth"; auth-map: each key a user, each value its hash; any other value: 503',
+    },
+    {
+      key: 'auth-realm',
+      status: 'difference',
+      note: 'the realm of the challenge, quoted; ingress-nginx\'s characters only, else 503. A realm of "off", which turns nginx\'s auth_basic off, still asks for credentials here',
+    },
   ],
   true,
 );
@@ -20,53 +37,76 @@ export const externalAuth: AnnotationEntry[] = family(
   'External authentication',
   `${DOCS}#external-authentication`,
   [
-    { key: 'auth-url', status: 'pending', note: `subrequest to an external auth service: ${NEXT}` },
-    { key: 'auth-method', status: 'pending', note: `HTTP method of the auth subrequest: ${NEXT}` },
-    { key: 'auth-signin', status: 'pending', note: `where a 401 from auth-url redirects: ${NEXT}` },
     {
-      key: 'auth-signin-redirect-param',
-      status: 'pending',
-      note: `query parameter naming the original URL: ${NEXT}`,
+      key: 'auth-url',
+      status: 'difference',
+      note:
+        'nginx auth_request: 2xx lets the request on, 401/403 reach the client, anything else is 500 (HTTP/1, HTTP/2, WebSocket). ' +
+        'A Service of the Ingress’s namespace is reached at its endpoints; any other host through the address guard ' +
+        '(no loopback, link-local, metadata or own address). nginx variables and user:password in the URL are refused (503)',
     },
     {
+      key: 'auth-method',
+      status: 'supported',
+      note: 'with it, X-Original-URI and X-Scheme are sent too, as nginx.tmpl',
+    },
+    {
+      key: 'auth-signin',
+      status: 'difference',
+      note: 'a 401 answers 302 to it with `rd=$scheme://$http_host$escaped_request_uri`; nginx variables in it are not expanded (invalid)',
+    },
+    { key: 'auth-signin-redirect-param', status: 'supported', note: 'default rd' },
+    {
       key: 'auth-response-headers',
-      status: 'pending',
-      note: `auth response headers copied upstream: ${NEXT}`,
+      status: 'supported',
+      note: 'first value of each copied from a 2xx auth answer onto the upstream request, replacing the client’s',
     },
     {
       key: 'auth-proxy-set-headers',
       status: 'pending',
-      note: `headers from a ConfigMap sent to auth-url: ${NEXT}`,
+      note: 'headers from a ConfigMap sent to auth-url: Gatehouse does not read ConfigMaps for annotations yet',
     },
     {
       key: 'auth-request-redirect',
-      status: 'pending',
-      note: `X-Auth-Request-Redirect sent to auth-url: ${NEXT}`,
+      status: 'supported',
+      note: 'X-Auth-Request-Redirect of the auth request; default the request URI',
     },
-    { key: 'auth-cache-key', status: 'pending', note: `cache of auth-url answers: ${NEXT}` },
-    { key: 'auth-cache-duration', status: 'pending', note: `lifetime of cached auth-url answers: ${NEXT}` },
-    { key: 'auth-keepalive', status: 'pending', note: `keep-alive connections to auth-url: ${NEXT}` },
+    {
+      key: 'auth-cache-key',
+      status: 'difference',
+      note:
+        'text and $remote_user, $remote_addr, $host, $request_uri, $uri, $args, $http_NAME, $cookie_NAME; any other variable is refused (503). ' +
+        'Per route and worker, in memory (10000 entries, least recently used dropped), emptied when a new table arrives',
+    },
+    {
+      key: 'auth-cache-duration',
+      status: 'supported',
+      note: 'nginx proxy_cache_valid lists, default "200 202 401 5m"',
+    },
+    {
+      key: 'auth-keepalive',
+      status: 'difference',
+      note: 'connections to the auth service are always kept alive by the worker’s upstream pool; the value is not used',
+    },
     {
       key: 'auth-keepalive-requests',
-      status: 'pending',
-      note: `requests per keep-alive connection to auth-url: ${NEXT}`,
+      status: 'difference',
+      note: 'the worker’s upstream pool settings apply; the value is not used',
     },
     {
       key: 'auth-keepalive-timeout',
-      status: 'pending',
-      note: `idle timeout of connections to auth-url: ${NEXT}`,
+      status: 'difference',
+      note: 'the worker’s upstream pool settings apply; the value is not used',
     },
     {
       key: 'auth-keepalive-share-vars',
-      status: 'pending',
-      note: `share auth subrequest variables: ${NEXT}`,
-      unrestrictedValues: FALSE_VALUES,
+      status: 'difference',
+      note: 'Gatehouse has no nginx variables to share; the value is not used',
     },
     {
       key: 'auth-always-set-cookie',
-      status: 'pending',
-      note: `Set-Cookie from auth-url on every answer: ${NEXT}`,
-      unrestrictedValues: FALSE_VALUES,
+      status: 'supported',
+      note: 'the auth answer’s Set-Cookie on every answer (401/403/302 included), not only 2xx/3xx ones',
     },
     {
       key: 'auth-snippet',
@@ -78,15 +118,15 @@ export const externalAuth: AnnotationEntry[] = family(
 );
 
 // Global auth is a ConfigMap setting (global-auth-url) Gatehouse does not have, so neither value
-// of this per-Ingress switch can restrict anything here.
+// of this per-Ingress switch changes anything here.
 export const globalAuth: AnnotationEntry[] = family(
   'External authentication',
   `${DOCS}#external-authentication`,
   [
     {
       key: 'enable-global-auth',
-      status: 'pending',
-      note: 'opts out of global-auth-url; Gatehouse has no global external auth, so there is nothing to opt out of',
+      status: 'difference',
+      note: 'opts out of global-auth-url; Gatehouse has no global external auth, so both values leave the Ingress to its own auth-url',
     },
   ],
 );

@@ -29,6 +29,9 @@ export function applyRouteSettings(
     if (s.responseRewrites !== undefined) route.responseRewrites = structuredClone(s.responseRewrites);
     if (s.clientAccess !== undefined) route.clientAccess = structuredClone(s.clientAccess);
     if (s.cors !== undefined) route.cors = structuredClone(s.cors);
+    // Shared, not cloned: the users list can be long, and nothing edits it after translation.
+    if (s.basicAuth !== undefined) route.basicAuth = s.basicAuth;
+    if (s.externalAuth !== undefined) route.externalAuth = structuredClone(s.externalAuth);
     if (s.rateLimit !== undefined) route.rateLimit = structuredClone(s.rateLimit);
     if (s.globalRateLimit !== undefined) route.globalRateLimit = structuredClone(s.globalRateLimit);
     if (s.errorPages !== undefined && s.errorBackend !== undefined) {

@@ -3,8 +3,11 @@
 import type { Diagnostic } from '../../snapshot.ts';
 import type { IngressView } from '../lookup.ts';
 import { parseAffinity, parseCanaryAffinity } from './affinity.ts';
+import { parseBasicAuth } from './basic-auth.ts';
 import { parseCors } from './cors.ts';
+import { parseCustomHeaders } from './custom-headers.ts';
 import { parseErrorPages } from './error-pages.ts';
+import { parseExternalAuth } from './external-auth.ts';
 import { parseGlobalRateLimit } from './global-rate-limit.ts';
 import { parseAppRoot, parseFromToWww, parseServerAlias } from './host-names.ts';
 import { parseMirror } from './mirror.ts';
@@ -77,6 +80,12 @@ export function parseAnnotations(
   const ranges = parseSourceRanges(values);
   if (ranges.kind === 'rules') route.clientAccess = ranges.access;
   else if (ranges.kind === 'denied') result.denied = [...(result.denied ?? []), 'source-range'];
+  const basicAuth = parseBasicAuth(values, ingress.namespace);
+  if (basicAuth?.kind === 'denied') result.denied = [...(result.denied ?? []), 'auth'];
+  else if (basicAuth !== undefined) result.basicAuth = basicAuth;
+  const externalAuth = parseExternalAuth(values, ingress.namespace);
+  if (externalAuth === 'denied') result.denied = [...(result.denied ?? []), 'auth-url'];
+  else if (externalAuth !== undefined) route.externalAuthSpec = externalAuth;
   const cors = parseCors(values);
   if (cors !== undefined) route.cors = cors;
   const limits = parseRateLimits(values, `${ingress.namespace}/${ingress.name}`);
@@ -98,6 +107,8 @@ export function parseAnnotations(
   if (withoutAffinity !== undefined) result.canary.withoutAffinity = withoutAffinity;
   const proxySsl = parseProxySsl(values, ingress.namespace);
   if (proxySsl !== undefined) result.proxySsl = proxySsl;
+  const customHeaders = parseCustomHeaders(values, ingress.namespace);
+  if (customHeaders !== undefined) result.customHeaders = customHeaders;
   if (parseServiceUpstream(values)) backend.serviceUpstream = true;
   validateConnection(values);
   // enable-access-log (log/main.go, default true): "false" leaves the Ingress's requests out of the log.

@@ -8,8 +8,6 @@ import type {
 import { type AnnotationEntry, DOCS, family } from './types.ts';
 import { type AnnotationValues, hasControlCharacter } from './values.ts';
 
-const TODO = 'not implemented yet';
-
 export const rewrites: AnnotationEntry[] = [
   ...family('Rewrite', `${DOCS}#rewrite`, [
     {
@@ -125,7 +123,11 @@ export const hostsAndHeaders: AnnotationEntry[] = [
     },
   ]),
   ...family('Custom Headers', `${DOCS}#custom-headers`, [
-    { key: 'custom-headers', status: 'pending', note: `response headers from a ConfigMap: ${TODO}` },
+    {
+      key: 'custom-headers',
+      status: 'supported',
+      note: "namespace/name of a ConfigMap in the Ingress's own namespace; its keys are set as response headers on every answer of the routes; only names listed in --global-allowed-response-headers (default none, as ingress-nginx since v1.12); a missing ConfigMap, another namespace, a bad name or value, or more than 64 headers answer 503 (LocationDenied); a ConfigMap change applies at once (ingress-nginx: only on the next reload)",
+    },
   ]),
   ...family('Proxy redirect', `${DOCS}#proxy-redirect`, [
     {

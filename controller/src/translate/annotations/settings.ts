@@ -3,8 +3,10 @@
 import type {
   BackendTls,
   BalancerPolicy,
+  BasicAuth,
   ClientAccess,
   CorsPolicy,
+  ExternalAuth,
   Filter,
   GlobalRateLimit,
   HttpsRedirectForm,
@@ -14,7 +16,10 @@ import type {
   Timeouts,
 } from '../../../../dataplane/src/table/types.ts';
 import type { CanaryAffinity } from './affinity.ts';
+import type { BasicAuthRequest } from './basic-auth.ts';
+import type { CustomHeadersRequest } from './custom-headers.ts';
 import type { ErrorPagesSpec } from './error-pages.ts';
+import type { ExternalAuthSpec } from './external-auth.ts';
 import type { HostSettings } from './host-names.ts';
 import type { MirrorSpec } from './mirror.ts';
 import type { ProxySslRequest } from './proxy-ssl.ts';
@@ -48,6 +53,11 @@ export interface RouteSettings {
   clientAccess?: ClientAccess;
   /** enable-cors, cors-*: Route.cors. */
   cors?: CorsPolicy;
+  /** auth-type basic, once its Secret is read (translate.ts): Route.basicAuth. */
+  basicAuth?: BasicAuth;
+  /** auth-url family: Route.externalAuth once its backend is resolved (translate.ts), in `externalAuth`. */
+  externalAuthSpec?: ExternalAuthSpec;
+  externalAuth?: ExternalAuth;
   /** limit-rps, limit-rpm, limit-connections, …: Route.rateLimit. */
   rateLimit?: RateLimit;
   /** global-rate-limit*: Route.globalRateLimit. */
@@ -71,6 +81,10 @@ export interface IngressAnnotations {
   backend: BackendSettings;
   /** proxy-ssl-*: becomes `backend.tls` when its Secret is read. */
   proxySsl?: ProxySslRequest;
+  /** auth-type, auth-secret, auth-secret-type, auth-realm: becomes `route.basicAuth` when its Secret is read. */
+  basicAuth?: BasicAuthRequest;
+  /** custom-headers: a ResponseHeaderModifier of the route filters once its ConfigMap is read. */
+  customHeaders?: CustomHeadersRequest;
   /** app-root, from-to-www-redirect, server-alias: host names and answers (apply-hosts.ts). */
   host?: HostSettings;
   /** What a canary Ingress's backend takes from its main backend (merge-canaries.ts). */

@@ -117,11 +117,8 @@ describe('ssl-passthrough: translation', () => {
     ]);
   });
 
-  test('an Ingress that fails closed (auth-url pending) is never passed through open', () => {
-    const result = run(
-      objects({ [`${P}/ssl-passthrough`]: 'true', [`${P}/auth-url`]: 'http://auth.example/check' }),
-      on,
-    );
+  test('an Ingress that fails closed (auth-snippet refused) is never passed through open', () => {
+    const result = run(objects({ [`${P}/ssl-passthrough`]: 'true', [`${P}/auth-snippet`]: 'deny all;' }), on);
     assert.equal(hostOf(result, 'pass.example.com').passthrough, undefined);
     assert.ok(
       reasons(result).includes(`Ingress default/app ${field('ssl-passthrough')} SslPassthroughClosed`),

@@ -56,11 +56,10 @@ describe('annotations: reported, and restricting ones fail closed', () => {
       reasons: [`Ingress default/app metadata.annotations["${P}/stream-snippet"] UnsupportedAnnotation`],
     },
     ...[
-      'auth-url',
+      'auth-snippet',
       'limit-rate',
       'auth-tls-secret',
       'satisfy',
-      'auth-type',
       // configuration-snippet / server-snippet close only when they name allow/deny (snippet/*.test.ts).
       'modsecurity-snippet',
     ].map((key) => ({
@@ -72,6 +71,12 @@ describe('annotations: reported, and restricting ones fail closed', () => {
         `Ingress default/app metadata.annotations["${P}/${key}"] UnsupportedAnnotation`,
       ],
     })),
+    {
+      rule: 'an auth-type that is neither basic nor digest cannot be honoured (LocationDenied): 503',
+      annotations: { [`${P}/auth-type`]: 'on-value' },
+      routes: CLOSED,
+      reasons: [`Ingress default/app metadata.annotations["${P}/auth-type"] InvalidAccessAnnotation`],
+    },
     ...['whitelist-source-range', 'allowlist-source-range', 'denylist-source-range'].map((key) => ({
       rule: `${key} that is not a CIDR list cannot be honoured (ingress-nginx LocationDenied), so every route answers 503`,
       annotations: { [`${P}/${key}`]: '10.0.0.0/8,on-value' },
@@ -135,17 +140,17 @@ describe('annotations: reported, and restricting ones fail closed', () => {
     },
     {
       rule: 'a custom --annotations-prefix is honoured, and the default prefix is then another prefix',
-      annotations: { 'corp.example/auth-url': 'http://auth', [`${P}/auth-url`]: 'http://auth' },
+      annotations: { 'corp.example/auth-snippet': 'deny all;', [`${P}/auth-snippet`]: 'deny all;' },
       prefix: 'corp.example',
       routes: CLOSED,
       reasons: [
         'Ingress default/app metadata.annotations AccessAnnotationNotHonoured',
-        'Ingress default/app metadata.annotations["corp.example/auth-url"] UnsupportedAnnotation',
+        'Ingress default/app metadata.annotations["corp.example/auth-snippet"] UnsupportedAnnotation',
       ],
     },
     {
       rule: 'under a custom prefix, the default prefix restricts nothing',
-      annotations: { [`${P}/auth-url`]: 'http://auth' },
+      annotations: { [`${P}/auth-snippet`]: 'deny all;' },
       prefix: 'corp.example',
       routes: SERVED,
       reasons: [],
@@ -168,16 +173,16 @@ describe('annotations: reported, and restricting ones fail closed', () => {
   }
 
   test('a closed Ingress closes its defaultBackend too: the host fallback and the default route answer 503', () => {
-    const result = run(objects({ [`${P}/auth-url`]: 'http://auth' }, { withDefaultBackend: true }));
+    const result = run(objects({ [`${P}/auth-snippet`]: 'deny all;' }, { withDefaultBackend: true }));
     const host = result.table.hosts.find((h) => h.host === 'a.example');
     assert.deepEqual(host?.fallback?.backends, []);
     assert.deepEqual(result.table.defaultRoute?.backends, []);
   });
 
   test('the 503 diagnostic names the key and says why', () => {
-    const result = run(objects({ [`${P}/auth-url`]: 'http://auth' }));
+    const result = run(objects({ [`${P}/auth-snippet`]: 'deny all;' }));
     const d = result.diagnostics.find((x) => x.reason === 'AccessAnnotationNotHonoured');
-    assert.match(d?.message ?? '', /nginx\.ingress\.kubernetes\.io\/auth-url .*503/);
+    assert.match(d?.message ?? '', /nginx\.ingress\.kubernetes\.io\/auth-snippet .*503/);
   });
 });
 
@@ -220,7 +225,7 @@ describe('annotations: supported ones reach the route table', () => {
   test('a closed Ingress gets no redirect: it answers 503', () => {
     const result = run(
       objects({
-        [`${P}/auth-url`]: 'http://auth/verify',
+        [`${P}/auth-snippet`]: 'deny all;',
         [`${P}/permanent-redirect`]: 'https://example.com/',
       }),
     );

@@ -2,7 +2,7 @@
 // read) and reports over IPC how the event loop fared meanwhile.
 import type { IncomingMessage } from 'node:http';
 import { AccessLog } from '../access-log.ts';
-import type { ExchangeEnd } from '../handler.ts';
+import type { ExchangeEnd } from '../observer.ts';
 
 let dropped = 0;
 const log = new AccessLog({ sampleRate: 1, maxBufferedBytes: 1024 * 1024, onDrop: () => dropped++ });

@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { compileExternalAuth } from '../../auth/external.ts';
+import { compileRateLimit } from '../../limits/compile.ts';
+import { compileBasicAuth } from '../basic-auth.ts';
+import { compileClientAccess } from '../client-access.ts';
+import { compileCors } from '../cors.ts';
+import { compileStages, NO_ROUTE_STAGES } from './build.ts';
+import type { StagedRoute } from './stage.ts';
+
+const access = compileClientAccess(
+  { rules: [{ action: 'allow', cidrs: ['10.0.0.0/8'] }], otherwise: 'deny' },
+  new Map(),
+  [],
+);
+const cors = compileCors({
+  allowOrigins: ['*'],
+  allowMethods: 'GET',
+  allowHeaders: 'X-Custom',
+  allowCredentials: false,
+  maxAgeSeconds: 60,
+});
+const none: StagedRoute = {
+  maxRequestBodyBytes: undefined,
+  clientAccess: undefined,
+  cors: undefined,
+  basicAuth: undefined,
+  externalAuth: undefined,
+  rateLimit: undefined,
+};
+const externalAuth = compileExternalAuth(
+  { backend: 'auth', path: '/check', hostname: 'auth.test' },
+  undefined,
+);
+// limit-rps, limit-connections and global-rate-limit all set (nginx's preaccess phase, then the global throttle).
+const rateLimit = compileRateLimit(
+  { zone: 'ns/app', rps: 1, burstMultiplier: 5, connections: 2 },
+  { zone: 'ns/app', limit: 10, windowSeconds: 60 },
+  undefined,
+  new Map(),
+  [],
+);
+const basicAuth = compileBasicAuth({ realm: 'r', users: [{ user: 'u', hash: '{PLAIN}p' }] });
+
+function kinds(route: StagedRoute): { stages: string[]; upgrades: string[] } {
+  const { stages, upgradeStages } = compileStages(route);
+  return {
+    stages: stages.map((s) => s.constructor.name),
+    upgrades: upgradeStages.map((s) => s.constructor.name),
+  };
+}
+
+describe('compileStages', () => {
+  it('a route without filters shares the one empty stage list: it allocates and runs nothing', () => {
+    assert.equal(compileStages(none), NO_ROUTE_STAGES);
+    assert.equal(NO_ROUTE_STAGES.stages.length, 0);
+  });
+
+  it('keeps nginx phase order: body size, limits (503, 429), access (403), the CORS preflight (204), then auth_basic (401), auth_request', () => {
+    assert.deepEqual(
+      kinds({ maxRequestBodyBytes: 10, clientAccess: access, cors, basicAuth, externalAuth, rateLimit }),
+      {
+        stages: [
+          'BodySizeStage',
+          'RequestRateStage',
+          'ConnectionStage',
+          'GlobalRateStage',
+          'ClientAccessStage',
+          'CorsPreflightStage',
+          'BasicAuthStage',
+          'ExternalAuthStage',
+        ],
+        upgrades: [
+          'RequestRateStage',
+          'ConnectionStage',
+          'GlobalRateStage',
+          'ClientAccessStage',
+          'BasicAuthStage',
+          'ExternalAuthStage',
+        ],
+      },
+    );
+  });
+
+  it('an upgrade meets the access rules but never a preflight or a body limit', () => {
+    assert.deepEqual(kinds({ ...none, cors }), { stages: ['CorsPreflightStage'], upgrades: [] });
+    assert.deepEqual(kinds({ ...none, maxRequestBodyBytes: 1 }), { stages: ['BodySizeStage'], upgrades: [] });
+    assert.deepEqual(kinds({ ...none, clientAccess: access }), {
+      stages: ['ClientAccessStage'],
+      upgrades: ['ClientAccessStage'],
+    });
+  });
+
+  it('the access stage refuses outside the allow list with 403, labelled client_address', () => {
+    const [stage] = compileStages({ ...none, clientAccess: access }).stages;
+    const view = (address: string) => ({ address }) as never;
+    assert.equal(stage.check({} as never, undefined, view('10.1.2.3')), 0);
+    assert.equal(stage.check({} as never, undefined, view('192.0.2.1')), 403);
+    assert.equal(stage.refusal, 'client_address');
+  });
+});
