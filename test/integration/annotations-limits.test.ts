@@ -141,7 +141,7 @@ describe('rate limits through workers', () => {
     );
   });
 
-  it('the two workers of a replica share one budget: 301 of 400 requests, both serving', async () => {
+  it('the two workers of a replica share one budget: 301 of 400 requests, both serving', async (t) => {
     const total = 400;
     const codes: number[] = [];
     let next = 0;
@@ -163,6 +163,7 @@ describe('rate limits through workers', () => {
     const leased = select(samples, 'gatehouse_rate_limit_leased_total');
     const perWorker = leased.map((s) => s.value);
     assert.equal(perWorker.length, 2, `leases by worker: ${JSON.stringify(leased)}`);
+    t.diagnostic(`admitted ${admitted} of 400 (budget 301); leased per worker: ${perWorker.join(', ')}`);
     assert.ok(
       perWorker.every((n) => n >= 30),
       `each worker served a share: ${perWorker}`,
