@@ -10,7 +10,7 @@ CHART_TESTS := 'test/chart/**/*.test.ts'
 METRICS_TESTS := 'test/metrics/**/*.test.ts'
 RELIABILITY_TESTS := 'test/reliability/**/*.test.ts'
 
-.PHONY: run test unit integration reliability reliability-smoke e2e typecheck lint format bench bench-quick bench-headline bench-scale bench-profile bench-router check-node cluster-build cluster-up cluster-down chart-tools chart-test metrics-tools metrics h2spec-tools h2spec
+.PHONY: run test unit integration reliability reliability-smoke e2e typecheck lint format bench bench-quick bench-headline bench-scale bench-profile bench-router check-node cluster-build cluster-up cluster-down chart-tools chart-test metrics-tools redis-server metrics h2spec-tools h2spec
 
 check-node:
 	@node -e 'const m = +process.versions.node.split(".")[0]; if (m < 26) { console.error("Node " + process.versions.node + " on PATH; run npm ci first (node@26 is a devDependency)"); process.exit(1) }'
@@ -34,7 +34,7 @@ format: check-node
 unit: check-node
 	node --test --test-timeout=60000 $(UNIT_TESTS)
 
-integration: check-node metrics-tools
+integration: check-node metrics-tools redis-server
 	node --test --test-concurrency=1 --test-timeout=120000 $(INTEGRATION_TESTS)
 
 ## reliability: worker and upstream faults under load, full size (figures in README's Reliability section)
@@ -72,6 +72,10 @@ chart-tools:
 ## chart-test: the chart and image judged by helm lint, kubeconform, kube-score, RBAC and Dockerfile checks, then on a real kube-apiserver (needs root for netns)
 chart-test: check-node chart-tools cluster-build
 	node --test --test-concurrency=1 --test-timeout=300000 $(CHART_TESTS)
+
+## redis-server: Debian's redis-server, the shared store of the global rate-limit tests
+redis-server:
+	scripts/install-redis.sh >/dev/null
 
 ## metrics-tools: promtool (Debian's prometheus package, else go install), cached in ~/.cache/gatehouse
 metrics-tools:

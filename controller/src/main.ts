@@ -3,7 +3,9 @@
 import type { Server } from 'node:http';
 import { startAdminServer } from './admin/server.ts';
 import { FlagError, type Flags, parseFlags, usage } from './cli/flags.ts';
+import { GlobalLimits } from './limits/global-store.ts';
 import { createLogger, type Logger } from './log.ts';
+import { registerLimitMetrics } from './metrics/limits.ts';
 import { createPrimaryMetrics } from './metrics/primary.ts';
 import { type Cluster, clusterMode } from './modes/cluster.ts';
 import type { ObjectSource } from './modes/source.ts';
@@ -100,6 +102,8 @@ async function main(): Promise<void> {
       if (changed) log.info('route table updated', { component: 'sync', version, routes, translateMs });
     },
   });
+  supervisor.globalLimits = new GlobalLimits(flags.rateLimitStore, supervisor.limits, log);
+  registerLimitMetrics(metrics.registry, supervisor.limits, supervisor.globalLimits);
   supervisor.on('serving', () => cluster?.served(loop.handled));
   supervisor.on('applied', (slot, version, compileMs) => metrics.onApplied(slot, version, compileMs));
   supervisor.on('rejected', (slot, version) => metrics.onRejected(slot, version));
@@ -113,7 +117,7 @@ async function main(): Promise<void> {
     log.info('shutting down: draining workers');
     loop.stop();
     admin?.close();
-    await Promise.all([source.stop(), supervisor.stop()]);
+    await Promise.all([source.stop(), supervisor.stop(), supervisor.globalLimits?.close()]);
     log.info('stopped');
     process.exit(code);
   };

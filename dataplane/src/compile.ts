@@ -4,6 +4,8 @@
 
 import { type CompiledExternalAuth, compileExternalAuth } from './auth/external.ts';
 import { compactRoutes, Interner } from './compact-routes.ts';
+import type { LimitClient } from './limits/client.ts';
+import { type CompiledRateLimit, compileRateLimit } from './limits/compile.ts';
 import type { RouteSeries } from './metrics/route-series.ts';
 import { type CompiledBasicAuth, compileBasicAuth } from './proxy/basic-auth.ts';
 import { type CompiledClientAccess, compileClientAccess } from './proxy/client-access.ts';
@@ -67,6 +69,8 @@ export interface CompiledRoute {
   clientAccess: CompiledClientAccess | undefined;
   /** CORS (proxy/cors.ts); undefined for routes without, which pay nothing. */
   cors: CompiledCors | undefined;
+  /** Request and connection limits (limits/); undefined for routes without, which pay nothing. */
+  rateLimit: CompiledRateLimit | undefined;
   /** Checks that may answer before any upstream is picked (proxy/stages/), in order; empty for most. */
   stages: readonly Stage[];
   /** The stages an upgrade handshake meets (access rules, not a CORS preflight). */
@@ -144,6 +148,7 @@ class BoundRoute implements CompiledRoute {
   readonly responseRewrites: CompiledResponseRewrites | undefined;
   readonly clientAccess: CompiledClientAccess | undefined;
   readonly cors: CompiledCors | undefined;
+  readonly rateLimit: CompiledRateLimit | undefined;
   readonly stages: readonly Stage[];
   readonly upgradeStages: readonly Stage[];
   readonly basicAuth: CompiledBasicAuth | undefined;
@@ -159,11 +164,13 @@ class BoundRoute implements CompiledRoute {
     errorPages: CompiledErrorPages | undefined,
     clientAccess: CompiledClientAccess | undefined,
     externalAuth: CompiledExternalAuth | undefined,
+    rateLimit: CompiledRateLimit | undefined,
     bindSeries?: SeriesBinder,
   ) {
     this.route = route;
     this.clientAccess = clientAccess;
     this.externalAuth = externalAuth;
+    this.rateLimit = rateLimit;
     this.cors = compileCors(route.cors);
     this.basicAuth = compileBasicAuth(route.basicAuth);
     this.mirrors = mirrors;
@@ -242,7 +249,13 @@ function mirrorsOf(
   return mirrors;
 }
 
-export function compile(table: RouteTable, pools: UpstreamPools, bindSeries?: SeriesBinder): Runtime {
+/** `limits`: the worker's leases of the replica's budgets; without it a rate-limited route answers 503. */
+export function compile(
+  table: RouteTable,
+  pools: UpstreamPools,
+  bindSeries?: SeriesBinder,
+  limits?: LimitClient,
+): Runtime {
   const strings = new Interner();
   // Backends are compiled as routes reach them: one no route uses carries no traffic.
   const compiler = new BackendCompiler(table.backends, pools, strings, table.certificates);
@@ -268,12 +281,23 @@ export function compile(table: RouteTable, pools: UpstreamPools, bindSeries?: Se
       pagesBackend === undefined ? undefined : compileErrorPages(route, pages!, pagesBackend);
     const problems: string[] = [];
     const access = compileClientAccess(route.clientAccess, accessCache, problems);
+    const rateLimit = compileRateLimit(route.rateLimit, route.globalRateLimit, limits, accessCache, problems);
     for (const message of problems) accessProblems.push({ routeId: route.id, message });
     const mirrors = mirrorsOf(route, compiler, connectMs);
     const auth = route.externalAuth;
     const externalAuth =
       auth === undefined ? undefined : compileExternalAuth(auth, compiler.get(auth.backend, connectMs));
-    return new BoundRoute(route, host, groups, mirrors, errorPages, access, externalAuth, bindSeries);
+    return new BoundRoute(
+      route,
+      host,
+      groups,
+      mirrors,
+      errorPages,
+      access,
+      externalAuth,
+      rateLimit,
+      bindSeries,
+    );
   };
 
   const router = compileRouter(compactRoutes(table, strings), bind);

@@ -1,10 +1,12 @@
 // Worker process entry: one event loop serving its own SO_REUSEPORT listeners. It takes whole
 // route tables over IPC, compiles each beside the one in force, swaps with one assignment and
 // acks the version. It never serves before it has a table, and never dies on a request.
+
 import { flushCompileCache } from 'node:module';
 import { BlockList, isIP } from 'node:net';
 import { compile } from './compile.ts';
 import { noteRequest, settleHeapSoon } from './heap-settle.ts';
+import { LimitClient } from './limits/client.ts';
 import { Listeners } from './listeners.ts';
 import { createLogger, type Logger } from './log.ts';
 import {
@@ -42,6 +44,9 @@ function send(message: FromWorker): void {
   if (process.connected) process.send?.(message);
 }
 
+/** This worker's leases of the replica's rate-limit budgets, kept by the primary. */
+const limits = new LimitClient(send);
+
 export function trustedList(cidrs: string[]): BlockList | undefined {
   if (cidrs.length === 0) return undefined;
   const list = new BlockList();
@@ -74,7 +79,7 @@ function applyTable(table: unknown): void {
   }
   let runtime: ReturnType<typeof compile>;
   try {
-    runtime = compile(checked.table, pools, seriesBinder());
+    runtime = compile(checked.table, pools, seriesBinder(), limits);
   } catch (error) {
     log?.error('route table failed to compile; keeping the one in force', { version, error: String(error) });
     send({ type: 'rejected', version, errors: [String(error)] });
@@ -127,6 +132,8 @@ function startServing(cfg: WorkerConfig, logger: Logger): void {
 function drain(): void {
   if (draining) return;
   draining = true;
+  // Leased requests this worker will not serve go back to the replica's budget.
+  limits.close();
   const timeout = config?.drainTimeoutMs ?? 10_000;
   log?.info('draining', { timeoutMs: timeout });
   const exit = (): void => {
@@ -163,6 +170,10 @@ process.on('message', (message: ToWorker) => {
         refused: refusal.refused,
       });
     if (config.defaultCertificate) certificates.setFallback(config.defaultCertificate);
+    limits.onError = (error) =>
+      log?.warn('request handler failed', { error: String((error as Error)?.stack ?? error) });
+  } else if (message.type === 'limit-answer') {
+    limits.answer(message.id, message.granted);
   } else if (message.type === 'ticket-keys') {
     server?.setTicketKeys(message.keys);
   } else if (message.type === 'metrics-request') {

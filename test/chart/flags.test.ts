@@ -32,6 +32,8 @@ const cases: Case[] = [
       ['manifests-max-documents', '5000'],
       // As in the ingress-nginx chart, through extraArgs.
       ['annotations-prefix', 'ingress.example.com'],
+      // The shared store of global-rate-limit (a Redis the chart does not install).
+      ['rate-limit-store', 'redis://redis.gatehouse:6379'],
     ] as const
   ).map(([flag, value]) => ({ flag, set: { [`controller.extraArgs.${flag}`]: value }, expected: value })),
   { flag: 'ingress-class', set: { 'controller.ingressClassResource.name': 'edge' }, expected: 'edge' },

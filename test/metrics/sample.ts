@@ -3,6 +3,8 @@
 // cluster. What promtool lints and what the dashboard's queries are checked against.
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
+import { LimitLedger } from '../../controller/src/limits/ledger.ts';
+import { registerLimitMetrics } from '../../controller/src/metrics/limits.ts';
 import { createPrimaryMetrics } from '../../controller/src/metrics/primary.ts';
 import type { CompiledRoute } from '../../dataplane/src/compile.ts';
 import { ProxyMetrics } from '../../dataplane/src/metrics/proxy-metrics.ts';
@@ -115,6 +117,15 @@ export async function sampleFamilies(): Promise<MetricFamily[][]> {
       },
     }),
   });
+  const ledger = new LimitLedger(() => 0);
+  ledger.lease(1, {
+    zone: 'team/web',
+    key: '192.0.2.1',
+    need: 1,
+    want: 1,
+    buckets: [{ perMs: 0.001, burst: 5 }],
+  });
+  registerLimitMetrics(primary.registry, ledger, { configured: true, storeUp: 1, fallbacks: 0 });
   const own = (await primary.registry.getMetricsAsJSON()) as unknown as MetricFamily[];
   return [own, workerFamilies(new ProxyMetrics()), workerFamilies(new ProxyMetrics())];
 }

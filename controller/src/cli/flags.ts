@@ -34,6 +34,8 @@ export interface Flags {
   /** Cluster mode: at most this many referenced Secrets are watched (one watch, one connection each). */
   maxSecretWatches: number;
   trustedProxies: string[];
+  /** `redis://host:port`: global-rate-limit budgets shared by every replica; absent: per replica only. */
+  rateLimitStore?: string;
   /** Every connection opens with a PROXY protocol v1/v2 header from a trusted proxy (ingress-nginx's use-proxy-protocol). */
   proxyProtocol: boolean;
   /** Serve ExternalName Services (Contour's enableExternalNameService); never to loopback or own addresses. */
@@ -85,6 +87,7 @@ const options = {
   'default-backend-service': { type: 'string' },
   'max-secret-watches': { type: 'string', default: '5000' },
   'trusted-proxies': { type: 'string' },
+  'rate-limit-store': { type: 'string' },
   'proxy-protocol': { type: 'boolean' },
   'enable-external-name-services': { type: 'boolean' },
   'enable-ssl-passthrough': { type: 'boolean' },
@@ -127,6 +130,8 @@ export const usage = `Usage: gatehouse [flags]   (every flag also from GATEHOUSE
   --default-backend-service NS/NAME where unmatched requests go (default: built-in 404)
   --max-secret-watches N            cluster mode: referenced Secrets read (one watch each) at most (default 5000)
   --trusted-proxies CIDR,...        peers whose X-Forwarded-* and PROXY protocol are believed (default: none)
+  --rate-limit-store redis://H:P    Redis (or Valkey) holding the global-rate-limit budgets of every replica;
+                                    unreachable or absent: each replica keeps its own (default: none)
   --proxy-protocol                  every connection opens with a PROXY protocol v1/v2 header from a
                                     --trusted-proxies peer; others are closed (default off)
   --enable-external-name-services   allow ExternalName Service backends (default off); even then never loopback,
@@ -343,6 +348,7 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags & { he
     defaultBackendService: namespacedName('default-backend-service', get('default-backend-service')),
     maxSecretWatches,
     trustedProxies: cidrs(get('trusted-proxies')),
+    rateLimitStore: redisUrl(get('rate-limit-store')),
     proxyProtocol: switchOn('proxy-protocol'),
     enableExternalNameServices,
     enableSslPassthrough: switchOn('enable-ssl-passthrough'),
@@ -369,4 +375,18 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags & { he
     throw new FlagError('--kubeconfig and --manifests exclude each other: one source of objects at a time');
   }
   return flags;
+}
+
+/** `redis://[user:password@]host[:port][/db]` (or `rediss://`), checked here so a typo fails at start. */
+function redisUrl(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new FlagError(`--rate-limit-store: "${value}" is not a URL such as redis://127.0.0.1:6379`);
+  }
+  if ((url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '')
+    throw new FlagError(`--rate-limit-store: "${value}" is not a redis:// or rediss:// URL with a host`);
+  return value;
 }

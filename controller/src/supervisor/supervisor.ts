@@ -12,11 +12,14 @@ import type {
   WorkerConfig,
 } from '../../../dataplane/src/table/messages.ts';
 import type { RouteTable } from '../../../dataplane/src/table/types.ts';
+import type { GlobalLimits } from '../limits/global-store.ts';
+import { LimitLedger } from '../limits/ledger.ts';
 import type { Logger } from '../log.ts';
 import { ScrapeRequests } from '../metrics/scrape-requests.ts';
 import { selfSignedCertificate } from '../tls/self-signed.ts';
 import { TicketKeys } from '../tls/ticket-keys.ts';
 import { compileCacheDir, workerEnv } from './compile-cache.ts';
+import { limitClock } from './limit-clock.ts';
 
 export const workerScript = fileURLToPath(new URL('../../../dataplane/src/worker.ts', import.meta.url));
 
@@ -65,6 +68,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   readonly #viaPseudonym = `gatehouse-${randomBytes(8).toString('hex')}`;
   #servingVersion = -1;
   readonly #scrapes = new ScrapeRequests();
+  /** The replica's rate-limit budgets, shared by every worker (leases over IPC). */
+  readonly limits = new LimitLedger(limitClock(process.env));
+  /** global-rate-limit: the shared store (--rate-limit-store), else this replica's ledger. */
+  globalLimits: GlobalLimits | undefined;
 
   constructor(workers: number, config: Omit<WorkerConfig, 'slot'>, log: Logger) {
     super();
@@ -213,6 +220,32 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       case 'metrics':
         this.#scrapes.answer(message.id, message.metrics);
         break;
+      case 'limit-lease':
+        this.#send(slot, {
+          type: 'limit-answer',
+          id: message.id,
+          granted: this.limits.lease(slot.slot, message),
+        });
+        break;
+      case 'limit-return':
+        this.limits.giveBack(message.zone, message.key, message.buckets, message.count);
+        break;
+      case 'limit-acquire': {
+        const held = this.limits.acquire(slot.slot, message.zone, message.key, message.limit);
+        this.#send(slot, { type: 'limit-answer', id: message.id, granted: held ? 1 : 0 });
+        break;
+      }
+      case 'limit-release':
+        this.limits.release(slot.slot, message.zone, message.key);
+        break;
+      case 'limit-global': {
+        const { id, zone, key, limit, windowSeconds } = message;
+        void this.globalLimits
+          ?.admit(slot.slot, zone, key, limit, windowSeconds)
+          .then((ok) => this.#send(slot, { type: 'limit-answer', id, granted: ok ? 1 : 0 }));
+        // No store object at all (tests building a Supervisor alone): the worker's timeout refuses.
+        break;
+      }
     }
   }
 
@@ -225,6 +258,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   #onExit(slot: Slot, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (slot.child !== child) return;
+    // Its requests in progress ended with it: their connection-limit slots are free again.
+    this.limits.forgetWorker(slot.slot);
     slot.child = undefined;
     slot.pid = undefined;
     slot.listening = false;

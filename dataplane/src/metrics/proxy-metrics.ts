@@ -96,7 +96,8 @@ export class ProxyMetrics {
   readonly requestsDenied = new CounterFamily(
     'gatehouse_requests_denied_total',
     'Requests the proxy refused itself, by route labels and reason: client_address (403, the ' +
-      "route's allow/deny rules on the client address), basic_auth (401, no valid credentials), external_auth (its auth-url did not answer 2xx).",
+      "route's allow/deny rules on the client address), basic_auth (401, no valid credentials), external_auth (its auth-url did not answer 2xx), " +
+      'rate_limit and connection_limit (503, limit-rps/-rpm and limit-connections), global_rate_limit (429, global-rate-limit).',
     ['namespace', 'ingress', 'reason'],
   );
   readonly #denied = new Map<string, CounterSeries>();

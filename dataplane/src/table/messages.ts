@@ -54,11 +54,41 @@ export type ToWorker =
   | { type: 'init'; config: WorkerConfig }
   | { type: 'table'; table: RouteTable }
   | { type: 'metrics-request'; id: number }
-  | { type: 'ticket-keys'; keys: Uint8Array };
+  | { type: 'ticket-keys'; keys: Uint8Array }
+  /** The primary's answer to a limit-lease (requests granted) or limit-acquire (1 or 0). */
+  | { type: 'limit-answer'; id: number; granted: number };
 
 export type FromWorker =
   | { type: 'applied'; version: number; compileMs: number }
   | { type: 'rejected'; version: number; errors: string[] }
   | { type: 'listening'; http: number; https?: number }
   | { type: 'fatal'; message: string }
-  | { type: 'metrics'; id: number; metrics: MetricFamily[] };
+  | { type: 'metrics'; id: number; metrics: MetricFamily[] }
+  // Rate limits: one budget per replica, kept by the primary (controller/src/limits/ledger.ts).
+  | LimitMessage;
+
+/** One limit_req zone's parameters: requests per millisecond and the burst (nginx `burst=`). */
+export interface BucketSpec {
+  readonly perMs: number;
+  readonly burst: number;
+}
+
+/** A worker's side of the replica's rate-limit budgets, kept by the primary. */
+export type LimitMessage =
+  /** `need` requests are waiting; up to `want` in all (the rest is prefetch). Answered limit-answer. */
+  | {
+      type: 'limit-lease';
+      id: number;
+      zone: string;
+      key: string;
+      need: number;
+      want: number;
+      buckets: BucketSpec[];
+    }
+  /** Leased requests not used before the lease expired. */
+  | { type: 'limit-return'; zone: string; key: string; buckets: BucketSpec[]; count: number }
+  /** limit_conn: one more request in progress, if under `limit`. Answered limit-answer (1 or 0). */
+  | { type: 'limit-acquire'; id: number; zone: string; key: string; limit: number }
+  | { type: 'limit-release'; zone: string; key: string }
+  /** One request against a global-rate-limit window (the store, else this replica). Answered limit-answer. */
+  | { type: 'limit-global'; id: number; zone: string; key: string; limit: number; windowSeconds: number };

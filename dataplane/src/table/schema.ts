@@ -414,6 +414,40 @@ const route = {
         },
       },
     },
+    // A limit with no rate and no connection count would limit nothing: refused, not ignored.
+    rateLimit: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['zone', 'burstMultiplier'],
+      anyOf: [{ required: ['rps'] }, { required: ['rpm'] }, { required: ['connections'] }],
+      properties: {
+        zone: { type: 'string', minLength: 1, maxLength: 512 },
+        rps: { type: 'integer', minimum: 1, maximum: 1_000_000_000 },
+        rpm: { type: 'integer', minimum: 1, maximum: 1_000_000_000 },
+        burstMultiplier: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+        connections: { type: 'integer', minimum: 1, maximum: 1_000_000_000 },
+        exempt: {
+          type: 'array',
+          maxItems: 4096,
+          items: { type: 'string', minLength: 2, maxLength: 49, pattern: '^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$' },
+        },
+      },
+    },
+    globalRateLimit: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['zone', 'limit', 'windowSeconds'],
+      properties: {
+        zone: { type: 'string', minLength: 1, maxLength: 512 },
+        limit: { type: 'integer', minimum: 1, maximum: 1_000_000_000 },
+        windowSeconds: { type: 'integer', minimum: 1, maximum: 31_536_000 },
+        exempt: {
+          type: 'array',
+          maxItems: 4096,
+          items: { type: 'string', minLength: 2, maxLength: 49, pattern: '^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$' },
+        },
+      },
+    },
   },
 } as const;
 

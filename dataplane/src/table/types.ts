@@ -99,6 +99,43 @@ export interface Route {
   basicAuth?: BasicAuth;
   /** Each request is first asked of an auth service (ingress-nginx auth-url, nginx auth_request). */
   externalAuth?: ExternalAuth;
+  /** Requests and requests in progress per client address (ingress-nginx limit-rps/-rpm/-connections). */
+  rateLimit?: RateLimit;
+  /** Requests per window per client address across every replica (ingress-nginx global-rate-limit). */
+  globalRateLimit?: GlobalRateLimit;
+}
+
+/**
+ * A fixed window per client address, counted in the store of `--rate-limit-store` (Redis) so every
+ * replica shares it; excess answered 429 (ingress-nginx's global-rate-limit-status-code). Without a
+ * reachable store each replica counts alone (its primary), and says so.
+ */
+export interface GlobalRateLimit {
+  /** The budget's name (ingress-nginx: one per Ingress). */
+  zone: string;
+  limit: number;
+  windowSeconds: number;
+  /** Client addresses and CIDRs never counted (global-rate-limit-ignored-cidrs). */
+  exempt?: string[];
+}
+
+/**
+ * nginx's limit_req (`burst nodelay`) and limit_conn keyed by the client address (the peer, or the
+ * address `--trusted-proxies` vouch for), answered 503 beyond the limit (ingress-nginx's
+ * limit-req-status-code and limit-conn-status-code). One budget per replica, shared by its workers.
+ */
+export interface RateLimit {
+  /** The budget's name: routes naming the same zone share it (ingress-nginx: one zone per Ingress). */
+  zone: string;
+  /** Requests per second; the burst is burstMultiplier × rps. */
+  rps?: number;
+  /** Requests per minute; the burst is burstMultiplier × rpm. Both apply when both are set. */
+  rpm?: number;
+  burstMultiplier: number;
+  /** Requests in progress at once per client address. */
+  connections?: number;
+  /** Client addresses and CIDRs no limit applies to (ingress-nginx limit-allowlist). */
+  exempt?: string[];
 }
 
 /**

@@ -32,6 +32,8 @@ export function applyRouteSettings(
     // Shared, not cloned: the users list can be long, and nothing edits it after translation.
     if (s.basicAuth !== undefined) route.basicAuth = s.basicAuth;
     if (s.externalAuth !== undefined) route.externalAuth = structuredClone(s.externalAuth);
+    if (s.rateLimit !== undefined) route.rateLimit = structuredClone(s.rateLimit);
+    if (s.globalRateLimit !== undefined) route.globalRateLimit = structuredClone(s.globalRateLimit);
     if (s.errorPages !== undefined && s.errorBackend !== undefined) {
       const pages = errorPagesFor(route, s.errorPages, s.errorBackend, s.errorPages.service !== undefined);
       if (pages !== undefined) route.errorPages = pages;

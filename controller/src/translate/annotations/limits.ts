@@ -1,7 +1,13 @@
 // IP lists and rate limits. Every key restricts access; not honoured, it fails closed.
 import { type AnnotationEntry, DOCS, family } from './types.ts';
 
-const NEXT = 'not implemented yet (access-control annotations are the next issue)';
+// nginx paces each response's writes; here upstream chunks (up to 64 KiB) would have to be sliced
+// and written over time inside the upstream exchange. Until then: 503 unless the value is 0.
+const NEXT = 'not implemented yet (needs response pacing in the upstream exchange); fails closed unless 0';
+// ratelimit/main.go keys every zone by the client address and names one zone per Ingress.
+const PER_CLIENT = 'per client address (--trusted-proxies), one budget per Ingress shared by all its paths';
+const BUDGET = 'the workers of a replica share one budget (leases from the primary), replicas do not';
+const STRICT = 'a value that is no whole number answers 503 where ingress-nginx drops the limit';
 // ingress-nginx's ratelimit parser treats 0 as "no limit" (nginx's limit_rate 0 likewise).
 const ZERO = ['0'];
 
@@ -57,74 +63,78 @@ export const rateLimits: AnnotationEntry[] = [
     [
       {
         key: 'limit-connections',
-        status: 'pending',
-        note: `concurrent connections per client address: ${NEXT}`,
+        status: 'difference',
+        note: `${PER_CLIENT}: requests in progress at once (nginx limit_conn), 503 beyond; ${BUDGET}; ${STRICT}`,
         unrestrictedValues: ZERO,
       },
       {
         key: 'limit-rps',
-        status: 'pending',
-        note: `requests per second per client address: ${NEXT}`,
+        status: 'difference',
+        note: `${PER_CLIENT}: requests per second, burst = multiplier × rate (nginx limit_req burst nodelay), 503 beyond; ${BUDGET}; ${STRICT}`,
         unrestrictedValues: ZERO,
       },
       {
         key: 'limit-rpm',
-        status: 'pending',
-        note: `requests per minute per client address: ${NEXT}`,
+        status: 'difference',
+        note: `${PER_CLIENT}: requests per minute, as limit-rps; both apply when both are set; ${BUDGET}; ${STRICT}`,
         unrestrictedValues: ZERO,
       },
       {
         key: 'limit-burst-multiplier',
-        status: 'pending',
-        note: `burst size as a multiple of the limit: ${NEXT}`,
+        status: 'supported',
+        note: 'burst = multiplier × limit-rps / limit-rpm (default 5); an invalid value is reported and 5 applies',
       },
       {
         key: 'limit-rate',
         status: 'pending',
-        note: `response bytes per second per connection: ${NEXT}`,
+        note: `response kilobytes per second per connection (nginx limit_rate): ${NEXT}`,
         unrestrictedValues: ZERO,
       },
       {
         key: 'limit-rate-after',
         status: 'pending',
-        note: `bytes sent before limit-rate applies: ${NEXT}`,
+        note: `kilobytes sent before limit-rate applies (nginx limit_rate_after): ${NEXT}`,
         unrestrictedValues: ZERO,
       },
-      { key: 'limit-whitelist', status: 'pending', note: `client CIDRs exempt from the limits: ${NEXT}` },
+      {
+        key: 'limit-whitelist',
+        status: 'difference',
+        note: 'client addresses and CIDRs exempt from the limits (limit-allowlist wins when both are set); an invalid entry answers 503',
+      },
     ],
     true,
   ),
   ...family(
     'Rate limiting',
     'ingress-nginx internal/ingress/annotations/ratelimit (undocumented alias)',
-    [{ key: 'limit-allowlist', status: 'pending', note: `alias of limit-whitelist: ${NEXT}` }],
+    [{ key: 'limit-allowlist', status: 'supported', note: 'limit-whitelist under its newer name' }],
     true,
   ),
-  // Removed in ingress-nginx v1.12 (changelog/controller-1.12.0.md); an Ingress still carrying them
-  // meant to be limited, so they fail closed rather than pass as unknown keys.
+  // Removed from ingress-nginx in v1.12 (it needed memcached); Gatehouse keeps them, with Redis.
   ...family(
-    'Global rate limiting (removed)',
-    'ingress-nginx changelog/controller-1.12.0.md',
+    'Global rate limiting',
+    'ingress-nginx v1.11 annotations.md#global-rate-limiting; internal/ingress/annotations/globalratelimit',
     [
       {
         key: 'global-rate-limit',
-        status: 'refused',
-        note: 'removed in ingress-nginx v1.12 (needed memcached); use limit-rps',
+        status: 'difference',
+        note: `requests per window per client address, shared by every replica through --rate-limit-store (Redis/Valkey), 429 beyond; a fixed window where ingress-nginx slid it; without a reachable store each replica counts alone (Warning, metric); ${STRICT}`,
+        unrestrictedValues: ZERO,
       },
       {
         key: 'global-rate-limit-window',
-        status: 'refused',
-        note: 'removed in ingress-nginx v1.12 with global-rate-limit',
+        status: 'supported',
+        note: 'a Go duration (1m, 30s) in whole seconds; an invalid one answers 503',
       },
       {
         key: 'global-rate-limit-key',
-        status: 'refused',
-        note: 'removed in ingress-nginx v1.12 with global-rate-limit',
+        status: 'difference',
+        note: '$remote_addr (the default) or $binary_remote_addr only; any other key answers 503',
       },
       {
         key: 'global-rate-limit-ignored-cidrs',
-        status: 'refused',
-        note: 'removed in ingress-nginx v1.12 with global-rate-limit',
+        status: 'supported',
+        note: 'client addresses and CIDRs never counted; an invalid entry answers 503',
       },
     ],
     true,

@@ -8,9 +8,11 @@ import { parseCors } from './cors.ts';
 import { parseCustomHeaders } from './custom-headers.ts';
 import { parseErrorPages } from './error-pages.ts';
 import { parseExternalAuth } from './external-auth.ts';
+import { parseGlobalRateLimit } from './global-rate-limit.ts';
 import { parseAppRoot, parseFromToWww, parseServerAlias } from './host-names.ts';
 import { parseMirror } from './mirror.ts';
 import { parseProxySsl } from './proxy-ssl.ts';
+import { parseRateLimits } from './rate-limits.ts';
 import { parseResponseRewrites } from './response-rewrites.ts';
 import {
   parseForwardedPrefix,
@@ -86,6 +88,12 @@ export function parseAnnotations(
   else if (externalAuth !== undefined) route.externalAuthSpec = externalAuth;
   const cors = parseCors(values);
   if (cors !== undefined) route.cors = cors;
+  const limits = parseRateLimits(values, `${ingress.namespace}/${ingress.name}`);
+  if (limits.kind === 'limit') route.rateLimit = limits.limit;
+  else if (limits.kind === 'denied') result.denied = [...(result.denied ?? []), 'rate-limit'];
+  const global = parseGlobalRateLimit(values, `${ingress.namespace}/${ingress.name}`);
+  if (global.kind === 'limit') route.globalRateLimit = global.limit;
+  else if (global.kind === 'denied') result.denied = [...(result.denied ?? []), 'global-rate-limit'];
   const errorPages = parseErrorPages(values);
   if (errorPages !== undefined) route.errorPages = errorPages;
   const protocol = parseProtocol(values);

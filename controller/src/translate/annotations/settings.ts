@@ -8,7 +8,9 @@ import type {
   CorsPolicy,
   ExternalAuth,
   Filter,
+  GlobalRateLimit,
   HttpsRedirectForm,
+  RateLimit,
   ResponseRewrites,
   RetryPolicy,
   Timeouts,
@@ -56,6 +58,10 @@ export interface RouteSettings {
   /** auth-url family: Route.externalAuth once its backend is resolved (translate.ts), in `externalAuth`. */
   externalAuthSpec?: ExternalAuthSpec;
   externalAuth?: ExternalAuth;
+  /** limit-rps, limit-rpm, limit-connections, …: Route.rateLimit. */
+  rateLimit?: RateLimit;
+  /** global-rate-limit*: Route.globalRateLimit. */
+  globalRateLimit?: GlobalRateLimit;
   /** configuration-snippet, translated (--allow-snippet-annotations): applied last (snippet/apply.ts). */
   snippet?: SnippetSettings;
 }

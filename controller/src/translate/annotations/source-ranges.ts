@@ -46,7 +46,7 @@ function allowListKey(values: AnnotationValues): string | undefined {
  * would deny the location: an empty value, or any entry that is not an address or CIDR
  * (net.ParseIPNets fails on the first one, so one bad entry refuses the whole annotation).
  */
-function cidrs(values: AnnotationValues, key: string): string[] | null | undefined {
+export function cidrs(values: AnnotationValues, key: string): string[] | null | undefined {
   const raw = values.raw(key);
   if (raw === undefined) return null;
   if (raw.trim() === '') {

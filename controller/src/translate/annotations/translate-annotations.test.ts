@@ -57,12 +57,11 @@ describe('annotations: reported, and restricting ones fail closed', () => {
     },
     ...[
       'auth-snippet',
-      'limit-rps',
+      'limit-rate',
       'auth-tls-secret',
       'satisfy',
       // configuration-snippet / server-snippet close only when they name allow/deny (snippet/*.test.ts).
       'modsecurity-snippet',
-      'global-rate-limit',
     ].map((key) => ({
       rule: `${key} cannot be honoured, so every route answers 503`,
       annotations: { [`${P}/${key}`]: key === 'satisfy' ? 'any' : 'on-value' },
@@ -116,7 +115,19 @@ describe('annotations: reported, and restricting ones fail closed', () => {
       rule: 'limit-rps: 0 is no limit in ingress-nginx: served',
       annotations: { [`${P}/limit-rps`]: '0' },
       routes: SERVED,
-      reasons: [`Ingress default/app metadata.annotations["${P}/limit-rps"] UnsupportedAnnotation`],
+      reasons: [],
+    },
+    {
+      rule: 'a valid limit-rps is honoured: the routes are served (with rateLimit)',
+      annotations: { [`${P}/limit-rps`]: '5' },
+      routes: SERVED,
+      reasons: [],
+    },
+    {
+      rule: 'limit-rps that is no number cannot be honoured, so every route answers 503',
+      annotations: { [`${P}/limit-rps`]: 'on-value' },
+      routes: CLOSED,
+      reasons: [`Ingress default/app metadata.annotations["${P}/limit-rps"] InvalidAccessAnnotation`],
     },
     {
       rule: 'keys of another prefix are ignored entirely',

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { compileExternalAuth } from '../../auth/external.ts';
+import { compileRateLimit } from '../../limits/compile.ts';
 import { compileBasicAuth } from '../basic-auth.ts';
 import { compileClientAccess } from '../client-access.ts';
 import { compileCors } from '../cors.ts';
@@ -25,10 +26,19 @@ const none: StagedRoute = {
   cors: undefined,
   basicAuth: undefined,
   externalAuth: undefined,
+  rateLimit: undefined,
 };
 const externalAuth = compileExternalAuth(
   { backend: 'auth', path: '/check', hostname: 'auth.test' },
   undefined,
+);
+// limit-rps, limit-connections and global-rate-limit all set (nginx's preaccess phase, then the global throttle).
+const rateLimit = compileRateLimit(
+  { zone: 'ns/app', rps: 1, burstMultiplier: 5, connections: 2 },
+  { zone: 'ns/app', limit: 10, windowSeconds: 60 },
+  undefined,
+  new Map(),
+  [],
 );
 const basicAuth = compileBasicAuth({ realm: 'r', users: [{ user: 'u', hash: '{PLAIN}p' }] });
 
@@ -46,18 +56,28 @@ describe('compileStages', () => {
     assert.equal(NO_ROUTE_STAGES.stages.length, 0);
   });
 
-  it('keeps nginx phase order: body size, access (403), the CORS preflight (204), then auth_basic (401), auth_request', () => {
+  it('keeps nginx phase order: body size, limits (503, 429), access (403), the CORS preflight (204), then auth_basic (401), auth_request', () => {
     assert.deepEqual(
-      kinds({ maxRequestBodyBytes: 10, clientAccess: access, cors, basicAuth, externalAuth }),
+      kinds({ maxRequestBodyBytes: 10, clientAccess: access, cors, basicAuth, externalAuth, rateLimit }),
       {
         stages: [
           'BodySizeStage',
+          'RequestRateStage',
+          'ConnectionStage',
+          'GlobalRateStage',
           'ClientAccessStage',
           'CorsPreflightStage',
           'BasicAuthStage',
           'ExternalAuthStage',
         ],
-        upgrades: ['ClientAccessStage', 'BasicAuthStage', 'ExternalAuthStage'],
+        upgrades: [
+          'RequestRateStage',
+          'ConnectionStage',
+          'GlobalRateStage',
+          'ClientAccessStage',
+          'BasicAuthStage',
+          'ExternalAuthStage',
+        ],
       },
     );
   });

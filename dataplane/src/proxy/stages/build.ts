@@ -5,6 +5,7 @@ import { bodySizeStage } from './body-size.ts';
 import { clientAccessStage } from './client-access.ts';
 import { corsPreflightStage } from './cors-preflight.ts';
 import { externalAuthStage } from './external-auth.ts';
+import { connectionStage, globalRateStage, requestRateStage } from './rate-limit.ts';
 import type { RouteStages, Stage, StagedRoute } from './stage.ts';
 
 /** Each returns the route's stage, or undefined when the route has nothing for it to do. */
@@ -17,6 +18,9 @@ type StageBuilder = (route: StagedRoute) => Stage | undefined;
  */
 const STAGE_BUILDERS: readonly StageBuilder[] = [
   bodySizeStage,
+  requestRateStage,
+  connectionStage,
+  globalRateStage,
   clientAccessStage,
   corsPreflightStage,
   basicAuthStage,

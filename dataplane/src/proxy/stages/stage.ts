@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { CompiledExternalAuth } from '../../auth/external.ts';
+import type { CompiledRateLimit } from '../../limits/compile.ts';
 import type { CompiledBasicAuth } from '../basic-auth.ts';
 import type { CompiledClientAccess } from '../client-access.ts';
 import type { CompiledCors } from '../cors.ts';
@@ -13,9 +14,16 @@ import type { ClientView } from '../forwarding.ts';
  * Why the proxy refused a request, a bounded metric label (gatehouse_requests_denied_total{reason})
  * and the access log's `denied` field: `client_address`, the route's clientAccess (403);
  * `basic_auth`, no valid credentials for the route's basicAuth (401); `external_auth`, the route's
- * auth-url did not answer 2xx (401, 403, 500).
+ * auth-url did not answer 2xx (401, 403, 500); `rate_limit` and `connection_limit`, its limit-rps/-rpm
+ * and limit-connections (503); `global_rate_limit`, its global-rate-limit (429).
  */
-export type Refusal = 'client_address' | 'basic_auth' | 'external_auth';
+export type Refusal =
+  | 'client_address'
+  | 'basic_auth'
+  | 'external_auth'
+  | 'rate_limit'
+  | 'connection_limit'
+  | 'global_rate_limit';
 
 /** A stage's verdict: 0 lets the request go on; any other value is the status it was answered with. */
 export type Verdict = number;
@@ -53,4 +61,5 @@ export interface StagedRoute {
   readonly cors: CompiledCors | undefined;
   readonly basicAuth: CompiledBasicAuth | undefined;
   readonly externalAuth: CompiledExternalAuth | undefined;
+  readonly rateLimit: CompiledRateLimit | undefined;
 }
