@@ -234,6 +234,7 @@ export class Listeners {
         active: () => current.runtime?.passthrough !== undefined || contexts.hasOwnCiphers,
         hosts: () => current.runtime?.passthrough,
         ownContext: (name) => contexts.ownCipherContext(name),
+        asksClientCertificate: (context) => contexts.asksClientCertificate(context),
         helloTimeoutMs: headerTimeout,
         idleMs: PASSTHROUGH_IDLE_MS,
         log: base.log,

@@ -61,6 +61,25 @@ export interface HostTls {
   ciphers?: string;
   /** nginx ssl_prefer_server_ciphers: the server's cipher order wins (the listener's default: true). */
   preferServerCiphers?: boolean;
+  /** Client certificates asked for and verified on this host (ingress-nginx auth-tls-*). */
+  clientCertificate?: ClientCertificate;
+}
+
+/** nginx ssl_verify_client: `on` requires a certificate, `optional` verifies one if sent, `optional_no_ca` does not verify. */
+export type ClientVerify = 'on' | 'optional' | 'optional_no_ca';
+
+export interface ClientCertificate {
+  /** PEM of the CA certificates a client's chain must end at; absent: the CA Secret is missing or invalid, every request is answered 503. */
+  caPem?: string;
+  verify: ClientVerify;
+  /** nginx ssl_verify_depth: certificates allowed in the client's chain below the CA. */
+  depth: number;
+  /** Where a failed verification is redirected (302) instead of answered 400. */
+  errorPage?: string;
+  /** Send the URL-escaped PEM upstream in `ssl-client-cert`. */
+  passCertificate: boolean;
+  /** RE2 pattern the subject DN must match (nginx `$ssl_client_s_dn !~`), else 403. */
+  matchCN?: string;
 }
 
 export interface Route {

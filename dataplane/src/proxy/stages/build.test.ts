@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { compileExternalAuth } from '../../auth/external.ts';
 import { compileBasicAuth } from '../basic-auth.ts';
 import { compileClientAccess } from '../client-access.ts';
+import { compileClientCertificate } from '../client-certificate.ts';
 import { compileCors } from '../cors.ts';
 import { compileStages, NO_ROUTE_STAGES } from './build.ts';
 import type { StagedRoute } from './stage.ts';
@@ -25,11 +26,18 @@ const none: StagedRoute = {
   cors: undefined,
   basicAuth: undefined,
   externalAuth: undefined,
+  clientCertificate: undefined,
 };
 const externalAuth = compileExternalAuth(
   { backend: 'auth', path: '/check', hostname: 'auth.test' },
   undefined,
 );
+const clientCertificate = compileClientCertificate({
+  caPem: 'x',
+  verify: 'on',
+  depth: 1,
+  passCertificate: false,
+});
 const basicAuth = compileBasicAuth({ realm: 'r', users: [{ user: 'u', hash: '{PLAIN}p' }] });
 
 function kinds(route: StagedRoute): { stages: string[]; upgrades: string[] } {
@@ -48,16 +56,24 @@ describe('compileStages', () => {
 
   it('keeps nginx phase order: body size, access (403), the CORS preflight (204), then auth_basic (401), auth_request', () => {
     assert.deepEqual(
-      kinds({ maxRequestBodyBytes: 10, clientAccess: access, cors, basicAuth, externalAuth }),
+      kinds({
+        maxRequestBodyBytes: 10,
+        clientAccess: access,
+        cors,
+        basicAuth,
+        externalAuth,
+        clientCertificate,
+      }),
       {
         stages: [
+          'ClientCertificateStage',
           'BodySizeStage',
           'ClientAccessStage',
           'CorsPreflightStage',
           'BasicAuthStage',
           'ExternalAuthStage',
         ],
-        upgrades: ['ClientAccessStage', 'BasicAuthStage', 'ExternalAuthStage'],
+        upgrades: ['ClientCertificateStage', 'ClientAccessStage', 'BasicAuthStage', 'ExternalAuthStage'],
       },
     );
   });

@@ -3,6 +3,7 @@
 import { basicAuthStage } from './basic-auth.ts';
 import { bodySizeStage } from './body-size.ts';
 import { clientAccessStage } from './client-access.ts';
+import { clientCertificateStage } from './client-certificate.ts';
 import { corsPreflightStage } from './cors-preflight.ts';
 import { externalAuthStage } from './external-auth.ts';
 import type { RouteStages, Stage, StagedRoute } from './stage.ts';
@@ -16,6 +17,8 @@ type StageBuilder = (route: StagedRoute) => Stage | undefined;
  * clientAccessStage; basic and external auth (access phase, `satisfy`) after it.
  */
 const STAGE_BUILDERS: readonly StageBuilder[] = [
+  // nginx judges the client certificate while reading the request (ngx_http_process_request).
+  clientCertificateStage,
   bodySizeStage,
   clientAccessStage,
   corsPreflightStage,

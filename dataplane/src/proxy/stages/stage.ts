@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import type { CompiledExternalAuth } from '../../auth/external.ts';
 import type { CompiledBasicAuth } from '../basic-auth.ts';
 import type { CompiledClientAccess } from '../client-access.ts';
+import type { CompiledClientCertificate } from '../client-certificate.ts';
 import type { CompiledCors } from '../cors.ts';
 import type { ClientView } from '../forwarding.ts';
 
@@ -13,9 +14,10 @@ import type { ClientView } from '../forwarding.ts';
  * Why the proxy refused a request, a bounded metric label (gatehouse_requests_denied_total{reason})
  * and the access log's `denied` field: `client_address`, the route's clientAccess (403);
  * `basic_auth`, no valid credentials for the route's basicAuth (401); `external_auth`, the route's
- * auth-url did not answer 2xx (401, 403, 500).
+ * auth-url did not answer 2xx (401, 403, 500); `client_certificate`, the host's auth-tls-* (400, 403,
+ * the error page's 302, 503 without a usable CA).
  */
-export type Refusal = 'client_address' | 'basic_auth' | 'external_auth';
+export type Refusal = 'client_address' | 'basic_auth' | 'external_auth' | 'client_certificate';
 
 /** A stage's verdict: 0 lets the request go on; any other value is the status it was answered with. */
 export type Verdict = number;
@@ -53,4 +55,6 @@ export interface StagedRoute {
   readonly cors: CompiledCors | undefined;
   readonly basicAuth: CompiledBasicAuth | undefined;
   readonly externalAuth: CompiledExternalAuth | undefined;
+  /** The route's host's auth-tls-* settings (HostTls.clientCertificate). */
+  readonly clientCertificate: CompiledClientCertificate | undefined;
 }
