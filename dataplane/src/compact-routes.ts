@@ -106,6 +106,7 @@ export function compactRoutes(table: RouteTable, strings: Interner): RouteTable 
     const out: HostRoutes = { host: h.host, routes: h.routes.map((r) => c.route(r)) };
     if (h.fallback !== undefined) out.fallback = c.route(h.fallback);
     if (h.tls !== undefined) out.tls = h.tls;
+    if (h.clientCertificate !== undefined) out.clientCertificate = h.clientCertificate;
     return out;
   });
   const compacted: RouteTable = { ...table, hosts };

@@ -173,7 +173,7 @@ class BoundRoute implements CompiledRoute {
     this.mirrors = mirrors;
     this.errorPages = errorPages;
     this.host = host;
-    this.clientCertificate = compileClientCertificate(host?.tls?.clientCertificate);
+    this.clientCertificate = compileClientCertificate(host?.clientCertificate);
     this.groups = groups;
     // Normalised like the request path it is compared with, so a rewrite cuts where the match did.
     this.matchedPrefix =

@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
 import { compileBoundedRegex, MAX_REGEX_INPUT, type UserRegex } from '../router/regex.ts';
 import type { ClientCertificate } from '../table/types.ts';
+import { sessionTlsSocket } from './peer.ts';
 
 export interface CompiledClientCertificate {
   readonly settings: ClientCertificate;
@@ -47,8 +48,9 @@ export interface ClientVerdict {
 
 /** The TLS socket of an HTTP/1 request or of an HTTP/2 stream's session; undefined over plain HTTP. */
 export function tlsSocketOf(req: IncomingMessage): TLSSocket | undefined {
-  const h2 = (req as { stream?: { session?: { socket?: unknown } } }).stream?.session?.socket;
-  const socket = (h2 ?? req.socket) as Partial<TLSSocket> | undefined;
+  const h2 = sessionTlsSocket(req);
+  if (h2 !== undefined) return h2;
+  const socket = req.socket as Partial<TLSSocket> | undefined;
   return typeof socket?.getPeerCertificate === 'function' ? (socket as TLSSocket) : undefined;
 }
 

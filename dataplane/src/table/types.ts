@@ -40,6 +40,12 @@ export interface HostRoutes {
    * to the host is still served by `routes`.
    */
   passthrough?: HostPassthrough;
+  /**
+   * Client certificates asked for in the handshake of this host's TLS name and verified for each
+   * of its requests (ingress-nginx auth-tls-*, per server block). A request without TLS, or over a
+   * connection made for another name, has no certificate.
+   */
+  clientCertificate?: ClientCertificate;
 }
 
 export interface HostPassthrough {
@@ -61,12 +67,13 @@ export interface HostTls {
   ciphers?: string;
   /** nginx ssl_prefer_server_ciphers: the server's cipher order wins (the listener's default: true). */
   preferServerCiphers?: boolean;
-  /** Client certificates asked for and verified on this host (ingress-nginx auth-tls-*). */
-  clientCertificate?: ClientCertificate;
 }
 
-/** nginx ssl_verify_client: `on` requires a certificate, `optional` verifies one if sent, `optional_no_ca` does not verify. */
-export type ClientVerify = 'on' | 'optional' | 'optional_no_ca';
+/**
+ * nginx ssl_verify_client: `on` requires a certificate, `optional` verifies one if sent,
+ * `optional_no_ca` takes any, `off` asks for none (the ssl-client-* headers still say NONE).
+ */
+export type ClientVerify = 'on' | 'optional' | 'optional_no_ca' | 'off';
 
 export interface ClientCertificate {
   /** PEM of the CA certificates a client's chain must end at; absent: the CA Secret is missing or invalid, every request is answered 503. */

@@ -7,8 +7,8 @@ const require = createRequire(import.meta.url);
 "use strict";
 export const validate = validate21;
 export default validate21;
-const schema6 = {"$id":"https://gatehouse.dev/schemas/route-table.json","type":"object","additionalProperties":false,"required":["version","hosts","backends","certificates"],"properties":{"version":{"type":"integer","minimum":0},"hosts":{"type":"array","items":{"$ref":"#/$defs/hosts"}},"backends":{"$ref":"#/$defs/backends"},"certificates":{"$ref":"#/$defs/certificates"},"defaultCertificate":{"type":"string","minLength":1,"maxLength":253},"defaultRoute":{"$ref":"#/$defs/hosts.routes"}},"$defs":{"hosts":{"type":"object","additionalProperties":false,"required":["host","routes"],"properties":{"host":{"type":"string","maxLength":253,"pattern":"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"},"routes":{"type":"array","items":{"$ref":"#/$defs/hosts.routes"}},"fallback":{"$ref":"#/$defs/hosts.routes"},"tls":{"$ref":"#/$defs/hosts.tls"},"passthrough":{"$ref":"#/$defs/hosts.passthrough"}}},"hosts.routes":{"type":"object","additionalProperties":false,"required":["id","source","match","backends","filters"],"properties":{"id":{"type":"string","minLength":1,"maxLength":1024},"source":{"$ref":"#/$defs/hosts.routes.source"},"match":{"$ref":"#/$defs/hosts.routes.match"},"backends":{"type":"array","maxItems":64,"items":{"$ref":"#/$defs/hosts.routes.backends"}},"filters":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters"},"maxItems":32},"timeouts":{"$ref":"#/$defs/hosts.routes.timeouts"},"retry":{"$ref":"#/$defs/hosts.routes.retry"},"maxRequestBodyBytes":{"type":"integer","minimum":0},"httpsRedirect":{"type":"boolean"},"httpsRedirectForm":{"$ref":"#/$defs/hosts.routes.httpsRedirectForm"},"accessLog":{"type":"boolean"},"errorPages":{"$ref":"#/$defs/hosts.routes.errorPages"},"responseRewrites":{"$ref":"#/$defs/hosts.routes.responseRewrites"},"clientAccess":{"$ref":"#/$defs/hosts.routes.clientAccess"},"basicAuth":{"$ref":"#/$defs/hosts.routes.basicAuth"},"cors":{"$ref":"#/$defs/hosts.routes.cors"},"externalAuth":{"$ref":"#/$defs/hosts.routes.externalAuth"}}},"hosts.routes.source":{"type":"object","additionalProperties":false,"required":["kind","namespace","name"],"properties":{"kind":{"type":"string","minLength":1,"maxLength":253},"namespace":{"type":"string","maxLength":253},"name":{"type":"string","minLength":1,"maxLength":253}}},"hosts.routes.match":{"type":"object","additionalProperties":false,"required":["path"],"properties":{"path":{"$ref":"#/$defs/hosts.routes.match.path"},"headers":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"queryParams":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"cookies":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"methods":{"type":"array","items":{"type":"string","pattern":"^[A-Z]{1,32}$"},"maxItems":16,"uniqueItems":true}}},"hosts.routes.match.path":{"type":"object","additionalProperties":false,"required":["type","value"],"properties":{"type":{"enum":["Exact","Prefix","Regex"]},"value":{"type":"string","minLength":1,"maxLength":4096}}},"hosts.routes.match.headers":{"type":"object","additionalProperties":false,"required":["name","type","value"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253},"type":{"enum":["Exact","Regex"]},"value":{"type":"string","maxLength":4096}}},"hosts.routes.backends":{"type":"object","additionalProperties":false,"required":["backend","weight"],"properties":{"backend":{"type":"string","minLength":1,"maxLength":253},"weight":{"type":"integer","minimum":0,"maximum":1000000}}},"hosts.routes.filters":{"type":"object","required":["type"],"oneOf":[{"additionalProperties":false,"properties":{"type":{"enum":["RequestHeaderModifier","ResponseHeaderModifier"]},"set":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters.oneOf0.set"},"maxItems":64},"add":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters.oneOf0.set"},"maxItems":64},"remove":{"type":"array","items":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"maxItems":64},"statuses":{"type":"array","items":{"type":"integer","minimum":100,"maximum":599},"minItems":1,"maxItems":64,"uniqueItems":true}},"if":{"properties":{"type":{"const":"RequestHeaderModifier"}}},"then":{"not":{"required":["statuses"]}}},{"additionalProperties":false,"required":["statusCode"],"properties":{"type":{"const":"RequestRedirect"},"scheme":{"enum":["http","https"]},"hostname":{"type":"string","minLength":1,"maxLength":253},"port":{"type":"integer","minimum":1,"maximum":65535},"path":{"$ref":"#/$defs/hosts.routes.filters.oneOf1.path"},"statusCode":{"enum":[301,302,303,307,308]},"keepRequestPort":{"type":"boolean"},"dropQuery":{"type":"boolean"},"relative":{"type":"boolean"}}},{"additionalProperties":false,"properties":{"type":{"const":"URLRewrite"},"hostname":{"type":"string","minLength":1,"maxLength":253},"path":{"$ref":"#/$defs/hosts.routes.filters.oneOf1.path"}}},{"additionalProperties":false,"required":["statusCode"],"properties":{"type":{"const":"DirectResponse"},"statusCode":{"type":"integer","minimum":200,"maximum":599,"not":{"minimum":300,"maximum":399}},"body":{"type":"string","maxLength":4096,"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"}}},{"additionalProperties":false,"required":["backend"],"properties":{"type":{"const":"RequestMirror"},"backend":{"type":"string","minLength":1,"maxLength":253},"body":{"type":"boolean"},"hostname":{"type":"string","pattern":"^[A-Za-z0-9._\\[\\]:-]+$","maxLength":261}}}]},"hosts.routes.filters.oneOf0.set":{"type":"object","additionalProperties":false,"required":["name","value"],"properties":{"name":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"value":{"type":"string","pattern":"^[\\t\\x20-\\x7e\\x80-\\xff]*$","maxLength":8192}}},"hosts.routes.filters.oneOf1.path":{"type":"object","additionalProperties":false,"required":["type","value"],"properties":{"type":{"enum":["ReplaceFullPath","ReplacePrefixMatch","RegexSubstitution","RegexReplace"]},"value":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u0020\\u007f?#]+$"},"pattern":{"type":"string","minLength":1,"maxLength":1024}},"if":{"properties":{"type":{"const":"RegexReplace"}}},"then":{"required":["pattern"]},"else":{"not":{"required":["pattern"]}}},"hosts.routes.timeouts":{"type":"object","additionalProperties":false,"properties":{"connectMs":{"type":"integer","minimum":1,"maximum":86400000},"responseHeaderMs":{"type":"integer","minimum":1,"maximum":86400000},"idleMs":{"type":"integer","minimum":1,"maximum":86400000}}},"hosts.routes.retry":{"type":"object","additionalProperties":false,"required":["attempts","on"],"properties":{"attempts":{"type":"integer","minimum":0,"maximum":10},"on":{"type":"array","items":{"enum":["connect-failure","reset","502","503","504"]},"uniqueItems":true},"budgetPercent":{"type":"number","minimum":0,"maximum":100}}},"hosts.routes.httpsRedirectForm":{"type":"object","additionalProperties":false,"properties":{"trimTrailingSlash":{"type":"boolean"},"alwaysNamePort":{"type":"boolean"}}},"hosts.routes.errorPages":{"type":"object","additionalProperties":false,"required":["codes","backend","service","servicePort"],"properties":{"codes":{"type":"array","items":{"type":"integer","minimum":400,"maximum":599},"maxItems":200,"uniqueItems":true},"backend":{"type":"string","minLength":1,"maxLength":253},"noEndpoints":{"type":"boolean"},"service":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$"},"servicePort":{"type":"string","minLength":1,"maxLength":15,"pattern":"^[a-z0-9-]+$"}}},"hosts.routes.responseRewrites":{"type":"object","additionalProperties":false,"properties":{"location":{"$ref":"#/$defs/hosts.routes.responseRewrites.location"},"cookieDomain":{"$ref":"#/$defs/hosts.routes.responseRewrites.cookieDomain"},"cookiePath":{"$ref":"#/$defs/hosts.routes.responseRewrites.cookiePath"}}},"hosts.routes.responseRewrites.location":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^[\\x21-\\x7e]+$"},"to":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^[\\x21-\\x7e]+$"}}},"hosts.routes.responseRewrites.cookieDomain":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"},"to":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"}}},"hosts.routes.responseRewrites.cookiePath":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"},"to":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"}}},"hosts.routes.clientAccess":{"type":"object","additionalProperties":false,"required":["rules","otherwise"],"properties":{"rules":{"type":"array","maxItems":64,"items":{"$ref":"#/$defs/hosts.routes.clientAccess.rules"}},"otherwise":{"enum":["allow","deny"]}}},"hosts.routes.clientAccess.rules":{"type":"object","additionalProperties":false,"required":["action","cidrs"],"properties":{"action":{"enum":["allow","deny"]},"cidrs":{"type":"array","minItems":1,"maxItems":4096,"items":{"type":"string","minLength":2,"maxLength":49,"pattern":"^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$"}}}},"hosts.routes.basicAuth":{"type":"object","additionalProperties":false,"required":["realm","users"],"properties":{"realm":{"type":"string","maxLength":1024,"pattern":"^[\\x20-\\x7e]*$"},"users":{"type":"array","maxItems":10000,"items":{"$ref":"#/$defs/hosts.routes.basicAuth.users"}}}},"hosts.routes.basicAuth.users":{"type":"object","additionalProperties":false,"required":["user","hash"],"properties":{"user":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[^:\\u0000-\\u001f\\u007f]+$"},"hash":{"type":"string","minLength":1,"maxLength":1024,"pattern":"(^\\$apr1\\$[^$:\\s]{0,8}\\$[./0-9A-Za-z]{22}$)|(^\\$1\\$[^$:\\s]{0,8}\\$[./0-9A-Za-z]{22}$)|(^\\$2[aby]\\$(0[4-9]|1[0-2])\\$[./0-9A-Za-z]{53}$)|(^\\{SHA\\}[A-Za-z0-9+/]{27}=$)|(^\\{SSHA\\}[A-Za-z0-9+/]{28,}={0,2}$)|(^\\{PLAIN\\}[^:\\s]*$)|(^[./0-9A-Za-z]{13}$)"}}},"hosts.routes.cors":{"type":"object","additionalProperties":false,"required":["allowOrigins","allowMethods","allowHeaders","allowCredentials","maxAgeSeconds"],"properties":{"allowOrigins":{"type":"array","minItems":1,"maxItems":4096,"items":{"type":"string","maxLength":1024,"pattern":"^([a-z]+://(\\*\\.)?[A-Za-z0-9.-]*(:[0-9]+)?|\\*|null)$"}},"allowMethods":{"type":"string","maxLength":1024,"pattern":"^[A-Za-z, ]*$"},"allowHeaders":{"type":"string","maxLength":4096,"pattern":"^[A-Za-z0-9_, -]*$"},"exposeHeaders":{"type":"string","maxLength":4096,"pattern":"^[A-Za-z0-9_*, -]*$"},"allowCredentials":{"type":"boolean"},"maxAgeSeconds":{"type":"integer","minimum":-2147483648,"maximum":2147483647}}},"hosts.routes.externalAuth":{"type":"object","additionalProperties":false,"required":["backend","path","hostname"],"properties":{"backend":{"type":"string","minLength":1,"maxLength":1024},"path":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^/[!-~]*$"},"hostname":{"type":"string","minLength":1,"maxLength":260,"pattern":"^[A-Za-z0-9.:\\[\\]-]+$"},"method":{"type":"string","minLength":1,"maxLength":32,"pattern":"^[A-Z]+$"},"signin":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^https?://[!-~]+$"},"signinRedirectParam":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9_.-]+$"},"responseHeaders":{"type":"array","maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[a-z0-9!#$%&'*+.^_`|~-]+$"}},"requestRedirect":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[ -~]+$"},"alwaysSetCookie":{"type":"boolean"},"cache":{"$ref":"#/$defs/hosts.routes.externalAuth.cache"}}},"hosts.routes.externalAuth.cache":{"type":"object","additionalProperties":false,"required":["key","durations"],"properties":{"key":{"type":"array","minItems":1,"maxItems":32,"items":{"oneOf":[{"$ref":"#/$defs/hosts.routes.externalAuth.cache.key.oneOf0"},{"$ref":"#/$defs/hosts.routes.externalAuth.cache.key.oneOf1"},{"$ref":"#/$defs/hosts.routes.externalAuth.cache.key.oneOf2"},{"$ref":"#/$defs/hosts.routes.externalAuth.cache.key.oneOf3"}]}},"durations":{"type":"array","minItems":1,"maxItems":16,"items":{"$ref":"#/$defs/hosts.routes.externalAuth.cache.durations"}}}},"hosts.routes.externalAuth.cache.key.oneOf0":{"type":"object","additionalProperties":false,"required":["text"],"properties":{"text":{"type":"string","maxLength":1024}}},"hosts.routes.externalAuth.cache.key.oneOf1":{"type":"object","additionalProperties":false,"required":["variable"],"properties":{"variable":{"enum":["remote_addr","remote_user","host","request_uri","uri","args"]}}},"hosts.routes.externalAuth.cache.key.oneOf2":{"type":"object","additionalProperties":false,"required":["header"],"properties":{"header":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[a-z0-9-]+$"}}},"hosts.routes.externalAuth.cache.key.oneOf3":{"type":"object","additionalProperties":false,"required":["cookie"],"properties":{"cookie":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[A-Za-z0-9_-]+$"}}},"hosts.routes.externalAuth.cache.durations":{"type":"object","additionalProperties":false,"required":["statuses","seconds"],"properties":{"statuses":{"type":"array","minItems":1,"maxItems":16,"items":{"type":"integer","minimum":100,"maximum":599}},"seconds":{"type":"integer","minimum":1,"maximum":31536000}}},"hosts.tls":{"type":"object","additionalProperties":false,"required":["certificate","redirect"],"properties":{"certificate":{"type":"string","minLength":1,"maxLength":253},"redirect":{"type":"boolean"},"redirectStatus":{"enum":[301,302,307,308]},"ciphers":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^[A-Za-z0-9+:_=@!.,-]+$"},"preferServerCiphers":{"type":"boolean"},"clientCertificate":{"$ref":"#/$defs/hosts.tls.clientCertificate"}}},"hosts.tls.clientCertificate":{"type":"object","additionalProperties":false,"required":["verify","depth","passCertificate"],"properties":{"caPem":{"type":"string","minLength":1,"maxLength":1048576},"verify":{"enum":["on","optional","optional_no_ca"]},"depth":{"type":"integer","minimum":0,"maximum":100},"errorPage":{"type":"string","minLength":1,"maxLength":2048},"passCertificate":{"type":"boolean"},"matchCN":{"type":"string","minLength":1,"maxLength":1024}}},"hosts.passthrough":{"type":"object","additionalProperties":false,"required":["backend"],"properties":{"backend":{"type":"string","minLength":1,"maxLength":253}}},"backends":{"type":"object","additionalProperties":{"$ref":"#/$defs/backends.value"}},"backends.value":{"type":"object","additionalProperties":false,"required":["namespace","service","protocol","endpoints","balancer"],"properties":{"namespace":{"type":"string","maxLength":253},"service":{"type":"string","maxLength":253},"protocol":{"enum":["HTTP","HTTPS","H2C","H2"]},"endpoints":{"type":"array","items":{"$ref":"#/$defs/backends.value.endpoints"}},"balancer":{"$ref":"#/$defs/backends.value.balancer"},"tls":{"$ref":"#/$defs/backends.value.tls"},"external":{"type":"boolean"}}},"backends.value.endpoints":{"type":"object","additionalProperties":false,"required":["address","port"],"properties":{"address":{"type":"string","minLength":1,"maxLength":253},"port":{"type":"integer","minimum":1,"maximum":65535},"terminating":{"type":"boolean"},"zone":{"type":"string","maxLength":253}}},"backends.value.balancer":{"type":"object","required":["type"],"oneOf":[{"additionalProperties":false,"properties":{"type":{"enum":["RoundRobin","LeastRequest"]}}},{"additionalProperties":false,"required":["on"],"properties":{"type":{"const":"ConsistentHash"},"on":{"enum":["Header","Cookie","ClientAddress"]},"name":{"type":"string","minLength":1,"maxLength":253},"setCookie":{"$ref":"#/$defs/backends.value.balancer.oneOf1.setCookie"},"subsetSize":{"type":"integer","minimum":1,"maximum":10000}}}]},"backends.value.balancer.oneOf1.setCookie":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"path":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u001f\\u007f;]+$"},"ttlSeconds":{"type":"integer","minimum":0},"domain":{"type":"string","pattern":"^[A-Za-z0-9.-]{1,253}$"},"sameSite":{"enum":["None","Lax","Strict"]},"conditionalSameSiteNone":{"type":"boolean"},"secure":{"type":"boolean"},"changeOnFailure":{"type":"boolean"},"persistent":{"type":"boolean"}}},"backends.value.tls":{"type":"object","additionalProperties":false,"required":["verify"],"properties":{"serverName":{"type":"string","minLength":1,"maxLength":253},"caPem":{"type":"string"},"verify":{"type":"boolean"},"clientCertificate":{"type":"string","minLength":1,"maxLength":253},"minVersion":{"enum":["TLSv1.2","TLSv1.3"]},"maxVersion":{"enum":["TLSv1.2","TLSv1.3"]}}},"certificates":{"type":"object","additionalProperties":{"$ref":"#/$defs/certificates.value"}},"certificates.value":{"type":"object","additionalProperties":false,"required":["certPem","keyPem","source"],"properties":{"certPem":{"type":"string"},"keyPem":{"type":"string"},"source":{"type":"string"}}}}};
-const schema7 = {"type":"object","additionalProperties":false,"required":["host","routes"],"properties":{"host":{"type":"string","maxLength":253,"pattern":"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"},"routes":{"type":"array","items":{"$ref":"#/$defs/hosts.routes"}},"fallback":{"$ref":"#/$defs/hosts.routes"},"tls":{"$ref":"#/$defs/hosts.tls"},"passthrough":{"$ref":"#/$defs/hosts.passthrough"}}};
+const schema6 = {"$id":"https://gatehouse.dev/schemas/route-table.json","type":"object","additionalProperties":false,"required":["version","hosts","backends","certificates"],"properties":{"version":{"type":"integer","minimum":0},"hosts":{"type":"array","items":{"$ref":"#/$defs/hosts"}},"backends":{"$ref":"#/$defs/backends"},"certificates":{"$ref":"#/$defs/certificates"},"defaultCertificate":{"type":"string","minLength":1,"maxLength":253},"defaultRoute":{"$ref":"#/$defs/hosts.routes"}},"$defs":{"hosts":{"type":"object","additionalProperties":false,"required":["host","routes"],"properties":{"host":{"type":"string","maxLength":253,"pattern":"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"},"routes":{"type":"array","items":{"$ref":"#/$defs/hosts.routes"}},"fallback":{"$ref":"#/$defs/hosts.routes"},"tls":{"$ref":"#/$defs/hosts.tls"},"clientCertificate":{"$ref":"#/$defs/hosts.clientCertificate"},"passthrough":{"$ref":"#/$defs/hosts.passthrough"}}},"hosts.routes":{"type":"object","additionalProperties":false,"required":["id","source","match","backends","filters"],"properties":{"id":{"type":"string","minLength":1,"maxLength":1024},"source":{"$ref":"#/$defs/hosts.routes.source"},"match":{"$ref":"#/$defs/hosts.routes.match"},"backends":{"type":"array","maxItems":64,"items":{"$ref":"#/$defs/hosts.routes.backends"}},"filters":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters"},"maxItems":32},"timeouts":{"$ref":"#/$defs/hosts.routes.timeouts"},"retry":{"$ref":"#/$defs/hosts.routes.retry"},"maxRequestBodyBytes":{"type":"integer","minimum":0},"httpsRedirect":{"type":"boolean"},"httpsRedirectForm":{"$ref":"#/$defs/hosts.routes.httpsRedirectForm"},"accessLog":{"type":"boolean"},"errorPages":{"$ref":"#/$defs/hosts.routes.errorPages"},"responseRewrites":{"$ref":"#/$defs/hosts.routes.responseRewrites"},"clientAccess":{"$ref":"#/$defs/hosts.routes.clientAccess"},"basicAuth":{"$ref":"#/$defs/hosts.routes.basicAuth"},"cors":{"$ref":"#/$defs/hosts.routes.cors"},"externalAuth":{"$ref":"#/$defs/hosts.routes.externalAuth"}}},"hosts.routes.source":{"type":"object","additionalProperties":false,"required":["kind","namespace","name"],"properties":{"kind":{"type":"string","minLength":1,"maxLength":253},"namespace":{"type":"string","maxLength":253},"name":{"type":"string","minLength":1,"maxLength":253}}},"hosts.routes.match":{"type":"object","additionalProperties":false,"required":["path"],"properties":{"path":{"$ref":"#/$defs/hosts.routes.match.path"},"headers":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"queryParams":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"cookies":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"methods":{"type":"array","items":{"type":"string","pattern":"^[A-Z]{1,32}$"},"maxItems":16,"uniqueItems":true}}},"hosts.routes.match.path":{"type":"object","additionalProperties":false,"required":["type","value"],"properties":{"type":{"enum":["Exact","Prefix","Regex"]},"value":{"type":"string","minLength":1,"maxLength":4096}}},"hosts.routes.match.headers":{"type":"object","additionalProperties":false,"required":["name","type","value"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253},"type":{"enum":["Exact","Regex"]},"value":{"type":"string","maxLength":4096}}},"hosts.routes.backends":{"type":"object","additionalProperties":false,"required":["backend","weight"],"properties":{"backend":{"type":"string","minLength":1,"maxLength":253},"weight":{"type":"integer","minimum":0,"maximum":1000000}}},"hosts.routes.filters":{"type":"object","required":["type"],"oneOf":[{"additionalProperties":false,"properties":{"type":{"enum":["RequestHeaderModifier","ResponseHeaderModifier"]},"set":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters.oneOf0.set"},"maxItems":64},"add":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters.oneOf0.set"},"maxItems":64},"remove":{"type":"array","items":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"maxItems":64},"statuses":{"type":"array","items":{"type":"integer","minimum":100,"maximum":599},"minItems":1,"maxItems":64,"uniqueItems":true}},"if":{"properties":{"type":{"const":"RequestHeaderModifier"}}},"then":{"not":{"required":["statuses"]}}},{"additionalProperties":false,"required":["statusCode"],"properties":{"type":{"const":"RequestRedirect"},"scheme":{"enum":["http","https"]},"hostname":{"type":"string","minLength":1,"maxLength":253},"port":{"type":"integer","minimum":1,"maximum":65535},"path":{"$ref":"#/$defs/hosts.routes.filters.oneOf1.path"},"statusCode":{"enum":[301,302,303,307,308]},"keepRequestPort":{"type":"boolean"},"dropQuery":{"type":"boolean"},"relative":{"type":"boolean"}}},{"additionalProperties":false,"properties":{"type":{"const":"URLRewrite"},"hostname":{"type":"string","minLength":1,"maxLength":253},"path":{"$ref":"#/$defs/hosts.routes.filters.oneOf1.path"}}},{"additionalProperties":false,"required":["statusCode"],"properties":{"type":{"const":"DirectResponse"},"statusCode":{"type":"integer","minimum":200,"maximum":599,"not":{"minimum":300,"maximum":399}},"body":{"type":"string","maxLength":4096,"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"}}},{"additionalProperties":false,"required":["backend"],"properties":{"type":{"const":"RequestMirror"},"backend":{"type":"string","minLength":1,"maxLength":253},"body":{"type":"boolean"},"hostname":{"type":"string","pattern":"^[A-Za-z0-9._\\[\\]:-]+$","maxLength":261}}}]},"hosts.routes.filters.oneOf0.set":{"type":"object","additionalProperties":false,"required":["name","value"],"properties":{"name":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"value":{"type":"string","pattern":"^[\\t\\x20-\\x7e\\x80-\\xff]*$","maxLength":8192}}},"hosts.routes.filters.oneOf1.path":{"type":"object","additionalProperties":false,"required":["type","value"],"properties":{"type":{"enum":["ReplaceFullPath","ReplacePrefixMatch","RegexSubstitution","RegexReplace"]},"value":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u0020\\u007f?#]+$"},"pattern":{"type":"string","minLength":1,"maxLength":1024}},"if":{"properties":{"type":{"const":"RegexReplace"}}},"then":{"required":["pattern"]},"else":{"not":{"required":["pattern"]}}},"hosts.routes.timeouts":{"type":"object","additionalProperties":false,"properties":{"connectMs":{"type":"integer","minimum":1,"maximum":86400000},"responseHeaderMs":{"type":"integer","minimum":1,"maximum":86400000},"idleMs":{"type":"integer","minimum":1,"maximum":86400000}}},"hosts.routes.retry":{"type":"object","additionalProperties":false,"required":["attempts","on"],"properties":{"attempts":{"type":"integer","minimum":0,"maximum":10},"on":{"type":"array","items":{"enum":["connect-failure","reset","502","503","504"]},"uniqueItems":true},"budgetPercent":{"type":"number","minimum":0,"maximum":100}}},"hosts.routes.httpsRedirectForm":{"type":"object","additionalProperties":false,"properties":{"trimTrailingSlash":{"type":"boolean"},"alwaysNamePort":{"type":"boolean"}}},"hosts.routes.errorPages":{"type":"object","additionalProperties":false,"required":["codes","backend","service","servicePort"],"properties":{"codes":{"type":"array","items":{"type":"integer","minimum":400,"maximum":599},"maxItems":200,"uniqueItems":true},"backend":{"type":"string","minLength":1,"maxLength":253},"noEndpoints":{"type":"boolean"},"service":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$"},"servicePort":{"type":"string","minLength":1,"maxLength":15,"pattern":"^[a-z0-9-]+$"}}},"hosts.routes.responseRewrites":{"type":"object","additionalProperties":false,"properties":{"location":{"$ref":"#/$defs/hosts.routes.responseRewrites.location"},"cookieDomain":{"$ref":"#/$defs/hosts.routes.responseRewrites.cookieDomain"},"cookiePath":{"$ref":"#/$defs/hosts.routes.responseRewrites.cookiePath"}}},"hosts.routes.responseRewrites.location":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^[\\x21-\\x7e]+$"},"to":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^[\\x21-\\x7e]+$"}}},"hosts.routes.responseRewrites.cookieDomain":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"},"to":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"}}},"hosts.routes.responseRewrites.cookiePath":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"},"to":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"}}},"hosts.routes.clientAccess":{"type":"object","additionalProperties":false,"required":["rules","otherwise"],"properties":{"rules":{"type":"array","maxItems":64,"items":{"$ref":"#/$defs/hosts.routes.clientAccess.rules"}},"otherwise":{"enum":["allow","deny"]}}},"hosts.routes.clientAccess.rules":{"type":"object","additionalProperties":false,"required":["action","cidrs"],"properties":{"action":{"enum":["allow","deny"]},"cidrs":{"type":"array","minItems":1,"maxItems":4096,"items":{"type":"string","minLength":2,"maxLength":49,"pattern":"^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$"}}}},"hosts.routes.basicAuth":{"type":"object","additionalProperties":false,"required":["realm","users"],"properties":{"realm":{"type":"string","maxLength":1024,"pattern":"^[\\x20-\\x7e]*$"},"users":{"type":"array","maxItems":10000,"items":{"$ref":"#/$defs/hosts.routes.basicAuth.users"}}}},"hosts.routes.basicAuth.users":{"type":"object","additionalProperties":false,"required":["user","hash"],"properties":{"user":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[^:\\u0000-\\u001f\\u007f]+$"},"hash":{"type":"string","minLength":1,"maxLength":1024,"pattern":"(^\\$apr1\\$[^$:\\s]{0,8}\\$[./0-9A-Za-z]{22}$)|(^\\$1\\$[^$:\\s]{0,8}\\$[./0-9A-Za-z]{22}$)|(^\\$2[aby]\\$(0[4-9]|1[0-2])\\$[./0-9A-Za-z]{53}$)|(^\\{SHA\\}[A-Za-z0-9+/]{27}=$)|(^\\{SSHA\\}[A-Za-z0-9+/]{28,}={0,2}$)|(^\\{PLAIN\\}[^:\\s]*$)|(^[./0-9A-Za-z]{13}$)"}}},"hosts.routes.cors":{"type":"object","additionalProperties":false,"required":["allowOrigins","allowMethods","allowHeaders","allowCredentials","maxAgeSeconds"],"properties":{"allowOrigins":{"type":"array","minItems":1,"maxItems":4096,"items":{"type":"string","maxLength":1024,"pattern":"^([a-z]+://(\\*\\.)?[A-Za-z0-9.-]*(:[0-9]+)?|\\*|null)$"}},"allowMethods":{"type":"string","maxLength":1024,"pattern":"^[A-Za-z, ]*$"},"allowHeaders":{"type":"string","maxLength":4096,"pattern":"^[A-Za-z0-9_, -]*$"},"exposeHeaders":{"type":"string","maxLength":4096,"pattern":"^[A-Za-z0-9_*, -]*$"},"allowCredentials":{"type":"boolean"},"maxAgeSeconds":{"type":"integer","minimum":-2147483648,"maximum":2147483647}}},"hosts.routes.externalAuth":{"type":"object","additionalProperties":false,"required":["backend","path","hostname"],"properties":{"backend":{"type":"string","minLength":1,"maxLength":1024},"path":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^/[!-~]*$"},"hostname":{"type":"string","minLength":1,"maxLength":260,"pattern":"^[A-Za-z0-9.:\\[\\]-]+$"},"method":{"type":"string","minLength":1,"maxLength":32,"pattern":"^[A-Z]+$"},"signin":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^https?://[!-~]+$"},"signinRedirectParam":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9_.-]+$"},"responseHeaders":{"type":"array","maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[a-z0-9!#$%&'*+.^_`|~-]+$"}},"requestRedirect":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[ -~]+$"},"alwaysSetCookie":{"type":"boolean"},"cache":{"$ref":"#/$defs/hosts.routes.externalAuth.cache"}}},"hosts.routes.externalAuth.cache":{"type":"object","additionalProperties":false,"required":["key","durations"],"properties":{"key":{"type":"array","minItems":1,"maxItems":32,"items":{"oneOf":[{"$ref":"#/$defs/hosts.routes.externalAuth.cache.key.oneOf0"},{"$ref":"#/$defs/hosts.routes.externalAuth.cache.key.oneOf1"},{"$ref":"#/$defs/hosts.routes.externalAuth.cache.key.oneOf2"},{"$ref":"#/$defs/hosts.routes.externalAuth.cache.key.oneOf3"}]}},"durations":{"type":"array","minItems":1,"maxItems":16,"items":{"$ref":"#/$defs/hosts.routes.externalAuth.cache.durations"}}}},"hosts.routes.externalAuth.cache.key.oneOf0":{"type":"object","additionalProperties":false,"required":["text"],"properties":{"text":{"type":"string","maxLength":1024}}},"hosts.routes.externalAuth.cache.key.oneOf1":{"type":"object","additionalProperties":false,"required":["variable"],"properties":{"variable":{"enum":["remote_addr","remote_user","host","request_uri","uri","args"]}}},"hosts.routes.externalAuth.cache.key.oneOf2":{"type":"object","additionalProperties":false,"required":["header"],"properties":{"header":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[a-z0-9-]+$"}}},"hosts.routes.externalAuth.cache.key.oneOf3":{"type":"object","additionalProperties":false,"required":["cookie"],"properties":{"cookie":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[A-Za-z0-9_-]+$"}}},"hosts.routes.externalAuth.cache.durations":{"type":"object","additionalProperties":false,"required":["statuses","seconds"],"properties":{"statuses":{"type":"array","minItems":1,"maxItems":16,"items":{"type":"integer","minimum":100,"maximum":599}},"seconds":{"type":"integer","minimum":1,"maximum":31536000}}},"hosts.tls":{"type":"object","additionalProperties":false,"required":["certificate","redirect"],"properties":{"certificate":{"type":"string","minLength":1,"maxLength":253},"redirect":{"type":"boolean"},"redirectStatus":{"enum":[301,302,307,308]},"ciphers":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^[A-Za-z0-9+:_=@!.,-]+$"},"preferServerCiphers":{"type":"boolean"}}},"hosts.clientCertificate":{"type":"object","additionalProperties":false,"required":["verify","depth","passCertificate"],"properties":{"caPem":{"type":"string","minLength":1,"maxLength":1048576},"verify":{"enum":["on","optional","optional_no_ca","off"]},"depth":{"type":"integer","minimum":0,"maximum":100},"errorPage":{"type":"string","minLength":1,"maxLength":2048},"passCertificate":{"type":"boolean"},"matchCN":{"type":"string","minLength":1,"maxLength":1024}}},"hosts.passthrough":{"type":"object","additionalProperties":false,"required":["backend"],"properties":{"backend":{"type":"string","minLength":1,"maxLength":253}}},"backends":{"type":"object","additionalProperties":{"$ref":"#/$defs/backends.value"}},"backends.value":{"type":"object","additionalProperties":false,"required":["namespace","service","protocol","endpoints","balancer"],"properties":{"namespace":{"type":"string","maxLength":253},"service":{"type":"string","maxLength":253},"protocol":{"enum":["HTTP","HTTPS","H2C","H2"]},"endpoints":{"type":"array","items":{"$ref":"#/$defs/backends.value.endpoints"}},"balancer":{"$ref":"#/$defs/backends.value.balancer"},"tls":{"$ref":"#/$defs/backends.value.tls"},"external":{"type":"boolean"}}},"backends.value.endpoints":{"type":"object","additionalProperties":false,"required":["address","port"],"properties":{"address":{"type":"string","minLength":1,"maxLength":253},"port":{"type":"integer","minimum":1,"maximum":65535},"terminating":{"type":"boolean"},"zone":{"type":"string","maxLength":253}}},"backends.value.balancer":{"type":"object","required":["type"],"oneOf":[{"additionalProperties":false,"properties":{"type":{"enum":["RoundRobin","LeastRequest"]}}},{"additionalProperties":false,"required":["on"],"properties":{"type":{"const":"ConsistentHash"},"on":{"enum":["Header","Cookie","ClientAddress"]},"name":{"type":"string","minLength":1,"maxLength":253},"setCookie":{"$ref":"#/$defs/backends.value.balancer.oneOf1.setCookie"},"subsetSize":{"type":"integer","minimum":1,"maximum":10000}}}]},"backends.value.balancer.oneOf1.setCookie":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"path":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u001f\\u007f;]+$"},"ttlSeconds":{"type":"integer","minimum":0},"domain":{"type":"string","pattern":"^[A-Za-z0-9.-]{1,253}$"},"sameSite":{"enum":["None","Lax","Strict"]},"conditionalSameSiteNone":{"type":"boolean"},"secure":{"type":"boolean"},"changeOnFailure":{"type":"boolean"},"persistent":{"type":"boolean"}}},"backends.value.tls":{"type":"object","additionalProperties":false,"required":["verify"],"properties":{"serverName":{"type":"string","minLength":1,"maxLength":253},"caPem":{"type":"string"},"verify":{"type":"boolean"},"clientCertificate":{"type":"string","minLength":1,"maxLength":253},"minVersion":{"enum":["TLSv1.2","TLSv1.3"]},"maxVersion":{"enum":["TLSv1.2","TLSv1.3"]}}},"certificates":{"type":"object","additionalProperties":{"$ref":"#/$defs/certificates.value"}},"certificates.value":{"type":"object","additionalProperties":false,"required":["certPem","keyPem","source"],"properties":{"certPem":{"type":"string"},"keyPem":{"type":"string"},"source":{"type":"string"}}}}};
+const schema7 = {"type":"object","additionalProperties":false,"required":["host","routes"],"properties":{"host":{"type":"string","maxLength":253,"pattern":"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"},"routes":{"type":"array","items":{"$ref":"#/$defs/hosts.routes"}},"fallback":{"$ref":"#/$defs/hosts.routes"},"tls":{"$ref":"#/$defs/hosts.tls"},"clientCertificate":{"$ref":"#/$defs/hosts.clientCertificate"},"passthrough":{"$ref":"#/$defs/hosts.passthrough"}}};
 const func2 = require("ajv/dist/runtime/ucs2length").default;
 const pattern0 = new RegExp("^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$", "u");
 const schema8 = {"type":"object","additionalProperties":false,"required":["id","source","match","backends","filters"],"properties":{"id":{"type":"string","minLength":1,"maxLength":1024},"source":{"$ref":"#/$defs/hosts.routes.source"},"match":{"$ref":"#/$defs/hosts.routes.match"},"backends":{"type":"array","maxItems":64,"items":{"$ref":"#/$defs/hosts.routes.backends"}},"filters":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters"},"maxItems":32},"timeouts":{"$ref":"#/$defs/hosts.routes.timeouts"},"retry":{"$ref":"#/$defs/hosts.routes.retry"},"maxRequestBodyBytes":{"type":"integer","minimum":0},"httpsRedirect":{"type":"boolean"},"httpsRedirectForm":{"$ref":"#/$defs/hosts.routes.httpsRedirectForm"},"accessLog":{"type":"boolean"},"errorPages":{"$ref":"#/$defs/hosts.routes.errorPages"},"responseRewrites":{"$ref":"#/$defs/hosts.routes.responseRewrites"},"clientAccess":{"$ref":"#/$defs/hosts.routes.clientAccess"},"basicAuth":{"$ref":"#/$defs/hosts.routes.basicAuth"},"cors":{"$ref":"#/$defs/hosts.routes.cors"},"externalAuth":{"$ref":"#/$defs/hosts.routes.externalAuth"}}};
@@ -4808,179 +4808,8 @@ validate23.errors = vErrors;
 return errors === 0;
 }
 
-const schema37 = {"type":"object","additionalProperties":false,"required":["certificate","redirect"],"properties":{"certificate":{"type":"string","minLength":1,"maxLength":253},"redirect":{"type":"boolean"},"redirectStatus":{"enum":[301,302,307,308]},"ciphers":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^[A-Za-z0-9+:_=@!.,-]+$"},"preferServerCiphers":{"type":"boolean"},"clientCertificate":{"$ref":"#/$defs/hosts.tls.clientCertificate"}}};
+const schema37 = {"type":"object","additionalProperties":false,"required":["certificate","redirect"],"properties":{"certificate":{"type":"string","minLength":1,"maxLength":253},"redirect":{"type":"boolean"},"redirectStatus":{"enum":[301,302,307,308]},"ciphers":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^[A-Za-z0-9+:_=@!.,-]+$"},"preferServerCiphers":{"type":"boolean"}}};
 const pattern33 = new RegExp("^[A-Za-z0-9+:_=@!.,-]+$", "u");
-const schema38 = {"type":"object","additionalProperties":false,"required":["verify","depth","passCertificate"],"properties":{"caPem":{"type":"string","minLength":1,"maxLength":1048576},"verify":{"enum":["on","optional","optional_no_ca"]},"depth":{"type":"integer","minimum":0,"maximum":100},"errorPage":{"type":"string","minLength":1,"maxLength":2048},"passCertificate":{"type":"boolean"},"matchCN":{"type":"string","minLength":1,"maxLength":1024}}};
-
-function validate87(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((((data.verify === undefined) && (missing0 = "verify")) || ((data.depth === undefined) && (missing0 = "depth"))) || ((data.passCertificate === undefined) && (missing0 = "passCertificate"))){
-validate87.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!((((((key0 === "caPem") || (key0 === "verify")) || (key0 === "depth")) || (key0 === "errorPage")) || (key0 === "passCertificate")) || (key0 === "matchCN"))){
-validate87.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.caPem !== undefined){
-let data0 = data.caPem;
-const _errs2 = errors;
-if(errors === _errs2){
-if(typeof data0 === "string"){
-if(func2(data0) > 1048576){
-validate87.errors = [{instancePath:instancePath+"/caPem",schemaPath:"#/properties/caPem/maxLength",keyword:"maxLength",params:{limit: 1048576},message:"must NOT have more than 1048576 characters"}];
-return false;
-}
-else {
-if(func2(data0) < 1){
-validate87.errors = [{instancePath:instancePath+"/caPem",schemaPath:"#/properties/caPem/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-}
-else {
-validate87.errors = [{instancePath:instancePath+"/caPem",schemaPath:"#/properties/caPem/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.verify !== undefined){
-let data1 = data.verify;
-const _errs4 = errors;
-if(!(((data1 === "on") || (data1 === "optional")) || (data1 === "optional_no_ca"))){
-validate87.errors = [{instancePath:instancePath+"/verify",schemaPath:"#/properties/verify/enum",keyword:"enum",params:{allowedValues: schema38.properties.verify.enum},message:"must be equal to one of the allowed values"}];
-return false;
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.depth !== undefined){
-let data2 = data.depth;
-const _errs5 = errors;
-if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate87.errors = [{instancePath:instancePath+"/depth",schemaPath:"#/properties/depth/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs5){
-if((typeof data2 == "number") && (isFinite(data2))){
-if(data2 > 100 || isNaN(data2)){
-validate87.errors = [{instancePath:instancePath+"/depth",schemaPath:"#/properties/depth/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"}];
-return false;
-}
-else {
-if(data2 < 0 || isNaN(data2)){
-validate87.errors = [{instancePath:instancePath+"/depth",schemaPath:"#/properties/depth/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-}
-var valid0 = _errs5 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.errorPage !== undefined){
-let data3 = data.errorPage;
-const _errs7 = errors;
-if(errors === _errs7){
-if(typeof data3 === "string"){
-if(func2(data3) > 2048){
-validate87.errors = [{instancePath:instancePath+"/errorPage",schemaPath:"#/properties/errorPage/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters"}];
-return false;
-}
-else {
-if(func2(data3) < 1){
-validate87.errors = [{instancePath:instancePath+"/errorPage",schemaPath:"#/properties/errorPage/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-}
-else {
-validate87.errors = [{instancePath:instancePath+"/errorPage",schemaPath:"#/properties/errorPage/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs7 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.passCertificate !== undefined){
-const _errs9 = errors;
-if(typeof data.passCertificate !== "boolean"){
-validate87.errors = [{instancePath:instancePath+"/passCertificate",schemaPath:"#/properties/passCertificate/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
-return false;
-}
-var valid0 = _errs9 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.matchCN !== undefined){
-let data5 = data.matchCN;
-const _errs11 = errors;
-if(errors === _errs11){
-if(typeof data5 === "string"){
-if(func2(data5) > 1024){
-validate87.errors = [{instancePath:instancePath+"/matchCN",schemaPath:"#/properties/matchCN/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"}];
-return false;
-}
-else {
-if(func2(data5) < 1){
-validate87.errors = [{instancePath:instancePath+"/matchCN",schemaPath:"#/properties/matchCN/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-}
-else {
-validate87.errors = [{instancePath:instancePath+"/matchCN",schemaPath:"#/properties/matchCN/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs11 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate87.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-validate87.errors = vErrors;
-return errors === 0;
-}
-
 
 function validate86(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -4995,7 +4824,7 @@ return false;
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!((((((key0 === "certificate") || (key0 === "redirect")) || (key0 === "redirectStatus")) || (key0 === "ciphers")) || (key0 === "preferServerCiphers")) || (key0 === "clientCertificate"))){
+if(!(((((key0 === "certificate") || (key0 === "redirect")) || (key0 === "redirectStatus")) || (key0 === "ciphers")) || (key0 === "preferServerCiphers"))){
 validate86.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
@@ -5098,12 +4927,170 @@ var valid0 = _errs9 === errors;
 else {
 var valid0 = true;
 }
+}
+}
+}
+}
+}
+}
+}
+else {
+validate86.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate86.errors = vErrors;
+return errors === 0;
+}
+
+const schema38 = {"type":"object","additionalProperties":false,"required":["verify","depth","passCertificate"],"properties":{"caPem":{"type":"string","minLength":1,"maxLength":1048576},"verify":{"enum":["on","optional","optional_no_ca","off"]},"depth":{"type":"integer","minimum":0,"maximum":100},"errorPage":{"type":"string","minLength":1,"maxLength":2048},"passCertificate":{"type":"boolean"},"matchCN":{"type":"string","minLength":1,"maxLength":1024}}};
+
+function validate88(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((data.verify === undefined) && (missing0 = "verify")) || ((data.depth === undefined) && (missing0 = "depth"))) || ((data.passCertificate === undefined) && (missing0 = "passCertificate"))){
+validate88.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((((((key0 === "caPem") || (key0 === "verify")) || (key0 === "depth")) || (key0 === "errorPage")) || (key0 === "passCertificate")) || (key0 === "matchCN"))){
+validate88.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.caPem !== undefined){
+let data0 = data.caPem;
+const _errs2 = errors;
+if(errors === _errs2){
+if(typeof data0 === "string"){
+if(func2(data0) > 1048576){
+validate88.errors = [{instancePath:instancePath+"/caPem",schemaPath:"#/properties/caPem/maxLength",keyword:"maxLength",params:{limit: 1048576},message:"must NOT have more than 1048576 characters"}];
+return false;
+}
+else {
+if(func2(data0) < 1){
+validate88.errors = [{instancePath:instancePath+"/caPem",schemaPath:"#/properties/caPem/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+}
+else {
+validate88.errors = [{instancePath:instancePath+"/caPem",schemaPath:"#/properties/caPem/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
 if(valid0){
-if(data.clientCertificate !== undefined){
+if(data.verify !== undefined){
+let data1 = data.verify;
+const _errs4 = errors;
+if(!((((data1 === "on") || (data1 === "optional")) || (data1 === "optional_no_ca")) || (data1 === "off"))){
+validate88.errors = [{instancePath:instancePath+"/verify",schemaPath:"#/properties/verify/enum",keyword:"enum",params:{allowedValues: schema38.properties.verify.enum},message:"must be equal to one of the allowed values"}];
+return false;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.depth !== undefined){
+let data2 = data.depth;
+const _errs5 = errors;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+validate88.errors = [{instancePath:instancePath+"/depth",schemaPath:"#/properties/depth/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs5){
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 > 100 || isNaN(data2)){
+validate88.errors = [{instancePath:instancePath+"/depth",schemaPath:"#/properties/depth/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"}];
+return false;
+}
+else {
+if(data2 < 0 || isNaN(data2)){
+validate88.errors = [{instancePath:instancePath+"/depth",schemaPath:"#/properties/depth/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.errorPage !== undefined){
+let data3 = data.errorPage;
+const _errs7 = errors;
+if(errors === _errs7){
+if(typeof data3 === "string"){
+if(func2(data3) > 2048){
+validate88.errors = [{instancePath:instancePath+"/errorPage",schemaPath:"#/properties/errorPage/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters"}];
+return false;
+}
+else {
+if(func2(data3) < 1){
+validate88.errors = [{instancePath:instancePath+"/errorPage",schemaPath:"#/properties/errorPage/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+}
+else {
+validate88.errors = [{instancePath:instancePath+"/errorPage",schemaPath:"#/properties/errorPage/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.passCertificate !== undefined){
+const _errs9 = errors;
+if(typeof data.passCertificate !== "boolean"){
+validate88.errors = [{instancePath:instancePath+"/passCertificate",schemaPath:"#/properties/passCertificate/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+return false;
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.matchCN !== undefined){
+let data5 = data.matchCN;
 const _errs11 = errors;
-if(!(validate87(data.clientCertificate, {instancePath:instancePath+"/clientCertificate",parentData:data,parentDataProperty:"clientCertificate",rootData}))){
-vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
-errors = vErrors.length;
+if(errors === _errs11){
+if(typeof data5 === "string"){
+if(func2(data5) > 1024){
+validate88.errors = [{instancePath:instancePath+"/matchCN",schemaPath:"#/properties/matchCN/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"}];
+return false;
+}
+else {
+if(func2(data5) < 1){
+validate88.errors = [{instancePath:instancePath+"/matchCN",schemaPath:"#/properties/matchCN/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+}
+else {
+validate88.errors = [{instancePath:instancePath+"/matchCN",schemaPath:"#/properties/matchCN/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
 }
 var valid0 = _errs11 === errors;
 }
@@ -5119,11 +5106,11 @@ var valid0 = true;
 }
 }
 else {
-validate86.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate88.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate86.errors = vErrors;
+validate88.errors = vErrors;
 return errors === 0;
 }
 
@@ -5197,7 +5184,7 @@ return false;
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(((((key0 === "host") || (key0 === "routes")) || (key0 === "fallback")) || (key0 === "tls")) || (key0 === "passthrough"))){
+if(!((((((key0 === "host") || (key0 === "routes")) || (key0 === "fallback")) || (key0 === "tls")) || (key0 === "clientCertificate")) || (key0 === "passthrough"))){
 validate22.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
@@ -5285,16 +5272,29 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.passthrough !== undefined){
+if(data.clientCertificate !== undefined){
 const _errs9 = errors;
-if(!(validate90(data.passthrough, {instancePath:instancePath+"/passthrough",parentData:data,parentDataProperty:"passthrough",rootData}))){
-vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+if(!(validate88(data.clientCertificate, {instancePath:instancePath+"/clientCertificate",parentData:data,parentDataProperty:"clientCertificate",rootData}))){
+vErrors = vErrors === null ? validate88.errors : vErrors.concat(validate88.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
 }
 else {
 var valid0 = true;
+}
+if(valid0){
+if(data.passthrough !== undefined){
+const _errs10 = errors;
+if(!(validate90(data.passthrough, {instancePath:instancePath+"/passthrough",parentData:data,parentDataProperty:"passthrough",rootData}))){
+vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs10 === errors;
+}
+else {
+var valid0 = true;
+}
 }
 }
 }

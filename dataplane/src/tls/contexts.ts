@@ -111,7 +111,8 @@ export class CertificateContexts {
     for (const host of table.hosts) {
       if (host.tls === undefined || host.host === '*') continue;
       const certificate = table.certificates[host.tls.certificate];
-      const clientCa = host.tls.clientCertificate?.caPem;
+      const asks = host.clientCertificate !== undefined && host.clientCertificate.verify !== 'off';
+      const clientCa = asks ? host.clientCertificate?.caPem : undefined;
       const ciphered =
         host.tls.ciphers !== undefined ||
         host.tls.preferServerCiphers !== undefined ||
