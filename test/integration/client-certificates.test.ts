@@ -8,6 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import { connect as http2Connect, type IncomingHttpHeaders } from 'node:http2';
 import { request as httpsRequest } from 'node:https';
 import { after, before, describe, it } from 'node:test';
+import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
 import { type ClientCerts, makeClientCerts } from './client-certs.ts';
 import {
   type Backend,
@@ -215,6 +216,41 @@ describe('client certificates (auth-tls-*) through workers', () => {
   it('a request for an auth-tls host over a connection made for another name has no certificate: 400', async () => {
     const a = await send('open.test', certs.client, { host: 'mtls.test' });
     assert.equal(a.status, 400);
+  });
+
+  it('a TLS session from a verified handshake is not resumed: the next connection without a certificate is 400', async () => {
+    const ask = (options: ConnectionOptions) =>
+      new Promise<{ reused: boolean; text: string; session: Buffer | undefined }>((resolve, reject) => {
+        let session: Buffer | undefined;
+        let text = '';
+        const socket = tlsConnect({
+          host: '127.0.0.1',
+          port: g.httpsPort,
+          servername: 'mtls.test',
+          rejectUnauthorized: false,
+          ALPNProtocols: ['http/1.1'],
+          ...options,
+        });
+        socket.on('session', (s: Buffer) => {
+          session = s;
+        });
+        socket.on('secureConnect', () =>
+          socket.write('GET / HTTP/1.1\r\nhost: mtls.test\r\nconnection: close\r\n\r\n'),
+        );
+        socket.setEncoding('utf8');
+        socket.on('data', (d: string) => {
+          text += d;
+        });
+        socket.on('error', reject);
+        socket.on('end', () => resolve({ reused: socket.isSessionReused(), text, session }));
+      });
+    for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
+      const first = await ask({ cert: certs.client.certPem, key: certs.client.keyPem, maxVersion: version });
+      assert.match(first.text, /^HTTP\/1\.1 200/, version);
+      const again = await ask({ session: first.session, maxVersion: version });
+      assert.equal(again.reused, false, version);
+      assert.match(again.text, /^HTTP\/1\.1 400/, version);
+    }
   });
 
   it('only the handshake of an auth-tls host asks for a certificate (openssl s_client sees the CA names)', async () => {
