@@ -152,6 +152,7 @@ class BoundRoute implements CompiledRoute {
   readonly basicAuth: CompiledBasicAuth | undefined;
   readonly externalAuth: CompiledExternalAuth | undefined;
   readonly clientCertificate: CompiledClientCertificate | undefined;
+  readonly satisfyAny: boolean;
   #bindSeries: SeriesBinder | undefined;
   #series: RouteSeries | undefined = undefined;
 
@@ -174,6 +175,7 @@ class BoundRoute implements CompiledRoute {
     this.errorPages = errorPages;
     this.host = host;
     this.clientCertificate = compileClientCertificate(host?.clientCertificate);
+    this.satisfyAny = route.satisfy === 'any';
     this.groups = groups;
     // Normalised like the request path it is compared with, so a rewrite cuts where the match did.
     this.matchedPrefix =

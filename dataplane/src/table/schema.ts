@@ -243,6 +243,7 @@ const route = {
         cookiePath: replacement(cookieText),
       },
     },
+    satisfy: { enum: ['any'] },
     clientAccess: {
       type: 'object',
       additionalProperties: false,

@@ -125,6 +125,11 @@ export interface Route {
   basicAuth?: BasicAuth;
   /** Each request is first asked of an auth service (ingress-nginx auth-url, nginx auth_request). */
   externalAuth?: ExternalAuth;
+  /**
+   * nginx `satisfy any` (ingress-nginx `satisfy`): a request the clientAccess rules OR the
+   * authentication (basicAuth, externalAuth) lets on is served. Absent: both must (`satisfy all`).
+   */
+  satisfy?: 'any';
 }
 
 /**

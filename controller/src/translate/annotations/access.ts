@@ -1,10 +1,8 @@
 // Authentication, external authentication, client certificates and `satisfy`: every key restricts
 // access, so until Gatehouse honours them an Ingress carrying one answers 503 (fail closed). Basic
-// authentication (basic-auth.ts), auth-url (external-auth.ts) and client certificates
-// (client-certificates.ts) are honoured.
+// authentication (basic-auth.ts), auth-url (external-auth.ts), client certificates
+// (client-certificates.ts) and satisfy (satisfy.ts) are honoured.
 import { type AnnotationEntry, DOCS, family } from './types.ts';
-
-const NEXT = 'not implemented yet (access-control annotations are the next issue)';
 
 export const basicAuth: AnnotationEntry[] = family(
   'Authentication',
@@ -176,6 +174,12 @@ export const clientCertificates: AnnotationEntry[] = family(
 export const satisfy: AnnotationEntry[] = family(
   'Satisfy',
   `${DOCS}#satisfy`,
-  [{ key: 'satisfy', status: 'pending', note: `all or any of auth and IP lists must pass: ${NEXT}` }],
+  [
+    {
+      key: 'satisfy',
+      status: 'supported',
+      note: 'any: the source ranges or the authentication (auth-type basic, auth-url) let a request on; when both refuse, 401 wins over 403 as in nginx. all (default; also for any other value): both must. Not for auth-tls, checked before (nginx: at the server)',
+    },
+  ],
   true,
 );

@@ -22,6 +22,7 @@ import {
   parseUpstreamVhost,
   parseUseRegex,
 } from './routing.ts';
+import { parseSatisfy } from './satisfy.ts';
 import type { IngressAnnotations } from './settings.ts';
 import { readSnippets } from './snippet/annotation.ts';
 import { parseSourceRanges } from './source-ranges.ts';
@@ -79,6 +80,8 @@ export function parseAnnotations(
   const ranges = parseSourceRanges(values);
   if (ranges.kind === 'rules') route.clientAccess = ranges.access;
   else if (ranges.kind === 'denied') result.denied = [...(result.denied ?? []), 'source-range'];
+  const satisfy = parseSatisfy(values);
+  if (satisfy !== undefined) route.satisfy = satisfy;
   const basicAuth = parseBasicAuth(values, ingress.namespace);
   if (basicAuth?.kind === 'denied') result.denied = [...(result.denied ?? []), 'auth'];
   else if (basicAuth !== undefined) result.basicAuth = basicAuth;

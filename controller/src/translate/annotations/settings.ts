@@ -48,6 +48,8 @@ export interface RouteSettings {
   errorBackend?: string;
   /** proxy-redirect-*, proxy-cookie-domain, proxy-cookie-path: Route.responseRewrites. */
   responseRewrites?: ResponseRewrites;
+  /** satisfy any: Route.satisfy. */
+  satisfy?: 'any';
   /** *-source-range: Route.clientAccess. */
   clientAccess?: ClientAccess;
   /** enable-cors, cors-*: Route.cors. */

@@ -27,6 +27,7 @@ const none: StagedRoute = {
   basicAuth: undefined,
   externalAuth: undefined,
   clientCertificate: undefined,
+  satisfyAny: false,
 };
 const externalAuth = compileExternalAuth(
   { backend: 'auth', path: '/check', hostname: 'auth.test' },
@@ -63,6 +64,7 @@ describe('compileStages', () => {
         basicAuth,
         externalAuth,
         clientCertificate,
+        satisfyAny: false,
       }),
       {
         stages: [
@@ -93,5 +95,31 @@ describe('compileStages', () => {
     assert.equal(stage.check({} as never, undefined, view('10.1.2.3')), 0);
     assert.equal(stage.check({} as never, undefined, view('192.0.2.1')), 403);
     assert.equal(stage.refusal, 'client_address');
+  });
+
+  it("satisfy any: the address rules and the auth become one stage in the auth's place; alone, either keeps its own", () => {
+    assert.deepEqual(
+      kinds({ ...none, clientAccess: access, cors, basicAuth, externalAuth, satisfyAny: true }),
+      {
+        stages: ['CorsPreflightStage', 'SatisfyAnyStage'],
+        upgrades: ['SatisfyAnyStage'],
+      },
+    );
+    assert.deepEqual(kinds({ ...none, clientAccess: access, satisfyAny: true }).stages, [
+      'ClientAccessStage',
+    ]);
+    assert.deepEqual(kinds({ ...none, basicAuth, satisfyAny: true }).stages, ['BasicAuthStage']);
+  });
+
+  it('satisfy any: an allowed address needs no credentials; elsewhere the credentials let it on, else 401', () => {
+    const [stage] = compileStages({ ...none, clientAccess: access, basicAuth, satisfyAny: true }).stages;
+    const view = (address: string) => ({ address }) as never;
+    const request = (authorization?: string) =>
+      ({ headers: authorization === undefined ? {} : { authorization } }) as never;
+    const good = `Basic ${Buffer.from('u:p').toString('base64')}`;
+    assert.equal(stage.check(request(), undefined, view('10.1.2.3')), 0);
+    assert.equal(stage.check(request(good), undefined, view('192.0.2.1')), 0);
+    assert.equal(stage.check(request(), undefined, view('192.0.2.1')), 401);
+    assert.equal(stage.refusal, 'basic_auth');
   });
 });

@@ -6,6 +6,7 @@ import { clientAccessStage } from './client-access.ts';
 import { clientCertificateStage } from './client-certificate.ts';
 import { corsPreflightStage } from './cors-preflight.ts';
 import { externalAuthStage } from './external-auth.ts';
+import { satisfyAnyStage } from './satisfy-any.ts';
 import type { RouteStages, Stage, StagedRoute } from './stage.ts';
 
 /** Each returns the route's stage, or undefined when the route has nothing for it to do. */
@@ -24,6 +25,8 @@ const STAGE_BUILDERS: readonly StageBuilder[] = [
   corsPreflightStage,
   basicAuthStage,
   externalAuthStage,
+  // satisfy any: the address rules and the auth above, as one stage in the auth's place.
+  satisfyAnyStage,
 ];
 
 /** Shared by every route without stages: such a route allocates nothing and runs nothing. */

@@ -55,6 +55,8 @@ export interface StagedRoute {
   readonly cors: CompiledCors | undefined;
   readonly basicAuth: CompiledBasicAuth | undefined;
   readonly externalAuth: CompiledExternalAuth | undefined;
-  /** The route's host's auth-tls-* settings (HostTls.clientCertificate). */
+  /** nginx `satisfy any`: the address rules or the authentication suffice (Route.satisfy). */
+  readonly satisfyAny: boolean;
+  /** The route's host's auth-tls-* settings (HostRoutes.clientCertificate). */
   readonly clientCertificate: CompiledClientCertificate | undefined;
 }
