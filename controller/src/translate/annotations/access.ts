@@ -2,7 +2,7 @@
 // access, so until Gatehouse honours them an Ingress carrying one answers 503 (fail closed). Basic
 // authentication (basic-auth.ts), auth-url (external-auth.ts), client certificates
 // (client-certificates.ts) and satisfy (satisfy.ts) are honoured.
-import { type AnnotationEntry, DOCS, family } from './types.ts';
+import { type AnnotationEntry, DOCS, FALSE_VALUES, family } from './types.ts';
 
 export const basicAuth: AnnotationEntry[] = family(
   'Authentication',
@@ -146,6 +146,8 @@ export const clientCertificates: AnnotationEntry[] = family(
       key: 'auth-tls-verify-client',
       status: 'supported',
       note: 'on (default, also for an invalid value): no certificate or a failed one 400; optional: none passes, a failed one 400; optional_no_ca: any passes; off: none asked. HTTP/1.1, HTTP/2 and WebSocket alike',
+      // `off` asks for no client certificate at all.
+      unrestrictedValues: ['off'],
     },
     {
       key: 'auth-tls-verify-depth',
@@ -161,6 +163,7 @@ export const clientCertificates: AnnotationEntry[] = family(
       key: 'auth-tls-pass-certificate-to-upstream',
       status: 'supported',
       note: "the URL-escaped PEM in ssl-client-cert; ssl-client-verify (SUCCESS, NONE, FAILED:reason), ssl-client-subject-dn and ssl-client-issuer-dn (RFC 2253) are always sent, replacing the client's. Not sent to auth-url",
+      unrestrictedValues: FALSE_VALUES,
     },
     {
       key: 'auth-tls-match-cn',

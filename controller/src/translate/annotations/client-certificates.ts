@@ -4,8 +4,13 @@
 // per server block, from the first Ingress of the host that has them). Parsing is pure; the CA
 // Secret is read when the snapshot is at hand, from the Ingress's own namespace only.
 import { X509Certificate } from 'node:crypto';
-import { compileBoundedRegex } from '../../../../dataplane/src/router/regex.ts';
-import type { ClientCertificate, ClientVerify, HostRoutes } from '../../../../dataplane/src/table/types.ts';
+import { RE2JS } from 're2js';
+import {
+  type ClientCertificate,
+  type ClientVerify,
+  type HostRoutes,
+  MAX_REGEX_SOURCE,
+} from '../../../../dataplane/src/table/types.ts';
 import { decodePem, isLoadableSecret } from '../certificates.ts';
 import { record } from '../guard.ts';
 import type { IngressView } from '../lookup.ts';
@@ -90,15 +95,26 @@ export function parseClientCertificate(
   const cn = values.text('auth-tls-match-cn');
   if (cn !== undefined) {
     // authtls commonNameRegex: a pattern without "CN=" is ignored.
-    const compiled = compileBoundedRegex(cn, 'start');
+    // The worker runs it on RE2 (dataplane/src/router/regex.ts); checked here so the owner is told.
+    const refusal = re2Refusal(cn);
     if (!cn.includes('CN='))
       values.invalid('auth-tls-match-cn', cn, 'it must contain "CN=" (ingress-nginx ignores it otherwise)');
-    else if (!compiled.ok) {
-      values.denied('auth-tls-match-cn', cn, compiled.reason);
+    else if (refusal !== undefined) {
+      values.denied('auth-tls-match-cn', cn, refusal);
       return 'denied';
     } else settings.matchCN = cn;
   }
   return { secret: name, settings };
+}
+
+function re2Refusal(pattern: string): string | undefined {
+  if (pattern.length > MAX_REGEX_SOURCE) return `the pattern is longer than ${MAX_REGEX_SOURCE} characters`;
+  try {
+    RE2JS.compile(pattern);
+    return undefined;
+  } catch (error) {
+    return `RE2 refuses it (${(error as Error).message})`;
+  }
 }
 
 /** nginx `error_page 495 496 = URL` redirects (302) only for a URL with a scheme. */
