@@ -9,6 +9,7 @@ import { connect as http2Connect, type IncomingHttpHeaders } from 'node:http2';
 import { request as httpsRequest } from 'node:https';
 import { after, before, describe, it } from 'node:test';
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
+import { parseExposition } from '../metrics/exposition.ts';
 import { type ClientCerts, makeClientCerts } from './client-certs.ts';
 import {
   type Backend,
@@ -218,6 +219,36 @@ describe('client certificates (auth-tls-*) through workers', () => {
     assert.equal(a.status, 400);
   });
 
+  it('a WebSocket handshake without a certificate is refused 400 as well', async () => {
+    const text = await new Promise<string>((resolve, reject) => {
+      let answer = '';
+      const socket = tlsConnect({
+        host: '127.0.0.1',
+        port: g.httpsPort,
+        servername: 'mtls.test',
+        rejectUnauthorized: false,
+        ALPNProtocols: ['http/1.1'],
+      });
+      socket.on('secureConnect', () =>
+        socket.write(
+          'GET /ws HTTP/1.1\r\nhost: mtls.test\r\nconnection: upgrade\r\nupgrade: websocket\r\n' +
+            'sec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+        ),
+      );
+      socket.setEncoding('utf8');
+      socket.on('data', (d: string) => {
+        answer += d;
+      });
+      socket.on('error', reject);
+      socket.on('close', () => resolve(answer));
+    });
+    assert.match(text, /^HTTP\/1\.1 400/);
+    assert.equal(
+      app.seen.find((r) => r.url === '/ws'),
+      undefined,
+    );
+  });
+
   it('a TLS session from a verified handshake is not resumed: the next connection without a certificate is 400', async () => {
     const ask = (options: ConnectionOptions) =>
       new Promise<{ reused: boolean; text: string; session: Buffer | undefined }>((resolve, reject) => {
@@ -273,5 +304,14 @@ describe('client certificates (auth-tls-*) through workers', () => {
     assert.match(open, /No client certificate CA names sent/);
     // The open host is served with no certificate at all.
     assert.equal((await send('open.test')).status, 200);
+  });
+
+  it('refusals are counted as gatehouse_requests_denied_total{reason="client_certificate"}', async () => {
+    const text = await (await fetch(`http://127.0.0.1:${g.adminPort}/metrics`)).text();
+    const denied = parseExposition(text).samples.filter(
+      (s) => s.name === 'gatehouse_requests_denied_total' && s.labels.reason === 'client_certificate',
+    );
+    const mtls = denied.filter((s) => s.labels.ingress === 'mtls').reduce((n, s) => n + s.value, 0);
+    assert.ok(mtls >= 3, JSON.stringify(denied));
   });
 });
