@@ -152,21 +152,22 @@ export class CertificateContexts {
     return problems;
   }
 
-  /** Whether some host has its own cipher settings: the listener then reads each ClientHello first. */
+  /** Whether some host has its own cipher settings or client CA: the listener then reads each ClientHello first. */
   get hasOwnCiphers(): boolean {
     return this.#ownCiphers.size > 0;
   }
 
   /**
-   * The context of `servername`'s host when it has its own cipher settings: the listener makes the
-   * connection's SSL from it (tls/passthrough.ts), since OpenSSL keeps the first context's ciphers.
+   * The context of `servername`'s host when it has its own cipher settings or client CA: the
+   * listener makes the connection's SSL from it (tls/passthrough.ts), since OpenSSL keeps the first
+   * context's ciphers, and verifies a client certificate against the store of the context in force.
    */
   ownCipherContext(servername: string): SecureContext | undefined {
     const context = this.select(servername);
     return context !== undefined && this.#ownCiphers.has(context) ? context : undefined;
   }
 
-  /** Whether the connection to `servername` must ask for a client certificate (its context has the host's CA). */
+  /** Whether a handshake made from `context` must ask for a client certificate (it holds a host's CA). */
   asksClientCertificate(context: SecureContext): boolean {
     return this.#clientCas.has(context);
   }

@@ -1,9 +1,10 @@
 // The ClientHello router of the HTTPS listener: the first TLS record is read before the handshake.
 // SSL passthrough (ingress-nginx --enable-ssl-passthrough, docs/user-guide/tls.md): a ClientHello
 // naming a passthrough host is not terminated, its bytes go as they are to an endpoint of that
-// host's backend. A host with its own ciphers (ssl-ciphers) gets its handshake made from its own
-// context. Every other connection — another name, no SNI, not TLS at all — is handed to the TLS
-// server with the bytes read put back, as if nothing had looked. A table with neither reads nothing.
+// host's backend. A host with its own ciphers (ssl-ciphers) or client CA (auth-tls-secret) gets
+// its handshake made from its own context, and the latter asks the client for a certificate. Every
+// other connection — another name, no SNI, not TLS at all — is handed to the TLS server with the
+// bytes read put back, as if nothing had looked. A table with none of these reads nothing.
 import type { Server, Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
 import { plainAddress } from '../proxy/forwarding.ts';

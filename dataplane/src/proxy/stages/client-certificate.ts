@@ -40,7 +40,8 @@ class ClientCertificateStage implements Stage {
     const settings = auth.settings;
     const verdict = verifyClient(tlsSocketOf(req), settings.depth);
     // ngx_http_process_request: 495 for a failed verification (not under optional_no_ca), 496 for
-    // none under `on`; both are answered 400 unless error_page 495 496 sends them elsewhere.
+    // none under `on`; ngx_http_special_response_handler turns both into a 400 on the wire
+    // (err_status), unless error_page 495 496 sends them elsewhere.
     const failed =
       (verdict.verify !== 'SUCCESS' && verdict.verify !== 'NONE' && settings.verify !== 'optional_no_ca') ||
       (verdict.verify === 'NONE' && settings.verify === 'on');
