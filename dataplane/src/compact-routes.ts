@@ -106,6 +106,13 @@ export function compactRoutes(table: RouteTable, strings: Interner): RouteTable 
     const out: HostRoutes = { host: h.host, routes: h.routes.map((r) => c.route(r)) };
     if (h.fallback !== undefined) out.fallback = c.route(h.fallback);
     if (h.tls !== undefined) out.tls = h.tls;
+    if (h.clientCertificate !== undefined) {
+      out.clientCertificate = h.clientCertificate;
+      // nginx verifies the client at the server, before any location: a request of this host that
+      // no route takes meets the check too on its way to the table's default route.
+      if (out.fallback === undefined && table.defaultRoute !== undefined)
+        out.fallback = c.route(table.defaultRoute);
+    }
     return out;
   });
   const compacted: RouteTable = { ...table, hosts };

@@ -99,3 +99,34 @@ describe('compile', () => {
     assert.equal(route.retry.attempts, 2);
   });
 });
+
+describe('client certificates of a host (HostRoutes.clientCertificate)', () => {
+  const settings = { verify: 'on', depth: 1, passCertificate: false, caPem: 'x' } as const;
+  const route = (id: string, path: string) => ({
+    id,
+    source: { kind: 'Ingress', namespace: 'a', name: id },
+    match: { path: { type: 'Prefix', value: path } },
+    backends: [],
+    filters: [],
+  });
+  const withCertificates: RouteTable = {
+    version: 1,
+    hosts: [
+      { host: 'mtls.example', routes: [route('only', '/only')] as never, clientCertificate: settings },
+      { host: 'open.example', routes: [route('open', '/only')] as never },
+    ],
+    backends: {},
+    certificates: {},
+    defaultRoute: route('default', '/') as never,
+  };
+
+  it("every route of the host is checked, and so is the table's default route reached through the host (nginx checks at the server)", () => {
+    const runtime = compile(withCertificates, new UpstreamPools());
+    const at = (host: string, path: string) => lookup(runtime.router, host, path, 'GET', { host }, '')!;
+    assert.ok(at('mtls.example', '/only').clientCertificate);
+    assert.ok(at('mtls.example', '/elsewhere').clientCertificate);
+    assert.equal(at('mtls.example', '/elsewhere').route.id, 'default');
+    assert.equal(at('open.example', '/elsewhere').clientCertificate, undefined);
+    assert.equal(at('unknown.example', '/').clientCertificate, undefined);
+  });
+});

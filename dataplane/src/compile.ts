@@ -9,6 +9,7 @@ import { type CompiledRateLimit, compileRateLimit } from './limits/compile.ts';
 import type { RouteSeries } from './metrics/route-series.ts';
 import { type CompiledBasicAuth, compileBasicAuth } from './proxy/basic-auth.ts';
 import { type CompiledClientAccess, compileClientAccess } from './proxy/client-access.ts';
+import { type CompiledClientCertificate, compileClientCertificate } from './proxy/client-certificate.ts';
 import { type CompiledCors, compileCors } from './proxy/cors.ts';
 import { type CompiledErrorPages, compileErrorPages } from './proxy/error-pages.ts';
 import { compilePathRegex, type PathRegex, type StatusHeaderModifier } from './proxy/filters.ts';
@@ -79,6 +80,8 @@ export interface CompiledRoute {
   basicAuth: CompiledBasicAuth | undefined;
   /** auth-url (auth/external.ts); undefined for routes without, which pay nothing. */
   externalAuth: CompiledExternalAuth | undefined;
+  /** The host's client certificate settings (proxy/client-certificate.ts); undefined for most. */
+  clientCertificate: CompiledClientCertificate | undefined;
   /** Metric series of this route, one per backend (dataplane/src/metrics/), bound on first use. */
   readonly series?: RouteSeries;
 }
@@ -153,6 +156,8 @@ class BoundRoute implements CompiledRoute {
   readonly upgradeStages: readonly Stage[];
   readonly basicAuth: CompiledBasicAuth | undefined;
   readonly externalAuth: CompiledExternalAuth | undefined;
+  readonly clientCertificate: CompiledClientCertificate | undefined;
+  readonly satisfyAny: boolean;
   #bindSeries: SeriesBinder | undefined;
   #series: RouteSeries | undefined = undefined;
 
@@ -176,6 +181,8 @@ class BoundRoute implements CompiledRoute {
     this.mirrors = mirrors;
     this.errorPages = errorPages;
     this.host = host;
+    this.clientCertificate = compileClientCertificate(host?.clientCertificate);
+    this.satisfyAny = route.satisfy === 'any';
     this.groups = groups;
     // Normalised like the request path it is compared with, so a rewrite cuts where the match did.
     this.matchedPrefix =

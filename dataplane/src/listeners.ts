@@ -36,7 +36,7 @@ import {
 import type { ProxyContext } from './proxy/context.ts';
 import { handleRequest } from './proxy/handler.ts';
 import { reportAnswer } from './proxy/own-answer.ts';
-import { recordSessionPeer } from './proxy/peer.ts';
+import { recordSessionPeer, recordSessionTls } from './proxy/peer.ts';
 import { handleUpgrade } from './proxy/upgrade.ts';
 import { inheritClientAddress, type RefusalReason, requireProxyHeader } from './proxy-protocol/gate.ts';
 import type { WorkerConfig } from './table/messages.ts';
@@ -195,6 +195,7 @@ export class Listeners {
       if (guarded !== undefined) {
         guarded.attach(session);
         recordSessionPeer(session, guarded.socket.remoteAddress);
+        recordSessionTls(session, guarded.socket as TLSSocket);
       }
       this.#sessions.add(session);
       session.once('close', () => this.#sessions.delete(session));
@@ -234,6 +235,7 @@ export class Listeners {
         active: () => current.runtime?.passthrough !== undefined || contexts.hasOwnCiphers,
         hosts: () => current.runtime?.passthrough,
         ownContext: (name) => contexts.ownCipherContext(name),
+        asksClientCertificate: (context) => contexts.asksClientCertificate(context),
         helloTimeoutMs: headerTimeout,
         idleMs: PASSTHROUGH_IDLE_MS,
         log: base.log,

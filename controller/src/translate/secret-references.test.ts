@@ -59,6 +59,27 @@ describe('the Secrets translation reads are the ones our objects reference', () 
     assert.deepEqual([...refs].sort(), ['opaque:team/more-users', 'opaque:team/users']);
   });
 
+  it("auth-tls-secret, namespace/name in the Ingress's own namespace only, as an Opaque-taking reference", () => {
+    const mtls = (name: string, value: string) =>
+      ingress(
+        name,
+        { rules: [rule(`${name}.example.com`, ['/'])] },
+        { namespace: 'team', annotations: { 'nginx.ingress.kubernetes.io/auth-tls-secret': value } },
+      );
+    const refs = referencedSecrets(
+      snapshot({
+        ingresses: [
+          mtls('own', 'team/client-ca'),
+          mtls('foreign', 'other/client-ca'),
+          mtls('bare', 'client-ca'),
+          mtls('bad', 'team/Not_A_Name'),
+        ],
+      }),
+      OPTIONS,
+    );
+    assert.deepEqual([...refs].sort(), ['opaque:team/client-ca']);
+  });
+
   it("proxy-ssl-secret, only in the Ingress's own namespace (any other is denied, so never read)", () => {
     const upstream = (name: string, namespace: string, value: string) =>
       ingress(

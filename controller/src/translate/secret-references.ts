@@ -91,11 +91,27 @@ export function basicAuthSecrets({ ours, options }: ReferenceContext): Iterable<
   return refs;
 }
 
+/**
+ * The `auth-tls-secret` annotation (`namespace/name`) of our Ingresses, only in the Ingress's own
+ * namespace (annotations/client-certificates.ts denies any other); any Secret type with `ca.crt`.
+ */
+export function* clientCaSecrets({ ours, options }: ReferenceContext): Iterable<SecretRef> {
+  const key = `${options.annotationsPrefix ?? DEFAULT_ANNOTATIONS_PREFIX}/auth-tls-secret`;
+  for (const ingress of ours) {
+    const value = ingress.annotations[key];
+    if (typeof value !== 'string') continue;
+    const parts = value.trim().split('/');
+    if (parts.length === 2 && parts[0] === ingress.namespace && parts[1] !== '')
+      yield { namespace: ingress.namespace, name: parts[1] as string, opaque: true };
+  }
+}
+
 export const SECRET_REFERENCE_SOURCES: readonly SecretReferenceSource[] = [
   defaultCertificateSecret,
   ingressTlsSecrets,
   proxySslSecrets,
   basicAuthSecrets,
+  clientCaSecrets,
 ];
 
 /**

@@ -1,13 +1,23 @@
 // The translation stage: a snapshot of Kubernetes objects in, a route table and diagnostics out.
 // Pure — no I/O, no clock (the caller passes `now`), no randomness — and independent of the
 // order of objects in the snapshot, because the caller pushes a table only when it changed.
-import type { Certificate, HostRoutes, Route } from '../../../dataplane/src/table/types.ts';
+import type {
+  Certificate,
+  ClientCertificate,
+  HostRoutes,
+  Route,
+} from '../../../dataplane/src/table/types.ts';
 import type { Diagnostic, Snapshot } from '../snapshot.ts';
 import { applyRouteSettings } from './annotations/apply.ts';
 import { applyHostSettings, type HostRequest } from './annotations/apply-hosts.ts';
 import type { BasicAuthRequest } from './annotations/basic-auth.ts';
 import { resolveBasicAuth } from './annotations/basic-auth.ts';
 import { keptOnCanary, parseCanary } from './annotations/canary.ts';
+import {
+  applyClientCertificates,
+  type ClientCertificateClaim,
+  resolveClientCa,
+} from './annotations/client-certificates.ts';
 import { resolveCustomHeaders } from './annotations/custom-headers.ts';
 import { proxySetHeadersOf } from './annotations/external-auth.ts';
 import { parseAnnotations } from './annotations/parse.ts';
@@ -45,6 +55,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   const canaries: CanaryIngress[] = [];
   const hostRequests: HostRequest[] = [];
   const listenerRequests: ListenerRequest[] = [];
+  const clientCertificateClaims: ClientCertificateClaim[] = [];
   const serverSnippets: ServerSnippet[] = [];
   const policies = planPolicies(list(record(snapshot as unknown).routePolicies), ours, diagnostics);
   for (const ingress of ours) {
@@ -92,6 +103,23 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
         prefix,
         diagnostics,
       );
+    if (annotations.clientCertificate !== undefined && canary === undefined) {
+      const request = annotations.clientCertificate;
+      const resolved = resolveClientCa(request, ingress.namespace, index);
+      const settings: ClientCertificate = { ...request.settings };
+      if (resolved.ok) settings.caPem = resolved.caPem;
+      else {
+        // ingress-nginx LocationDenied (and AuthTLSError for its server): never served unverified.
+        routes.closed = true;
+        diagnostics.push({
+          object: ingressObject(ingress.namespace, ingress.name),
+          field: `metadata.annotations["${prefix}/auth-tls-secret"]`,
+          reason: 'InvalidAuthTlsSecret',
+          message: resolved.message,
+        });
+      }
+      clientCertificateClaims.push({ ingress, hosts: routes.hosts, settings });
+    }
     if (annotations.customHeaders !== undefined) {
       const resolved = resolveCustomHeaders(annotations.customHeaders, index, allowedHeaders);
       if (resolved.ok) annotations.route.filters.push(resolved.filter);
@@ -163,6 +191,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   }
 
   applyCipherSettings(merged.hosts, listenerRequests);
+  applyClientCertificates(merged.hosts, clientCertificateClaims);
   // Last: alias hosts copy their rule host with its routes, settings, canaries and TLS.
   const hosts = applyHostSettings(merged.hosts, hostRequests, prefix, diagnostics);
   // After the aliases: ingress-nginx passes through the rule host's own name, never its aliases.

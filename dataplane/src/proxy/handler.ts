@@ -19,6 +19,7 @@ import { peerAddress } from './peer.ts';
 import { forwardedBody } from './request-body.ts';
 import { resolve } from './resolve.ts';
 import { answeredByStages } from './stage-runner.ts';
+import { clientCertificateHeadersOf } from './stages/client-certificate.ts';
 import { authGrantOf } from './stages/external-auth.ts';
 import { forwardTraceparent } from './trace.ts';
 import { upstreamRequest } from './upstream-request.ts';
@@ -113,6 +114,8 @@ function forward(
   if (fallback) headers.push(...errorPageHeaders(route.errorPages!, 503, req, false));
   const grant = route.externalAuth === undefined ? undefined : authGrantOf(req);
   if (grant !== undefined) addAuthHeaders(headers, grant.upstreamHeaders);
+  const certHeaders = route.clientCertificate === undefined ? undefined : clientCertificateHeadersOf(req);
+  if (certHeaders !== undefined) addAuthHeaders(headers, certHeaders);
   if (forwardsTeTrailers(req.headers.te, group!.backend.protocol)) headers.push('te', 'trailers');
   const traceparent = forwardTraceparent(headers, req.headers.traceparent, ctx.observer?.sampleRate ?? 0);
 

@@ -15,6 +15,7 @@ import { reportAnswer } from './own-answer.ts';
 import { peerAddress } from './peer.ts';
 import { resolve } from './resolve.ts';
 import { upgradeAnsweredByStages } from './stage-runner.ts';
+import { clientCertificateHeadersOf } from './stages/client-certificate.ts';
 import { authGrantOf } from './stages/external-auth.ts';
 import { forwardTraceparent } from './trace.ts';
 import { Tunnel } from './tunnel.ts';
@@ -98,6 +99,8 @@ function tunnelUpstream(
   const { path, headers } = upstreamRequest(req, route, target, view, ctx.via);
   const grant = route.externalAuth === undefined ? undefined : authGrantOf(req);
   if (grant !== undefined) addAuthHeaders(headers, grant.upstreamHeaders);
+  const certHeaders = route.clientCertificate === undefined ? undefined : clientCertificateHeadersOf(req);
+  if (certHeaders !== undefined) addAuthHeaders(headers, certHeaders);
   const traceparent = forwardTraceparent(headers, req.headers.traceparent, ctx.observer?.sampleRate ?? 0);
   const tunnel = new Tunnel(client, protocol, head, route, endpoint, ctx);
   if (ctx.observer !== undefined) {

@@ -243,6 +243,7 @@ const route = {
         cookiePath: replacement(cookieText),
       },
     },
+    satisfy: { enum: ['any'] },
     clientAccess: {
       type: 'object',
       additionalProperties: false,
@@ -556,6 +557,19 @@ export const routeTableSchema = {
               // An OpenSSL cipher list: the characters of its syntax only (the worker checks the rest).
               ciphers: { type: 'string', minLength: 1, maxLength: 2048, pattern: '^[A-Za-z0-9+:_=@!.,-]+$' },
               preferServerCiphers: { type: 'boolean' },
+            },
+          },
+          clientCertificate: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['verify', 'depth', 'passCertificate'],
+            properties: {
+              caPem: { type: 'string', minLength: 1, maxLength: 1048576 },
+              verify: { enum: ['on', 'optional', 'optional_no_ca', 'off'] },
+              depth: { type: 'integer', minimum: 0, maximum: 100 },
+              errorPage: { type: 'string', minLength: 1, maxLength: 2048 },
+              passCertificate: { type: 'boolean' },
+              matchCN: { type: 'string', minLength: 1, maxLength: 1024 },
             },
           },
           passthrough: {

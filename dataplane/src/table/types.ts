@@ -40,6 +40,12 @@ export interface HostRoutes {
    * to the host is still served by `routes`.
    */
   passthrough?: HostPassthrough;
+  /**
+   * Client certificates asked for in the handshake of this host's TLS name and verified for each
+   * of its requests (ingress-nginx auth-tls-*, per server block). A request without TLS, or over a
+   * connection made for another name, has no certificate.
+   */
+  clientCertificate?: ClientCertificate;
 }
 
 export interface HostPassthrough {
@@ -61,6 +67,26 @@ export interface HostTls {
   ciphers?: string;
   /** nginx ssl_prefer_server_ciphers: the server's cipher order wins (the listener's default: true). */
   preferServerCiphers?: boolean;
+}
+
+/**
+ * nginx ssl_verify_client: `on` requires a certificate, `optional` verifies one if sent,
+ * `optional_no_ca` takes any, `off` asks for none (the ssl-client-* headers still say NONE).
+ */
+export type ClientVerify = 'on' | 'optional' | 'optional_no_ca' | 'off';
+
+export interface ClientCertificate {
+  /** PEM of the CA certificates a client's chain must end at; absent: the CA Secret is missing or invalid, every request is answered 503. */
+  caPem?: string;
+  verify: ClientVerify;
+  /** nginx ssl_verify_depth: certificates allowed in the client's chain below the CA. */
+  depth: number;
+  /** Where a failed verification is redirected (302) instead of answered 400. */
+  errorPage?: string;
+  /** Send the URL-escaped PEM upstream in `ssl-client-cert`. */
+  passCertificate: boolean;
+  /** RE2 pattern the subject DN must match (nginx `$ssl_client_s_dn !~`), else 403. */
+  matchCN?: string;
 }
 
 export interface Route {
@@ -99,6 +125,11 @@ export interface Route {
   basicAuth?: BasicAuth;
   /** Each request is first asked of an auth service (ingress-nginx auth-url, nginx auth_request). */
   externalAuth?: ExternalAuth;
+  /**
+   * nginx `satisfy any` (ingress-nginx `satisfy`): a request the clientAccess rules OR the
+   * authentication (basicAuth, externalAuth) lets on is served. Absent: both must (`satisfy all`).
+   */
+  satisfy?: 'any';
   /** Requests and requests in progress per client address (ingress-nginx limit-rps/-rpm/-connections). */
   rateLimit?: RateLimit;
   /** Requests per window per client address across every replica (ingress-nginx global-rate-limit). */

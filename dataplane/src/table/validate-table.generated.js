@@ -7,11 +7,11 @@ const require = createRequire(import.meta.url);
 "use strict";
 export const validate = validate21;
 export default validate21;
-const schema6 = {"$id":"https://gatehouse.dev/schemas/route-table.json","type":"object","additionalProperties":false,"required":["version","hosts","backends","certificates"],"properties":{"version":{"type":"integer","minimum":0},"hosts":{"type":"array","items":{"$ref":"#/$defs/hosts"}},"backends":{"$ref":"#/$defs/backends"},"certificates":{"$ref":"#/$defs/certificates"},"defaultCertificate":{"type":"string","minLength":1,"maxLength":253},"defaultRoute":{"$ref":"#/$defs/hosts.routes"}},"$defs":{"hosts":{"type":"object","additionalProperties":false,"required":["host","routes"],"properties":{"host":{"type":"string","maxLength":253,"pattern":"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"},"routes":{"type":"array","items":{"$ref":"#/$defs/hosts.routes"}},"fallback":{"$ref":"#/$defs/hosts.routes"},"tls":{"$ref":"#/$defs/hosts.tls"},"passthrough":{"$ref":"#/$defs/hosts.passthrough"}}},"hosts.routes":{"type":"object","additionalProperties":false,"required":["id","source","match","backends","filters"],"properties":{"id":{"type":"string","minLength":1,"maxLength":1024},"source":{"$ref":"#/$defs/hosts.routes.source"},"match":{"$ref":"#/$defs/hosts.routes.match"},"backends":{"type":"array","maxItems":64,"items":{"$ref":"#/$defs/hosts.routes.backends"}},"filters":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters"},"maxItems":32},"timeouts":{"$ref":"#/$defs/hosts.routes.timeouts"},"retry":{"$ref":"#/$defs/hosts.routes.retry"},"maxRequestBodyBytes":{"type":"integer","minimum":0},"httpsRedirect":{"type":"boolean"},"httpsRedirectForm":{"$ref":"#/$defs/hosts.routes.httpsRedirectForm"},"accessLog":{"type":"boolean"},"errorPages":{"$ref":"#/$defs/hosts.routes.errorPages"},"responseRewrites":{"$ref":"#/$defs/hosts.routes.responseRewrites"},"clientAccess":{"$ref":"#/$defs/hosts.routes.clientAccess"},"basicAuth":{"$ref":"#/$defs/hosts.routes.basicAuth"},"cors":{"$ref":"#/$defs/hosts.routes.cors"},"externalAuth":{"$ref":"#/$defs/hosts.routes.externalAuth"},"rateLimit":{"$ref":"#/$defs/hosts.routes.rateLimit"},"globalRateLimit":{"$ref":"#/$defs/hosts.routes.globalRateLimit"}}},"hosts.routes.source":{"type":"object","additionalProperties":false,"required":["kind","namespace","name"],"properties":{"kind":{"type":"string","minLength":1,"maxLength":253},"namespace":{"type":"string","maxLength":253},"name":{"type":"string","minLength":1,"maxLength":253}}},"hosts.routes.match":{"type":"object","additionalProperties":false,"required":["path"],"properties":{"path":{"$ref":"#/$defs/hosts.routes.match.path"},"headers":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"queryParams":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"cookies":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"methods":{"type":"array","items":{"type":"string","pattern":"^[A-Z]{1,32}$"},"maxItems":16,"uniqueItems":true}}},"hosts.routes.match.path":{"type":"object","additionalProperties":false,"required":["type","value"],"properties":{"type":{"enum":["Exact","Prefix","Regex"]},"value":{"type":"string","minLength":1,"maxLength":4096}}},"hosts.routes.match.headers":{"type":"object","additionalProperties":false,"required":["name","type","value"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253},"type":{"enum":["Exact","Regex"]},"value":{"type":"string","maxLength":4096}}},"hosts.routes.backends":{"type":"object","additionalProperties":false,"required":["backend","weight"],"properties":{"backend":{"type":"string","minLength":1,"maxLength":253},"weight":{"type":"integer","minimum":0,"maximum":1000000}}},"hosts.routes.filters":{"type":"object","required":["type"],"oneOf":[{"additionalProperties":false,"properties":{"type":{"enum":["RequestHeaderModifier","ResponseHeaderModifier"]},"set":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters.oneOf0.set"},"maxItems":64},"add":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters.oneOf0.set"},"maxItems":64},"remove":{"type":"array","items":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"maxItems":64},"statuses":{"type":"array","items":{"type":"integer","minimum":100,"maximum":599},"minItems":1,"maxItems":64,"uniqueItems":true}},"if":{"properties":{"type":{"const":"RequestHeaderModifier"}}},"then":{"not":{"required":["statuses"]}}},{"additionalProperties":false,"required":["statusCode"],"properties":{"type":{"const":"RequestRedirect"},"scheme":{"enum":["http","https"]},"hostname":{"type":"string","minLength":1,"maxLength":253},"port":{"type":"integer","minimum":1,"maximum":65535},"path":{"$ref":"#/$defs/hosts.routes.filters.oneOf1.path"},"statusCode":{"enum":[301,302,303,307,308]},"keepRequestPort":{"type":"boolean"},"dropQuery":{"type":"boolean"},"relative":{"type":"boolean"}}},{"additionalProperties":false,"properties":{"type":{"const":"URLRewrite"},"hostname":{"type":"string","minLength":1,"maxLength":253},"path":{"$ref":"#/$defs/hosts.routes.filters.oneOf1.path"}}},{"additionalProperties":false,"required":["statusCode"],"properties":{"type":{"const":"DirectResponse"},"statusCode":{"type":"integer","minimum":200,"maximum":599,"not":{"minimum":300,"maximum":399}},"body":{"type":"string","maxLength":4096,"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"}}},{"additionalProperties":false,"required":["backend"],"properties":{"type":{"const":"RequestMirror"},"backend":{"type":"string","minLength":1,"maxLength":253},"body":{"type":"boolean"},"hostname":{"type":"string","pattern":"^[A-Za-z0-9._\\[\\]:-]+$","maxLength":261}}}]},"hosts.routes.filters.oneOf0.set":{"type":"object","additionalProperties":false,"required":["name","value"],"properties":{"name":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"value":{"type":"string","pattern":"^[\\t\\x20-\\x7e\\x80-\\xff]*$","maxLength":8192}}},"hosts.routes.filters.oneOf1.path":{"type":"object","additionalProperties":false,"required":["type","value"],"properties":{"type":{"enum":["ReplaceFullPath","ReplacePrefixMatch","RegexSubstitution","RegexReplace"]},"value":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u0020\\u007f?#]+$"},"pattern":{"type":"string","minLength":1,"maxLength":1024}},"if":{"properties":{"type":{"const":"RegexReplace"}}},"then":{"required":["pattern"]},"else":{"not":{"required":["pattern"]}}},"hosts.routes.timeouts":{"type":"object","additionalProperties":false,"properties":{"connectMs":{"type":"integer","minimum":1,"maximum":86400000},"responseHeaderMs":{"type":"integer","minimum":1,"maximum":86400000},"idleMs":{"type":"integer","minimum":1,"maximum":86400000}}},"hosts.routes.retry":{"type":"object","additionalProperties":false,"required":["attempts","on"],"properties":{"attempts":{"type":"integer","minimum":0,"maximum":10},"on":{"type":"array","items":{"enum":["connect-failure","reset","502","503","504"]},"uniqueItems":true},"budgetPercent":{"type":"number","minimum":0,"maximum":100}}},"hosts.routes.httpsRedirectForm":{"type":"object","additionalProperties":false,"properties":{"trimTrailingSlash":{"type":"boolean"},"alwaysNamePort":{"type":"boolean"}}},"hosts.routes.errorPages":{"type":"object","additionalProperties":false,"required":["codes","backend","service","servicePort"],"properties":{"codes":{"type":"array","items":{"type":"integer","minimum":400,"maximum":599},"maxItems":200,"uniqueItems":true},"backend":{"type":"string","minLength":1,"maxLength":253},"noEndpoints":{"type":"boolean"},"service":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$"},"servicePort":{"type":"string","minLength":1,"maxLength":15,"pattern":"^[a-z0-9-]+$"}}},"hosts.routes.responseRewrites":{"type":"object","additionalProperties":false,"properties":{"location":{"$ref":"#/$defs/hosts.routes.responseRewrites.location"},"cookieDomain":{"$ref":"#/$defs/hosts.routes.responseRewrites.cookieDomain"},"cookiePath":{"$ref":"#/$defs/hosts.routes.responseRewrites.cookiePath"}}},"hosts.routes.responseRewrites.location":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^[\\x21-\\x7e]+$"},"to":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^[\\x21-\\x7e]+$"}}},"hosts.routes.responseRewrites.cookieDomain":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"},"to":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"}}},"hosts.routes.responseRewrites.cookiePath":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"},"to":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"}}},"hosts.routes.clientAccess":{"type":"object","additionalProperties":false,"required":["rules","otherwise"],"properties":{"rules":{"type":"array","maxItems":64,"items":{"$ref":"#/$defs/hosts.routes.clientAccess.rules"}},"otherwise":{"enum":["allow","deny"]}}},"hosts.routes.clientAccess.rules":{"type":"object","additionalProperties":false,"required":["action","cidrs"],"properties":{"action":{"enum":["allow","deny"]},"cidrs":{"type":"array","minItems":1,"maxItems":4096,"items":{"type":"string","minLength":2,"maxLength":49,"pattern":"^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$"}}}},"hosts.routes.basicAuth":{"type":"object","additionalProperties":false,"required":["realm","users"],"properties":{"realm":{"type":"string","maxLength":1024,"pattern":"^[\\x20-\\x7e]*$"},"users":{"type":"array","maxItems":10000,"items":{"$ref":"#/$defs/hosts.routes.basicAuth.users"}}}},"hosts.routes.basicAuth.users":{"type":"object","additionalProperties":false,"required":["user","hash"],"properties":{"user":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[^:\\u0000-\\u001f\\u007f]+$"},"hash":{"type":"string","minLength":1,"maxLength":1024,"pattern":"(^\\$apr1\\$[^$:\\s]{0,8}\\$[./0-9A-Za-z]{22}$)|(^\\$1\\$[^$:\\s]{0,8}\\$[./0-9A-Za-z]{22}$)|(^\\$2[aby]\\$(0[4-9]|1[0-2])\\$[./0-9A-Za-z]{53}$)|(^\\{SHA\\}[A-Za-z0-9+/]{27}=$)|(^\\{SSHA\\}[A-Za-z0-9+/]{28,}={0,2}$)|(^\\{PLAIN\\}[^:\\s]*$)|(^[./0-9A-Za-z]{13}$)"}}},"hosts.routes.cors":{"type":"object","additionalProperties":false,"required":["allowOrigins","allowMethods","allowHeaders","allowCredentials","maxAgeSeconds"],"properties":{"allowOrigins":{"type":"array","minItems":1,"maxItems":4096,"items":{"type":"string","maxLength":1024,"pattern":"^([a-z]+://(\\*\\.)?[A-Za-z0-9.-]*(:[0-9]+)?|\\*|null)$"}},"allowMethods":{"type":"string","maxLength":1024,"pattern":"^[A-Za-z, ]*$"},"allowHeaders":{"type":"string","maxLength":4096,"pattern":"^[A-Za-z0-9_, -]*$"},"exposeHeaders":{"type":"string","maxLength":4096,"pattern":"^[A-Za-z0-9_*, -]*$"},"allowCredentials":{"type":"boolean"},"maxAgeSeconds":{"type":"integer","minimum":-2147483648,"maximum":2147483647}}},"hosts.routes.externalAuth":{"type":"object","additionalProperties":false,"required":["backend","path","hostname"],"properties":{"backend":{"type":"string","minLength":1,"maxLength":1024},"path":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^/[!-~]*$"},"hostname":{"type":"string","minLength":1,"maxLength":260,"pattern":"^[A-Za-z0-9.:\\[\\]-]+$"},"method":{"type":"string","minLength":1,"maxLength":32,"pattern":"^[A-Z]+$"},"signin":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^https?://[!-~]+$"},"signinRedirectParam":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9_.-]+$"},"responseHeaders":{"type":"array","maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[a-z0-9!#$%&'*+.^_`|~-]+$"}},"requestRedirect":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[ -~]+$"},"alwaysSetCookie":{"type":"boolean"},"proxySetHeaders":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters.oneOf0.set"},"maxItems":64},"cache":{"$ref":"#/$defs/hosts.routes.externalAuth.cache"}}},"hosts.routes.externalAuth.cache":{"type":"object","additionalProperties":false,"required":["key","durations"],"properties":{"key":{"type":"array","minItems":1,"maxItems":32,"items":{"oneOf":[{"$ref":"#/$defs/hosts.routes.externalAuth.cache.key.oneOf0"},{"$ref":"#/$defs/hosts.routes.externalAuth.cache.key.oneOf1"},{"$ref":"#/$defs/hosts.routes.externalAuth.cache.key.oneOf2"},{"$ref":"#/$defs/hosts.routes.externalAuth.cache.key.oneOf3"}]}},"durations":{"type":"array","minItems":1,"maxItems":16,"items":{"$ref":"#/$defs/hosts.routes.externalAuth.cache.durations"}}}},"hosts.routes.externalAuth.cache.key.oneOf0":{"type":"object","additionalProperties":false,"required":["text"],"properties":{"text":{"type":"string","maxLength":1024}}},"hosts.routes.externalAuth.cache.key.oneOf1":{"type":"object","additionalProperties":false,"required":["variable"],"properties":{"variable":{"enum":["remote_addr","remote_user","host","request_uri","uri","args"]}}},"hosts.routes.externalAuth.cache.key.oneOf2":{"type":"object","additionalProperties":false,"required":["header"],"properties":{"header":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[a-z0-9-]+$"}}},"hosts.routes.externalAuth.cache.key.oneOf3":{"type":"object","additionalProperties":false,"required":["cookie"],"properties":{"cookie":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[A-Za-z0-9_-]+$"}}},"hosts.routes.externalAuth.cache.durations":{"type":"object","additionalProperties":false,"required":["statuses","seconds"],"properties":{"statuses":{"type":"array","minItems":1,"maxItems":16,"items":{"type":"integer","minimum":100,"maximum":599}},"seconds":{"type":"integer","minimum":1,"maximum":31536000}}},"hosts.routes.rateLimit":{"type":"object","additionalProperties":false,"required":["zone","burstMultiplier"],"anyOf":[{"required":["rps"]},{"required":["rpm"]},{"required":["connections"]}],"properties":{"zone":{"type":"string","minLength":1,"maxLength":512},"rps":{"type":"integer","minimum":1,"maximum":1000000000},"rpm":{"type":"integer","minimum":1,"maximum":1000000000},"burstMultiplier":{"type":"integer","minimum":1,"maximum":1000000},"connections":{"type":"integer","minimum":1,"maximum":1000000000},"exempt":{"type":"array","maxItems":4096,"items":{"type":"string","minLength":2,"maxLength":49,"pattern":"^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$"}}}},"hosts.routes.globalRateLimit":{"type":"object","additionalProperties":false,"required":["zone","limit","windowSeconds"],"properties":{"zone":{"type":"string","minLength":1,"maxLength":512},"limit":{"type":"integer","minimum":1,"maximum":1000000000},"windowSeconds":{"type":"integer","minimum":1,"maximum":31536000},"exempt":{"type":"array","maxItems":4096,"items":{"type":"string","minLength":2,"maxLength":49,"pattern":"^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$"}}}},"hosts.tls":{"type":"object","additionalProperties":false,"required":["certificate","redirect"],"properties":{"certificate":{"type":"string","minLength":1,"maxLength":253},"redirect":{"type":"boolean"},"redirectStatus":{"enum":[301,302,307,308]},"ciphers":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^[A-Za-z0-9+:_=@!.,-]+$"},"preferServerCiphers":{"type":"boolean"}}},"hosts.passthrough":{"type":"object","additionalProperties":false,"required":["backend"],"properties":{"backend":{"type":"string","minLength":1,"maxLength":253}}},"backends":{"type":"object","additionalProperties":{"$ref":"#/$defs/backends.value"}},"backends.value":{"type":"object","additionalProperties":false,"required":["namespace","service","protocol","endpoints","balancer"],"properties":{"namespace":{"type":"string","maxLength":253},"service":{"type":"string","maxLength":253},"protocol":{"enum":["HTTP","HTTPS","H2C","H2"]},"endpoints":{"type":"array","items":{"$ref":"#/$defs/backends.value.endpoints"}},"balancer":{"$ref":"#/$defs/backends.value.balancer"},"tls":{"$ref":"#/$defs/backends.value.tls"},"external":{"type":"boolean"}}},"backends.value.endpoints":{"type":"object","additionalProperties":false,"required":["address","port"],"properties":{"address":{"type":"string","minLength":1,"maxLength":253},"port":{"type":"integer","minimum":1,"maximum":65535},"terminating":{"type":"boolean"},"zone":{"type":"string","maxLength":253}}},"backends.value.balancer":{"type":"object","required":["type"],"oneOf":[{"additionalProperties":false,"properties":{"type":{"enum":["RoundRobin","LeastRequest"]}}},{"additionalProperties":false,"required":["on"],"properties":{"type":{"const":"ConsistentHash"},"on":{"enum":["Header","Cookie","ClientAddress"]},"name":{"type":"string","minLength":1,"maxLength":253},"setCookie":{"$ref":"#/$defs/backends.value.balancer.oneOf1.setCookie"},"subsetSize":{"type":"integer","minimum":1,"maximum":10000}}}]},"backends.value.balancer.oneOf1.setCookie":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"path":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u001f\\u007f;]+$"},"ttlSeconds":{"type":"integer","minimum":0},"domain":{"type":"string","pattern":"^[A-Za-z0-9.-]{1,253}$"},"sameSite":{"enum":["None","Lax","Strict"]},"conditionalSameSiteNone":{"type":"boolean"},"secure":{"type":"boolean"},"changeOnFailure":{"type":"boolean"},"persistent":{"type":"boolean"}}},"backends.value.tls":{"type":"object","additionalProperties":false,"required":["verify"],"properties":{"serverName":{"type":"string","minLength":1,"maxLength":253},"caPem":{"type":"string"},"verify":{"type":"boolean"},"clientCertificate":{"type":"string","minLength":1,"maxLength":253},"minVersion":{"enum":["TLSv1.2","TLSv1.3"]},"maxVersion":{"enum":["TLSv1.2","TLSv1.3"]}}},"certificates":{"type":"object","additionalProperties":{"$ref":"#/$defs/certificates.value"}},"certificates.value":{"type":"object","additionalProperties":false,"required":["certPem","keyPem","source"],"properties":{"certPem":{"type":"string"},"keyPem":{"type":"string"},"source":{"type":"string"}}}}};
-const schema7 = {"type":"object","additionalProperties":false,"required":["host","routes"],"properties":{"host":{"type":"string","maxLength":253,"pattern":"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"},"routes":{"type":"array","items":{"$ref":"#/$defs/hosts.routes"}},"fallback":{"$ref":"#/$defs/hosts.routes"},"tls":{"$ref":"#/$defs/hosts.tls"},"passthrough":{"$ref":"#/$defs/hosts.passthrough"}}};
+const schema6 = {"$id":"https://gatehouse.dev/schemas/route-table.json","type":"object","additionalProperties":false,"required":["version","hosts","backends","certificates"],"properties":{"version":{"type":"integer","minimum":0},"hosts":{"type":"array","items":{"$ref":"#/$defs/hosts"}},"backends":{"$ref":"#/$defs/backends"},"certificates":{"$ref":"#/$defs/certificates"},"defaultCertificate":{"type":"string","minLength":1,"maxLength":253},"defaultRoute":{"$ref":"#/$defs/hosts.routes"}},"$defs":{"hosts":{"type":"object","additionalProperties":false,"required":["host","routes"],"properties":{"host":{"type":"string","maxLength":253,"pattern":"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"},"routes":{"type":"array","items":{"$ref":"#/$defs/hosts.routes"}},"fallback":{"$ref":"#/$defs/hosts.routes"},"tls":{"$ref":"#/$defs/hosts.tls"},"clientCertificate":{"$ref":"#/$defs/hosts.clientCertificate"},"passthrough":{"$ref":"#/$defs/hosts.passthrough"}}},"hosts.routes":{"type":"object","additionalProperties":false,"required":["id","source","match","backends","filters"],"properties":{"id":{"type":"string","minLength":1,"maxLength":1024},"source":{"$ref":"#/$defs/hosts.routes.source"},"match":{"$ref":"#/$defs/hosts.routes.match"},"backends":{"type":"array","maxItems":64,"items":{"$ref":"#/$defs/hosts.routes.backends"}},"filters":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters"},"maxItems":32},"timeouts":{"$ref":"#/$defs/hosts.routes.timeouts"},"retry":{"$ref":"#/$defs/hosts.routes.retry"},"maxRequestBodyBytes":{"type":"integer","minimum":0},"httpsRedirect":{"type":"boolean"},"httpsRedirectForm":{"$ref":"#/$defs/hosts.routes.httpsRedirectForm"},"accessLog":{"type":"boolean"},"errorPages":{"$ref":"#/$defs/hosts.routes.errorPages"},"responseRewrites":{"$ref":"#/$defs/hosts.routes.responseRewrites"},"satisfy":{"enum":["any"]},"clientAccess":{"$ref":"#/$defs/hosts.routes.clientAccess"},"basicAuth":{"$ref":"#/$defs/hosts.routes.basicAuth"},"cors":{"$ref":"#/$defs/hosts.routes.cors"},"externalAuth":{"$ref":"#/$defs/hosts.routes.externalAuth"},"rateLimit":{"$ref":"#/$defs/hosts.routes.rateLimit"},"globalRateLimit":{"$ref":"#/$defs/hosts.routes.globalRateLimit"}}},"hosts.routes.source":{"type":"object","additionalProperties":false,"required":["kind","namespace","name"],"properties":{"kind":{"type":"string","minLength":1,"maxLength":253},"namespace":{"type":"string","maxLength":253},"name":{"type":"string","minLength":1,"maxLength":253}}},"hosts.routes.match":{"type":"object","additionalProperties":false,"required":["path"],"properties":{"path":{"$ref":"#/$defs/hosts.routes.match.path"},"headers":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"queryParams":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"cookies":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"methods":{"type":"array","items":{"type":"string","pattern":"^[A-Z]{1,32}$"},"maxItems":16,"uniqueItems":true}}},"hosts.routes.match.path":{"type":"object","additionalProperties":false,"required":["type","value"],"properties":{"type":{"enum":["Exact","Prefix","Regex"]},"value":{"type":"string","minLength":1,"maxLength":4096}}},"hosts.routes.match.headers":{"type":"object","additionalProperties":false,"required":["name","type","value"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253},"type":{"enum":["Exact","Regex"]},"value":{"type":"string","maxLength":4096}}},"hosts.routes.backends":{"type":"object","additionalProperties":false,"required":["backend","weight"],"properties":{"backend":{"type":"string","minLength":1,"maxLength":253},"weight":{"type":"integer","minimum":0,"maximum":1000000}}},"hosts.routes.filters":{"type":"object","required":["type"],"oneOf":[{"additionalProperties":false,"properties":{"type":{"enum":["RequestHeaderModifier","ResponseHeaderModifier"]},"set":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters.oneOf0.set"},"maxItems":64},"add":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters.oneOf0.set"},"maxItems":64},"remove":{"type":"array","items":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"maxItems":64},"statuses":{"type":"array","items":{"type":"integer","minimum":100,"maximum":599},"minItems":1,"maxItems":64,"uniqueItems":true}},"if":{"properties":{"type":{"const":"RequestHeaderModifier"}}},"then":{"not":{"required":["statuses"]}}},{"additionalProperties":false,"required":["statusCode"],"properties":{"type":{"const":"RequestRedirect"},"scheme":{"enum":["http","https"]},"hostname":{"type":"string","minLength":1,"maxLength":253},"port":{"type":"integer","minimum":1,"maximum":65535},"path":{"$ref":"#/$defs/hosts.routes.filters.oneOf1.path"},"statusCode":{"enum":[301,302,303,307,308]},"keepRequestPort":{"type":"boolean"},"dropQuery":{"type":"boolean"},"relative":{"type":"boolean"}}},{"additionalProperties":false,"properties":{"type":{"const":"URLRewrite"},"hostname":{"type":"string","minLength":1,"maxLength":253},"path":{"$ref":"#/$defs/hosts.routes.filters.oneOf1.path"}}},{"additionalProperties":false,"required":["statusCode"],"properties":{"type":{"const":"DirectResponse"},"statusCode":{"type":"integer","minimum":200,"maximum":599,"not":{"minimum":300,"maximum":399}},"body":{"type":"string","maxLength":4096,"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"}}},{"additionalProperties":false,"required":["backend"],"properties":{"type":{"const":"RequestMirror"},"backend":{"type":"string","minLength":1,"maxLength":253},"body":{"type":"boolean"},"hostname":{"type":"string","pattern":"^[A-Za-z0-9._\\[\\]:-]+$","maxLength":261}}}]},"hosts.routes.filters.oneOf0.set":{"type":"object","additionalProperties":false,"required":["name","value"],"properties":{"name":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"value":{"type":"string","pattern":"^[\\t\\x20-\\x7e\\x80-\\xff]*$","maxLength":8192}}},"hosts.routes.filters.oneOf1.path":{"type":"object","additionalProperties":false,"required":["type","value"],"properties":{"type":{"enum":["ReplaceFullPath","ReplacePrefixMatch","RegexSubstitution","RegexReplace"]},"value":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u0020\\u007f?#]+$"},"pattern":{"type":"string","minLength":1,"maxLength":1024}},"if":{"properties":{"type":{"const":"RegexReplace"}}},"then":{"required":["pattern"]},"else":{"not":{"required":["pattern"]}}},"hosts.routes.timeouts":{"type":"object","additionalProperties":false,"properties":{"connectMs":{"type":"integer","minimum":1,"maximum":86400000},"responseHeaderMs":{"type":"integer","minimum":1,"maximum":86400000},"idleMs":{"type":"integer","minimum":1,"maximum":86400000}}},"hosts.routes.retry":{"type":"object","additionalProperties":false,"required":["attempts","on"],"properties":{"attempts":{"type":"integer","minimum":0,"maximum":10},"on":{"type":"array","items":{"enum":["connect-failure","reset","502","503","504"]},"uniqueItems":true},"budgetPercent":{"type":"number","minimum":0,"maximum":100}}},"hosts.routes.httpsRedirectForm":{"type":"object","additionalProperties":false,"properties":{"trimTrailingSlash":{"type":"boolean"},"alwaysNamePort":{"type":"boolean"}}},"hosts.routes.errorPages":{"type":"object","additionalProperties":false,"required":["codes","backend","service","servicePort"],"properties":{"codes":{"type":"array","items":{"type":"integer","minimum":400,"maximum":599},"maxItems":200,"uniqueItems":true},"backend":{"type":"string","minLength":1,"maxLength":253},"noEndpoints":{"type":"boolean"},"service":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$"},"servicePort":{"type":"string","minLength":1,"maxLength":15,"pattern":"^[a-z0-9-]+$"}}},"hosts.routes.responseRewrites":{"type":"object","additionalProperties":false,"properties":{"location":{"$ref":"#/$defs/hosts.routes.responseRewrites.location"},"cookieDomain":{"$ref":"#/$defs/hosts.routes.responseRewrites.cookieDomain"},"cookiePath":{"$ref":"#/$defs/hosts.routes.responseRewrites.cookiePath"}}},"hosts.routes.responseRewrites.location":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^[\\x21-\\x7e]+$"},"to":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^[\\x21-\\x7e]+$"}}},"hosts.routes.responseRewrites.cookieDomain":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"},"to":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"}}},"hosts.routes.responseRewrites.cookiePath":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"},"to":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"}}},"hosts.routes.clientAccess":{"type":"object","additionalProperties":false,"required":["rules","otherwise"],"properties":{"rules":{"type":"array","maxItems":64,"items":{"$ref":"#/$defs/hosts.routes.clientAccess.rules"}},"otherwise":{"enum":["allow","deny"]}}},"hosts.routes.clientAccess.rules":{"type":"object","additionalProperties":false,"required":["action","cidrs"],"properties":{"action":{"enum":["allow","deny"]},"cidrs":{"type":"array","minItems":1,"maxItems":4096,"items":{"type":"string","minLength":2,"maxLength":49,"pattern":"^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$"}}}},"hosts.routes.basicAuth":{"type":"object","additionalProperties":false,"required":["realm","users"],"properties":{"realm":{"type":"string","maxLength":1024,"pattern":"^[\\x20-\\x7e]*$"},"users":{"type":"array","maxItems":10000,"items":{"$ref":"#/$defs/hosts.routes.basicAuth.users"}}}},"hosts.routes.basicAuth.users":{"type":"object","additionalProperties":false,"required":["user","hash"],"properties":{"user":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[^:\\u0000-\\u001f\\u007f]+$"},"hash":{"type":"string","minLength":1,"maxLength":1024,"pattern":"(^\\$apr1\\$[^$:\\s]{0,8}\\$[./0-9A-Za-z]{22}$)|(^\\$1\\$[^$:\\s]{0,8}\\$[./0-9A-Za-z]{22}$)|(^\\$2[aby]\\$(0[4-9]|1[0-2])\\$[./0-9A-Za-z]{53}$)|(^\\{SHA\\}[A-Za-z0-9+/]{27}=$)|(^\\{SSHA\\}[A-Za-z0-9+/]{28,}={0,2}$)|(^\\{PLAIN\\}[^:\\s]*$)|(^[./0-9A-Za-z]{13}$)"}}},"hosts.routes.cors":{"type":"object","additionalProperties":false,"required":["allowOrigins","allowMethods","allowHeaders","allowCredentials","maxAgeSeconds"],"properties":{"allowOrigins":{"type":"array","minItems":1,"maxItems":4096,"items":{"type":"string","maxLength":1024,"pattern":"^([a-z]+://(\\*\\.)?[A-Za-z0-9.-]*(:[0-9]+)?|\\*|null)$"}},"allowMethods":{"type":"string","maxLength":1024,"pattern":"^[A-Za-z, ]*$"},"allowHeaders":{"type":"string","maxLength":4096,"pattern":"^[A-Za-z0-9_, -]*$"},"exposeHeaders":{"type":"string","maxLength":4096,"pattern":"^[A-Za-z0-9_*, -]*$"},"allowCredentials":{"type":"boolean"},"maxAgeSeconds":{"type":"integer","minimum":-2147483648,"maximum":2147483647}}},"hosts.routes.externalAuth":{"type":"object","additionalProperties":false,"required":["backend","path","hostname"],"properties":{"backend":{"type":"string","minLength":1,"maxLength":1024},"path":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^/[!-~]*$"},"hostname":{"type":"string","minLength":1,"maxLength":260,"pattern":"^[A-Za-z0-9.:\\[\\]-]+$"},"method":{"type":"string","minLength":1,"maxLength":32,"pattern":"^[A-Z]+$"},"signin":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^https?://[!-~]+$"},"signinRedirectParam":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9_.-]+$"},"responseHeaders":{"type":"array","maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[a-z0-9!#$%&'*+.^_`|~-]+$"}},"requestRedirect":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[ -~]+$"},"alwaysSetCookie":{"type":"boolean"},"proxySetHeaders":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters.oneOf0.set"},"maxItems":64},"cache":{"$ref":"#/$defs/hosts.routes.externalAuth.cache"}}},"hosts.routes.externalAuth.cache":{"type":"object","additionalProperties":false,"required":["key","durations"],"properties":{"key":{"type":"array","minItems":1,"maxItems":32,"items":{"oneOf":[{"$ref":"#/$defs/hosts.routes.externalAuth.cache.key.oneOf0"},{"$ref":"#/$defs/hosts.routes.externalAuth.cache.key.oneOf1"},{"$ref":"#/$defs/hosts.routes.externalAuth.cache.key.oneOf2"},{"$ref":"#/$defs/hosts.routes.externalAuth.cache.key.oneOf3"}]}},"durations":{"type":"array","minItems":1,"maxItems":16,"items":{"$ref":"#/$defs/hosts.routes.externalAuth.cache.durations"}}}},"hosts.routes.externalAuth.cache.key.oneOf0":{"type":"object","additionalProperties":false,"required":["text"],"properties":{"text":{"type":"string","maxLength":1024}}},"hosts.routes.externalAuth.cache.key.oneOf1":{"type":"object","additionalProperties":false,"required":["variable"],"properties":{"variable":{"enum":["remote_addr","remote_user","host","request_uri","uri","args"]}}},"hosts.routes.externalAuth.cache.key.oneOf2":{"type":"object","additionalProperties":false,"required":["header"],"properties":{"header":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[a-z0-9-]+$"}}},"hosts.routes.externalAuth.cache.key.oneOf3":{"type":"object","additionalProperties":false,"required":["cookie"],"properties":{"cookie":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[A-Za-z0-9_-]+$"}}},"hosts.routes.externalAuth.cache.durations":{"type":"object","additionalProperties":false,"required":["statuses","seconds"],"properties":{"statuses":{"type":"array","minItems":1,"maxItems":16,"items":{"type":"integer","minimum":100,"maximum":599}},"seconds":{"type":"integer","minimum":1,"maximum":31536000}}},"hosts.routes.rateLimit":{"type":"object","additionalProperties":false,"required":["zone","burstMultiplier"],"anyOf":[{"required":["rps"]},{"required":["rpm"]},{"required":["connections"]}],"properties":{"zone":{"type":"string","minLength":1,"maxLength":512},"rps":{"type":"integer","minimum":1,"maximum":1000000000},"rpm":{"type":"integer","minimum":1,"maximum":1000000000},"burstMultiplier":{"type":"integer","minimum":1,"maximum":1000000},"connections":{"type":"integer","minimum":1,"maximum":1000000000},"exempt":{"type":"array","maxItems":4096,"items":{"type":"string","minLength":2,"maxLength":49,"pattern":"^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$"}}}},"hosts.routes.globalRateLimit":{"type":"object","additionalProperties":false,"required":["zone","limit","windowSeconds"],"properties":{"zone":{"type":"string","minLength":1,"maxLength":512},"limit":{"type":"integer","minimum":1,"maximum":1000000000},"windowSeconds":{"type":"integer","minimum":1,"maximum":31536000},"exempt":{"type":"array","maxItems":4096,"items":{"type":"string","minLength":2,"maxLength":49,"pattern":"^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$"}}}},"hosts.tls":{"type":"object","additionalProperties":false,"required":["certificate","redirect"],"properties":{"certificate":{"type":"string","minLength":1,"maxLength":253},"redirect":{"type":"boolean"},"redirectStatus":{"enum":[301,302,307,308]},"ciphers":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^[A-Za-z0-9+:_=@!.,-]+$"},"preferServerCiphers":{"type":"boolean"}}},"hosts.clientCertificate":{"type":"object","additionalProperties":false,"required":["verify","depth","passCertificate"],"properties":{"caPem":{"type":"string","minLength":1,"maxLength":1048576},"verify":{"enum":["on","optional","optional_no_ca","off"]},"depth":{"type":"integer","minimum":0,"maximum":100},"errorPage":{"type":"string","minLength":1,"maxLength":2048},"passCertificate":{"type":"boolean"},"matchCN":{"type":"string","minLength":1,"maxLength":1024}}},"hosts.passthrough":{"type":"object","additionalProperties":false,"required":["backend"],"properties":{"backend":{"type":"string","minLength":1,"maxLength":253}}},"backends":{"type":"object","additionalProperties":{"$ref":"#/$defs/backends.value"}},"backends.value":{"type":"object","additionalProperties":false,"required":["namespace","service","protocol","endpoints","balancer"],"properties":{"namespace":{"type":"string","maxLength":253},"service":{"type":"string","maxLength":253},"protocol":{"enum":["HTTP","HTTPS","H2C","H2"]},"endpoints":{"type":"array","items":{"$ref":"#/$defs/backends.value.endpoints"}},"balancer":{"$ref":"#/$defs/backends.value.balancer"},"tls":{"$ref":"#/$defs/backends.value.tls"},"external":{"type":"boolean"}}},"backends.value.endpoints":{"type":"object","additionalProperties":false,"required":["address","port"],"properties":{"address":{"type":"string","minLength":1,"maxLength":253},"port":{"type":"integer","minimum":1,"maximum":65535},"terminating":{"type":"boolean"},"zone":{"type":"string","maxLength":253}}},"backends.value.balancer":{"type":"object","required":["type"],"oneOf":[{"additionalProperties":false,"properties":{"type":{"enum":["RoundRobin","LeastRequest"]}}},{"additionalProperties":false,"required":["on"],"properties":{"type":{"const":"ConsistentHash"},"on":{"enum":["Header","Cookie","ClientAddress"]},"name":{"type":"string","minLength":1,"maxLength":253},"setCookie":{"$ref":"#/$defs/backends.value.balancer.oneOf1.setCookie"},"subsetSize":{"type":"integer","minimum":1,"maximum":10000}}}]},"backends.value.balancer.oneOf1.setCookie":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"path":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u001f\\u007f;]+$"},"ttlSeconds":{"type":"integer","minimum":0},"domain":{"type":"string","pattern":"^[A-Za-z0-9.-]{1,253}$"},"sameSite":{"enum":["None","Lax","Strict"]},"conditionalSameSiteNone":{"type":"boolean"},"secure":{"type":"boolean"},"changeOnFailure":{"type":"boolean"},"persistent":{"type":"boolean"}}},"backends.value.tls":{"type":"object","additionalProperties":false,"required":["verify"],"properties":{"serverName":{"type":"string","minLength":1,"maxLength":253},"caPem":{"type":"string"},"verify":{"type":"boolean"},"clientCertificate":{"type":"string","minLength":1,"maxLength":253},"minVersion":{"enum":["TLSv1.2","TLSv1.3"]},"maxVersion":{"enum":["TLSv1.2","TLSv1.3"]}}},"certificates":{"type":"object","additionalProperties":{"$ref":"#/$defs/certificates.value"}},"certificates.value":{"type":"object","additionalProperties":false,"required":["certPem","keyPem","source"],"properties":{"certPem":{"type":"string"},"keyPem":{"type":"string"},"source":{"type":"string"}}}}};
+const schema7 = {"type":"object","additionalProperties":false,"required":["host","routes"],"properties":{"host":{"type":"string","maxLength":253,"pattern":"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"},"routes":{"type":"array","items":{"$ref":"#/$defs/hosts.routes"}},"fallback":{"$ref":"#/$defs/hosts.routes"},"tls":{"$ref":"#/$defs/hosts.tls"},"clientCertificate":{"$ref":"#/$defs/hosts.clientCertificate"},"passthrough":{"$ref":"#/$defs/hosts.passthrough"}}};
 const func2 = require("ajv/dist/runtime/ucs2length").default;
 const pattern0 = new RegExp("^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$", "u");
-const schema8 = {"type":"object","additionalProperties":false,"required":["id","source","match","backends","filters"],"properties":{"id":{"type":"string","minLength":1,"maxLength":1024},"source":{"$ref":"#/$defs/hosts.routes.source"},"match":{"$ref":"#/$defs/hosts.routes.match"},"backends":{"type":"array","maxItems":64,"items":{"$ref":"#/$defs/hosts.routes.backends"}},"filters":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters"},"maxItems":32},"timeouts":{"$ref":"#/$defs/hosts.routes.timeouts"},"retry":{"$ref":"#/$defs/hosts.routes.retry"},"maxRequestBodyBytes":{"type":"integer","minimum":0},"httpsRedirect":{"type":"boolean"},"httpsRedirectForm":{"$ref":"#/$defs/hosts.routes.httpsRedirectForm"},"accessLog":{"type":"boolean"},"errorPages":{"$ref":"#/$defs/hosts.routes.errorPages"},"responseRewrites":{"$ref":"#/$defs/hosts.routes.responseRewrites"},"clientAccess":{"$ref":"#/$defs/hosts.routes.clientAccess"},"basicAuth":{"$ref":"#/$defs/hosts.routes.basicAuth"},"cors":{"$ref":"#/$defs/hosts.routes.cors"},"externalAuth":{"$ref":"#/$defs/hosts.routes.externalAuth"},"rateLimit":{"$ref":"#/$defs/hosts.routes.rateLimit"},"globalRateLimit":{"$ref":"#/$defs/hosts.routes.globalRateLimit"}}};
+const schema8 = {"type":"object","additionalProperties":false,"required":["id","source","match","backends","filters"],"properties":{"id":{"type":"string","minLength":1,"maxLength":1024},"source":{"$ref":"#/$defs/hosts.routes.source"},"match":{"$ref":"#/$defs/hosts.routes.match"},"backends":{"type":"array","maxItems":64,"items":{"$ref":"#/$defs/hosts.routes.backends"}},"filters":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters"},"maxItems":32},"timeouts":{"$ref":"#/$defs/hosts.routes.timeouts"},"retry":{"$ref":"#/$defs/hosts.routes.retry"},"maxRequestBodyBytes":{"type":"integer","minimum":0},"httpsRedirect":{"type":"boolean"},"httpsRedirectForm":{"$ref":"#/$defs/hosts.routes.httpsRedirectForm"},"accessLog":{"type":"boolean"},"errorPages":{"$ref":"#/$defs/hosts.routes.errorPages"},"responseRewrites":{"$ref":"#/$defs/hosts.routes.responseRewrites"},"satisfy":{"enum":["any"]},"clientAccess":{"$ref":"#/$defs/hosts.routes.clientAccess"},"basicAuth":{"$ref":"#/$defs/hosts.routes.basicAuth"},"cors":{"$ref":"#/$defs/hosts.routes.cors"},"externalAuth":{"$ref":"#/$defs/hosts.routes.externalAuth"},"rateLimit":{"$ref":"#/$defs/hosts.routes.rateLimit"},"globalRateLimit":{"$ref":"#/$defs/hosts.routes.globalRateLimit"}}};
 const func3 = Object.prototype.hasOwnProperty;
 const schema9 = {"type":"object","additionalProperties":false,"required":["kind","namespace","name"],"properties":{"kind":{"type":"string","minLength":1,"maxLength":253},"namespace":{"type":"string","maxLength":253},"name":{"type":"string","minLength":1,"maxLength":253}}};
 
@@ -5251,11 +5251,11 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.clientAccess !== undefined){
+if(data.satisfy !== undefined){
 const _errs23 = errors;
-if(!(validate60(data.clientAccess, {instancePath:instancePath+"/clientAccess",parentData:data,parentDataProperty:"clientAccess",rootData}))){
-vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
-errors = vErrors.length;
+if(!(data.satisfy === "any")){
+validate23.errors = [{instancePath:instancePath+"/satisfy",schemaPath:"#/properties/satisfy/enum",keyword:"enum",params:{allowedValues: schema8.properties.satisfy.enum},message:"must be equal to one of the allowed values"}];
+return false;
 }
 var valid0 = _errs23 === errors;
 }
@@ -5263,10 +5263,10 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.basicAuth !== undefined){
+if(data.clientAccess !== undefined){
 const _errs24 = errors;
-if(!(validate64(data.basicAuth, {instancePath:instancePath+"/basicAuth",parentData:data,parentDataProperty:"basicAuth",rootData}))){
-vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
+if(!(validate60(data.clientAccess, {instancePath:instancePath+"/clientAccess",parentData:data,parentDataProperty:"clientAccess",rootData}))){
+vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs24 === errors;
@@ -5275,10 +5275,10 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.cors !== undefined){
+if(data.basicAuth !== undefined){
 const _errs25 = errors;
-if(!(validate68(data.cors, {instancePath:instancePath+"/cors",parentData:data,parentDataProperty:"cors",rootData}))){
-vErrors = vErrors === null ? validate68.errors : vErrors.concat(validate68.errors);
+if(!(validate64(data.basicAuth, {instancePath:instancePath+"/basicAuth",parentData:data,parentDataProperty:"basicAuth",rootData}))){
+vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs25 === errors;
@@ -5287,10 +5287,10 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.externalAuth !== undefined){
+if(data.cors !== undefined){
 const _errs26 = errors;
-if(!(validate70(data.externalAuth, {instancePath:instancePath+"/externalAuth",parentData:data,parentDataProperty:"externalAuth",rootData}))){
-vErrors = vErrors === null ? validate70.errors : vErrors.concat(validate70.errors);
+if(!(validate68(data.cors, {instancePath:instancePath+"/cors",parentData:data,parentDataProperty:"cors",rootData}))){
+vErrors = vErrors === null ? validate68.errors : vErrors.concat(validate68.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs26 === errors;
@@ -5299,10 +5299,10 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.rateLimit !== undefined){
+if(data.externalAuth !== undefined){
 const _errs27 = errors;
-if(!(validate85(data.rateLimit, {instancePath:instancePath+"/rateLimit",parentData:data,parentDataProperty:"rateLimit",rootData}))){
-vErrors = vErrors === null ? validate85.errors : vErrors.concat(validate85.errors);
+if(!(validate70(data.externalAuth, {instancePath:instancePath+"/externalAuth",parentData:data,parentDataProperty:"externalAuth",rootData}))){
+vErrors = vErrors === null ? validate70.errors : vErrors.concat(validate70.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs27 === errors;
@@ -5311,16 +5311,29 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.globalRateLimit !== undefined){
+if(data.rateLimit !== undefined){
 const _errs28 = errors;
-if(!(validate87(data.globalRateLimit, {instancePath:instancePath+"/globalRateLimit",parentData:data,parentDataProperty:"globalRateLimit",rootData}))){
-vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+if(!(validate85(data.rateLimit, {instancePath:instancePath+"/rateLimit",parentData:data,parentDataProperty:"rateLimit",rootData}))){
+vErrors = vErrors === null ? validate85.errors : vErrors.concat(validate85.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs28 === errors;
 }
 else {
 var valid0 = true;
+}
+if(valid0){
+if(data.globalRateLimit !== undefined){
+const _errs29 = errors;
+if(!(validate87(data.globalRateLimit, {instancePath:instancePath+"/globalRateLimit",parentData:data,parentDataProperty:"globalRateLimit",rootData}))){
+vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs29 === errors;
+}
+else {
+var valid0 = true;
+}
 }
 }
 }
@@ -5487,7 +5500,7 @@ validate91.errors = vErrors;
 return errors === 0;
 }
 
-const schema40 = {"type":"object","additionalProperties":false,"required":["backend"],"properties":{"backend":{"type":"string","minLength":1,"maxLength":253}}};
+const schema40 = {"type":"object","additionalProperties":false,"required":["verify","depth","passCertificate"],"properties":{"caPem":{"type":"string","minLength":1,"maxLength":1048576},"verify":{"enum":["on","optional","optional_no_ca","off"]},"depth":{"type":"integer","minimum":0,"maximum":100},"errorPage":{"type":"string","minLength":1,"maxLength":2048},"passCertificate":{"type":"boolean"},"matchCN":{"type":"string","minLength":1,"maxLength":1024}}};
 
 function validate93(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -5495,39 +5508,154 @@ let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if((data.backend === undefined) && (missing0 = "backend")){
+if((((data.verify === undefined) && (missing0 = "verify")) || ((data.depth === undefined) && (missing0 = "depth"))) || ((data.passCertificate === undefined) && (missing0 = "passCertificate"))){
 validate93.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(key0 === "backend")){
+if(!((((((key0 === "caPem") || (key0 === "verify")) || (key0 === "depth")) || (key0 === "errorPage")) || (key0 === "passCertificate")) || (key0 === "matchCN"))){
 validate93.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
 }
 }
 if(_errs1 === errors){
-if(data.backend !== undefined){
-let data0 = data.backend;
+if(data.caPem !== undefined){
+let data0 = data.caPem;
 const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
-if(func2(data0) > 253){
-validate93.errors = [{instancePath:instancePath+"/backend",schemaPath:"#/properties/backend/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"}];
+if(func2(data0) > 1048576){
+validate93.errors = [{instancePath:instancePath+"/caPem",schemaPath:"#/properties/caPem/maxLength",keyword:"maxLength",params:{limit: 1048576},message:"must NOT have more than 1048576 characters"}];
 return false;
 }
 else {
 if(func2(data0) < 1){
-validate93.errors = [{instancePath:instancePath+"/backend",schemaPath:"#/properties/backend/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate93.errors = [{instancePath:instancePath+"/caPem",schemaPath:"#/properties/caPem/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 }
 }
 else {
-validate93.errors = [{instancePath:instancePath+"/backend",schemaPath:"#/properties/backend/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate93.errors = [{instancePath:instancePath+"/caPem",schemaPath:"#/properties/caPem/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
+}
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.verify !== undefined){
+let data1 = data.verify;
+const _errs4 = errors;
+if(!((((data1 === "on") || (data1 === "optional")) || (data1 === "optional_no_ca")) || (data1 === "off"))){
+validate93.errors = [{instancePath:instancePath+"/verify",schemaPath:"#/properties/verify/enum",keyword:"enum",params:{allowedValues: schema40.properties.verify.enum},message:"must be equal to one of the allowed values"}];
+return false;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.depth !== undefined){
+let data2 = data.depth;
+const _errs5 = errors;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+validate93.errors = [{instancePath:instancePath+"/depth",schemaPath:"#/properties/depth/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs5){
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 > 100 || isNaN(data2)){
+validate93.errors = [{instancePath:instancePath+"/depth",schemaPath:"#/properties/depth/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"}];
+return false;
+}
+else {
+if(data2 < 0 || isNaN(data2)){
+validate93.errors = [{instancePath:instancePath+"/depth",schemaPath:"#/properties/depth/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.errorPage !== undefined){
+let data3 = data.errorPage;
+const _errs7 = errors;
+if(errors === _errs7){
+if(typeof data3 === "string"){
+if(func2(data3) > 2048){
+validate93.errors = [{instancePath:instancePath+"/errorPage",schemaPath:"#/properties/errorPage/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters"}];
+return false;
+}
+else {
+if(func2(data3) < 1){
+validate93.errors = [{instancePath:instancePath+"/errorPage",schemaPath:"#/properties/errorPage/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+}
+else {
+validate93.errors = [{instancePath:instancePath+"/errorPage",schemaPath:"#/properties/errorPage/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.passCertificate !== undefined){
+const _errs9 = errors;
+if(typeof data.passCertificate !== "boolean"){
+validate93.errors = [{instancePath:instancePath+"/passCertificate",schemaPath:"#/properties/passCertificate/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+return false;
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.matchCN !== undefined){
+let data5 = data.matchCN;
+const _errs11 = errors;
+if(errors === _errs11){
+if(typeof data5 === "string"){
+if(func2(data5) > 1024){
+validate93.errors = [{instancePath:instancePath+"/matchCN",schemaPath:"#/properties/matchCN/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"}];
+return false;
+}
+else {
+if(func2(data5) < 1){
+validate93.errors = [{instancePath:instancePath+"/matchCN",schemaPath:"#/properties/matchCN/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+}
+else {
+validate93.errors = [{instancePath:instancePath+"/matchCN",schemaPath:"#/properties/matchCN/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid0 = _errs11 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
 }
 }
 }
@@ -5540,6 +5668,62 @@ return false;
 }
 }
 validate93.errors = vErrors;
+return errors === 0;
+}
+
+const schema41 = {"type":"object","additionalProperties":false,"required":["backend"],"properties":{"backend":{"type":"string","minLength":1,"maxLength":253}}};
+
+function validate95(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.backend === undefined) && (missing0 = "backend")){
+validate95.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(key0 === "backend")){
+validate95.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.backend !== undefined){
+let data0 = data.backend;
+const _errs2 = errors;
+if(errors === _errs2){
+if(typeof data0 === "string"){
+if(func2(data0) > 253){
+validate95.errors = [{instancePath:instancePath+"/backend",schemaPath:"#/properties/backend/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"}];
+return false;
+}
+else {
+if(func2(data0) < 1){
+validate95.errors = [{instancePath:instancePath+"/backend",schemaPath:"#/properties/backend/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+}
+else {
+validate95.errors = [{instancePath:instancePath+"/backend",schemaPath:"#/properties/backend/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+}
+}
+}
+}
+else {
+validate95.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate95.errors = vErrors;
 return errors === 0;
 }
 
@@ -5557,7 +5741,7 @@ return false;
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(((((key0 === "host") || (key0 === "routes")) || (key0 === "fallback")) || (key0 === "tls")) || (key0 === "passthrough"))){
+if(!((((((key0 === "host") || (key0 === "routes")) || (key0 === "fallback")) || (key0 === "tls")) || (key0 === "clientCertificate")) || (key0 === "passthrough"))){
 validate22.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
@@ -5645,9 +5829,9 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.passthrough !== undefined){
+if(data.clientCertificate !== undefined){
 const _errs9 = errors;
-if(!(validate93(data.passthrough, {instancePath:instancePath+"/passthrough",parentData:data,parentDataProperty:"passthrough",rootData}))){
+if(!(validate93(data.clientCertificate, {instancePath:instancePath+"/clientCertificate",parentData:data,parentDataProperty:"clientCertificate",rootData}))){
 vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
 errors = vErrors.length;
 }
@@ -5655,6 +5839,19 @@ var valid0 = _errs9 === errors;
 }
 else {
 var valid0 = true;
+}
+if(valid0){
+if(data.passthrough !== undefined){
+const _errs10 = errors;
+if(!(validate95(data.passthrough, {instancePath:instancePath+"/passthrough",parentData:data,parentDataProperty:"passthrough",rootData}))){
+vErrors = vErrors === null ? validate95.errors : vErrors.concat(validate95.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs10 === errors;
+}
+else {
+var valid0 = true;
+}
 }
 }
 }
@@ -5672,25 +5869,25 @@ validate22.errors = vErrors;
 return errors === 0;
 }
 
-const schema41 = {"type":"object","additionalProperties":{"$ref":"#/$defs/backends.value"}};
-const schema42 = {"type":"object","additionalProperties":false,"required":["namespace","service","protocol","endpoints","balancer"],"properties":{"namespace":{"type":"string","maxLength":253},"service":{"type":"string","maxLength":253},"protocol":{"enum":["HTTP","HTTPS","H2C","H2"]},"endpoints":{"type":"array","items":{"$ref":"#/$defs/backends.value.endpoints"}},"balancer":{"$ref":"#/$defs/backends.value.balancer"},"tls":{"$ref":"#/$defs/backends.value.tls"},"external":{"type":"boolean"}}};
-const schema43 = {"type":"object","additionalProperties":false,"required":["address","port"],"properties":{"address":{"type":"string","minLength":1,"maxLength":253},"port":{"type":"integer","minimum":1,"maximum":65535},"terminating":{"type":"boolean"},"zone":{"type":"string","maxLength":253}}};
+const schema42 = {"type":"object","additionalProperties":{"$ref":"#/$defs/backends.value"}};
+const schema43 = {"type":"object","additionalProperties":false,"required":["namespace","service","protocol","endpoints","balancer"],"properties":{"namespace":{"type":"string","maxLength":253},"service":{"type":"string","maxLength":253},"protocol":{"enum":["HTTP","HTTPS","H2C","H2"]},"endpoints":{"type":"array","items":{"$ref":"#/$defs/backends.value.endpoints"}},"balancer":{"$ref":"#/$defs/backends.value.balancer"},"tls":{"$ref":"#/$defs/backends.value.tls"},"external":{"type":"boolean"}}};
+const schema44 = {"type":"object","additionalProperties":false,"required":["address","port"],"properties":{"address":{"type":"string","minLength":1,"maxLength":253},"port":{"type":"integer","minimum":1,"maximum":65535},"terminating":{"type":"boolean"},"zone":{"type":"string","maxLength":253}}};
 
-function validate98(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate100(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.address === undefined) && (missing0 = "address")) || ((data.port === undefined) && (missing0 = "port"))){
-validate98.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate100.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((key0 === "address") || (key0 === "port")) || (key0 === "terminating")) || (key0 === "zone"))){
-validate98.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate100.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -5702,18 +5899,18 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func2(data0) > 253){
-validate98.errors = [{instancePath:instancePath+"/address",schemaPath:"#/properties/address/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"}];
+validate100.errors = [{instancePath:instancePath+"/address",schemaPath:"#/properties/address/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"}];
 return false;
 }
 else {
 if(func2(data0) < 1){
-validate98.errors = [{instancePath:instancePath+"/address",schemaPath:"#/properties/address/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate100.errors = [{instancePath:instancePath+"/address",schemaPath:"#/properties/address/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 }
 }
 else {
-validate98.errors = [{instancePath:instancePath+"/address",schemaPath:"#/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate100.errors = [{instancePath:instancePath+"/address",schemaPath:"#/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -5727,18 +5924,18 @@ if(data.port !== undefined){
 let data1 = data.port;
 const _errs4 = errors;
 if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-validate98.errors = [{instancePath:instancePath+"/port",schemaPath:"#/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate100.errors = [{instancePath:instancePath+"/port",schemaPath:"#/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs4){
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 > 65535 || isNaN(data1)){
-validate98.errors = [{instancePath:instancePath+"/port",schemaPath:"#/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"}];
+validate100.errors = [{instancePath:instancePath+"/port",schemaPath:"#/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"}];
 return false;
 }
 else {
 if(data1 < 1 || isNaN(data1)){
-validate98.errors = [{instancePath:instancePath+"/port",schemaPath:"#/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+validate100.errors = [{instancePath:instancePath+"/port",schemaPath:"#/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
 return false;
 }
 }
@@ -5753,7 +5950,7 @@ if(valid0){
 if(data.terminating !== undefined){
 const _errs6 = errors;
 if(typeof data.terminating !== "boolean"){
-validate98.errors = [{instancePath:instancePath+"/terminating",schemaPath:"#/properties/terminating/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate100.errors = [{instancePath:instancePath+"/terminating",schemaPath:"#/properties/terminating/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -5768,12 +5965,12 @@ const _errs8 = errors;
 if(errors === _errs8){
 if(typeof data3 === "string"){
 if(func2(data3) > 253){
-validate98.errors = [{instancePath:instancePath+"/zone",schemaPath:"#/properties/zone/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"}];
+validate100.errors = [{instancePath:instancePath+"/zone",schemaPath:"#/properties/zone/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"}];
 return false;
 }
 }
 else {
-validate98.errors = [{instancePath:instancePath+"/zone",schemaPath:"#/properties/zone/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate100.errors = [{instancePath:instancePath+"/zone",schemaPath:"#/properties/zone/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -5789,34 +5986,34 @@ var valid0 = true;
 }
 }
 else {
-validate98.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate100.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate98.errors = vErrors;
+validate100.errors = vErrors;
 return errors === 0;
 }
 
-const schema44 = {"type":"object","required":["type"],"oneOf":[{"additionalProperties":false,"properties":{"type":{"enum":["RoundRobin","LeastRequest"]}}},{"additionalProperties":false,"required":["on"],"properties":{"type":{"const":"ConsistentHash"},"on":{"enum":["Header","Cookie","ClientAddress"]},"name":{"type":"string","minLength":1,"maxLength":253},"setCookie":{"$ref":"#/$defs/backends.value.balancer.oneOf1.setCookie"},"subsetSize":{"type":"integer","minimum":1,"maximum":10000}}}]};
-const schema45 = {"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"path":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u001f\\u007f;]+$"},"ttlSeconds":{"type":"integer","minimum":0},"domain":{"type":"string","pattern":"^[A-Za-z0-9.-]{1,253}$"},"sameSite":{"enum":["None","Lax","Strict"]},"conditionalSameSiteNone":{"type":"boolean"},"secure":{"type":"boolean"},"changeOnFailure":{"type":"boolean"},"persistent":{"type":"boolean"}}};
+const schema45 = {"type":"object","required":["type"],"oneOf":[{"additionalProperties":false,"properties":{"type":{"enum":["RoundRobin","LeastRequest"]}}},{"additionalProperties":false,"required":["on"],"properties":{"type":{"const":"ConsistentHash"},"on":{"enum":["Header","Cookie","ClientAddress"]},"name":{"type":"string","minLength":1,"maxLength":253},"setCookie":{"$ref":"#/$defs/backends.value.balancer.oneOf1.setCookie"},"subsetSize":{"type":"integer","minimum":1,"maximum":10000}}}]};
+const schema46 = {"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"path":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u001f\\u007f;]+$"},"ttlSeconds":{"type":"integer","minimum":0},"domain":{"type":"string","pattern":"^[A-Za-z0-9.-]{1,253}$"},"sameSite":{"enum":["None","Lax","Strict"]},"conditionalSameSiteNone":{"type":"boolean"},"secure":{"type":"boolean"},"changeOnFailure":{"type":"boolean"},"persistent":{"type":"boolean"}}};
 const pattern37 = new RegExp("^[^\\u0000-\\u001f\\u007f;]+$", "u");
 const pattern38 = new RegExp("^[A-Za-z0-9.-]{1,253}$", "u");
 
-function validate101(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate103(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.name === undefined) && (missing0 = "name")){
-validate101.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate103.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(func3.call(schema45.properties, key0))){
-validate101.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+if(!(func3.call(schema46.properties, key0))){
+validate103.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -5828,18 +6025,18 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func2(data0) > 256){
-validate101.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"}];
+validate103.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"}];
 return false;
 }
 else {
 if(!pattern2.test(data0)){
-validate101.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"},message:"must match pattern \""+"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"+"\""}];
+validate103.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"},message:"must match pattern \""+"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"+"\""}];
 return false;
 }
 }
 }
 else {
-validate101.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate103.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -5855,24 +6052,24 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(func2(data1) > 4096){
-validate101.errors = [{instancePath:instancePath+"/path",schemaPath:"#/properties/path/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"}];
+validate103.errors = [{instancePath:instancePath+"/path",schemaPath:"#/properties/path/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"}];
 return false;
 }
 else {
 if(func2(data1) < 1){
-validate101.errors = [{instancePath:instancePath+"/path",schemaPath:"#/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate103.errors = [{instancePath:instancePath+"/path",schemaPath:"#/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 else {
 if(!pattern37.test(data1)){
-validate101.errors = [{instancePath:instancePath+"/path",schemaPath:"#/properties/path/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f;]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f;]+$"+"\""}];
+validate103.errors = [{instancePath:instancePath+"/path",schemaPath:"#/properties/path/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f;]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f;]+$"+"\""}];
 return false;
 }
 }
 }
 }
 else {
-validate101.errors = [{instancePath:instancePath+"/path",schemaPath:"#/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate103.errors = [{instancePath:instancePath+"/path",schemaPath:"#/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -5886,13 +6083,13 @@ if(data.ttlSeconds !== undefined){
 let data2 = data.ttlSeconds;
 const _errs6 = errors;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate101.errors = [{instancePath:instancePath+"/ttlSeconds",schemaPath:"#/properties/ttlSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate103.errors = [{instancePath:instancePath+"/ttlSeconds",schemaPath:"#/properties/ttlSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs6){
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 < 0 || isNaN(data2)){
-validate101.errors = [{instancePath:instancePath+"/ttlSeconds",schemaPath:"#/properties/ttlSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate103.errors = [{instancePath:instancePath+"/ttlSeconds",schemaPath:"#/properties/ttlSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -5909,12 +6106,12 @@ const _errs8 = errors;
 if(errors === _errs8){
 if(typeof data3 === "string"){
 if(!pattern38.test(data3)){
-validate101.errors = [{instancePath:instancePath+"/domain",schemaPath:"#/properties/domain/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9.-]{1,253}$"},message:"must match pattern \""+"^[A-Za-z0-9.-]{1,253}$"+"\""}];
+validate103.errors = [{instancePath:instancePath+"/domain",schemaPath:"#/properties/domain/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9.-]{1,253}$"},message:"must match pattern \""+"^[A-Za-z0-9.-]{1,253}$"+"\""}];
 return false;
 }
 }
 else {
-validate101.errors = [{instancePath:instancePath+"/domain",schemaPath:"#/properties/domain/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate103.errors = [{instancePath:instancePath+"/domain",schemaPath:"#/properties/domain/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -5928,7 +6125,7 @@ if(data.sameSite !== undefined){
 let data4 = data.sameSite;
 const _errs10 = errors;
 if(!(((data4 === "None") || (data4 === "Lax")) || (data4 === "Strict"))){
-validate101.errors = [{instancePath:instancePath+"/sameSite",schemaPath:"#/properties/sameSite/enum",keyword:"enum",params:{allowedValues: schema45.properties.sameSite.enum},message:"must be equal to one of the allowed values"}];
+validate103.errors = [{instancePath:instancePath+"/sameSite",schemaPath:"#/properties/sameSite/enum",keyword:"enum",params:{allowedValues: schema46.properties.sameSite.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid0 = _errs10 === errors;
@@ -5940,7 +6137,7 @@ if(valid0){
 if(data.conditionalSameSiteNone !== undefined){
 const _errs11 = errors;
 if(typeof data.conditionalSameSiteNone !== "boolean"){
-validate101.errors = [{instancePath:instancePath+"/conditionalSameSiteNone",schemaPath:"#/properties/conditionalSameSiteNone/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate103.errors = [{instancePath:instancePath+"/conditionalSameSiteNone",schemaPath:"#/properties/conditionalSameSiteNone/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid0 = _errs11 === errors;
@@ -5952,7 +6149,7 @@ if(valid0){
 if(data.secure !== undefined){
 const _errs13 = errors;
 if(typeof data.secure !== "boolean"){
-validate101.errors = [{instancePath:instancePath+"/secure",schemaPath:"#/properties/secure/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate103.errors = [{instancePath:instancePath+"/secure",schemaPath:"#/properties/secure/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid0 = _errs13 === errors;
@@ -5964,7 +6161,7 @@ if(valid0){
 if(data.changeOnFailure !== undefined){
 const _errs15 = errors;
 if(typeof data.changeOnFailure !== "boolean"){
-validate101.errors = [{instancePath:instancePath+"/changeOnFailure",schemaPath:"#/properties/changeOnFailure/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate103.errors = [{instancePath:instancePath+"/changeOnFailure",schemaPath:"#/properties/changeOnFailure/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid0 = _errs15 === errors;
@@ -5976,7 +6173,7 @@ if(valid0){
 if(data.persistent !== undefined){
 const _errs17 = errors;
 if(typeof data.persistent !== "boolean"){
-validate101.errors = [{instancePath:instancePath+"/persistent",schemaPath:"#/properties/persistent/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate103.errors = [{instancePath:instancePath+"/persistent",schemaPath:"#/properties/persistent/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid0 = _errs17 === errors;
@@ -5996,16 +6193,16 @@ var valid0 = true;
 }
 }
 else {
-validate101.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate103.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate101.errors = vErrors;
+validate103.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate100(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate102(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -6031,7 +6228,7 @@ if(_errs3 === errors){
 if(data.type !== undefined){
 let data0 = data.type;
 if(!((data0 === "RoundRobin") || (data0 === "LeastRequest"))){
-const err1 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/0/properties/type/enum",keyword:"enum",params:{allowedValues: schema44.oneOf[0].properties.type.enum},message:"must be equal to one of the allowed values"};
+const err1 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/0/properties/type/enum",keyword:"enum",params:{allowedValues: schema45.oneOf[0].properties.type.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -6099,7 +6296,7 @@ if(data.on !== undefined){
 let data2 = data.on;
 const _errs8 = errors;
 if(!(((data2 === "Header") || (data2 === "Cookie")) || (data2 === "ClientAddress"))){
-const err5 = {instancePath:instancePath+"/on",schemaPath:"#/oneOf/1/properties/on/enum",keyword:"enum",params:{allowedValues: schema44.oneOf[1].properties.on.enum},message:"must be equal to one of the allowed values"};
+const err5 = {instancePath:instancePath+"/on",schemaPath:"#/oneOf/1/properties/on/enum",keyword:"enum",params:{allowedValues: schema45.oneOf[1].properties.on.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -6161,8 +6358,8 @@ var valid2 = true;
 if(valid2){
 if(data.setCookie !== undefined){
 const _errs11 = errors;
-if(!(validate101(data.setCookie, {instancePath:instancePath+"/setCookie",parentData:data,parentDataProperty:"setCookie",rootData}))){
-vErrors = vErrors === null ? validate101.errors : vErrors.concat(validate101.errors);
+if(!(validate103(data.setCookie, {instancePath:instancePath+"/setCookie",parentData:data,parentDataProperty:"setCookie",rootData}))){
+vErrors = vErrors === null ? validate103.errors : vErrors.concat(validate103.errors);
 errors = vErrors.length;
 }
 var valid2 = _errs11 === errors;
@@ -6242,7 +6439,7 @@ else {
 vErrors.push(err12);
 }
 errors++;
-validate100.errors = vErrors;
+validate102.errors = vErrors;
 return false;
 }
 else {
@@ -6260,36 +6457,36 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing1;
 if((data.type === undefined) && (missing1 = "type")){
-validate100.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+validate102.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
 return false;
 }
 }
 else {
-validate100.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate102.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate100.errors = vErrors;
+validate102.errors = vErrors;
 return errors === 0;
 }
 
-const schema46 = {"type":"object","additionalProperties":false,"required":["verify"],"properties":{"serverName":{"type":"string","minLength":1,"maxLength":253},"caPem":{"type":"string"},"verify":{"type":"boolean"},"clientCertificate":{"type":"string","minLength":1,"maxLength":253},"minVersion":{"enum":["TLSv1.2","TLSv1.3"]},"maxVersion":{"enum":["TLSv1.2","TLSv1.3"]}}};
+const schema47 = {"type":"object","additionalProperties":false,"required":["verify"],"properties":{"serverName":{"type":"string","minLength":1,"maxLength":253},"caPem":{"type":"string"},"verify":{"type":"boolean"},"clientCertificate":{"type":"string","minLength":1,"maxLength":253},"minVersion":{"enum":["TLSv1.2","TLSv1.3"]},"maxVersion":{"enum":["TLSv1.2","TLSv1.3"]}}};
 
-function validate104(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate106(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.verify === undefined) && (missing0 = "verify")){
-validate104.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate106.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((key0 === "serverName") || (key0 === "caPem")) || (key0 === "verify")) || (key0 === "clientCertificate")) || (key0 === "minVersion")) || (key0 === "maxVersion"))){
-validate104.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate106.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -6301,18 +6498,18 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func2(data0) > 253){
-validate104.errors = [{instancePath:instancePath+"/serverName",schemaPath:"#/properties/serverName/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"}];
+validate106.errors = [{instancePath:instancePath+"/serverName",schemaPath:"#/properties/serverName/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"}];
 return false;
 }
 else {
 if(func2(data0) < 1){
-validate104.errors = [{instancePath:instancePath+"/serverName",schemaPath:"#/properties/serverName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate106.errors = [{instancePath:instancePath+"/serverName",schemaPath:"#/properties/serverName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 }
 }
 else {
-validate104.errors = [{instancePath:instancePath+"/serverName",schemaPath:"#/properties/serverName/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate106.errors = [{instancePath:instancePath+"/serverName",schemaPath:"#/properties/serverName/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -6325,7 +6522,7 @@ if(valid0){
 if(data.caPem !== undefined){
 const _errs4 = errors;
 if(typeof data.caPem !== "string"){
-validate104.errors = [{instancePath:instancePath+"/caPem",schemaPath:"#/properties/caPem/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate106.errors = [{instancePath:instancePath+"/caPem",schemaPath:"#/properties/caPem/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -6337,7 +6534,7 @@ if(valid0){
 if(data.verify !== undefined){
 const _errs6 = errors;
 if(typeof data.verify !== "boolean"){
-validate104.errors = [{instancePath:instancePath+"/verify",schemaPath:"#/properties/verify/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate106.errors = [{instancePath:instancePath+"/verify",schemaPath:"#/properties/verify/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -6352,18 +6549,18 @@ const _errs8 = errors;
 if(errors === _errs8){
 if(typeof data3 === "string"){
 if(func2(data3) > 253){
-validate104.errors = [{instancePath:instancePath+"/clientCertificate",schemaPath:"#/properties/clientCertificate/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"}];
+validate106.errors = [{instancePath:instancePath+"/clientCertificate",schemaPath:"#/properties/clientCertificate/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"}];
 return false;
 }
 else {
 if(func2(data3) < 1){
-validate104.errors = [{instancePath:instancePath+"/clientCertificate",schemaPath:"#/properties/clientCertificate/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate106.errors = [{instancePath:instancePath+"/clientCertificate",schemaPath:"#/properties/clientCertificate/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 }
 }
 else {
-validate104.errors = [{instancePath:instancePath+"/clientCertificate",schemaPath:"#/properties/clientCertificate/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate106.errors = [{instancePath:instancePath+"/clientCertificate",schemaPath:"#/properties/clientCertificate/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -6377,7 +6574,7 @@ if(data.minVersion !== undefined){
 let data4 = data.minVersion;
 const _errs10 = errors;
 if(!((data4 === "TLSv1.2") || (data4 === "TLSv1.3"))){
-validate104.errors = [{instancePath:instancePath+"/minVersion",schemaPath:"#/properties/minVersion/enum",keyword:"enum",params:{allowedValues: schema46.properties.minVersion.enum},message:"must be equal to one of the allowed values"}];
+validate106.errors = [{instancePath:instancePath+"/minVersion",schemaPath:"#/properties/minVersion/enum",keyword:"enum",params:{allowedValues: schema47.properties.minVersion.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid0 = _errs10 === errors;
@@ -6390,7 +6587,7 @@ if(data.maxVersion !== undefined){
 let data5 = data.maxVersion;
 const _errs11 = errors;
 if(!((data5 === "TLSv1.2") || (data5 === "TLSv1.3"))){
-validate104.errors = [{instancePath:instancePath+"/maxVersion",schemaPath:"#/properties/maxVersion/enum",keyword:"enum",params:{allowedValues: schema46.properties.maxVersion.enum},message:"must be equal to one of the allowed values"}];
+validate106.errors = [{instancePath:instancePath+"/maxVersion",schemaPath:"#/properties/maxVersion/enum",keyword:"enum",params:{allowedValues: schema47.properties.maxVersion.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid0 = _errs11 === errors;
@@ -6407,30 +6604,30 @@ var valid0 = true;
 }
 }
 else {
-validate104.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate106.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate104.errors = vErrors;
+validate106.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate97(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate99(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((data.namespace === undefined) && (missing0 = "namespace")) || ((data.service === undefined) && (missing0 = "service"))) || ((data.protocol === undefined) && (missing0 = "protocol"))) || ((data.endpoints === undefined) && (missing0 = "endpoints"))) || ((data.balancer === undefined) && (missing0 = "balancer"))){
-validate97.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate99.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((((key0 === "namespace") || (key0 === "service")) || (key0 === "protocol")) || (key0 === "endpoints")) || (key0 === "balancer")) || (key0 === "tls")) || (key0 === "external"))){
-validate97.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate99.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -6442,12 +6639,12 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func2(data0) > 253){
-validate97.errors = [{instancePath:instancePath+"/namespace",schemaPath:"#/properties/namespace/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"}];
+validate99.errors = [{instancePath:instancePath+"/namespace",schemaPath:"#/properties/namespace/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"}];
 return false;
 }
 }
 else {
-validate97.errors = [{instancePath:instancePath+"/namespace",schemaPath:"#/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate99.errors = [{instancePath:instancePath+"/namespace",schemaPath:"#/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -6463,12 +6660,12 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(func2(data1) > 253){
-validate97.errors = [{instancePath:instancePath+"/service",schemaPath:"#/properties/service/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"}];
+validate99.errors = [{instancePath:instancePath+"/service",schemaPath:"#/properties/service/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"}];
 return false;
 }
 }
 else {
-validate97.errors = [{instancePath:instancePath+"/service",schemaPath:"#/properties/service/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate99.errors = [{instancePath:instancePath+"/service",schemaPath:"#/properties/service/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -6482,7 +6679,7 @@ if(data.protocol !== undefined){
 let data2 = data.protocol;
 const _errs6 = errors;
 if(!((((data2 === "HTTP") || (data2 === "HTTPS")) || (data2 === "H2C")) || (data2 === "H2"))){
-validate97.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema42.properties.protocol.enum},message:"must be equal to one of the allowed values"}];
+validate99.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema43.properties.protocol.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -6500,8 +6697,8 @@ var valid1 = true;
 const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
 const _errs9 = errors;
-if(!(validate98(data3[i0], {instancePath:instancePath+"/endpoints/" + i0,parentData:data3,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate98.errors : vErrors.concat(validate98.errors);
+if(!(validate100(data3[i0], {instancePath:instancePath+"/endpoints/" + i0,parentData:data3,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate100.errors : vErrors.concat(validate100.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs9 === errors;
@@ -6511,7 +6708,7 @@ break;
 }
 }
 else {
-validate97.errors = [{instancePath:instancePath+"/endpoints",schemaPath:"#/properties/endpoints/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate99.errors = [{instancePath:instancePath+"/endpoints",schemaPath:"#/properties/endpoints/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -6523,8 +6720,8 @@ var valid0 = true;
 if(valid0){
 if(data.balancer !== undefined){
 const _errs10 = errors;
-if(!(validate100(data.balancer, {instancePath:instancePath+"/balancer",parentData:data,parentDataProperty:"balancer",rootData}))){
-vErrors = vErrors === null ? validate100.errors : vErrors.concat(validate100.errors);
+if(!(validate102(data.balancer, {instancePath:instancePath+"/balancer",parentData:data,parentDataProperty:"balancer",rootData}))){
+vErrors = vErrors === null ? validate102.errors : vErrors.concat(validate102.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs10 === errors;
@@ -6535,8 +6732,8 @@ var valid0 = true;
 if(valid0){
 if(data.tls !== undefined){
 const _errs11 = errors;
-if(!(validate104(data.tls, {instancePath:instancePath+"/tls",parentData:data,parentDataProperty:"tls",rootData}))){
-vErrors = vErrors === null ? validate104.errors : vErrors.concat(validate104.errors);
+if(!(validate106(data.tls, {instancePath:instancePath+"/tls",parentData:data,parentDataProperty:"tls",rootData}))){
+vErrors = vErrors === null ? validate106.errors : vErrors.concat(validate106.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs11 === errors;
@@ -6548,7 +6745,7 @@ if(valid0){
 if(data.external !== undefined){
 const _errs12 = errors;
 if(typeof data.external !== "boolean"){
-validate97.errors = [{instancePath:instancePath+"/external",schemaPath:"#/properties/external/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate99.errors = [{instancePath:instancePath+"/external",schemaPath:"#/properties/external/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid0 = _errs12 === errors;
@@ -6566,24 +6763,24 @@ var valid0 = true;
 }
 }
 else {
-validate97.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate99.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate97.errors = vErrors;
+validate99.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate96(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate98(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
 const _errs2 = errors;
-if(!(validate97(data[key0], {instancePath:instancePath+"/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data,parentDataProperty:key0,rootData}))){
-vErrors = vErrors === null ? validate97.errors : vErrors.concat(validate97.errors);
+if(!(validate99(data[key0], {instancePath:instancePath+"/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data,parentDataProperty:key0,rootData}))){
+vErrors = vErrors === null ? validate99.errors : vErrors.concat(validate99.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -6593,32 +6790,32 @@ break;
 }
 }
 else {
-validate96.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate98.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate96.errors = vErrors;
+validate98.errors = vErrors;
 return errors === 0;
 }
 
-const schema47 = {"type":"object","additionalProperties":{"$ref":"#/$defs/certificates.value"}};
-const schema48 = {"type":"object","additionalProperties":false,"required":["certPem","keyPem","source"],"properties":{"certPem":{"type":"string"},"keyPem":{"type":"string"},"source":{"type":"string"}}};
+const schema48 = {"type":"object","additionalProperties":{"$ref":"#/$defs/certificates.value"}};
+const schema49 = {"type":"object","additionalProperties":false,"required":["certPem","keyPem","source"],"properties":{"certPem":{"type":"string"},"keyPem":{"type":"string"},"source":{"type":"string"}}};
 
-function validate109(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate111(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.certPem === undefined) && (missing0 = "certPem")) || ((data.keyPem === undefined) && (missing0 = "keyPem"))) || ((data.source === undefined) && (missing0 = "source"))){
-validate109.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate111.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "certPem") || (key0 === "keyPem")) || (key0 === "source"))){
-validate109.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate111.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -6627,7 +6824,7 @@ if(_errs1 === errors){
 if(data.certPem !== undefined){
 const _errs2 = errors;
 if(typeof data.certPem !== "string"){
-validate109.errors = [{instancePath:instancePath+"/certPem",schemaPath:"#/properties/certPem/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate111.errors = [{instancePath:instancePath+"/certPem",schemaPath:"#/properties/certPem/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -6639,7 +6836,7 @@ if(valid0){
 if(data.keyPem !== undefined){
 const _errs4 = errors;
 if(typeof data.keyPem !== "string"){
-validate109.errors = [{instancePath:instancePath+"/keyPem",schemaPath:"#/properties/keyPem/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate111.errors = [{instancePath:instancePath+"/keyPem",schemaPath:"#/properties/keyPem/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -6651,7 +6848,7 @@ if(valid0){
 if(data.source !== undefined){
 const _errs6 = errors;
 if(typeof data.source !== "string"){
-validate109.errors = [{instancePath:instancePath+"/source",schemaPath:"#/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate111.errors = [{instancePath:instancePath+"/source",schemaPath:"#/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -6665,24 +6862,24 @@ var valid0 = true;
 }
 }
 else {
-validate109.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate111.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate109.errors = vErrors;
+validate111.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate108(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate110(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
 const _errs2 = errors;
-if(!(validate109(data[key0], {instancePath:instancePath+"/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data,parentDataProperty:key0,rootData}))){
-vErrors = vErrors === null ? validate109.errors : vErrors.concat(validate109.errors);
+if(!(validate111(data[key0], {instancePath:instancePath+"/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data,parentDataProperty:key0,rootData}))){
+vErrors = vErrors === null ? validate111.errors : vErrors.concat(validate111.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -6692,11 +6889,11 @@ break;
 }
 }
 else {
-validate108.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate110.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate108.errors = vErrors;
+validate110.errors = vErrors;
 return errors === 0;
 }
 
@@ -6775,8 +6972,8 @@ var valid0 = true;
 if(valid0){
 if(data.backends !== undefined){
 const _errs7 = errors;
-if(!(validate96(data.backends, {instancePath:instancePath+"/backends",parentData:data,parentDataProperty:"backends",rootData}))){
-vErrors = vErrors === null ? validate96.errors : vErrors.concat(validate96.errors);
+if(!(validate98(data.backends, {instancePath:instancePath+"/backends",parentData:data,parentDataProperty:"backends",rootData}))){
+vErrors = vErrors === null ? validate98.errors : vErrors.concat(validate98.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs7 === errors;
@@ -6787,8 +6984,8 @@ var valid0 = true;
 if(valid0){
 if(data.certificates !== undefined){
 const _errs8 = errors;
-if(!(validate108(data.certificates, {instancePath:instancePath+"/certificates",parentData:data,parentDataProperty:"certificates",rootData}))){
-vErrors = vErrors === null ? validate108.errors : vErrors.concat(validate108.errors);
+if(!(validate110(data.certificates, {instancePath:instancePath+"/certificates",parentData:data,parentDataProperty:"certificates",rootData}))){
+vErrors = vErrors === null ? validate110.errors : vErrors.concat(validate110.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs8 === errors;

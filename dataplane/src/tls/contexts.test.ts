@@ -118,3 +118,24 @@ test('a host with its own ciphers gets its own context; a list OpenSSL refuses k
   assert.notEqual(contexts.select('order.example.com'), plain);
   assert.equal(contexts.select('broken.example.com'), plain);
 });
+
+test('a host with client certificates (auth-tls) gets its own context that asks for one; off and other hosts never ask', () => {
+  const { caPem } = makeTestCerts('client-ca.test');
+  const asking = { verify: 'on', depth: 1, passCertificate: false, caPem } as const;
+  const contexts = store(
+    table({
+      hosts: [
+        { ...host('shop.example.com', 'shop'), clientCertificate: asking },
+        { ...host('*.example.org', 'wild'), clientCertificate: { ...asking, verify: 'off' } },
+      ],
+    }),
+  );
+  const own = contexts.ownCipherContext('shop.example.com');
+  assert.ok(own !== undefined);
+  assert.equal(contexts.asksClientCertificate(own), true);
+  assert.equal(contexts.hasOwnCiphers, true);
+  assert.equal(contexts.ownCipherContext('a.example.org'), undefined);
+  const plain = contexts.select('a.example.org');
+  assert.ok(plain !== undefined);
+  assert.equal(contexts.asksClientCertificate(plain), false);
+});

@@ -3,13 +3,16 @@
 // are cached by content hash across tables, so a table that keeps a certificate does not parse it
 // again, and a Secret whose content changes gets a new context for new handshakes while open
 // connections keep the one they negotiated.
-import { createHash } from 'node:crypto';
+import { constants, createHash } from 'node:crypto';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import type { Certificate, HostTls, RouteTable } from '../table/types.ts';
 import { SECURE_CONTEXT_OPTIONS, TLS13_SUITES } from './options.ts';
 
 /** A host's own cipher settings (ingress-nginx ssl-ciphers, ssl-prefer-server-ciphers). */
-type CipherSettings = Pick<HostTls, 'ciphers' | 'preferServerCiphers'>;
+type CipherSettings = Pick<HostTls, 'ciphers' | 'preferServerCiphers'> & {
+  /** The CA of a host asking for client certificates (auth-tls-secret). */
+  clientCa?: string;
+};
 
 export interface ContextProblem {
   certificate: string;
@@ -21,7 +24,9 @@ function contentKey(certificate: Certificate, settings: CipherSettings | undefin
     .update(certificate.certPem)
     .update('\0')
     .update(certificate.keyPem)
-    .update(`\0${settings?.ciphers ?? ''}\0${settings?.preferServerCiphers ?? ''}`)
+    .update(
+      `\0${settings?.ciphers ?? ''}\0${settings?.preferServerCiphers ?? ''}\0${settings?.clientCa ?? ''}`,
+    )
     .digest('hex');
 }
 
@@ -36,6 +41,11 @@ function contextOptions(settings: CipherSettings | undefined) {
     ...(settings?.preferServerCiphers === undefined
       ? {}
       : { honorCipherOrder: settings.preferServerCiphers }),
+    // No resumption on a host that verifies clients: a resumed session would carry the verdict of
+    // an earlier handshake (Node keeps no server-side session cache; tickets are the only way).
+    ...(settings?.clientCa === undefined
+      ? {}
+      : { ca: settings.clientCa, secureOptions: constants.SSL_OP_NO_TICKET }),
   };
 }
 
@@ -47,6 +57,8 @@ export class CertificateContexts {
   #default: SecureContext | undefined;
   /** Contexts made with a host's own cipher settings (ssl-ciphers): see ownCipherContext. */
   #ownCiphers = new Set<SecureContext>();
+  /** Contexts of hosts that ask for a client certificate (auth-tls-secret): see clientCertificateContext. */
+  #clientCas = new Set<SecureContext>();
   #defaultCertificate: Certificate | undefined;
   #fallback: Certificate | undefined;
 
@@ -95,17 +107,28 @@ export class CertificateContexts {
     const exact = new Map<string, SecureContext>();
     const wildcard = new Map<string, SecureContext>();
     const ownCiphers = new Set<SecureContext>();
+    const clientCas = new Set<SecureContext>();
     for (const host of table.hosts) {
       if (host.tls === undefined || host.host === '*') continue;
       const certificate = table.certificates[host.tls.certificate];
-      const ciphered = host.tls.ciphers !== undefined || host.tls.preferServerCiphers !== undefined;
-      // A cipher list OpenSSL refuses leaves the host on the default list, never without TLS.
+      const asks = host.clientCertificate !== undefined && host.clientCertificate.verify !== 'off';
+      const clientCa = asks ? host.clientCertificate?.caPem : undefined;
+      const ciphered =
+        host.tls.ciphers !== undefined ||
+        host.tls.preferServerCiphers !== undefined ||
+        clientCa !== undefined;
+      // A cipher list OpenSSL refuses leaves the host on the default list, never without TLS; a CA
+      // OpenSSL refuses leaves it asking for no certificate, and its requests are answered 503.
       const own = ciphered
-        ? load(`${host.tls.certificate} with the ciphers of ${host.host}`, certificate, host.tls)
+        ? load(`${host.tls.certificate} with the TLS settings of ${host.host}`, certificate, {
+            ...host.tls,
+            clientCa,
+          })
         : undefined;
       const context = own ?? load(host.tls.certificate, certificate);
       if (context === undefined) continue;
       if (own !== undefined) ownCiphers.add(own);
+      if (own !== undefined && clientCa !== undefined) clientCas.add(own);
       if (host.host.startsWith('*.')) wildcard.set(host.host.slice(2), context);
       else exact.set(host.host, context);
     }
@@ -120,6 +143,7 @@ export class CertificateContexts {
       fallback = load('self-signed', this.#fallback);
     }
     this.#ownCiphers = ownCiphers;
+    this.#clientCas = clientCas;
     this.#byContent = next;
     this.#exact = exact;
     this.#wildcard = wildcard;
@@ -128,18 +152,24 @@ export class CertificateContexts {
     return problems;
   }
 
-  /** Whether some host has its own cipher settings: the listener then reads each ClientHello first. */
+  /** Whether some host has its own cipher settings or client CA: the listener then reads each ClientHello first. */
   get hasOwnCiphers(): boolean {
     return this.#ownCiphers.size > 0;
   }
 
   /**
-   * The context of `servername`'s host when it has its own cipher settings: the listener makes the
-   * connection's SSL from it (tls/passthrough.ts), since OpenSSL keeps the first context's ciphers.
+   * The context of `servername`'s host when it has its own cipher settings or client CA: the
+   * listener makes the connection's SSL from it (tls/passthrough.ts), since OpenSSL keeps the first
+   * context's ciphers, and verifies a client certificate against the store of the context in force.
    */
   ownCipherContext(servername: string): SecureContext | undefined {
     const context = this.select(servername);
     return context !== undefined && this.#ownCiphers.has(context) ? context : undefined;
+  }
+
+  /** Whether a handshake made from `context` must ask for a client certificate (it holds a host's CA). */
+  asksClientCertificate(context: SecureContext): boolean {
+    return this.#clientCas.has(context);
   }
 
   /** The context for an SNI name (case-insensitive, trailing dot ignored); the default for none. */

@@ -1,9 +1,10 @@
 // The ClientHello router of the HTTPS listener: the first TLS record is read before the handshake.
 // SSL passthrough (ingress-nginx --enable-ssl-passthrough, docs/user-guide/tls.md): a ClientHello
 // naming a passthrough host is not terminated, its bytes go as they are to an endpoint of that
-// host's backend. A host with its own ciphers (ssl-ciphers) gets its handshake made from its own
-// context. Every other connection — another name, no SNI, not TLS at all — is handed to the TLS
-// server with the bytes read put back, as if nothing had looked. A table with neither reads nothing.
+// host's backend. A host with its own ciphers (ssl-ciphers) or client CA (auth-tls-secret) gets
+// its handshake made from its own context, and the latter asks the client for a certificate. Every
+// other connection — another name, no SNI, not TLS at all — is handed to the TLS server with the
+// bytes read put back, as if nothing had looked. A table with none of these reads nothing.
 import type { Server, Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
 import { plainAddress } from '../proxy/forwarding.ts';
@@ -24,6 +25,8 @@ export interface PassthroughRouter {
   hosts(): ReadonlyMap<string, CompiledBackend> | undefined;
   /** The context of a host with its own cipher settings (tls/contexts.ts), else undefined. */
   ownContext(serverName: string): SecureContext | undefined;
+  /** Whether a handshake made from `context` asks the client for a certificate (auth-tls-secret). */
+  asksClientCertificate?(context: SecureContext): boolean;
   /** A raw TCP connection to an endpoint through the upstream connect path (pools.connectTcp). */
   connect(
     origin: string,
@@ -136,7 +139,9 @@ class HelloRead {
     const context = name === undefined ? undefined : this.#router.ownContext(name);
     if (context === undefined) handOver(this.#server, this.#listeners, this.#socket);
     else
-      withSharedContext(this.#server, context, () => handOver(this.#server, this.#listeners, this.#socket));
+      withSharedContext(this.#server, context, this.#router.asksClientCertificate?.(context) === true, () =>
+        handOver(this.#server, this.#listeners, this.#socket),
+      );
   }
 
   #pipe(backend: CompiledBackend): void {
@@ -179,18 +184,37 @@ class HelloRead {
  * option when SNI later switches the certificate context, so a host's own ciphers must be in the
  * context the SSL is made from. Node has no public per-connection setting for it.
  */
-function withSharedContext(server: Server, context: SecureContext, handOver: () => void): void {
-  const shared = server as Server & { _sharedCreds?: SecureContext };
+function withSharedContext(
+  server: Server,
+  context: SecureContext,
+  requestCert: boolean,
+  handOver: () => void,
+): void {
+  // The TLSSocket takes requestCert/rejectUnauthorized from the server in the same listener: a
+  // host with auth-tls asks for a certificate, and the verdict is judged per request (stages/).
+  const shared = server as Server & {
+    _sharedCreds?: SecureContext;
+    requestCert?: boolean;
+    rejectUnauthorized?: boolean;
+  };
   const previous = shared._sharedCreds;
   if (previous === undefined) {
     handOver();
     return;
   }
+  const previousRequest = shared.requestCert;
+  const previousReject = shared.rejectUnauthorized;
   shared._sharedCreds = context;
+  if (requestCert) {
+    shared.requestCert = true;
+    shared.rejectUnauthorized = false;
+  }
   try {
     handOver();
   } finally {
     shared._sharedCreds = previous;
+    shared.requestCert = previousRequest;
+    shared.rejectUnauthorized = previousReject;
   }
 }
 

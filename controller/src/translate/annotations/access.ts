@@ -1,9 +1,8 @@
 // Authentication, external authentication, client certificates and `satisfy`: every key restricts
 // access, so until Gatehouse honours them an Ingress carrying one answers 503 (fail closed). Basic
-// authentication is honoured (basic-auth.ts).
+// authentication (basic-auth.ts), auth-url (external-auth.ts), client certificates
+// (client-certificates.ts) and satisfy (satisfy.ts) are honoured.
 import { type AnnotationEntry, DOCS, FALSE_VALUES, family } from './types.ts';
-
-const NEXT = 'not implemented yet (access-control annotations are the next issue)';
 
 export const basicAuth: AnnotationEntry[] = family(
   'Authentication',
@@ -137,36 +136,39 @@ export const clientCertificates: AnnotationEntry[] = family(
   [
     {
       key: 'auth-tls-secret',
-      status: 'pending',
-      note: `CA Secret clients must present a certificate from: ${NEXT}`,
+      status: 'difference',
+      note:
+        'namespace/name in the Ingress\'s own namespace; its "ca.crt" (any Secret type). Per host, as nginx\'s server block: the oldest Ingress of the host sets it, and every route of the host (any Ingress) is checked. ' +
+        'The handshake of that TLS name asks for a certificate, other names never do; no TLS session resumption on it. A request over plain HTTP or a connection made for another name has no certificate. ' +
+        'A missing Secret or unreadable ca.crt: 503 for the host (ingress-nginx: 503 for the Ingress, 403 for the rest of its server)',
     },
     {
       key: 'auth-tls-verify-client',
-      status: 'pending',
-      note: `on, optional, optional_no_ca or off: ${NEXT}`,
+      status: 'supported',
+      note: 'on (default, also for an invalid value): no certificate or a failed one 400; optional: none passes, a failed one 400; optional_no_ca: any passes; off: none asked. HTTP/1.1, HTTP/2 and WebSocket alike',
       // `off` asks for no client certificate at all.
       unrestrictedValues: ['off'],
     },
     {
       key: 'auth-tls-verify-depth',
-      status: 'pending',
-      note: `depth of the client certificate chain: ${NEXT}`,
+      status: 'supported',
+      note: 'intermediates allowed between the client certificate and the CA; default 1 (also for 0 or an invalid value)',
     },
     {
       key: 'auth-tls-error-page',
-      status: 'pending',
-      note: `where a failed client verification redirects: ${NEXT}`,
+      status: 'difference',
+      note: 'an http(s) URL a failed verification is redirected to (302) instead of 400; a path (an nginx internal redirect) is invalid and ignored',
     },
     {
       key: 'auth-tls-pass-certificate-to-upstream',
-      status: 'pending',
-      note: `client certificate in the ssl-client-cert header: ${NEXT}`,
+      status: 'supported',
+      note: "the URL-escaped PEM in ssl-client-cert; ssl-client-verify (SUCCESS, NONE, FAILED:reason), ssl-client-subject-dn and ssl-client-issuer-dn (RFC 2253) are always sent, replacing the client's. Not sent to auth-url",
       unrestrictedValues: FALSE_VALUES,
     },
     {
       key: 'auth-tls-match-cn',
-      status: 'pending',
-      note: `regex the client certificate CN must match: ${NEXT}`,
+      status: 'difference',
+      note: 'RE2 syntax (a pattern RE2 refuses: 503), searched in the subject DN as nginx\'s `!~`, else 403; without "CN=" ignored as ingress-nginx does',
     },
   ],
   true,
@@ -175,6 +177,12 @@ export const clientCertificates: AnnotationEntry[] = family(
 export const satisfy: AnnotationEntry[] = family(
   'Satisfy',
   `${DOCS}#satisfy`,
-  [{ key: 'satisfy', status: 'pending', note: `all or any of auth and IP lists must pass: ${NEXT}` }],
+  [
+    {
+      key: 'satisfy',
+      status: 'supported',
+      note: 'any: the source ranges or the authentication (auth-type basic, auth-url) let a request on; when both refuse, 401 wins over 403 as in nginx. all (default; also for any other value): both must. Not for auth-tls, checked before (nginx: at the server)',
+    },
+  ],
   true,
 );

@@ -176,7 +176,7 @@ test('a closed Ingress (unsupported access annotation) adds no host names and no
           'server-alias': 'b.example',
           'app-root': '/x',
           'auth-realm': 'r',
-          satisfy: 'any',
+          'limit-rate': '5',
         }),
       ),
     ],

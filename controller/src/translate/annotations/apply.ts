@@ -29,6 +29,7 @@ export function applyRouteSettings(
     if (s.responseRewrites !== undefined) route.responseRewrites = structuredClone(s.responseRewrites);
     if (s.clientAccess !== undefined) route.clientAccess = structuredClone(s.clientAccess);
     if (s.cors !== undefined) route.cors = structuredClone(s.cors);
+    if (s.satisfy !== undefined) route.satisfy = s.satisfy;
     // Shared, not cloned: the users list can be long, and nothing edits it after translation.
     if (s.basicAuth !== undefined) route.basicAuth = s.basicAuth;
     if (s.externalAuth !== undefined) route.externalAuth = structuredClone(s.externalAuth);

@@ -4,6 +4,7 @@ import type { Diagnostic } from '../../snapshot.ts';
 import type { IngressView } from '../lookup.ts';
 import { parseAffinity, parseCanaryAffinity } from './affinity.ts';
 import { parseBasicAuth } from './basic-auth.ts';
+import { parseClientCertificate } from './client-certificates.ts';
 import { parseCors } from './cors.ts';
 import { parseCustomHeaders } from './custom-headers.ts';
 import { parseErrorPages } from './error-pages.ts';
@@ -23,6 +24,7 @@ import {
   parseUpstreamVhost,
   parseUseRegex,
 } from './routing.ts';
+import { parseSatisfy } from './satisfy.ts';
 import type { IngressAnnotations } from './settings.ts';
 import { readSnippets } from './snippet/annotation.ts';
 import { parseSourceRanges } from './source-ranges.ts';
@@ -80,9 +82,14 @@ export function parseAnnotations(
   const ranges = parseSourceRanges(values);
   if (ranges.kind === 'rules') route.clientAccess = ranges.access;
   else if (ranges.kind === 'denied') result.denied = [...(result.denied ?? []), 'source-range'];
+  const satisfy = parseSatisfy(values);
+  if (satisfy !== undefined) route.satisfy = satisfy;
   const basicAuth = parseBasicAuth(values, ingress.namespace);
   if (basicAuth?.kind === 'denied') result.denied = [...(result.denied ?? []), 'auth'];
   else if (basicAuth !== undefined) result.basicAuth = basicAuth;
+  const clientCertificate = parseClientCertificate(values, ingress.namespace);
+  if (clientCertificate === 'denied') result.denied = [...(result.denied ?? []), 'auth-tls'];
+  else if (clientCertificate !== undefined) result.clientCertificate = clientCertificate;
   const externalAuth = parseExternalAuth(values, ingress.namespace);
   if (externalAuth === 'denied') result.denied = [...(result.denied ?? []), 'auth-url'];
   else if (externalAuth !== undefined) route.externalAuthSpec = externalAuth;

@@ -17,6 +17,7 @@ import type {
 } from '../../../../dataplane/src/table/types.ts';
 import type { CanaryAffinity } from './affinity.ts';
 import type { BasicAuthRequest } from './basic-auth.ts';
+import type { ClientCertificateRequest } from './client-certificates.ts';
 import type { CustomHeadersRequest } from './custom-headers.ts';
 import type { ErrorPagesSpec } from './error-pages.ts';
 import type { ExternalAuthSpec } from './external-auth.ts';
@@ -49,6 +50,8 @@ export interface RouteSettings {
   errorBackend?: string;
   /** proxy-redirect-*, proxy-cookie-domain, proxy-cookie-path: Route.responseRewrites. */
   responseRewrites?: ResponseRewrites;
+  /** satisfy any: Route.satisfy. */
+  satisfy?: 'any';
   /** *-source-range: Route.clientAccess. */
   clientAccess?: ClientAccess;
   /** enable-cors, cors-*: Route.cors. */
@@ -91,6 +94,8 @@ export interface IngressAnnotations {
   canary: CanaryBalancing;
   /** Restricting annotations whose value cannot be honoured: the Ingress answers 503 (fail closed). */
   denied?: string[];
+  /** auth-tls-*: the host's client certificates, once the CA Secret is read (translate.ts). */
+  clientCertificate?: ClientCertificateRequest;
   /** ssl-passthrough, ssl-ciphers, ssl-prefer-server-ciphers: the HTTPS listener's handling of its hosts. */
   listener?: ListenerSettings;
   /** server-snippet, translated: applied to every route of the Ingress's hosts (translate.ts). */

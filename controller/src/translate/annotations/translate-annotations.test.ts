@@ -58,13 +58,11 @@ describe('annotations: reported, and restricting ones fail closed', () => {
     ...[
       'auth-snippet',
       'limit-rate',
-      'auth-tls-secret',
-      'satisfy',
       // configuration-snippet / server-snippet close only when they name allow/deny (snippet/*.test.ts).
       'modsecurity-snippet',
     ].map((key) => ({
       rule: `${key} cannot be honoured, so every route answers 503`,
-      annotations: { [`${P}/${key}`]: key === 'satisfy' ? 'any' : 'on-value' },
+      annotations: { [`${P}/${key}`]: 'on-value' },
       routes: CLOSED,
       reasons: [
         `Ingress default/app metadata.annotations AccessAnnotationNotHonoured`,
@@ -104,12 +102,22 @@ describe('annotations: reported, and restricting ones fail closed', () => {
       reasons: [],
     },
     {
-      rule: 'auth-tls-verify-client: off asks for no certificate: served',
+      rule: 'auth-tls-secret that is not namespace/name (authtls k8s.ParseNameNS, LocationDenied): 503',
+      annotations: { [`${P}/auth-tls-secret`]: 'on-value' },
+      routes: CLOSED,
+      reasons: [`Ingress default/app metadata.annotations["${P}/auth-tls-secret"] InvalidAccessAnnotation`],
+    },
+    {
+      rule: 'auth-tls-verify-client without auth-tls-secret is not read (authtls parses nothing else): served',
       annotations: { [`${P}/auth-tls-verify-client`]: 'OFF' },
       routes: SERVED,
-      reasons: [
-        `Ingress default/app metadata.annotations["${P}/auth-tls-verify-client"] UnsupportedAnnotation`,
-      ],
+      reasons: [],
+    },
+    {
+      rule: 'satisfy any without source ranges or auth changes nothing: served',
+      annotations: { [`${P}/satisfy`]: 'any' },
+      routes: SERVED,
+      reasons: [],
     },
     {
       rule: 'limit-rps: 0 is no limit in ingress-nginx: served',

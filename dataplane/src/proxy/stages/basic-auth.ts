@@ -7,9 +7,10 @@ import { answer, challengeRaw } from '../answers.ts';
 import { authorized, type CompiledBasicAuth } from '../basic-auth.ts';
 import { addCorsHeaders, type CompiledCors } from '../cors.ts';
 import type { ClientView } from '../forwarding.ts';
+import { satisfiesAny } from './satisfy.ts';
 import type { Refusal, Stage, StagedRoute } from './stage.ts';
 
-class BasicAuthStage implements Stage {
+export class BasicAuthStage implements Stage {
   readonly refusal: Refusal = 'basic_auth';
   readonly upgrades = true;
   readonly #auth: CompiledBasicAuth;
@@ -33,5 +34,7 @@ class BasicAuthStage implements Stage {
 }
 
 export function basicAuthStage(route: StagedRoute): Stage | undefined {
-  return route.basicAuth === undefined ? undefined : new BasicAuthStage(route.basicAuth, route.cors);
+  return route.basicAuth === undefined || satisfiesAny(route)
+    ? undefined
+    : new BasicAuthStage(route.basicAuth, route.cors);
 }

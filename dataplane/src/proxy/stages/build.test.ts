@@ -4,6 +4,7 @@ import { compileExternalAuth } from '../../auth/external.ts';
 import { compileRateLimit } from '../../limits/compile.ts';
 import { compileBasicAuth } from '../basic-auth.ts';
 import { compileClientAccess } from '../client-access.ts';
+import { compileClientCertificate } from '../client-certificate.ts';
 import { compileCors } from '../cors.ts';
 import { compileStages, NO_ROUTE_STAGES } from './build.ts';
 import type { StagedRoute } from './stage.ts';
@@ -27,6 +28,8 @@ const none: StagedRoute = {
   basicAuth: undefined,
   externalAuth: undefined,
   rateLimit: undefined,
+  clientCertificate: undefined,
+  satisfyAny: false,
 };
 const externalAuth = compileExternalAuth(
   { backend: 'auth', path: '/check', hostname: 'auth.test' },
@@ -40,6 +43,12 @@ const rateLimit = compileRateLimit(
   new Map(),
   [],
 );
+const clientCertificate = compileClientCertificate({
+  caPem: 'x',
+  verify: 'on',
+  depth: 1,
+  passCertificate: false,
+});
 const basicAuth = compileBasicAuth({ realm: 'r', users: [{ user: 'u', hash: '{PLAIN}p' }] });
 
 function kinds(route: StagedRoute): { stages: string[]; upgrades: string[] } {
@@ -58,9 +67,19 @@ describe('compileStages', () => {
 
   it('keeps nginx phase order: body size, limits (503, 429), access (403), the CORS preflight (204), then auth_basic (401), auth_request', () => {
     assert.deepEqual(
-      kinds({ maxRequestBodyBytes: 10, clientAccess: access, cors, basicAuth, externalAuth, rateLimit }),
+      kinds({
+        maxRequestBodyBytes: 10,
+        clientAccess: access,
+        cors,
+        basicAuth,
+        externalAuth,
+        rateLimit,
+        clientCertificate,
+        satisfyAny: false,
+      }),
       {
         stages: [
+          'ClientCertificateStage',
           'BodySizeStage',
           'RequestRateStage',
           'ConnectionStage',
@@ -71,6 +90,7 @@ describe('compileStages', () => {
           'ExternalAuthStage',
         ],
         upgrades: [
+          'ClientCertificateStage',
           'RequestRateStage',
           'ConnectionStage',
           'GlobalRateStage',
@@ -97,5 +117,31 @@ describe('compileStages', () => {
     assert.equal(stage.check({} as never, undefined, view('10.1.2.3')), 0);
     assert.equal(stage.check({} as never, undefined, view('192.0.2.1')), 403);
     assert.equal(stage.refusal, 'client_address');
+  });
+
+  it("satisfy any: the address rules and the auth become one stage in the auth's place; alone, either keeps its own", () => {
+    assert.deepEqual(
+      kinds({ ...none, clientAccess: access, cors, basicAuth, externalAuth, satisfyAny: true }),
+      {
+        stages: ['CorsPreflightStage', 'SatisfyAnyStage'],
+        upgrades: ['SatisfyAnyStage'],
+      },
+    );
+    assert.deepEqual(kinds({ ...none, clientAccess: access, satisfyAny: true }).stages, [
+      'ClientAccessStage',
+    ]);
+    assert.deepEqual(kinds({ ...none, basicAuth, satisfyAny: true }).stages, ['BasicAuthStage']);
+  });
+
+  it('satisfy any: an allowed address needs no credentials; elsewhere the credentials let it on, else 401', () => {
+    const [stage] = compileStages({ ...none, clientAccess: access, basicAuth, satisfyAny: true }).stages;
+    const view = (address: string) => ({ address }) as never;
+    const request = (authorization?: string) =>
+      ({ headers: authorization === undefined ? {} : { authorization } }) as never;
+    const good = `Basic ${Buffer.from('u:p').toString('base64')}`;
+    assert.equal(stage.check(request(), undefined, view('10.1.2.3')), 0);
+    assert.equal(stage.check(request(good), undefined, view('192.0.2.1')), 0);
+    assert.equal(stage.check(request(), undefined, view('192.0.2.1')), 401);
+    assert.equal(stage.refusal, 'basic_auth');
   });
 });

@@ -3,9 +3,11 @@
 import { basicAuthStage } from './basic-auth.ts';
 import { bodySizeStage } from './body-size.ts';
 import { clientAccessStage } from './client-access.ts';
+import { clientCertificateStage } from './client-certificate.ts';
 import { corsPreflightStage } from './cors-preflight.ts';
 import { externalAuthStage } from './external-auth.ts';
 import { connectionStage, globalRateStage, requestRateStage } from './rate-limit.ts';
+import { satisfyAnyStage } from './satisfy-any.ts';
 import type { RouteStages, Stage, StagedRoute } from './stage.ts';
 
 /** Each returns the route's stage, or undefined when the route has nothing for it to do. */
@@ -17,6 +19,8 @@ type StageBuilder = (route: StagedRoute) => Stage | undefined;
  * clientAccessStage; basic and external auth (access phase, `satisfy`) after it.
  */
 const STAGE_BUILDERS: readonly StageBuilder[] = [
+  // nginx judges the client certificate while reading the request (ngx_http_process_request).
+  clientCertificateStage,
   bodySizeStage,
   requestRateStage,
   connectionStage,
@@ -25,6 +29,8 @@ const STAGE_BUILDERS: readonly StageBuilder[] = [
   corsPreflightStage,
   basicAuthStage,
   externalAuthStage,
+  // satisfy any: the address rules and the auth above, as one stage in the auth's place.
+  satisfyAnyStage,
 ];
 
 /** Shared by every route without stages: such a route allocates nothing and runs nothing. */

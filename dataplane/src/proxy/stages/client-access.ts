@@ -2,6 +2,7 @@
 // source ranges), answered 403 as nginx's access module does. Upgrades are refused alike.
 import { type CompiledClientAccess, clientAllowed } from '../client-access.ts';
 import type { ClientView } from '../forwarding.ts';
+import { satisfiesAny } from './satisfy.ts';
 import type { Refusal, Stage, StagedRoute } from './stage.ts';
 
 class ClientAccessStage implements Stage {
@@ -19,5 +20,7 @@ class ClientAccessStage implements Stage {
 }
 
 export function clientAccessStage(route: StagedRoute): Stage | undefined {
-  return route.clientAccess === undefined ? undefined : new ClientAccessStage(route.clientAccess);
+  return route.clientAccess === undefined || satisfiesAny(route)
+    ? undefined
+    : new ClientAccessStage(route.clientAccess);
 }

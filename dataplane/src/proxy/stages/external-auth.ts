@@ -8,6 +8,7 @@ import { type AuthVerdict, type CompiledExternalAuth, checkExternalAuth } from '
 import { answerRawWith } from '../answers.ts';
 import { answerAuthDenied, authRequestOf } from '../external-auth.ts';
 import type { ClientView } from '../forwarding.ts';
+import { satisfiesAny } from './satisfy.ts';
 import type { Refusal, Stage, StagedRoute } from './stage.ts';
 
 /** What a 2xx from the auth service hands on to the rest of the request. */
@@ -37,19 +38,31 @@ class ExternalAuthStage implements Stage {
     socket?: Duplex,
   ): Promise<number> {
     const verdict = await checkExternalAuth(this.#auth, authRequestOf(req, client), client);
-    if (verdict.allow) {
-      (req as GrantedRequest)[kGrant] = verdict;
-      return 0;
-    }
-    // The client may have gone while the auth service was asked: the runner reports that.
-    if (res !== undefined) {
-      if (!res.destroyed && !res.headersSent) answerAuthDenied(res, verdict.status, verdict.headers);
-    } else if (socket !== undefined && !socket.destroyed)
-      answerRawWith(socket, verdict.status, verdict.headers);
-    return verdict.status;
+    return settleExternalVerdict(verdict, req, res, socket);
   }
 }
 
+/** A 2xx leaves its grant on the request (0); anything else is answered as auth_request does. */
+export function settleExternalVerdict(
+  verdict: AuthVerdict,
+  req: IncomingMessage,
+  res: ServerResponse | undefined,
+  socket: Duplex | undefined,
+): number {
+  if (verdict.allow) {
+    (req as GrantedRequest)[kGrant] = verdict;
+    return 0;
+  }
+  // The client may have gone while the auth service was asked: the runner reports that.
+  if (res !== undefined) {
+    if (!res.destroyed && !res.headersSent) answerAuthDenied(res, verdict.status, verdict.headers);
+  } else if (socket !== undefined && !socket.destroyed)
+    answerRawWith(socket, verdict.status, verdict.headers);
+  return verdict.status;
+}
+
 export function externalAuthStage(route: StagedRoute): Stage | undefined {
-  return route.externalAuth === undefined ? undefined : new ExternalAuthStage(route.externalAuth);
+  return route.externalAuth === undefined || satisfiesAny(route)
+    ? undefined
+    : new ExternalAuthStage(route.externalAuth);
 }

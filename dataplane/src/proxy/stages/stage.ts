@@ -7,6 +7,7 @@ import type { CompiledExternalAuth } from '../../auth/external.ts';
 import type { CompiledRateLimit } from '../../limits/compile.ts';
 import type { CompiledBasicAuth } from '../basic-auth.ts';
 import type { CompiledClientAccess } from '../client-access.ts';
+import type { CompiledClientCertificate } from '../client-certificate.ts';
 import type { CompiledCors } from '../cors.ts';
 import type { ClientView } from '../forwarding.ts';
 
@@ -15,7 +16,8 @@ import type { ClientView } from '../forwarding.ts';
  * and the access log's `denied` field: `client_address`, the route's clientAccess (403);
  * `basic_auth`, no valid credentials for the route's basicAuth (401); `external_auth`, the route's
  * auth-url did not answer 2xx (401, 403, 500); `rate_limit` and `connection_limit`, its limit-rps/-rpm
- * and limit-connections (503); `global_rate_limit`, its global-rate-limit (429).
+ * and limit-connections (503); `global_rate_limit`, its global-rate-limit (429); `client_certificate`,
+ * the host's auth-tls-* (400, 403, the error page's 302, 503 without a usable CA).
  */
 export type Refusal =
   | 'client_address'
@@ -23,7 +25,8 @@ export type Refusal =
   | 'external_auth'
   | 'rate_limit'
   | 'connection_limit'
-  | 'global_rate_limit';
+  | 'global_rate_limit'
+  | 'client_certificate';
 
 /** A stage's verdict: 0 lets the request go on; any other value is the status it was answered with. */
 export type Verdict = number;
@@ -62,4 +65,8 @@ export interface StagedRoute {
   readonly basicAuth: CompiledBasicAuth | undefined;
   readonly externalAuth: CompiledExternalAuth | undefined;
   readonly rateLimit: CompiledRateLimit | undefined;
+  /** nginx `satisfy any`: the address rules or the authentication suffice (Route.satisfy). */
+  readonly satisfyAny: boolean;
+  /** The route's host's auth-tls-* settings (HostRoutes.clientCertificate). */
+  readonly clientCertificate: CompiledClientCertificate | undefined;
 }
