@@ -356,6 +356,12 @@ function requestListener(ctx: ProxyContext, hooks: ListenerHooks) {
       res.once('socket', () => listener(req, res));
       return;
     }
+    // The answer before this one closed the connection and finished between two reads, so Node
+    // saw nothing pending: the socket is already ending. Nothing read after it is served.
+    if (res.socket.writableEnded) {
+      res.socket.destroy();
+      return;
+    }
     hooks.onRequest?.();
     if (hooks.draining()) res.shouldKeepAlive = false;
     const refused = unsupportedVersion(req) ? 505 : tooManyHeaders(req) ? 431 : 0;

@@ -3,6 +3,7 @@
 // a time, as nginx does, so a pipelined POST reaches the upstream only after the answer before it,
 // and never when that answer closed the connection. Found by the HTTP/1.1 fuzz pass (issue 28).
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { exchangeRaw } from '../reliability/raw-client.ts';
 import {
@@ -100,5 +101,35 @@ describe('pipelined HTTP/1.1 requests', () => {
         `nothing behind the ${status} was served`,
       );
     }
+  });
+
+  it('a request arriving after an answer that closed the connection is not served either', async () => {
+    events.length = 0;
+    // The race the fuzz pass found: the refusal finishes between two reads, so Node sees no answer
+    // pending and gives the next request a socket that is already closing. Many tries, split writes.
+    const tries = 300;
+    const one = (i: number) =>
+      new Promise<void>((resolve) => {
+        const socket = connect(g.httpPort, '127.0.0.1');
+        socket.on('error', () => {});
+        socket.on('close', () => resolve());
+        socket.setTimeout(10_000, () => socket.destroy());
+        socket.on('connect', () => {
+          socket.write('POST /hostless HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello');
+          socket.once('data', () =>
+            socket.write(`POST /late-${i} HTTP/1.1\r\nHost: seq.test\r\nContent-Length: 0\r\n\r\n`),
+          );
+          setImmediate(() => {
+            if (!socket.destroyed)
+              socket.write(`POST /soon-${i} HTTP/1.1\r\nHost: seq.test\r\nContent-Length: 0\r\n\r\n`);
+          });
+        });
+      });
+    for (let i = 0; i < tries; i += 20) await Promise.all(Array.from({ length: 20 }, (_, k) => one(i + k)));
+    await fetch(g.url('/probe'), { headers: { host: 'seq.test' } }).then((r) => r.text());
+    assert.deepEqual(
+      events.filter((e) => !e.endsWith('/probe')),
+      [],
+    );
   });
 });
