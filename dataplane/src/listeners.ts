@@ -349,7 +349,21 @@ export class Listeners {
 }
 
 function requestListener(ctx: ProxyContext, hooks: ListenerHooks) {
-  return (req: IncomingMessage, res: ServerResponse): void => {
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
+    // Node emits pipelined requests as soon as they are parsed, queueing their responses (no socket
+    // yet). RFC 9112 §9.3.2 allows parallel work only on safe methods; serve them one at a time as
+    // nginx does. A queued response gets its socket once the one before finished, or never when
+    // that one closed the connection: what was pipelined behind a refusal is never served.
+    if (res.socket === null) {
+      res.once('socket', () => listener(req, res));
+      return;
+    }
+    // The answer before this one closed the connection and finished between two reads, so Node
+    // saw nothing pending: the socket is already ending. Nothing read after it is served.
+    if (res.socket.writableEnded) {
+      res.socket.destroy();
+      return;
+    }
     hooks.onRequest?.();
     if (hooks.draining()) res.shouldKeepAlive = false;
     const refused = unsupportedVersion(req) ? 505 : tooManyHeaders(req) ? 431 : 0;
@@ -362,6 +376,7 @@ function requestListener(ctx: ProxyContext, hooks: ListenerHooks) {
     }
     serve(ctx, req, res);
   };
+  return listener;
 }
 
 /** HTTP/2 streams on Node's core API; the exchange is the request and the response at once. */

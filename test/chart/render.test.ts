@@ -105,10 +105,10 @@ describe('rendered objects', () => {
     });
   }
 
-  test('defaults: a one-replica Deployment behind a LoadBalancer on 80/443 → the http/https listeners', () => {
+  test('defaults: a two-replica Deployment behind a LoadBalancer on 80/443 → the http/https listeners', () => {
     const { objects } = render();
     const deployment = soleObject(objects, 'Deployment');
-    assert.equal(deployment.spec.replicas, 1);
+    assert.equal(deployment.spec.replicas, 2);
     const service = soleObject(objects, 'Service');
     assert.equal(service.spec.type, 'LoadBalancer');
     assert.deepEqual(
@@ -124,13 +124,33 @@ describe('rendered objects', () => {
     );
     assert.equal(containerPort(objects, 'http'), 8080);
     assert.equal(containerPort(objects, 'https'), 8443);
-    assert.deepEqual(find(objects, 'PodDisruptionBudget'), [], 'no PDB for a single replica');
+    // Two replicas: a PDB keeps one serving through drains, and the scheduler spreads them over nodes.
+    assert.equal(soleObject(objects, 'PodDisruptionBudget').spec.minAvailable, 1);
+    const spread = podSpec(objects).topologySpreadConstraints as Array<{
+      topologyKey: string;
+      whenUnsatisfiable: string;
+      labelSelector: { matchLabels: Record<string, string> };
+    }>;
+    assert.deepEqual(
+      spread.map((s) => [s.topologyKey, s.whenUnsatisfiable]),
+      [['kubernetes.io/hostname', 'ScheduleAnyway']],
+    );
+    assert.ok(selects(spread[0].labelSelector.matchLabels, podLabels(objects)), 'spread counts these pods');
+    // Memory from the measured pod peak (README "Reliability"): the limit has headroom over it.
+    assert.deepEqual(controllerContainer(objects).resources.requests.memory, '768Mi');
+    assert.deepEqual(controllerContainer(objects).resources.limits.memory, '1280Mi');
     assert.deepEqual(find(objects, 'HorizontalPodAutoscaler'), []);
     assert.equal(
       soleObject(objects, 'IngressClass').metadata.annotations,
       undefined,
       'not the default class',
     );
+  });
+
+  test('one replica is a value away: no PDB then', () => {
+    const { objects } = render({ set: { 'controller.replicaCount': '1' } });
+    assert.equal(soleObject(objects, 'Deployment').spec.replicas, 1);
+    assert.deepEqual(find(objects, 'PodDisruptionBudget'), [], 'no PDB for a single replica');
   });
 
   test('DaemonSet: one pod per node on host ports 80/443, no replicas, NodePort Service keeping client addresses', () => {
