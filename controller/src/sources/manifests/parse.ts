@@ -23,7 +23,10 @@ export const MANIFEST_FILE_KIND = 'ManifestFile';
 export interface ParsedManifestFile {
   objects: AnyObject[];
   diagnostics: Diagnostic[];
-  /** False when the file is not readable YAML at all: the caller keeps its last good objects. */
+  /**
+   * False when the file is not readable YAML at all, or holds problems and not one usable object:
+   * the caller keeps its last good objects.
+   */
   ok: boolean;
 }
 
@@ -103,7 +106,11 @@ class FileReport {
       diagnostics.push(this.#fileDiagnostic('TooManyProblems', this.#unlistedMessage()));
     if (this.#unread.size > 0)
       diagnostics.push(this.#fileDiagnostic('UnsupportedKind', this.#unreadMessage()));
-    return { objects: this.objects, diagnostics, ok: true };
+    // Nothing in the file could be used, and not because it is empty: a file overwritten with
+    // garbage (or an edit that broke its only object) keeps its last good objects, as the
+    // apiserver keeps an object whose update it refused. A file that is only partly bad serves the rest.
+    const usable = this.objects.length > 0 || this.#problems.length === 0;
+    return { objects: this.objects, diagnostics, ok: usable };
   }
 
   #unlistedMessage(): string {

@@ -157,6 +157,21 @@ describe('ManifestSource', () => {
     assert.deepEqual(fixed.diagnostics, []);
   });
 
+  test('a file overwritten with text that parses but holds no usable object keeps its last good objects', async (t) => {
+    const { dir, recorder } = await started(t, { 'web.yaml': service('web'), 'api.yaml': service('api') });
+    // Valid YAML (a plain string, then a Service whose port is no number): nothing in it can be used.
+    writeFileSync(
+      join(dir, 'web.yaml'),
+      `just some text\n---\n${service('web', 8080).replace('8080', '"eighty"')}`,
+    );
+    const broken = await recorder.until('a diagnostic about web.yaml', (e) => e.diagnostics.length > 0);
+    assert.deepEqual(services(broken), ['api:80', 'web:80']);
+    // Emptying the file on purpose still removes its objects.
+    writeFileSync(join(dir, 'web.yaml'), '');
+    const emptied = await recorder.until('web gone', (e) => !services(e).includes('web:80'));
+    assert.deepEqual(services(emptied), ['api:80']);
+  });
+
   test('deleting a file removes its objects', async (t) => {
     const { dir, recorder } = await started(t, { 'web.yaml': service('web'), 'api.yaml': service('api') });
     unlinkSync(join(dir, 'web.yaml'));
