@@ -111,6 +111,7 @@ describe('config churn under load', () => {
       assert.equal(await s.next(), `before ${i}`);
     }
     const load = startLoad({ port: g.httpPort, host: APP, ...churnSize });
+    t.after(() => load.stop());
     await waitFor('load to run on every connection', () => load.clients.every((c) => c.ok > 0));
 
     const started = performance.now();

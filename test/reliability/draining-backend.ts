@@ -4,6 +4,7 @@
 // little so that requests are in flight when the drain starts.
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
+import type { Socket } from 'node:net';
 
 export interface DrainingBackend {
   name: string;
@@ -11,8 +12,13 @@ export interface DrainingBackend {
   /** Requests answered 200, and requests that arrived after the drain began. */
   served: number;
   servedWhileDraining: number;
-  /** SIGTERM: stop accepting, finish what is in flight; resolves once every connection is closed. */
-  drain(): Promise<void>;
+  /**
+   * SIGTERM: stop accepting, finish what is in flight; resolves true once every connection is
+   * closed, false when `graceMs` (terminationGracePeriodSeconds) ran out first.
+   */
+  drain(graceMs: number): Promise<boolean>;
+  /** Connections open now. */
+  connections(): number;
   /** The process exits: whatever is still open is cut. */
   exit(): void;
 }
@@ -24,14 +30,26 @@ export async function startDrainingBackend(name: string, delayMs = 2): Promise<D
     port: 0,
     served: 0,
     servedWhileDraining: 0,
-    drain: async () => {
+    drain: async (graceMs) => {
       draining = true;
-      const closed = once(server, 'close');
+      const closed = once(server, 'close').then(() => true);
       // node:http's close() also closes the idle keep-alive connections, as a pod's server does.
       server.close();
-      await closed;
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), graceMs);
+      });
+      try {
+        return await Promise.race([closed, grace]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
-    exit: () => server.closeAllConnections(),
+    connections: () => sockets.size,
+    exit: () => {
+      if (server.listening) server.close();
+      server.closeAllConnections();
+    },
   };
   const server: Server = createServer((req, res) => {
     req.resume();
@@ -45,6 +63,11 @@ export async function startDrainingBackend(name: string, delayMs = 2): Promise<D
       res.writeHead(200, { 'content-type': 'text/plain', 'x-backend': name });
       res.end(name);
     }, delayMs);
+  });
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
   });
   server.keepAliveTimeout = 60_000;
   server.listen(0, '127.0.0.1');

@@ -35,4 +35,4 @@ export const churnSize =
 export const rolloutSize =
   scale === 'full'
     ? { replicas: 3, rollouts: 3, concurrency: 16, requests: 1_000_000, deadlineMs: 180_000 }
-    : { replicas: 2, rollouts: 1, concurrency: 8, requests: 200_000, deadlineMs: 40_000 };
+    : { replicas: 3, rollouts: 1, concurrency: 16, requests: 200_000, deadlineMs: 40_000 };
