@@ -1,7 +1,7 @@
 // What the reliability suite asks of a running Gatehouse beyond the integration harness: a metric
 // from the admin port, and whether a PID is still a live process.
 import { readFileSync } from 'node:fs';
-import type { Gatehouse } from '../integration/harness.ts';
+import { type Gatehouse, waitFor } from '../integration/harness.ts';
 
 /** Sum of a metric family's samples from the admin /metrics whose labels include `labels`. */
 export async function adminMetric(
@@ -35,4 +35,25 @@ export function alive(pid: number): boolean {
 export async function healthz(g: Gatehouse): Promise<{ status: number; body: string }> {
   const res = await fetch(`http://127.0.0.1:${g.adminPort}/healthz`);
   return { status: res.status, body: await res.text() };
+}
+
+/** The table version every worker serves, from /readyz (`serving version N`), or undefined while not ready. */
+export async function servedVersion(g: Gatehouse): Promise<number | undefined> {
+  const res = await fetch(`http://127.0.0.1:${g.adminPort}/readyz`);
+  const body = await res.text();
+  const m = /serving version (\d+)/.exec(body);
+  return res.status === 200 && m !== null ? Number(m[1]) : undefined;
+}
+
+/** Waits until every worker serves a table newer than `after`; answers its version. */
+export function newerVersion(g: Gatehouse, after: number, timeoutMs = 20_000): Promise<number> {
+  return waitFor(
+    `every worker to serve a table newer than version ${after}`,
+    async () => {
+      const v = await servedVersion(g);
+      return v !== undefined && v > after ? v : undefined;
+    },
+    timeoutMs,
+    5,
+  );
 }

@@ -24,3 +24,15 @@ export const repeats =
 export function report(t: { diagnostic(message: string): void }, name: string, value: string | number): void {
   t.diagnostic(`reliability ${scale}: ${name} = ${value}`);
 }
+
+/** Config churn (item 1): changes written one after another while load and WebSockets run. */
+export const churnSize =
+  scale === 'full'
+    ? { changes: 100, websockets: 50, concurrency: 16, requests: 1_000_000, deadlineMs: 180_000 }
+    : { changes: 12, websockets: 10, concurrency: 8, requests: 200_000, deadlineMs: 40_000 };
+
+/** Rolling update (item 2): replicas replaced one at a time (maxSurge 1, maxUnavailable 0), per rollout. */
+export const rolloutSize =
+  scale === 'full'
+    ? { replicas: 3, rollouts: 3, concurrency: 16, requests: 1_000_000, deadlineMs: 180_000 }
+    : { replicas: 3, rollouts: 1, concurrency: 16, requests: 200_000, deadlineMs: 40_000 };

@@ -11,7 +11,13 @@ import { upstreamErrorReason } from './errors.ts';
 import type { UpstreamObserver } from './observer.ts';
 import { isGatewayFailure, recordFailure, recordSuccess } from './outlier.ts';
 import { POOLED_SERVERNAME } from './pools.ts';
-import { bodyReplayable, type CompiledRetry, IDEMPOTENT, retryableFailure } from './retry.ts';
+import {
+  bodyReplayable,
+  type CompiledRetry,
+  IDEMPOTENT,
+  retryableFailure,
+  retrySpendsBudget,
+} from './retry.ts';
 import { workerRetryBudget } from './retry-budget.ts';
 
 export interface Attempt extends Dispatcher.DispatchHandler {
@@ -72,7 +78,7 @@ export function attemptAnswered(
   if (recordFailure(backend, attempt.endpoint)) attempt.upstreamObserver.onEjection(backend);
   const req = attempt.req;
   if (!attempt.retry.onStatus.includes(status) || !IDEMPOTENT.has(req.method ?? 'GET')) return false;
-  if (!bodyReplayable(req, attempt.options?.body) || !moveToNext(attempt, backend)) return false;
+  if (!bodyReplayable(req, attempt.options?.body) || !moveToNext(attempt, backend, true)) return false;
   attempt.redispatch = true;
   controller.abort(new Error(`upstream answered ${status}: retrying`));
   return true;
@@ -102,17 +108,20 @@ export function attemptFailed(
     !retryableFailure(attempt.retry, req.method ?? 'GET', error, bodyReplayable(req, attempt.options?.body))
   )
     return false;
-  if (!moveToNext(attempt, backend)) return false;
+  if (!moveToNext(attempt, backend, retrySpendsBudget(error))) return false;
   // The exchange's final error is counted when it ends; a retried attempt's error only here.
   attempt.upstreamObserver.onUpstreamError(attempt.route, backend, reason);
   send(attempt);
   return true;
 }
 
-/** Point the attempt at an endpoint it has not tried, within the attempt count and the budget. */
-function moveToNext(attempt: Attempt, backend: CompiledBackend): boolean {
+/**
+ * Point the attempt at an endpoint it has not tried, within the attempt count and (when
+ * `budgeted`) the budget.
+ */
+function moveToNext(attempt: Attempt, backend: CompiledBackend, budgeted: boolean): boolean {
   if (attempt.retries >= attempt.retry.attempts) return false;
-  if (!workerRetryBudget.allows(attempt.retry.budgetPercent)) return false;
+  if (budgeted && !workerRetryBudget.allows(attempt.retry.budgetPercent)) return false;
   attempt.tried ??= [];
   attempt.tried.push(attempt.endpoint);
   const next = pickEndpoint(backend, attempt.req.headers, attempt.view, attempt.tried);

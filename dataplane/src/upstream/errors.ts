@@ -49,3 +49,10 @@ export function isConnectFailure(error: Error & { code?: string }): boolean {
   if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === REFUSED_ADDRESS || CONNECT.has(code)) return true;
   return upstreamErrorReason(error) === 'tls';
 }
+
+/** Refused or unreachable: the network answered at once, before any connection existed. */
+const REFUSED_AT_ONCE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN']);
+
+export function isRefusedAtOnce(error: Error & { code?: string }): boolean {
+  return REFUSED_AT_ONCE.has(error.code ?? '');
+}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isConnectFailure, upstreamErrorReason } from './errors.ts';
-import { compileRetry, DEFAULT_RETRY, retryableFailure } from './retry.ts';
+import { compileRetry, DEFAULT_RETRY, retryableFailure, retrySpendsBudget } from './retry.ts';
 import { RetryBudget } from './retry-budget.ts';
 
 function err(code: string): Error & { code: string } {
@@ -66,5 +66,21 @@ describe('retries', () => {
     assert.equal(budget.allows(20), true);
     budget.retrying = 3;
     assert.equal(budget.allows(20), false);
+  });
+
+  it('a connection refused at once spends no retry budget; every other retried failure does', () => {
+    // A draining pod refuses new connections before the endpoint update arrives: these retries
+    // reach no application, so denying them only turns a rollout into 502s.
+    for (const code of ['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN'])
+      assert.equal(retrySpendsBudget(err(code)), false, code);
+    for (const code of [
+      'UND_ERR_CONNECT_TIMEOUT',
+      'ENOTFOUND',
+      'UND_ERR_SOCKET',
+      'ECONNRESET',
+      'ERR_TLS_CERT_ALTNAME_INVALID',
+    ])
+      assert.equal(retrySpendsBudget(err(code)), true, code);
+    assert.equal(retrySpendsBudget(undefined), true, 'a retried status spends budget');
   });
 });

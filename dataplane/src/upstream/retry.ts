@@ -6,7 +6,7 @@
 // replayed). A route may add 502/503/504 answers (idempotent requests only).
 import type { IncomingMessage } from 'node:http';
 import type { RetryPolicy } from '../table/types.ts';
-import { isConnectFailure, upstreamErrorReason } from './errors.ts';
+import { isConnectFailure, isRefusedAtOnce, upstreamErrorReason } from './errors.ts';
 import { DEFAULT_BUDGET_PERCENT } from './retry-budget.ts';
 
 export interface CompiledRetry {
@@ -61,4 +61,13 @@ export function retryableFailure(
   if (!bodyUntouched) return false;
   if (isConnectFailure(error)) return policy.onConnectFailure;
   return policy.onReset && upstreamErrorReason(error) === 'reset' && IDEMPOTENT.has(method);
+}
+
+/**
+ * Does retrying this failure (undefined: a retried status) spend the retry budget? Not a connection
+ * refused at once: it reached no application and cost nothing to wait for, so a retry multiplies no
+ * load — and it is what a pod draining after SIGTERM answers until its endpoint update arrives.
+ */
+export function retrySpendsBudget(error: (Error & { code?: string }) | undefined): boolean {
+  return error === undefined || !isRefusedAtOnce(error);
 }
