@@ -425,6 +425,8 @@ const route = {
         rps: { type: 'integer', minimum: 1, maximum: 1_000_000_000 },
         rpm: { type: 'integer', minimum: 1, maximum: 1_000_000_000 },
         burstMultiplier: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+        burst: { type: 'integer', minimum: 0, maximum: 1_000_000_000 },
+        statusCode: { type: 'integer', minimum: 400, maximum: 599 },
         connections: { type: 'integer', minimum: 1, maximum: 1_000_000_000 },
         exempt: {
           type: 'array',

@@ -132,6 +132,10 @@ export interface RateLimit {
   /** Requests per minute; the burst is burstMultiplier × rpm. Both apply when both are set. */
   rpm?: number;
   burstMultiplier: number;
+  /** The rps bucket's burst (nginx `burst=`), in place of burstMultiplier × rps (a RoutePolicy's rateLimit.burst). */
+  burst?: number;
+  /** The answer past the limit; absent: 503 (ingress-nginx limit-req-status-code). A RoutePolicy's default is 429. */
+  statusCode?: number;
   /** Requests in progress at once per client address. */
   connections?: number;
   /** Client addresses and CIDRs no limit applies to (ingress-nginx limit-allowlist). */
