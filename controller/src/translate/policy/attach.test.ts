@@ -264,11 +264,8 @@ describe('RoutePolicy attachment', () => {
     ]);
   });
 
-  it('a pending restricting field (auth, rate limit, client certificates) closes its routes: 503, never open', () => {
+  it('a pending restricting field (client certificates) closes its routes: 503, never open', () => {
     for (const spec of [
-      { basicAuth: { secretRef: { name: 'users' } } },
-      { externalAuth: { url: 'http://auth/' } },
-      { rateLimit: { requestsPerSecond: 1 } },
       { clientCertificate: { caSecretRef: { name: 'ca' } } },
     ] as Partial<RoutePolicySpec>[]) {
       const result = run({
@@ -301,6 +298,96 @@ describe('RoutePolicy attachment', () => {
 
   it('without RoutePolicies the result has no policies field (existing results unchanged)', () => {
     assert.equal(run({ ingresses: [shop()] }).policies, undefined);
+  });
+});
+
+describe('RoutePolicy access fields', () => {
+  const users = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'Opaque',
+    metadata: { name: 'users', namespace: 'default' },
+    // htpasswd -bs: alice / secret ({SHA}).
+    data: { auth: Buffer.from('alice:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\n').toString('base64') },
+  };
+
+  it('rateLimit, basicAuth and externalAuth become the route fields the annotations make', () => {
+    const result = run({
+      ingresses: [shop()],
+      services: [WEB[0], service('auth')] as never,
+      endpointSlices: [
+        WEB[1],
+        slice('auth-1', 'auth', [{ name: 'http', port: 9000 }], [ready('10.0.0.9')]),
+      ] as never,
+      secrets: [users] as never,
+      routePolicies: [
+        policy('p', {
+          paths: ['/api'],
+          rateLimit: { requestsPerSecond: 5, burst: 2 },
+          basicAuth: { secretRef: { name: 'users' }, realm: 'Shop' },
+          externalAuth: { url: 'http://auth.default.svc/check', responseHeaders: ['X-User'] },
+        }),
+      ],
+    });
+    const r = route(result, 'shop.example.com', '/api');
+    assert.deepEqual(r.rateLimit, {
+      zone: 'RoutePolicy/default/p',
+      rps: 5,
+      burstMultiplier: 5,
+      burst: 2,
+      statusCode: 429,
+    });
+    assert.deepEqual(r.basicAuth, {
+      realm: 'Shop',
+      users: [{ user: 'alice', hash: '{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=' }],
+    });
+    // nginx.tmpl: the credentials are not passed upstream after auth_basic.
+    assert.deepEqual(r.filters[0], { type: 'RequestHeaderModifier', remove: ['authorization'] });
+    assert.equal(r.externalAuth?.path, '/check');
+    assert.equal(r.externalAuth?.hostname, 'auth.default.svc');
+    assert.deepEqual(r.externalAuth?.responseHeaders, ['x-user']);
+    assert.equal(result.table.backends[r.externalAuth!.backend]?.endpoints[0]?.address, '10.0.0.9');
+    const open = route(result, 'shop.example.com', '/');
+    assert.equal(open.rateLimit ?? open.basicAuth ?? open.externalAuth, undefined, 'other routes untouched');
+    assert.deepEqual(conditions(result, 'p'), ['Accepted True Accepted', 'ResolvedRefs True ResolvedRefs']);
+  });
+
+  it('an externalAuth host outside the namespace is an external backend: the worker guards its address', () => {
+    const result = run({
+      ingresses: [shop()],
+      routePolicies: [policy('p', { externalAuth: { url: 'https://auth.example.net/verify' } })],
+    });
+    const auth = route(result, 'shop.example.com', '/').externalAuth;
+    assert.ok(auth);
+    assert.equal(result.table.backends[auth.backend]?.external, true);
+    assert.equal(result.table.backends[auth.backend]?.protocol, 'HTTPS');
+  });
+
+  it('a basicAuth Secret that is missing or has no auth key closes the routes: 503, ResolvedRefs False', () => {
+    for (const secrets of [[], [{ ...users, data: { other: 'eA==' } }]]) {
+      const result = run({
+        ingresses: [shop()],
+        services: [WEB[0]] as never,
+        endpointSlices: [WEB[1]] as never,
+        secrets: secrets as never,
+        routePolicies: [policy('p', { basicAuth: { secretRef: { name: 'users' } } })],
+      });
+      assert.deepEqual(route(result, 'shop.example.com', '/').backends, []);
+      assert.deepEqual(route(result, 'shop.example.com', '/').filters, []);
+      assert.deepEqual(conditions(result, 'p'), ['Accepted True Accepted', 'ResolvedRefs False RefNotFound']);
+      assert.ok(result.diagnostics.some((d) => d.object.name === 'p' && d.reason === 'RefNotFound'));
+    }
+  });
+
+  it('an externalAuth Service of the namespace that does not exist closes the routes', () => {
+    const result = run({
+      ingresses: [shop()],
+      services: [WEB[0]] as never,
+      endpointSlices: [WEB[1]] as never,
+      routePolicies: [policy('p', { externalAuth: { url: 'http://missing.default.svc.cluster.local/' } })],
+    });
+    assert.deepEqual(route(result, 'shop.example.com', '/').backends, []);
+    assert.deepEqual(conditions(result, 'p'), ['Accepted True Accepted', 'ResolvedRefs False RefNotFound']);
   });
 });
 

@@ -13,9 +13,11 @@ import type { Route, UrlRewriteFilter } from '../../../../dataplane/src/table/ty
 import type { RoutePolicy } from '../../policy/types.ts';
 import { validateRoutePolicy } from '../../policy/validate.ts';
 import type { Diagnostic } from '../../snapshot.ts';
+import { resolveBasicAuth } from '../annotations/basic-auth.ts';
 import type { BackendSettings } from '../annotations/settings.ts';
+import type { BackendResolver } from '../backends.ts';
 import { compareText, record, text } from '../guard.ts';
-import type { IngressView } from '../lookup.ts';
+import type { IngressView, SnapshotIndex } from '../lookup.ts';
 import { INGRESS_WIDE_FIELDS, type PolicyProblem, type PolicySettings, policySettings } from './settings.ts';
 import { type PolicyOutcome, PolicyStatusBook } from './status.ts';
 
@@ -39,6 +41,12 @@ interface Candidate {
   created: number;
 }
 
+/** What a policy's Secret and Service references are resolved against. */
+export interface PolicyRefs {
+  index: SnapshotIndex;
+  resolver: BackendResolver;
+}
+
 export interface PolicyPlan {
   /** Ingress-wide backend settings by `namespace/name`, from the winning whole-Ingress policy. */
   backendFor(namespace: string, name: string): BackendSettings | undefined;
@@ -46,7 +54,7 @@ export interface PolicyPlan {
    * Puts the winning policy's settings on each route; call after the annotations' settings. Routes
    * of `closed` Ingresses (`namespace/name`) keep answering 503: no redirect may answer in their place.
    */
-  apply(locations: Iterable<RouteLocation>, closed: ReadonlySet<string>): void;
+  apply(locations: Iterable<RouteLocation>, closed: ReadonlySet<string>, refs: PolicyRefs): void;
   /** Conditions of every policy, sorted by namespace/name, once `apply` ran. */
   outcomes(): PolicyOutcome[];
 }
@@ -71,7 +79,7 @@ export function planPolicies(
       book.invalid(key, [{ field: check.field, message: check.message }]);
       continue;
     }
-    const settings = policySettings(policy.spec);
+    const settings = policySettings(policy.spec, { namespace, name: policy.metadata.name });
     const problems: PolicyProblem[] = [...settings.problems];
     const narrowed = policy.spec.hosts !== undefined || policy.spec.paths !== undefined;
     if (narrowed)
@@ -124,7 +132,14 @@ export function planPolicies(
       if (winner === undefined || Object.keys(winner.settings.backend).length === 0) return undefined;
       return winner.settings.backend;
     },
-    apply(locations, closed) {
+    apply(locations, closed, refs) {
+      for (const c of candidates) {
+        if (c.settings.closes) continue;
+        const unresolved = resolveRefs(c.settings, c.policy.metadata.namespace ?? 'default', refs);
+        if (unresolved.length === 0) continue;
+        c.settings.closes = true;
+        book.unresolved(c.key, unresolved);
+      }
       const seen = new Set<Route>();
       for (const at of locations) {
         const { route } = at;
@@ -142,6 +157,34 @@ export function planPolicies(
     },
     outcomes: () => book.outcomes(),
   };
+}
+
+/**
+ * basicAuth's Secret and externalAuth's backend, resolved as auth-secret and auth-url are
+ * (translate.ts attachBasicAuth, attachExternalAuth); what cannot be used is returned, and closes the routes.
+ */
+function resolveRefs(settings: PolicySettings, namespace: string, { index, resolver }: PolicyRefs): string[] {
+  const unresolved: string[] = [];
+  if (settings.basicAuth !== undefined) {
+    const resolved = resolveBasicAuth(settings.basicAuth, namespace, index);
+    if (resolved.ok) {
+      settings.route.basicAuth = resolved.auth;
+      // nginx.tmpl: `proxy_set_header Authorization ""` after auth_basic; the credentials stay here.
+      settings.route.filters.unshift({ type: 'RequestHeaderModifier', remove: ['authorization'] });
+    } else unresolved.push(`spec.basicAuth.secretRef: ${resolved.message.replace(/^auth-secret: /, '')}`);
+  }
+  const spec = settings.externalAuth;
+  if (spec !== undefined) {
+    const { backends, problem } = resolver.resolveExternalAuth(namespace, spec);
+    const backend = backends[0]?.backend;
+    if (backend === undefined)
+      unresolved.push(`spec.externalAuth.url: ${problem?.message ?? 'it has no backend'}`);
+    else {
+      const { target: _t, port: _p, protocol: _pr, proxySetHeaders: _h, ...fields } = spec;
+      settings.route.externalAuth = { backend, ...fields };
+    }
+  }
+  return unresolved;
 }
 
 /** Most specific first, then oldest, then namespace/name. */
@@ -191,6 +234,10 @@ function applySettings(route: Route, { route: s, rewrite }: PolicySettings): voi
   if (s.maxRequestBodyBytes !== undefined) route.maxRequestBodyBytes = s.maxRequestBodyBytes;
   if (s.clientAccess !== undefined) route.clientAccess = structuredClone(s.clientAccess);
   if (s.cors !== undefined) route.cors = structuredClone(s.cors);
+  if (s.rateLimit !== undefined) route.rateLimit = structuredClone(s.rateLimit);
+  // Shared, not copied: a user list can be large, and nothing changes a table's settings after translation.
+  if (s.basicAuth !== undefined) route.basicAuth = s.basicAuth;
+  if (s.externalAuth !== undefined) route.externalAuth = structuredClone(s.externalAuth);
   const filters = structuredClone(s.filters);
   // The policy's redirect replaces any the annotations made; header filters add to theirs, after them.
   if (filters.some((f) => f.type === 'RequestRedirect'))

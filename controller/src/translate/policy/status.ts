@@ -24,6 +24,8 @@ interface Entry {
   missing: string[];
   problems?: PolicyProblem[];
   unsupported?: { fields: string[]; closes: boolean };
+  /** Secrets or Services it names that cannot be used: the routes it wins answer 503. */
+  unresolved?: string[];
   won: number;
   /** Route id → the policy holding it. */
   lost: Map<string, string>;
@@ -54,6 +56,10 @@ export class PolicyStatusBook {
 
   unsupported(key: string, fields: string[], closes: boolean): void {
     this.#get(key).unsupported = { fields, closes };
+  }
+
+  unresolved(key: string, messages: string[]): void {
+    this.#get(key).unresolved = messages;
   }
 
   won(key: string, _routeId: string): void {
@@ -138,6 +144,13 @@ function resolvedRefs(entry: Entry): PolicyConditionOutcome {
       status: 'False',
       reason: 'TargetNotFound',
       message: `no Ingress of this controller's class named ${entry.missing.join(', ')} in namespace ${entry.policy.metadata.namespace ?? 'default'}`,
+    };
+  if (entry.unresolved !== undefined)
+    return {
+      type: 'ResolvedRefs',
+      status: 'False',
+      reason: 'RefNotFound',
+      message: `${entry.unresolved.join('; ')}; the routes it holds answer 503 until it resolves`,
     };
   if (
     entry.won === 0 &&
