@@ -1,10 +1,13 @@
 // A RoutePolicy's access fields through real workers (standalone manifests): basicAuth from an
 // Opaque Secret of the policy's namespace (401 without or with wrong credentials, 200 with them,
 // Authorization not sent upstream), the CORS preflight answered 204 by the proxy, and rateLimit
-// answering 429 (the policy's default, RFC 6585 §4) once the burst is spent.
+// answering 429 (the policy's default, RFC 6585 §4) once the burst is spent; hsts on answers over
+// TLS only (RFC 6797 §7.2), HTTP/1.1 and HTTP/2, the proxy's own answers (401) included.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect as http2Connect } from 'node:http2';
 import { after, before, describe, it } from 'node:test';
-import { request } from 'undici';
+import { Agent, request } from 'undici';
 import {
   type Backend,
   type Gatehouse,
@@ -60,6 +63,7 @@ describe('RoutePolicy basicAuth, CORS and rateLimit through workers', () => {
     const access = {
       basicAuth: { secretRef: { name: 'users' }, realm: 'Shop' },
       cors: { allowOrigins: [ORIGIN], allowMethods: ['GET', 'POST'] },
+      hsts: { maxAgeSeconds: 600, includeSubDomains: true },
     };
     dir.write('policy.yaml', [
       policy('guarded', ['/'], access),
@@ -115,5 +119,41 @@ describe('RoutePolicy basicAuth, CORS and rateLimit through workers', () => {
     );
     // The other route of the same Ingress has no limit.
     assert.equal((await get(g, HOST, '/', auth)).status, 200);
+  });
+
+  it("Strict-Transport-Security on answers over TLS only, the proxy's 401 and HTTP/2 included", async () => {
+    const STS = 'max-age=600; includeSubDomains';
+    const auth = { authorization: basic('alice', 's3cret') };
+    const plain = await get(g, HOST, '/', auth);
+    assert.equal(plain.status, 200);
+    assert.equal(plain.headers.get('strict-transport-security'), null, 'never over plain HTTP');
+    const agent = new Agent({ connect: { rejectUnauthorized: false, servername: HOST } });
+    try {
+      for (const headers of [{}, auth]) {
+        const res = await request(`https://127.0.0.1:${g.httpsPort}/`, {
+          headers: { host: HOST, ...headers },
+          dispatcher: agent,
+        });
+        await res.body.text();
+        assert.equal(res.statusCode, 'authorization' in headers ? 200 : 401);
+        assert.equal(res.headers['strict-transport-security'], STS);
+      }
+    } finally {
+      await agent.close();
+    }
+    const session = http2Connect(`https://127.0.0.1:${g.httpsPort}`, {
+      servername: HOST,
+      rejectUnauthorized: false,
+    });
+    session.on('error', () => {});
+    try {
+      const stream = session.request({ ':authority': HOST, ':path': '/', ...auth });
+      const [headers] = (await once(stream, 'response')) as [Record<string, unknown>];
+      stream.resume();
+      assert.equal(headers[':status'], 200);
+      assert.equal(headers['strict-transport-security'], STS);
+    } finally {
+      session.close();
+    }
   });
 });

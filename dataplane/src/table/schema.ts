@@ -435,6 +435,12 @@ const route = {
         },
       },
     },
+    // RFC 6797 §6.1 directives as ingress-nginx writes them (hsts-max-age, -include-subdomains, -preload).
+    hsts: {
+      type: 'string',
+      maxLength: 64,
+      pattern: '^max-age=[0-9]{1,10}(; includeSubDomains)?(; preload)?$',
+    },
     globalRateLimit: {
       type: 'object',
       additionalProperties: false,

@@ -103,6 +103,11 @@ export interface Route {
   rateLimit?: RateLimit;
   /** Requests per window per client address across every replica (ingress-nginx global-rate-limit). */
   globalRateLimit?: GlobalRateLimit;
+  /**
+   * Strict-Transport-Security value set on this route's answers over TLS only (RFC 6797 §7.2: never
+   * over plain HTTP), e.g. `max-age=31536000; includeSubDomains` (a RoutePolicy's hsts).
+   */
+  hsts?: string;
 }
 
 /**

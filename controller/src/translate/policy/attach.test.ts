@@ -283,10 +283,10 @@ describe('RoutePolicy attachment', () => {
     }
   });
 
-  it('a pending field that restricts nothing (canary, regexPaths, errorPages, hsts) leaves the policy out, reported', () => {
+  it('a pending field that restricts nothing (canary, regexPaths, errorPages) leaves the policy out, reported', () => {
     const result = run({
       ingresses: [shop()],
-      routePolicies: [policy('p', { hsts: { maxAgeSeconds: 60 }, maxRequestBodyBytes: 3 })],
+      routePolicies: [policy('p', { regexPaths: true, maxRequestBodyBytes: 3 })],
     });
     assert.equal(route(result, 'shop.example.com', '/').maxRequestBodyBytes, undefined);
     assert.deepEqual(conditions(result, 'p'), [
@@ -326,6 +326,7 @@ describe('RoutePolicy access fields', () => {
           rateLimit: { requestsPerSecond: 5, burst: 2 },
           basicAuth: { secretRef: { name: 'users' }, realm: 'Shop' },
           externalAuth: { url: 'http://auth.default.svc/check', responseHeaders: ['X-User'] },
+          hsts: { maxAgeSeconds: 600, includeSubDomains: true },
         }),
       ],
     });
@@ -347,8 +348,13 @@ describe('RoutePolicy access fields', () => {
     assert.equal(r.externalAuth?.hostname, 'auth.default.svc');
     assert.deepEqual(r.externalAuth?.responseHeaders, ['x-user']);
     assert.equal(result.table.backends[r.externalAuth!.backend]?.endpoints[0]?.address, '10.0.0.9');
+    assert.equal(r.hsts, 'max-age=600; includeSubDomains');
     const open = route(result, 'shop.example.com', '/');
-    assert.equal(open.rateLimit ?? open.basicAuth ?? open.externalAuth, undefined, 'other routes untouched');
+    assert.equal(
+      open.rateLimit ?? open.basicAuth ?? open.externalAuth ?? open.hsts,
+      undefined,
+      'other routes untouched',
+    );
     assert.deepEqual(conditions(result, 'p'), ['Accepted True Accepted', 'ResolvedRefs True ResolvedRefs']);
   });
 

@@ -235,6 +235,7 @@ function applySettings(route: Route, { route: s, rewrite }: PolicySettings): voi
   if (s.clientAccess !== undefined) route.clientAccess = structuredClone(s.clientAccess);
   if (s.cors !== undefined) route.cors = structuredClone(s.cors);
   if (s.rateLimit !== undefined) route.rateLimit = structuredClone(s.rateLimit);
+  if (s.hsts !== undefined) route.hsts = s.hsts;
   // Shared, not copied: a user list can be large, and nothing changes a table's settings after translation.
   if (s.basicAuth !== undefined) route.basicAuth = s.basicAuth;
   if (s.externalAuth !== undefined) route.externalAuth = structuredClone(s.externalAuth);

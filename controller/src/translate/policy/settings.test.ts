@@ -77,12 +77,10 @@ describe('RoutePolicy fields → route and backend settings', () => {
   });
 
   it('pending fields are listed; restricting ones close', () => {
-    const s = policySettings(
-      spec({ hsts: { maxAgeSeconds: 1 }, clientCertificate: { caSecretRef: { name: 'ca' } } }),
-    );
-    assert.deepEqual(s.unsupported.sort(), ['clientCertificate', 'hsts']);
+    const s = policySettings(spec({ regexPaths: true, clientCertificate: { caSecretRef: { name: 'ca' } } }));
+    assert.deepEqual(s.unsupported.sort(), ['clientCertificate', 'regexPaths']);
     assert.equal(s.closes, true);
-    assert.equal(policySettings(spec({ hsts: { maxAgeSeconds: 1 } })).closes, false);
+    assert.equal(policySettings(spec({ regexPaths: true })).closes, false);
   });
 
   it('rateLimit: limit_req per client address in one budget per policy, 429 past the burst unless statusCode says', () => {
@@ -147,5 +145,16 @@ describe('RoutePolicy fields → route and backend settings', () => {
         url,
       );
     }
+  });
+
+  it("hsts: the Strict-Transport-Security value ingress-nginx's nginx.tmpl writes", () => {
+    const value = (h: RoutePolicySpec['hsts']) => policySettings(spec({ hsts: h })).route.hsts;
+    assert.equal(value({ maxAgeSeconds: 31_536_000 }), 'max-age=31536000');
+    assert.equal(
+      value({ maxAgeSeconds: 60, includeSubDomains: true, preload: true }),
+      'max-age=60; includeSubDomains; preload',
+    );
+    assert.equal(value({ maxAgeSeconds: 0, preload: true }), 'max-age=0; preload');
+    assert.deepEqual(policySettings(spec({ hsts: { maxAgeSeconds: 1 } })).unsupported, []);
   });
 });

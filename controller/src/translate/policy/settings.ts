@@ -30,7 +30,6 @@ export const PENDING_FIELDS = {
   canary: { restricting: false },
   regexPaths: { restricting: false },
   errorPages: { restricting: false },
-  hsts: { restricting: false },
 } as const satisfies Partial<Record<keyof RoutePolicySpec, { restricting: boolean }>>;
 
 /** Settings of the backends a policy's Ingress sends to: they need the whole Ingress as target. */
@@ -90,6 +89,7 @@ export function policySettings(
   if (spec.clientAccess !== undefined) route.clientAccess = clientAccess(spec.clientAccess, problems);
   if (spec.cors !== undefined) route.cors = cors(spec.cors);
   if (spec.rateLimit !== undefined) route.rateLimit = rateLimit(spec.rateLimit, policy);
+  if (spec.hsts !== undefined) route.hsts = hsts(spec.hsts);
 
   const balancer = balancerOf(spec, problems);
   if (balancer !== undefined) backend.balancer = balancer;
@@ -184,6 +184,12 @@ function externalAuth(
     });
   }
   return parsed === 'denied' || found.length > 0 ? undefined : parsed;
+}
+
+/** ingress-nginx's Strict-Transport-Security value (nginx.tmpl: hsts-max-age, hsts-include-subdomains, hsts-preload). */
+function hsts(spec: NonNullable<RoutePolicySpec['hsts']>): string {
+  const sub = spec.includeSubDomains === true ? '; includeSubDomains' : '';
+  return `max-age=${spec.maxAgeSeconds}${sub}${spec.preload === true ? '; preload' : ''}`;
 }
 
 /** Gateway API Duration (GEP-2257) → milliseconds; the schema has checked its syntax. */
