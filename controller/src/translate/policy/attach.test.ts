@@ -385,6 +385,41 @@ describe('RoutePolicy access fields', () => {
     }
   });
 
+  it("errorPages: the codes answered by a Service of the namespace, with the route's X-Service-Name/-Port (custom-http-errors)", () => {
+    const result = run({
+      ingresses: [shop()],
+      services: [WEB[0], service('errors')] as never,
+      endpointSlices: [
+        WEB[1],
+        slice('errors-1', 'errors', [{ name: 'http', port: 8080 }], [ready('10.0.0.7')]),
+      ] as never,
+      routePolicies: [policy('p', { errorPages: { codes: [503, 404, 503], backend: { name: 'errors' } } })],
+    });
+    const pages = route(result, 'shop.example.com', '/').errorPages;
+    assert.ok(pages);
+    assert.deepEqual(pages.codes, [404, 503]);
+    assert.equal(pages.service, 'web');
+    assert.equal(pages.servicePort, '80');
+    assert.equal(result.table.backends[pages.backend]?.endpoints[0]?.address, '10.0.0.7');
+    assert.deepEqual(conditions(result, 'p'), ['Accepted True Accepted', 'ResolvedRefs True ResolvedRefs']);
+  });
+
+  it('an errorPages Service that does not exist is reported; the routes keep serving, answers relayed', () => {
+    const result = run({
+      ingresses: [shop()],
+      services: [WEB[0]] as never,
+      endpointSlices: [WEB[1]] as never,
+      routePolicies: [
+        policy('p', { errorPages: { codes: [404], backend: { name: 'gone' } }, maxRequestBodyBytes: 9 }),
+      ],
+    });
+    const r = route(result, 'shop.example.com', '/');
+    assert.notDeepEqual(r.backends, []);
+    assert.equal(r.errorPages, undefined);
+    assert.equal(r.maxRequestBodyBytes, 9, 'the rest of the policy applies');
+    assert.deepEqual(conditions(result, 'p'), ['Accepted True Accepted', 'ResolvedRefs False RefNotFound']);
+  });
+
   it('an externalAuth Service of the namespace that does not exist closes the routes', () => {
     const result = run({
       ingresses: [shop()],

@@ -14,6 +14,7 @@ import type { RoutePolicy } from '../../policy/types.ts';
 import { validateRoutePolicy } from '../../policy/validate.ts';
 import type { Diagnostic } from '../../snapshot.ts';
 import { resolveBasicAuth } from '../annotations/basic-auth.ts';
+import { errorPagesFor } from '../annotations/error-pages.ts';
 import type { BackendSettings } from '../annotations/settings.ts';
 import type { BackendResolver } from '../backends.ts';
 import { compareText, record, text } from '../guard.ts';
@@ -135,9 +136,13 @@ export function planPolicies(
     apply(locations, closed, refs) {
       for (const c of candidates) {
         if (c.settings.closes) continue;
-        const unresolved = resolveRefs(c.settings, c.policy.metadata.namespace ?? 'default', refs);
+        const namespace = c.policy.metadata.namespace ?? 'default';
+        const unresolved = resolveRefs(c.settings, namespace, refs);
+        const pages = resolveErrorBackend(c.settings, namespace, refs.resolver);
+        if (pages !== undefined) unresolved.push(pages);
         if (unresolved.length === 0) continue;
-        c.settings.closes = true;
+        // Only the access references close the routes; an error backend missing relays the upstream's answers.
+        if (unresolved.length > (pages === undefined ? 0 : 1)) c.settings.closes = true;
         book.unresolved(c.key, unresolved);
       }
       const seen = new Set<Route>();
@@ -178,13 +183,42 @@ function resolveRefs(settings: PolicySettings, namespace: string, { index, resol
     const { backends, problem } = resolver.resolveExternalAuth(namespace, spec);
     const backend = backends[0]?.backend;
     if (backend === undefined)
-      unresolved.push(`spec.externalAuth.url: ${problem?.message ?? 'it has no backend'}`);
+      unresolved.push(
+        `spec.externalAuth.url: ${problem?.message ?? 'it has no backend'}; the routes answer 503`,
+      );
     else {
       const { target: _t, port: _p, protocol: _pr, proxySetHeaders: _h, ...fields } = spec;
       settings.route.externalAuth = { backend, ...fields };
     }
   }
   return unresolved;
+}
+
+/**
+ * errorPages' Service of the policy's namespace (its port, its named port, else its first port as
+ * default-backend's): its backend key on the settings, or why not.
+ */
+function resolveErrorBackend(
+  settings: PolicySettings,
+  namespace: string,
+  resolver: BackendResolver,
+): string | undefined {
+  const spec = settings.errorPages;
+  if (spec === undefined) return undefined;
+  const { name, port, portName } = spec.backend;
+  const { backends, problem } =
+    port !== undefined || portName !== undefined
+      ? resolver.resolve(namespace, {
+          service: { name, port: port !== undefined ? { number: port } : { name: portName } },
+        })
+      : resolver.resolveDefault(`${namespace}/${name}`);
+  const backend = backends[0]?.backend;
+  if (backend !== undefined) {
+    settings.route.errorBackend = backend;
+    settings.route.errorPages = { codes: spec.codes };
+    return undefined;
+  }
+  return `spec.errorPages.backend: ${problem?.message ?? `Service ${namespace}/${name} has no backend`}; upstream answers are relayed`;
 }
 
 /** Most specific first, then oldest, then namespace/name. */
@@ -236,6 +270,10 @@ function applySettings(route: Route, { route: s, rewrite }: PolicySettings): voi
   if (s.cors !== undefined) route.cors = structuredClone(s.cors);
   if (s.rateLimit !== undefined) route.rateLimit = structuredClone(s.rateLimit);
   if (s.hsts !== undefined) route.hsts = s.hsts;
+  if (s.errorPages !== undefined && s.errorBackend !== undefined) {
+    const pages = errorPagesFor(route, s.errorPages, s.errorBackend, false);
+    if (pages !== undefined) route.errorPages = pages;
+  }
   // Shared, not copied: a user list can be large, and nothing changes a table's settings after translation.
   if (s.basicAuth !== undefined) route.basicAuth = s.basicAuth;
   if (s.externalAuth !== undefined) route.externalAuth = structuredClone(s.externalAuth);

@@ -14,7 +14,7 @@ import type {
   RequestRedirectFilter,
   Timeouts,
 } from '../../../../dataplane/src/table/types.ts';
-import type { PolicyHeaderModifier, RoutePolicySpec } from '../../policy/types.ts';
+import type { PolicyHeaderModifier, PolicyServiceRef, RoutePolicySpec } from '../../policy/types.ts';
 import type { Diagnostic } from '../../snapshot.ts';
 import { type BasicAuthRequest, REALM } from '../annotations/basic-auth.ts';
 import { DEFAULT_CORS_HEADERS, DEFAULT_CORS_MAX_AGE, DEFAULT_CORS_METHODS } from '../annotations/cors.ts';
@@ -29,7 +29,6 @@ export const PENDING_FIELDS = {
   clientCertificate: { restricting: true },
   canary: { restricting: false },
   regexPaths: { restricting: false },
-  errorPages: { restricting: false },
 } as const satisfies Partial<Record<keyof RoutePolicySpec, { restricting: boolean }>>;
 
 /** Settings of the backends a policy's Ingress sends to: they need the whole Ingress as target. */
@@ -49,6 +48,8 @@ export interface PolicySettings {
   basicAuth?: Extract<BasicAuthRequest, { kind: 'basic' }>;
   /** externalAuth: resolved to a backend as auth-url is (BackendResolver.resolveExternalAuth, attach.ts). */
   externalAuth?: ExternalAuthSpec;
+  /** errorPages: the Service answering those codes, resolved in attach.ts; its codes sorted, once each. */
+  errorPages?: { codes: number[]; backend: PolicyServiceRef };
   /** Pending fields the policy uses. */
   unsupported: string[];
   /** One of `unsupported` restricts access: the policy's routes answer 503 rather than serve open. */
@@ -97,6 +98,12 @@ export function policySettings(
   if (spec.basicAuth !== undefined) {
     const request = basicAuth(spec.basicAuth, policy.namespace, problems);
     if (request !== undefined) settings.basicAuth = request;
+  }
+  if (spec.errorPages !== undefined) {
+    const { codes, backend: ref } = spec.errorPages;
+    if (ref.port !== undefined && ref.portName !== undefined)
+      problems.push({ field: 'spec.errorPages.backend', message: 'name port or portName, not both' });
+    else settings.errorPages = { codes: [...new Set(codes)].sort((a, b) => a - b), backend: { ...ref } };
   }
   if (spec.externalAuth !== undefined) {
     const auth = externalAuth(spec.externalAuth, policy, problems);

@@ -150,7 +150,7 @@ function resolvedRefs(entry: Entry): PolicyConditionOutcome {
       type: 'ResolvedRefs',
       status: 'False',
       reason: 'RefNotFound',
-      message: `${entry.unresolved.join('; ')}; the routes it holds answer 503 until it resolves`,
+      message: entry.unresolved.join('; '),
     };
   if (
     entry.won === 0 &&
