@@ -2,7 +2,8 @@
 // Opaque Secret of the policy's namespace (401 without or with wrong credentials, 200 with them,
 // Authorization not sent upstream), the CORS preflight answered 204 by the proxy, and rateLimit
 // answering 429 (the policy's default, RFC 6585 §4) once the burst is spent; hsts on answers over
-// TLS only (RFC 6797 §7.2), HTTP/1.1 and HTTP/2, the proxy's own answers (401) included.
+// TLS only (RFC 6797 §7.2), HTTP/1.1 and HTTP/2, the proxy's own answers (401) included; errorPages
+// sending an upstream 404 to the policy's error Service.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect as http2Connect } from 'node:http2';
@@ -29,19 +30,30 @@ const basic = (user: string, password: string) =>
 describe('RoutePolicy basicAuth, CORS and rateLimit through workers', () => {
   const dir = new ManifestDir();
   let backend: Backend;
+  let errors: Backend;
   let g: Gatehouse;
 
   before(async () => {
-    backend = await startBackend('web');
+    // /missing answers 404 upstream: the policy's errorPages sends it to `errors` instead.
+    backend = await startBackend('web', (req, res) => {
+      res.writeHead(req.url === '/pages/missing' ? 404 : 200);
+      res.end('web');
+    });
+    errors = await startBackend('errors', (req, res) => {
+      res.writeHead(Number(req.headers['x-code'] ?? 500), { 'x-from': 'errors' });
+      res.end(`error page for ${req.headers['x-original-uri']}`);
+    });
     dir.write('app.yaml', [
       ingressClass(),
       ...serviceFor('apps', 'web', [backend]),
+      ...serviceFor('apps', 'errors', [errors]),
       ingress('apps', 'shop', [
         {
           host: HOST,
           paths: [
             { path: '/', service: 'web' },
             { path: '/limited', service: 'web' },
+            { path: '/pages', service: 'web' },
           ],
         },
       ]),
@@ -69,6 +81,7 @@ describe('RoutePolicy basicAuth, CORS and rateLimit through workers', () => {
       policy('guarded', ['/'], access),
       // Its own budget: the other tests' requests never spend it.
       policy('limited', ['/limited'], { ...access, rateLimit: { requestsPerSecond: 1, burst: BURST } }),
+      policy('pages', ['/pages'], { errorPages: { codes: [404], backend: { name: 'errors' } } }),
     ]);
     g = await startGatehouse(dir.dir, { workers: 2 });
     await g.waitReady();
@@ -77,6 +90,7 @@ describe('RoutePolicy basicAuth, CORS and rateLimit through workers', () => {
   after(async () => {
     await g?.stop();
     await backend?.close();
+    await errors?.close();
     dir.cleanup();
   });
 
@@ -119,6 +133,14 @@ describe('RoutePolicy basicAuth, CORS and rateLimit through workers', () => {
     );
     // The other route of the same Ingress has no limit.
     assert.equal((await get(g, HOST, '/', auth)).status, 200);
+  });
+
+  it("errorPages: the upstream's 404 is answered by the policy's error Service (custom-http-errors)", async () => {
+    const r = await get(g, HOST, '/pages/missing');
+    assert.equal(r.status, 404);
+    assert.equal(r.headers.get('x-from'), 'errors');
+    assert.equal(r.body, 'error page for /pages/missing');
+    assert.equal((await get(g, HOST, '/pages/there')).body, 'web');
   });
 
   it("Strict-Transport-Security on answers over TLS only, the proxy's 401 and HTTP/2 included", async () => {
