@@ -232,7 +232,11 @@ describe('RoutePolicy attachment', () => {
       hosts: ['shop.example.com'],
       balancer: { type: 'LeastRequest' },
     });
-    const badCidr = policy('bad-cidr', { clientAccess: { allow: ['10.0.0.300/8'] } });
+    // Restricting: it closes the routes it holds (admin.example.com), tested below.
+    const badCidr = policy('bad-cidr', {
+      hosts: ['admin.example.com'],
+      clientAccess: { allow: ['10.0.0.300/8'] },
+    });
     const good = policy('good', { maxRequestBodyBytes: 9 }, { created: '2026-12-01T00:00:00Z' });
     const result = run({
       ingresses: [shop()],
@@ -262,6 +266,26 @@ describe('RoutePolicy attachment', () => {
       'narrow-balancer spec.balancer',
       'schema-bad spec',
     ]);
+  });
+
+  it('an invalid policy that restricts access closes the routes it targets (503), never leaves them open', () => {
+    for (const spec of [
+      { clientAccess: { allow: ['10.0.0.300/8'] } },
+      { basicAuth: { secretRef: { name: 'users' }, realm: 'a"b' } },
+      { externalAuth: { url: 'http://auth/$host' } },
+      // Refused by the schema (a typo in the field's name), yet plainly meant to restrict.
+      { basicAuth: { secretref: { name: 'users' } } },
+    ] as unknown as Partial<RoutePolicySpec>[]) {
+      const result = run({
+        ingresses: [shop()],
+        services: [WEB[0]] as never,
+        endpointSlices: [WEB[1]] as never,
+        routePolicies: [policy('p', { paths: ['/api'], ...spec })],
+      });
+      assert.deepEqual(route(result, 'shop.example.com', '/api').backends, [], JSON.stringify(spec));
+      assert.notDeepEqual(route(result, 'shop.example.com', '/').backends, [], 'other routes keep serving');
+      assert.equal(conditions(result, 'p')[0], 'Accepted False Invalid');
+    }
   });
 
   it('a pending restricting field (client certificates) closes its routes: 503, never open', () => {

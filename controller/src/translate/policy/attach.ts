@@ -17,9 +17,15 @@ import { resolveBasicAuth } from '../annotations/basic-auth.ts';
 import { errorPagesFor } from '../annotations/error-pages.ts';
 import type { BackendSettings } from '../annotations/settings.ts';
 import type { BackendResolver } from '../backends.ts';
-import { compareText, record, text } from '../guard.ts';
+import { compareText, list, record, text } from '../guard.ts';
 import type { IngressView, SnapshotIndex } from '../lookup.ts';
-import { INGRESS_WIDE_FIELDS, type PolicyProblem, type PolicySettings, policySettings } from './settings.ts';
+import {
+  INGRESS_WIDE_FIELDS,
+  type PolicyProblem,
+  type PolicySettings,
+  policySettings,
+  RESTRICTING_FIELDS,
+} from './settings.ts';
 import { type PolicyOutcome, PolicyStatusBook } from './status.ts';
 
 export interface RouteLocation {
@@ -78,6 +84,9 @@ export function planPolicies(
     book.add(key, policy);
     if (!check.ok) {
       book.invalid(key, [{ field: check.field, message: check.message }]);
+      // A schema typo in a restricting field must not serve its routes open: they answer 503.
+      const closing = closingCandidate(raw, policy, key, ingresses);
+      if (closing !== undefined) candidates.push(closing);
       continue;
     }
     const settings = policySettings(policy.spec, { namespace, name: policy.metadata.name });
@@ -100,7 +109,9 @@ export function planPolicies(
     book.resolved(key, missing);
     if (problems.length > 0) {
       book.invalid(key, problems);
-      continue;
+      // An access restriction that cannot be honoured closes the routes (503), as annotations do.
+      if (!RESTRICTING_FIELDS.some((field) => policy.spec[field] !== undefined)) continue;
+      settings.closes = true;
     }
     if (settings.unsupported.length > 0) book.unsupported(key, settings.unsupported, settings.closes);
     // An unsupported restricting field closes the routes; other unsupported fields leave the policy out.
@@ -219,6 +230,49 @@ function resolveErrorBackend(
     return undefined;
   }
   return `spec.errorPages.backend: ${problem?.message ?? `Service ${namespace}/${name} has no backend`}; upstream answers are relayed`;
+}
+
+/**
+ * A policy the schema refused that still names a restricting field and its targets: a candidate
+ * that closes the routes it wins (hosts and paths as written, when they are lists of strings).
+ */
+function closingCandidate(
+  raw: unknown,
+  policy: RoutePolicy,
+  key: string,
+  ingresses: ReadonlySet<string>,
+): Candidate | undefined {
+  const spec = record(record(raw).spec);
+  if (!RESTRICTING_FIELDS.some((field) => spec[field] !== undefined)) return undefined;
+  const namespace = policy.metadata.namespace ?? 'default';
+  const targets = new Set<string>();
+  for (const ref of list(spec.targetRefs)) {
+    const name = text(record(ref).name);
+    if (name !== undefined && ingresses.has(`${namespace}/${name}`)) targets.add(`${namespace}/${name}`);
+  }
+  if (targets.size === 0) return undefined;
+  const strings = (value: unknown) =>
+    Array.isArray(value) && value.every((v) => typeof v === 'string') ? new Set<string>(value) : undefined;
+  const hosts = strings(spec.hosts);
+  const paths = strings(spec.paths);
+  const settings: PolicySettings = {
+    route: { filters: [] },
+    backend: {},
+    unsupported: [],
+    closes: true,
+    problems: [],
+  };
+  const candidate: Candidate = {
+    policy,
+    key,
+    settings,
+    targets,
+    specificity: paths !== undefined ? 2 : hosts !== undefined ? 1 : 0,
+    created: createdOf(policy),
+  };
+  if (hosts !== undefined) candidate.hosts = hosts;
+  if (paths !== undefined) candidate.paths = paths;
+  return candidate;
 }
 
 /** Most specific first, then oldest, then namespace/name. */

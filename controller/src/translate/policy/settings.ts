@@ -31,6 +31,15 @@ export const PENDING_FIELDS = {
   regexPaths: { restricting: false },
 } as const satisfies Partial<Record<keyof RoutePolicySpec, { restricting: boolean }>>;
 
+/** Fields that restrict who is served: a policy with one it cannot honour closes its routes (503), never opens them. */
+export const RESTRICTING_FIELDS = [
+  'clientAccess',
+  'basicAuth',
+  'externalAuth',
+  'rateLimit',
+  'clientCertificate',
+] as const satisfies ReadonlyArray<keyof RoutePolicySpec>;
+
 /** Settings of the backends a policy's Ingress sends to: they need the whole Ingress as target. */
 export const INGRESS_WIDE_FIELDS = ['balancer', 'sessionAffinity'] as const;
 

@@ -109,8 +109,15 @@ export class PolicyStatusBook {
 function accepted(entry: Entry): PolicyConditionOutcome {
   const no = (reason: PolicyReason, message: string) =>
     ({ type: 'Accepted', status: 'False', reason, message }) as const;
-  if (entry.problems !== undefined)
-    return no('Invalid', entry.problems.map((p) => `${p.field}: ${p.message}`).join('; '));
+  if (entry.problems !== undefined) {
+    const problems = entry.problems.map((p) => `${p.field}: ${p.message}`).join('; ');
+    // Only a policy restricting access holds routes while invalid (attach.ts): they answer 503.
+    const closed =
+      entry.won > 0
+        ? `; it restricts access, so the ${entry.won} routes it holds answer 503 until it is fixed`
+        : '';
+    return no('Invalid', `${problems}${closed}`);
+  }
   if (entry.unsupported !== undefined) {
     const fields = entry.unsupported.fields.join(', ');
     return entry.unsupported.closes
