@@ -196,7 +196,9 @@ function externalAuth(
     const key = /\["policy\/([a-z-]+)"\]/.exec(d.field ?? '')?.[1] ?? 'auth-url';
     problems.push({
       field: `spec.externalAuth.${field(key)}`,
-      message: d.message.replace(/ for policy\/[a-z-]+:/, ':').replace(/; it restricts access.*$/s, ''),
+      message: d.message
+        .replace(/ for policy\/[a-z-]+:/, ':')
+        .replace(/; (it restricts access|its default applies).*$/s, ''),
     });
   }
   return parsed === 'denied' || found.length > 0 ? undefined : parsed;
