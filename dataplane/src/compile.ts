@@ -43,6 +43,8 @@ export interface CompiledRoute {
   groups: BackendGroups;
   /** The match's path value, for ReplacePrefixMatch rewrites. */
   matchedPrefix: string;
+  /** Strict-Transport-Security of answers over TLS (Route.hsts). */
+  hsts: string | undefined;
   requestHeaders: HeaderModifier | undefined;
   responseHeaders: HeaderModifier | undefined;
   /** Response header changes for some statuses only (nginx add_header without `always`). */
@@ -136,6 +138,7 @@ class BoundRoute implements CompiledRoute {
   readonly matchedPrefix: string;
   readonly requestHeaders: HeaderModifier | undefined;
   readonly responseHeaders: HeaderModifier | undefined;
+  readonly hsts: string | undefined;
   readonly statusResponseHeaders: readonly StatusHeaderModifier[] | undefined;
   readonly redirect: RequestRedirectFilter | undefined;
   readonly rewrite: UrlRewriteFilter | undefined;
@@ -189,6 +192,7 @@ class BoundRoute implements CompiledRoute {
       route.match.path.type === 'Prefix' ? (normalizePath(route.match.path.value) ?? '/') : '/';
     this.requestHeaders = mergeModifiers(route, 'RequestHeaderModifier');
     this.responseHeaders = mergeModifiers(route, 'ResponseHeaderModifier');
+    this.hsts = route.hsts;
     this.statusResponseHeaders = statusModifiers(route);
     this.responseRewrites = compileResponseRewrites(route.responseRewrites);
     let redirect: RequestRedirectFilter | undefined;

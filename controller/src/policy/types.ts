@@ -123,6 +123,7 @@ export type PolicyReason =
   | 'ResolvedRefs'
   | 'Invalid'
   | 'TargetNotFound'
+  | 'RefNotFound'
   | 'Conflicted'
   | 'Unsupported';
 

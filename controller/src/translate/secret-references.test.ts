@@ -37,6 +37,30 @@ describe('the Secrets translation reads are the ones our objects reference', () 
     assert.deepEqual([...refs].sort(), ['team-a/extra-tls', 'team-a/shop-tls', 'team-b/shop-tls']);
   });
 
+  it("a RoutePolicy's basicAuth Secret, Opaque-taking, only when the policy targets an Ingress of ours in its namespace", () => {
+    const policy = (name: string, namespace: string, target: string, secret: string) => ({
+      apiVersion: 'gatehouse.dev/v1alpha1',
+      kind: 'RoutePolicy',
+      metadata: { name, namespace },
+      spec: {
+        targetRefs: [{ group: 'networking.k8s.io', kind: 'Ingress', name: target }],
+        basicAuth: { secretRef: { name: secret } },
+      },
+    });
+    const refs = referencedSecrets(
+      snapshot({
+        ingresses: [tlsIngress('shop', [], { namespace: 'team' })],
+        routePolicies: [
+          policy('a', 'team', 'shop', 'users'),
+          policy('b', 'team', 'elsewhere', 'not-ours'),
+          policy('c', 'other', 'shop', 'other-users'),
+        ] as never,
+      }),
+      OPTIONS,
+    );
+    assert.deepEqual([...refs].sort(), ['opaque:team/users']);
+  });
+
   it('auth-secret with auth-type, name or own-namespace/name, as an Opaque-taking reference; never another namespace', () => {
     const auth = (name: string, annotations: Record<string, string>) =>
       tlsIngress(name, [], {

@@ -27,9 +27,11 @@ export type ReferenceOptions = Pick<
   'ingressClass' | 'controllerName' | 'defaultSslCertificate' | 'annotationsPrefix'
 >;
 
-/** What a reference source reads: the Ingresses of our class, oldest first, and the flags. */
+/** What a reference source reads: the Ingresses of our class, oldest first, the RoutePolicies, and the flags. */
 export interface ReferenceContext {
   ours: readonly IngressView[];
+  /** As the snapshot holds them: unchecked. */
+  policies: readonly unknown[];
   options: ReferenceOptions;
 }
 
@@ -37,7 +39,7 @@ export interface ReferenceContext {
 export type SecretReferenceSource = (context: ReferenceContext) => Iterable<SecretRef>;
 
 /** The objects references are read from: everything but the Secrets themselves. */
-export type ReferencingObjects = Pick<Snapshot, 'ingresses' | 'ingressClasses'>;
+export type ReferencingObjects = Pick<Snapshot, 'ingresses' | 'ingressClasses' | 'routePolicies'>;
 
 /** `--default-ssl-certificate NS/NAME` (tls.ts loadDefault). */
 export function* defaultCertificateSecret({ options }: ReferenceContext): Iterable<SecretRef> {
@@ -106,12 +108,34 @@ export function* clientCaSecrets({ ours, options }: ReferenceContext): Iterable<
   }
 }
 
+/**
+ * A RoutePolicy's basicAuth.secretRef (an Opaque Secret, as auth-secret), in the policy's own
+ * namespace, only when the policy targets an Ingress of ours there: one that targets nothing of
+ * ours never has its Secret read.
+ */
+export function policyBasicAuthSecrets({ ours, policies }: ReferenceContext): Iterable<SecretRef> {
+  const served = new Set(ours.map((i) => `${i.namespace}/${i.name}`));
+  const refs: SecretRef[] = [];
+  for (const raw of policies) {
+    const policy = record(raw);
+    const namespace = text(record(policy.metadata).namespace) ?? 'default';
+    const spec = record(policy.spec);
+    const name = text(record(record(spec.basicAuth).secretRef).name);
+    if (name === undefined) continue;
+    const targets = list(spec.targetRefs).map((ref) => text(record(ref).name));
+    if (targets.some((target) => served.has(`${namespace}/${target}`)))
+      refs.push({ namespace, name, opaque: true });
+  }
+  return refs;
+}
+
 export const SECRET_REFERENCE_SOURCES: readonly SecretReferenceSource[] = [
   defaultCertificateSecret,
   ingressTlsSecrets,
   proxySslSecrets,
   basicAuthSecrets,
   clientCaSecrets,
+  policyBasicAuthSecrets,
 ];
 
 /**
@@ -127,7 +151,7 @@ export function referencedSecrets(
 ): Set<string> {
   const index = indexSnapshot({ ...objects, services: [], endpointSlices: [], secrets: [] });
   const ours = index.ingresses.filter((ingress) => isOurs(ingress, index.ingressClasses, options));
-  const context: ReferenceContext = { ours, options };
+  const context: ReferenceContext = { ours, policies: list(objects.routePolicies), options };
   const keys = new Set<string>();
   for (const source of sources) {
     for (const { namespace, name, opaque } of source(context)) {

@@ -172,7 +172,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   if (merged.defaultRoute !== undefined) applyRouteSettings([merged.defaultRoute], routeSettings);
   const closed = new Set(read.filter((r) => r.closed).map((r) => `${r.ingress.namespace}/${r.ingress.name}`));
   // Over the annotations' settings, before canaries copy their main routes; a closed Ingress stays 503.
-  policies.apply(routeLocations(read, merged.hosts, merged.defaultRoute), closed);
+  policies.apply(routeLocations(read, merged.hosts, merged.defaultRoute), closed, { index, resolver });
   // After the route settings: a canary's routes are copies of its main routes, settings included.
   applyServerSnippets(merged.hosts, serverSnippets, closed, prefix, diagnostics);
   mergeCanaries(merged.hosts, canaries, closed, resolver, diagnostics);

@@ -73,6 +73,8 @@ export class Http2Exchange {
   readonly url: string | undefined;
   /** The response headers as written, for getHeader (declared lengths, metrics/bytes.ts). */
   #written: OutgoingHttpHeaders | undefined = undefined;
+  /** Set before the head (setHeader), as ServerResponse's: the head's own fields win over them. */
+  #preset: OutgoingHttpHeaders | undefined = undefined;
   #closeHooked = false;
   #drainHooked = false;
   [kTrailers]: OutgoingHttpHeaders | undefined = undefined;
@@ -150,6 +152,8 @@ export class Http2Exchange {
     // Reset by the client: the exchange's 'close' listener is about to end it.
     if (stream.closed || stream.destroyed) return this;
     const out = headers === undefined ? {} : deleteHopByHop(headers);
+    const preset = this.#preset;
+    if (preset !== undefined) for (const name in preset) out[name] ??= preset[name];
     out[':status'] = status;
     this.#written = out;
     if (out['content-length'] === undefined || this.headers.te !== undefined) {
@@ -158,6 +162,13 @@ export class Http2Exchange {
     } else {
       stream.respond(out);
     }
+    return this;
+  }
+
+  /** A field of the head to come (ServerResponse.setHeader); `name` lower-case. */
+  setHeader(name: string, value: string): this {
+    this.#preset ??= {};
+    this.#preset[name] = value;
     return this;
   }
 

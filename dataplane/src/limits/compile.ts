@@ -7,6 +7,9 @@ import type { GlobalRateLimit, RateLimit } from '../table/types.ts';
 import type { LimitClient } from './client.ts';
 import { prefetchFor, type RequestBudget } from './client.ts';
 
+/** ingress-nginx's limit-req-status-code and limit-conn-status-code. */
+const LIMITED = 503;
+
 export interface CompiledRateLimit {
   /** The worker's leases of the replica's budgets; undefined: the limits cannot be kept (503). */
   readonly client: LimitClient | undefined;
@@ -14,6 +17,8 @@ export interface CompiledRateLimit {
   readonly zone: string;
   /** limit_req; undefined: only connections are limited. */
   readonly budget: RequestBudget | undefined;
+  /** The answer past the limit (limit-req-status-code: 503 unless the table says). */
+  readonly status: number;
   /** limit_conn; 0: none. */
   readonly connections: number;
   /** Clients no limit applies to: `clientAllowed(exempt, address)` is true for them. */
@@ -39,7 +44,7 @@ export function compileRateLimit(
   if (limit === undefined && global === undefined) return undefined;
   const buckets: BucketSpec[] = [];
   if (limit?.rps !== undefined)
-    buckets.push({ perMs: limit.rps / 1000, burst: limit.rps * limit.burstMultiplier });
+    buckets.push({ perMs: limit.rps / 1000, burst: limit.burst ?? limit.rps * limit.burstMultiplier });
   if (limit?.rpm !== undefined)
     buckets.push({ perMs: limit.rpm / 60_000, burst: limit.rpm * limit.burstMultiplier });
   const zone = limit?.zone ?? '';
@@ -47,6 +52,7 @@ export function compileRateLimit(
     client,
     zone,
     budget: buckets.length === 0 ? undefined : { zone, buckets, prefetch: prefetchFor(buckets) },
+    status: limit?.statusCode ?? LIMITED,
     connections: limit?.connections ?? 0,
     exempt: exemptList(limit?.exempt, accessCache, problems),
     global:

@@ -62,6 +62,9 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
     return;
   }
   const route = target.route;
+  // Set before any answer, so the route's own answers (401, 429, 503…) carry it as proxied ones do.
+  if (route.hsts !== undefined && ctx.listener.encrypted)
+    res.setHeader('strict-transport-security', route.hsts);
   if (route.direct !== undefined) {
     // nginx's rewrite phase (`return`): before the route's stages, which belong to later phases.
     answerDirect(res, route.direct.statusCode, route.direct.body, route);

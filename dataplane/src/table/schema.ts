@@ -426,6 +426,8 @@ const route = {
         rps: { type: 'integer', minimum: 1, maximum: 1_000_000_000 },
         rpm: { type: 'integer', minimum: 1, maximum: 1_000_000_000 },
         burstMultiplier: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+        burst: { type: 'integer', minimum: 0, maximum: 1_000_000_000 },
+        statusCode: { type: 'integer', minimum: 400, maximum: 599 },
         connections: { type: 'integer', minimum: 1, maximum: 1_000_000_000 },
         exempt: {
           type: 'array',
@@ -433,6 +435,12 @@ const route = {
           items: { type: 'string', minLength: 2, maxLength: 49, pattern: '^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$' },
         },
       },
+    },
+    // RFC 6797 §6.1 directives as ingress-nginx writes them (hsts-max-age, -include-subdomains, -preload).
+    hsts: {
+      type: 'string',
+      maxLength: 64,
+      pattern: '^max-age=[0-9]{1,10}(; includeSubDomains)?(; preload)?$',
     },
     globalRateLimit: {
       type: 'object',

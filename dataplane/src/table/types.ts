@@ -134,6 +134,11 @@ export interface Route {
   rateLimit?: RateLimit;
   /** Requests per window per client address across every replica (ingress-nginx global-rate-limit). */
   globalRateLimit?: GlobalRateLimit;
+  /**
+   * Strict-Transport-Security value set on this route's answers over TLS only (RFC 6797 §7.2: never
+   * over plain HTTP), e.g. `max-age=31536000; includeSubDomains` (a RoutePolicy's hsts).
+   */
+  hsts?: string;
 }
 
 /**
@@ -163,6 +168,10 @@ export interface RateLimit {
   /** Requests per minute; the burst is burstMultiplier × rpm. Both apply when both are set. */
   rpm?: number;
   burstMultiplier: number;
+  /** The rps bucket's burst (nginx `burst=`), in place of burstMultiplier × rps (a RoutePolicy's rateLimit.burst). */
+  burst?: number;
+  /** The answer past the limit; absent: 503 (ingress-nginx limit-req-status-code). A RoutePolicy's default is 429. */
+  statusCode?: number;
   /** Requests in progress at once per client address. */
   connections?: number;
   /** Client addresses and CIDRs no limit applies to (ingress-nginx limit-allowlist). */

@@ -7,11 +7,11 @@ const require = createRequire(import.meta.url);
 "use strict";
 export const validate = validate21;
 export default validate21;
-const schema6 = {"$id":"https://gatehouse.dev/schemas/route-table.json","type":"object","additionalProperties":false,"required":["version","hosts","backends","certificates"],"properties":{"version":{"type":"integer","minimum":0},"hosts":{"type":"array","items":{"$ref":"#/$defs/hosts"}},"backends":{"$ref":"#/$defs/backends"},"certificates":{"$ref":"#/$defs/certificates"},"defaultCertificate":{"type":"string","minLength":1,"maxLength":253},"defaultRoute":{"$ref":"#/$defs/hosts.routes"}},"$defs":{"hosts":{"type":"object","additionalProperties":false,"required":["host","routes"],"properties":{"host":{"type":"string","maxLength":253,"pattern":"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"},"routes":{"type":"array","items":{"$ref":"#/$defs/hosts.routes"}},"fallback":{"$ref":"#/$defs/hosts.routes"},"tls":{"$ref":"#/$defs/hosts.tls"},"clientCertificate":{"$ref":"#/$defs/hosts.clientCertificate"},"passthrough":{"$ref":"#/$defs/hosts.passthrough"}}},"hosts.routes":{"type":"object","additionalProperties":false,"required":["id","source","match","backends","filters"],"properties":{"id":{"type":"string","minLength":1,"maxLength":1024},"source":{"$ref":"#/$defs/hosts.routes.source"},"match":{"$ref":"#/$defs/hosts.routes.match"},"backends":{"type":"array","maxItems":64,"items":{"$ref":"#/$defs/hosts.routes.backends"}},"filters":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters"},"maxItems":32},"timeouts":{"$ref":"#/$defs/hosts.routes.timeouts"},"retry":{"$ref":"#/$defs/hosts.routes.retry"},"maxRequestBodyBytes":{"type":"integer","minimum":0},"httpsRedirect":{"type":"boolean"},"httpsRedirectForm":{"$ref":"#/$defs/hosts.routes.httpsRedirectForm"},"accessLog":{"type":"boolean"},"errorPages":{"$ref":"#/$defs/hosts.routes.errorPages"},"responseRewrites":{"$ref":"#/$defs/hosts.routes.responseRewrites"},"satisfy":{"enum":["any"]},"clientAccess":{"$ref":"#/$defs/hosts.routes.clientAccess"},"basicAuth":{"$ref":"#/$defs/hosts.routes.basicAuth"},"cors":{"$ref":"#/$defs/hosts.routes.cors"},"externalAuth":{"$ref":"#/$defs/hosts.routes.externalAuth"},"rateLimit":{"$ref":"#/$defs/hosts.routes.rateLimit"},"globalRateLimit":{"$ref":"#/$defs/hosts.routes.globalRateLimit"}}},"hosts.routes.source":{"type":"object","additionalProperties":false,"required":["kind","namespace","name"],"properties":{"kind":{"type":"string","minLength":1,"maxLength":253},"namespace":{"type":"string","maxLength":253},"name":{"type":"string","minLength":1,"maxLength":253}}},"hosts.routes.match":{"type":"object","additionalProperties":false,"required":["path"],"properties":{"path":{"$ref":"#/$defs/hosts.routes.match.path"},"headers":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"queryParams":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"cookies":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"methods":{"type":"array","items":{"type":"string","pattern":"^[A-Z]{1,32}$"},"maxItems":16,"uniqueItems":true}}},"hosts.routes.match.path":{"type":"object","additionalProperties":false,"required":["type","value"],"properties":{"type":{"enum":["Exact","Prefix","Regex"]},"value":{"type":"string","minLength":1,"maxLength":4096}}},"hosts.routes.match.headers":{"type":"object","additionalProperties":false,"required":["name","type","value"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253},"type":{"enum":["Exact","Regex"]},"value":{"type":"string","maxLength":4096}}},"hosts.routes.backends":{"type":"object","additionalProperties":false,"required":["backend","weight"],"properties":{"backend":{"type":"string","minLength":1,"maxLength":253},"weight":{"type":"integer","minimum":0,"maximum":1000000}}},"hosts.routes.filters":{"type":"object","required":["type"],"oneOf":[{"additionalProperties":false,"properties":{"type":{"enum":["RequestHeaderModifier","ResponseHeaderModifier"]},"set":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters.oneOf0.set"},"maxItems":64},"add":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters.oneOf0.set"},"maxItems":64},"remove":{"type":"array","items":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"maxItems":64},"statuses":{"type":"array","items":{"type":"integer","minimum":100,"maximum":599},"minItems":1,"maxItems":64,"uniqueItems":true}},"if":{"properties":{"type":{"const":"RequestHeaderModifier"}}},"then":{"not":{"required":["statuses"]}}},{"additionalProperties":false,"required":["statusCode"],"properties":{"type":{"const":"RequestRedirect"},"scheme":{"enum":["http","https"]},"hostname":{"type":"string","minLength":1,"maxLength":253},"port":{"type":"integer","minimum":1,"maximum":65535},"path":{"$ref":"#/$defs/hosts.routes.filters.oneOf1.path"},"statusCode":{"enum":[301,302,303,307,308]},"keepRequestPort":{"type":"boolean"},"dropQuery":{"type":"boolean"},"relative":{"type":"boolean"}}},{"additionalProperties":false,"properties":{"type":{"const":"URLRewrite"},"hostname":{"type":"string","minLength":1,"maxLength":253},"path":{"$ref":"#/$defs/hosts.routes.filters.oneOf1.path"}}},{"additionalProperties":false,"required":["statusCode"],"properties":{"type":{"const":"DirectResponse"},"statusCode":{"type":"integer","minimum":200,"maximum":599,"not":{"minimum":300,"maximum":399}},"body":{"type":"string","maxLength":4096,"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"}}},{"additionalProperties":false,"required":["backend"],"properties":{"type":{"const":"RequestMirror"},"backend":{"type":"string","minLength":1,"maxLength":253},"body":{"type":"boolean"},"hostname":{"type":"string","pattern":"^[A-Za-z0-9._\\[\\]:-]+$","maxLength":261}}}]},"hosts.routes.filters.oneOf0.set":{"type":"object","additionalProperties":false,"required":["name","value"],"properties":{"name":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"value":{"type":"string","pattern":"^[\\t\\x20-\\x7e\\x80-\\xff]*$","maxLength":8192}}},"hosts.routes.filters.oneOf1.path":{"type":"object","additionalProperties":false,"required":["type","value"],"properties":{"type":{"enum":["ReplaceFullPath","ReplacePrefixMatch","RegexSubstitution","RegexReplace"]},"value":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u0020\\u007f?#]+$"},"pattern":{"type":"string","minLength":1,"maxLength":1024}},"if":{"properties":{"type":{"const":"RegexReplace"}}},"then":{"required":["pattern"]},"else":{"not":{"required":["pattern"]}}},"hosts.routes.timeouts":{"type":"object","additionalProperties":false,"properties":{"connectMs":{"type":"integer","minimum":1,"maximum":86400000},"responseHeaderMs":{"type":"integer","minimum":1,"maximum":86400000},"idleMs":{"type":"integer","minimum":1,"maximum":86400000}}},"hosts.routes.retry":{"type":"object","additionalProperties":false,"required":["attempts","on"],"properties":{"attempts":{"type":"integer","minimum":0,"maximum":10},"on":{"type":"array","items":{"enum":["connect-failure","reset","502","503","504"]},"uniqueItems":true},"budgetPercent":{"type":"number","minimum":0,"maximum":100}}},"hosts.routes.httpsRedirectForm":{"type":"object","additionalProperties":false,"properties":{"trimTrailingSlash":{"type":"boolean"},"alwaysNamePort":{"type":"boolean"}}},"hosts.routes.errorPages":{"type":"object","additionalProperties":false,"required":["codes","backend","service","servicePort"],"properties":{"codes":{"type":"array","items":{"type":"integer","minimum":400,"maximum":599},"maxItems":200,"uniqueItems":true},"backend":{"type":"string","minLength":1,"maxLength":253},"noEndpoints":{"type":"boolean"},"service":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$"},"servicePort":{"type":"string","minLength":1,"maxLength":15,"pattern":"^[a-z0-9-]+$"}}},"hosts.routes.responseRewrites":{"type":"object","additionalProperties":false,"properties":{"location":{"$ref":"#/$defs/hosts.routes.responseRewrites.location"},"cookieDomain":{"$ref":"#/$defs/hosts.routes.responseRewrites.cookieDomain"},"cookiePath":{"$ref":"#/$defs/hosts.routes.responseRewrites.cookiePath"}}},"hosts.routes.responseRewrites.location":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^[\\x21-\\x7e]+$"},"to":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^[\\x21-\\x7e]+$"}}},"hosts.routes.responseRewrites.cookieDomain":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"},"to":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"}}},"hosts.routes.responseRewrites.cookiePath":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"},"to":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"}}},"hosts.routes.clientAccess":{"type":"object","additionalProperties":false,"required":["rules","otherwise"],"properties":{"rules":{"type":"array","maxItems":64,"items":{"$ref":"#/$defs/hosts.routes.clientAccess.rules"}},"otherwise":{"enum":["allow","deny"]}}},"hosts.routes.clientAccess.rules":{"type":"object","additionalProperties":false,"required":["action","cidrs"],"properties":{"action":{"enum":["allow","deny"]},"cidrs":{"type":"array","minItems":1,"maxItems":4096,"items":{"type":"string","minLength":2,"maxLength":49,"pattern":"^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$"}}}},"hosts.routes.basicAuth":{"type":"object","additionalProperties":false,"required":["realm","users"],"properties":{"realm":{"type":"string","maxLength":1024,"pattern":"^[\\x20-\\x7e]*$"},"users":{"type":"array","maxItems":10000,"items":{"$ref":"#/$defs/hosts.routes.basicAuth.users"}}}},"hosts.routes.basicAuth.users":{"type":"object","additionalProperties":false,"required":["user","hash"],"properties":{"user":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[^:\\u0000-\\u001f\\u007f]+$"},"hash":{"type":"string","minLength":1,"maxLength":1024,"pattern":"(^\\$apr1\\$[^$:\\s]{0,8}\\$[./0-9A-Za-z]{22}$)|(^\\$1\\$[^$:\\s]{0,8}\\$[./0-9A-Za-z]{22}$)|(^\\$2[aby]\\$(0[4-9]|1[0-2])\\$[./0-9A-Za-z]{53}$)|(^\\{SHA\\}[A-Za-z0-9+/]{27}=$)|(^\\{SSHA\\}[A-Za-z0-9+/]{28,}={0,2}$)|(^\\{PLAIN\\}[^:\\s]*$)|(^[./0-9A-Za-z]{13}$)"}}},"hosts.routes.cors":{"type":"object","additionalProperties":false,"required":["allowOrigins","allowMethods","allowHeaders","allowCredentials","maxAgeSeconds"],"properties":{"allowOrigins":{"type":"array","minItems":1,"maxItems":4096,"items":{"type":"string","maxLength":1024,"pattern":"^([a-z]+://(\\*\\.)?[A-Za-z0-9.-]*(:[0-9]+)?|\\*|null)$"}},"allowMethods":{"type":"string","maxLength":1024,"pattern":"^[A-Za-z, ]*$"},"allowHeaders":{"type":"string","maxLength":4096,"pattern":"^[A-Za-z0-9_, -]*$"},"exposeHeaders":{"type":"string","maxLength":4096,"pattern":"^[A-Za-z0-9_*, -]*$"},"allowCredentials":{"type":"boolean"},"maxAgeSeconds":{"type":"integer","minimum":-2147483648,"maximum":2147483647}}},"hosts.routes.externalAuth":{"type":"object","additionalProperties":false,"required":["backend","path","hostname"],"properties":{"backend":{"type":"string","minLength":1,"maxLength":1024},"path":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^/[!-~]*$"},"hostname":{"type":"string","minLength":1,"maxLength":260,"pattern":"^[A-Za-z0-9.:\\[\\]-]+$"},"method":{"type":"string","minLength":1,"maxLength":32,"pattern":"^[A-Z]+$"},"signin":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^https?://[!-~]+$"},"signinRedirectParam":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9_.-]+$"},"responseHeaders":{"type":"array","maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[a-z0-9!#$%&'*+.^_`|~-]+$"}},"requestRedirect":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[ -~]+$"},"alwaysSetCookie":{"type":"boolean"},"proxySetHeaders":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters.oneOf0.set"},"maxItems":64},"cache":{"$ref":"#/$defs/hosts.routes.externalAuth.cache"}}},"hosts.routes.externalAuth.cache":{"type":"object","additionalProperties":false,"required":["key","durations"],"properties":{"key":{"type":"array","minItems":1,"maxItems":32,"items":{"oneOf":[{"$ref":"#/$defs/hosts.routes.externalAuth.cache.key.oneOf0"},{"$ref":"#/$defs/hosts.routes.externalAuth.cache.key.oneOf1"},{"$ref":"#/$defs/hosts.routes.externalAuth.cache.key.oneOf2"},{"$ref":"#/$defs/hosts.routes.externalAuth.cache.key.oneOf3"}]}},"durations":{"type":"array","minItems":1,"maxItems":16,"items":{"$ref":"#/$defs/hosts.routes.externalAuth.cache.durations"}}}},"hosts.routes.externalAuth.cache.key.oneOf0":{"type":"object","additionalProperties":false,"required":["text"],"properties":{"text":{"type":"string","maxLength":1024}}},"hosts.routes.externalAuth.cache.key.oneOf1":{"type":"object","additionalProperties":false,"required":["variable"],"properties":{"variable":{"enum":["remote_addr","remote_user","host","request_uri","uri","args"]}}},"hosts.routes.externalAuth.cache.key.oneOf2":{"type":"object","additionalProperties":false,"required":["header"],"properties":{"header":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[a-z0-9-]+$"}}},"hosts.routes.externalAuth.cache.key.oneOf3":{"type":"object","additionalProperties":false,"required":["cookie"],"properties":{"cookie":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[A-Za-z0-9_-]+$"}}},"hosts.routes.externalAuth.cache.durations":{"type":"object","additionalProperties":false,"required":["statuses","seconds"],"properties":{"statuses":{"type":"array","minItems":1,"maxItems":16,"items":{"type":"integer","minimum":100,"maximum":599}},"seconds":{"type":"integer","minimum":1,"maximum":31536000}}},"hosts.routes.rateLimit":{"type":"object","additionalProperties":false,"required":["zone","burstMultiplier"],"anyOf":[{"required":["rps"]},{"required":["rpm"]},{"required":["connections"]}],"properties":{"zone":{"type":"string","minLength":1,"maxLength":512},"rps":{"type":"integer","minimum":1,"maximum":1000000000},"rpm":{"type":"integer","minimum":1,"maximum":1000000000},"burstMultiplier":{"type":"integer","minimum":1,"maximum":1000000},"connections":{"type":"integer","minimum":1,"maximum":1000000000},"exempt":{"type":"array","maxItems":4096,"items":{"type":"string","minLength":2,"maxLength":49,"pattern":"^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$"}}}},"hosts.routes.globalRateLimit":{"type":"object","additionalProperties":false,"required":["zone","limit","windowSeconds"],"properties":{"zone":{"type":"string","minLength":1,"maxLength":512},"limit":{"type":"integer","minimum":1,"maximum":1000000000},"windowSeconds":{"type":"integer","minimum":1,"maximum":31536000},"exempt":{"type":"array","maxItems":4096,"items":{"type":"string","minLength":2,"maxLength":49,"pattern":"^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$"}}}},"hosts.tls":{"type":"object","additionalProperties":false,"required":["certificate","redirect"],"properties":{"certificate":{"type":"string","minLength":1,"maxLength":253},"redirect":{"type":"boolean"},"redirectStatus":{"enum":[301,302,307,308]},"ciphers":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^[A-Za-z0-9+:_=@!.,-]+$"},"preferServerCiphers":{"type":"boolean"}}},"hosts.clientCertificate":{"type":"object","additionalProperties":false,"required":["verify","depth","passCertificate"],"properties":{"caPem":{"type":"string","minLength":1,"maxLength":1048576},"verify":{"enum":["on","optional","optional_no_ca","off"]},"depth":{"type":"integer","minimum":0,"maximum":100},"errorPage":{"type":"string","minLength":1,"maxLength":2048},"passCertificate":{"type":"boolean"},"matchCN":{"type":"string","minLength":1,"maxLength":1024}}},"hosts.passthrough":{"type":"object","additionalProperties":false,"required":["backend"],"properties":{"backend":{"type":"string","minLength":1,"maxLength":253}}},"backends":{"type":"object","additionalProperties":{"$ref":"#/$defs/backends.value"}},"backends.value":{"type":"object","additionalProperties":false,"required":["namespace","service","protocol","endpoints","balancer"],"properties":{"namespace":{"type":"string","maxLength":253},"service":{"type":"string","maxLength":253},"protocol":{"enum":["HTTP","HTTPS","H2C","H2"]},"endpoints":{"type":"array","items":{"$ref":"#/$defs/backends.value.endpoints"}},"balancer":{"$ref":"#/$defs/backends.value.balancer"},"tls":{"$ref":"#/$defs/backends.value.tls"},"external":{"type":"boolean"}}},"backends.value.endpoints":{"type":"object","additionalProperties":false,"required":["address","port"],"properties":{"address":{"type":"string","minLength":1,"maxLength":253},"port":{"type":"integer","minimum":1,"maximum":65535},"terminating":{"type":"boolean"},"zone":{"type":"string","maxLength":253}}},"backends.value.balancer":{"type":"object","required":["type"],"oneOf":[{"additionalProperties":false,"properties":{"type":{"enum":["RoundRobin","LeastRequest"]}}},{"additionalProperties":false,"required":["on"],"properties":{"type":{"const":"ConsistentHash"},"on":{"enum":["Header","Cookie","ClientAddress"]},"name":{"type":"string","minLength":1,"maxLength":253},"setCookie":{"$ref":"#/$defs/backends.value.balancer.oneOf1.setCookie"},"subsetSize":{"type":"integer","minimum":1,"maximum":10000}}}]},"backends.value.balancer.oneOf1.setCookie":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"path":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u001f\\u007f;]+$"},"ttlSeconds":{"type":"integer","minimum":0},"domain":{"type":"string","pattern":"^[A-Za-z0-9.-]{1,253}$"},"sameSite":{"enum":["None","Lax","Strict"]},"conditionalSameSiteNone":{"type":"boolean"},"secure":{"type":"boolean"},"changeOnFailure":{"type":"boolean"},"persistent":{"type":"boolean"}}},"backends.value.tls":{"type":"object","additionalProperties":false,"required":["verify"],"properties":{"serverName":{"type":"string","minLength":1,"maxLength":253},"caPem":{"type":"string"},"verify":{"type":"boolean"},"clientCertificate":{"type":"string","minLength":1,"maxLength":253},"minVersion":{"enum":["TLSv1.2","TLSv1.3"]},"maxVersion":{"enum":["TLSv1.2","TLSv1.3"]}}},"certificates":{"type":"object","additionalProperties":{"$ref":"#/$defs/certificates.value"}},"certificates.value":{"type":"object","additionalProperties":false,"required":["certPem","keyPem","source"],"properties":{"certPem":{"type":"string"},"keyPem":{"type":"string"},"source":{"type":"string"}}}}};
+const schema6 = {"$id":"https://gatehouse.dev/schemas/route-table.json","type":"object","additionalProperties":false,"required":["version","hosts","backends","certificates"],"properties":{"version":{"type":"integer","minimum":0},"hosts":{"type":"array","items":{"$ref":"#/$defs/hosts"}},"backends":{"$ref":"#/$defs/backends"},"certificates":{"$ref":"#/$defs/certificates"},"defaultCertificate":{"type":"string","minLength":1,"maxLength":253},"defaultRoute":{"$ref":"#/$defs/hosts.routes"}},"$defs":{"hosts":{"type":"object","additionalProperties":false,"required":["host","routes"],"properties":{"host":{"type":"string","maxLength":253,"pattern":"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"},"routes":{"type":"array","items":{"$ref":"#/$defs/hosts.routes"}},"fallback":{"$ref":"#/$defs/hosts.routes"},"tls":{"$ref":"#/$defs/hosts.tls"},"clientCertificate":{"$ref":"#/$defs/hosts.clientCertificate"},"passthrough":{"$ref":"#/$defs/hosts.passthrough"}}},"hosts.routes":{"type":"object","additionalProperties":false,"required":["id","source","match","backends","filters"],"properties":{"id":{"type":"string","minLength":1,"maxLength":1024},"source":{"$ref":"#/$defs/hosts.routes.source"},"match":{"$ref":"#/$defs/hosts.routes.match"},"backends":{"type":"array","maxItems":64,"items":{"$ref":"#/$defs/hosts.routes.backends"}},"filters":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters"},"maxItems":32},"timeouts":{"$ref":"#/$defs/hosts.routes.timeouts"},"retry":{"$ref":"#/$defs/hosts.routes.retry"},"maxRequestBodyBytes":{"type":"integer","minimum":0},"httpsRedirect":{"type":"boolean"},"httpsRedirectForm":{"$ref":"#/$defs/hosts.routes.httpsRedirectForm"},"accessLog":{"type":"boolean"},"errorPages":{"$ref":"#/$defs/hosts.routes.errorPages"},"responseRewrites":{"$ref":"#/$defs/hosts.routes.responseRewrites"},"satisfy":{"enum":["any"]},"clientAccess":{"$ref":"#/$defs/hosts.routes.clientAccess"},"basicAuth":{"$ref":"#/$defs/hosts.routes.basicAuth"},"cors":{"$ref":"#/$defs/hosts.routes.cors"},"externalAuth":{"$ref":"#/$defs/hosts.routes.externalAuth"},"rateLimit":{"$ref":"#/$defs/hosts.routes.rateLimit"},"hsts":{"type":"string","maxLength":64,"pattern":"^max-age=[0-9]{1,10}(; includeSubDomains)?(; preload)?$"},"globalRateLimit":{"$ref":"#/$defs/hosts.routes.globalRateLimit"}}},"hosts.routes.source":{"type":"object","additionalProperties":false,"required":["kind","namespace","name"],"properties":{"kind":{"type":"string","minLength":1,"maxLength":253},"namespace":{"type":"string","maxLength":253},"name":{"type":"string","minLength":1,"maxLength":253}}},"hosts.routes.match":{"type":"object","additionalProperties":false,"required":["path"],"properties":{"path":{"$ref":"#/$defs/hosts.routes.match.path"},"headers":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"queryParams":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"cookies":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.match.headers"},"maxItems":32},"methods":{"type":"array","items":{"type":"string","pattern":"^[A-Z]{1,32}$"},"maxItems":16,"uniqueItems":true}}},"hosts.routes.match.path":{"type":"object","additionalProperties":false,"required":["type","value"],"properties":{"type":{"enum":["Exact","Prefix","Regex"]},"value":{"type":"string","minLength":1,"maxLength":4096}}},"hosts.routes.match.headers":{"type":"object","additionalProperties":false,"required":["name","type","value"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253},"type":{"enum":["Exact","Regex"]},"value":{"type":"string","maxLength":4096}}},"hosts.routes.backends":{"type":"object","additionalProperties":false,"required":["backend","weight"],"properties":{"backend":{"type":"string","minLength":1,"maxLength":253},"weight":{"type":"integer","minimum":0,"maximum":1000000}}},"hosts.routes.filters":{"type":"object","required":["type"],"oneOf":[{"additionalProperties":false,"properties":{"type":{"enum":["RequestHeaderModifier","ResponseHeaderModifier"]},"set":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters.oneOf0.set"},"maxItems":64},"add":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters.oneOf0.set"},"maxItems":64},"remove":{"type":"array","items":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"maxItems":64},"statuses":{"type":"array","items":{"type":"integer","minimum":100,"maximum":599},"minItems":1,"maxItems":64,"uniqueItems":true}},"if":{"properties":{"type":{"const":"RequestHeaderModifier"}}},"then":{"not":{"required":["statuses"]}}},{"additionalProperties":false,"required":["statusCode"],"properties":{"type":{"const":"RequestRedirect"},"scheme":{"enum":["http","https"]},"hostname":{"type":"string","minLength":1,"maxLength":253},"port":{"type":"integer","minimum":1,"maximum":65535},"path":{"$ref":"#/$defs/hosts.routes.filters.oneOf1.path"},"statusCode":{"enum":[301,302,303,307,308]},"keepRequestPort":{"type":"boolean"},"dropQuery":{"type":"boolean"},"relative":{"type":"boolean"}}},{"additionalProperties":false,"properties":{"type":{"const":"URLRewrite"},"hostname":{"type":"string","minLength":1,"maxLength":253},"path":{"$ref":"#/$defs/hosts.routes.filters.oneOf1.path"}}},{"additionalProperties":false,"required":["statusCode"],"properties":{"type":{"const":"DirectResponse"},"statusCode":{"type":"integer","minimum":200,"maximum":599,"not":{"minimum":300,"maximum":399}},"body":{"type":"string","maxLength":4096,"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"}}},{"additionalProperties":false,"required":["backend"],"properties":{"type":{"const":"RequestMirror"},"backend":{"type":"string","minLength":1,"maxLength":253},"body":{"type":"boolean"},"hostname":{"type":"string","pattern":"^[A-Za-z0-9._\\[\\]:-]+$","maxLength":261}}}]},"hosts.routes.filters.oneOf0.set":{"type":"object","additionalProperties":false,"required":["name","value"],"properties":{"name":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"value":{"type":"string","pattern":"^[\\t\\x20-\\x7e\\x80-\\xff]*$","maxLength":8192}}},"hosts.routes.filters.oneOf1.path":{"type":"object","additionalProperties":false,"required":["type","value"],"properties":{"type":{"enum":["ReplaceFullPath","ReplacePrefixMatch","RegexSubstitution","RegexReplace"]},"value":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u0020\\u007f?#]+$"},"pattern":{"type":"string","minLength":1,"maxLength":1024}},"if":{"properties":{"type":{"const":"RegexReplace"}}},"then":{"required":["pattern"]},"else":{"not":{"required":["pattern"]}}},"hosts.routes.timeouts":{"type":"object","additionalProperties":false,"properties":{"connectMs":{"type":"integer","minimum":1,"maximum":86400000},"responseHeaderMs":{"type":"integer","minimum":1,"maximum":86400000},"idleMs":{"type":"integer","minimum":1,"maximum":86400000}}},"hosts.routes.retry":{"type":"object","additionalProperties":false,"required":["attempts","on"],"properties":{"attempts":{"type":"integer","minimum":0,"maximum":10},"on":{"type":"array","items":{"enum":["connect-failure","reset","502","503","504"]},"uniqueItems":true},"budgetPercent":{"type":"number","minimum":0,"maximum":100}}},"hosts.routes.httpsRedirectForm":{"type":"object","additionalProperties":false,"properties":{"trimTrailingSlash":{"type":"boolean"},"alwaysNamePort":{"type":"boolean"}}},"hosts.routes.errorPages":{"type":"object","additionalProperties":false,"required":["codes","backend","service","servicePort"],"properties":{"codes":{"type":"array","items":{"type":"integer","minimum":400,"maximum":599},"maxItems":200,"uniqueItems":true},"backend":{"type":"string","minLength":1,"maxLength":253},"noEndpoints":{"type":"boolean"},"service":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$"},"servicePort":{"type":"string","minLength":1,"maxLength":15,"pattern":"^[a-z0-9-]+$"}}},"hosts.routes.responseRewrites":{"type":"object","additionalProperties":false,"properties":{"location":{"$ref":"#/$defs/hosts.routes.responseRewrites.location"},"cookieDomain":{"$ref":"#/$defs/hosts.routes.responseRewrites.cookieDomain"},"cookiePath":{"$ref":"#/$defs/hosts.routes.responseRewrites.cookiePath"}}},"hosts.routes.responseRewrites.location":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^[\\x21-\\x7e]+$"},"to":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^[\\x21-\\x7e]+$"}}},"hosts.routes.responseRewrites.cookieDomain":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"},"to":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"}}},"hosts.routes.responseRewrites.cookiePath":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"},"to":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[\\x21-\\x3a\\x3c-\\x7e]+$"}}},"hosts.routes.clientAccess":{"type":"object","additionalProperties":false,"required":["rules","otherwise"],"properties":{"rules":{"type":"array","maxItems":64,"items":{"$ref":"#/$defs/hosts.routes.clientAccess.rules"}},"otherwise":{"enum":["allow","deny"]}}},"hosts.routes.clientAccess.rules":{"type":"object","additionalProperties":false,"required":["action","cidrs"],"properties":{"action":{"enum":["allow","deny"]},"cidrs":{"type":"array","minItems":1,"maxItems":4096,"items":{"type":"string","minLength":2,"maxLength":49,"pattern":"^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$"}}}},"hosts.routes.basicAuth":{"type":"object","additionalProperties":false,"required":["realm","users"],"properties":{"realm":{"type":"string","maxLength":1024,"pattern":"^[\\x20-\\x7e]*$"},"users":{"type":"array","maxItems":10000,"items":{"$ref":"#/$defs/hosts.routes.basicAuth.users"}}}},"hosts.routes.basicAuth.users":{"type":"object","additionalProperties":false,"required":["user","hash"],"properties":{"user":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[^:\\u0000-\\u001f\\u007f]+$"},"hash":{"type":"string","minLength":1,"maxLength":1024,"pattern":"(^\\$apr1\\$[^$:\\s]{0,8}\\$[./0-9A-Za-z]{22}$)|(^\\$1\\$[^$:\\s]{0,8}\\$[./0-9A-Za-z]{22}$)|(^\\$2[aby]\\$(0[4-9]|1[0-2])\\$[./0-9A-Za-z]{53}$)|(^\\{SHA\\}[A-Za-z0-9+/]{27}=$)|(^\\{SSHA\\}[A-Za-z0-9+/]{28,}={0,2}$)|(^\\{PLAIN\\}[^:\\s]*$)|(^[./0-9A-Za-z]{13}$)"}}},"hosts.routes.cors":{"type":"object","additionalProperties":false,"required":["allowOrigins","allowMethods","allowHeaders","allowCredentials","maxAgeSeconds"],"properties":{"allowOrigins":{"type":"array","minItems":1,"maxItems":4096,"items":{"type":"string","maxLength":1024,"pattern":"^([a-z]+://(\\*\\.)?[A-Za-z0-9.-]*(:[0-9]+)?|\\*|null)$"}},"allowMethods":{"type":"string","maxLength":1024,"pattern":"^[A-Za-z, ]*$"},"allowHeaders":{"type":"string","maxLength":4096,"pattern":"^[A-Za-z0-9_, -]*$"},"exposeHeaders":{"type":"string","maxLength":4096,"pattern":"^[A-Za-z0-9_*, -]*$"},"allowCredentials":{"type":"boolean"},"maxAgeSeconds":{"type":"integer","minimum":-2147483648,"maximum":2147483647}}},"hosts.routes.externalAuth":{"type":"object","additionalProperties":false,"required":["backend","path","hostname"],"properties":{"backend":{"type":"string","minLength":1,"maxLength":1024},"path":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^/[!-~]*$"},"hostname":{"type":"string","minLength":1,"maxLength":260,"pattern":"^[A-Za-z0-9.:\\[\\]-]+$"},"method":{"type":"string","minLength":1,"maxLength":32,"pattern":"^[A-Z]+$"},"signin":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^https?://[!-~]+$"},"signinRedirectParam":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9_.-]+$"},"responseHeaders":{"type":"array","maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[a-z0-9!#$%&'*+.^_`|~-]+$"}},"requestRedirect":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[ -~]+$"},"alwaysSetCookie":{"type":"boolean"},"proxySetHeaders":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters.oneOf0.set"},"maxItems":64},"cache":{"$ref":"#/$defs/hosts.routes.externalAuth.cache"}}},"hosts.routes.externalAuth.cache":{"type":"object","additionalProperties":false,"required":["key","durations"],"properties":{"key":{"type":"array","minItems":1,"maxItems":32,"items":{"oneOf":[{"$ref":"#/$defs/hosts.routes.externalAuth.cache.key.oneOf0"},{"$ref":"#/$defs/hosts.routes.externalAuth.cache.key.oneOf1"},{"$ref":"#/$defs/hosts.routes.externalAuth.cache.key.oneOf2"},{"$ref":"#/$defs/hosts.routes.externalAuth.cache.key.oneOf3"}]}},"durations":{"type":"array","minItems":1,"maxItems":16,"items":{"$ref":"#/$defs/hosts.routes.externalAuth.cache.durations"}}}},"hosts.routes.externalAuth.cache.key.oneOf0":{"type":"object","additionalProperties":false,"required":["text"],"properties":{"text":{"type":"string","maxLength":1024}}},"hosts.routes.externalAuth.cache.key.oneOf1":{"type":"object","additionalProperties":false,"required":["variable"],"properties":{"variable":{"enum":["remote_addr","remote_user","host","request_uri","uri","args"]}}},"hosts.routes.externalAuth.cache.key.oneOf2":{"type":"object","additionalProperties":false,"required":["header"],"properties":{"header":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[a-z0-9-]+$"}}},"hosts.routes.externalAuth.cache.key.oneOf3":{"type":"object","additionalProperties":false,"required":["cookie"],"properties":{"cookie":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[A-Za-z0-9_-]+$"}}},"hosts.routes.externalAuth.cache.durations":{"type":"object","additionalProperties":false,"required":["statuses","seconds"],"properties":{"statuses":{"type":"array","minItems":1,"maxItems":16,"items":{"type":"integer","minimum":100,"maximum":599}},"seconds":{"type":"integer","minimum":1,"maximum":31536000}}},"hosts.routes.rateLimit":{"type":"object","additionalProperties":false,"required":["zone","burstMultiplier"],"anyOf":[{"required":["rps"]},{"required":["rpm"]},{"required":["connections"]}],"properties":{"zone":{"type":"string","minLength":1,"maxLength":512},"rps":{"type":"integer","minimum":1,"maximum":1000000000},"rpm":{"type":"integer","minimum":1,"maximum":1000000000},"burstMultiplier":{"type":"integer","minimum":1,"maximum":1000000},"burst":{"type":"integer","minimum":0,"maximum":1000000000},"statusCode":{"type":"integer","minimum":400,"maximum":599},"connections":{"type":"integer","minimum":1,"maximum":1000000000},"exempt":{"type":"array","maxItems":4096,"items":{"type":"string","minLength":2,"maxLength":49,"pattern":"^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$"}}}},"hosts.routes.globalRateLimit":{"type":"object","additionalProperties":false,"required":["zone","limit","windowSeconds"],"properties":{"zone":{"type":"string","minLength":1,"maxLength":512},"limit":{"type":"integer","minimum":1,"maximum":1000000000},"windowSeconds":{"type":"integer","minimum":1,"maximum":31536000},"exempt":{"type":"array","maxItems":4096,"items":{"type":"string","minLength":2,"maxLength":49,"pattern":"^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$"}}}},"hosts.tls":{"type":"object","additionalProperties":false,"required":["certificate","redirect"],"properties":{"certificate":{"type":"string","minLength":1,"maxLength":253},"redirect":{"type":"boolean"},"redirectStatus":{"enum":[301,302,307,308]},"ciphers":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^[A-Za-z0-9+:_=@!.,-]+$"},"preferServerCiphers":{"type":"boolean"}}},"hosts.clientCertificate":{"type":"object","additionalProperties":false,"required":["verify","depth","passCertificate"],"properties":{"caPem":{"type":"string","minLength":1,"maxLength":1048576},"verify":{"enum":["on","optional","optional_no_ca","off"]},"depth":{"type":"integer","minimum":0,"maximum":100},"errorPage":{"type":"string","minLength":1,"maxLength":2048},"passCertificate":{"type":"boolean"},"matchCN":{"type":"string","minLength":1,"maxLength":1024}}},"hosts.passthrough":{"type":"object","additionalProperties":false,"required":["backend"],"properties":{"backend":{"type":"string","minLength":1,"maxLength":253}}},"backends":{"type":"object","additionalProperties":{"$ref":"#/$defs/backends.value"}},"backends.value":{"type":"object","additionalProperties":false,"required":["namespace","service","protocol","endpoints","balancer"],"properties":{"namespace":{"type":"string","maxLength":253},"service":{"type":"string","maxLength":253},"protocol":{"enum":["HTTP","HTTPS","H2C","H2"]},"endpoints":{"type":"array","items":{"$ref":"#/$defs/backends.value.endpoints"}},"balancer":{"$ref":"#/$defs/backends.value.balancer"},"tls":{"$ref":"#/$defs/backends.value.tls"},"external":{"type":"boolean"}}},"backends.value.endpoints":{"type":"object","additionalProperties":false,"required":["address","port"],"properties":{"address":{"type":"string","minLength":1,"maxLength":253},"port":{"type":"integer","minimum":1,"maximum":65535},"terminating":{"type":"boolean"},"zone":{"type":"string","maxLength":253}}},"backends.value.balancer":{"type":"object","required":["type"],"oneOf":[{"additionalProperties":false,"properties":{"type":{"enum":["RoundRobin","LeastRequest"]}}},{"additionalProperties":false,"required":["on"],"properties":{"type":{"const":"ConsistentHash"},"on":{"enum":["Header","Cookie","ClientAddress"]},"name":{"type":"string","minLength":1,"maxLength":253},"setCookie":{"$ref":"#/$defs/backends.value.balancer.oneOf1.setCookie"},"subsetSize":{"type":"integer","minimum":1,"maximum":10000}}}]},"backends.value.balancer.oneOf1.setCookie":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"path":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u001f\\u007f;]+$"},"ttlSeconds":{"type":"integer","minimum":0},"domain":{"type":"string","pattern":"^[A-Za-z0-9.-]{1,253}$"},"sameSite":{"enum":["None","Lax","Strict"]},"conditionalSameSiteNone":{"type":"boolean"},"secure":{"type":"boolean"},"changeOnFailure":{"type":"boolean"},"persistent":{"type":"boolean"}}},"backends.value.tls":{"type":"object","additionalProperties":false,"required":["verify"],"properties":{"serverName":{"type":"string","minLength":1,"maxLength":253},"caPem":{"type":"string"},"verify":{"type":"boolean"},"clientCertificate":{"type":"string","minLength":1,"maxLength":253},"minVersion":{"enum":["TLSv1.2","TLSv1.3"]},"maxVersion":{"enum":["TLSv1.2","TLSv1.3"]}}},"certificates":{"type":"object","additionalProperties":{"$ref":"#/$defs/certificates.value"}},"certificates.value":{"type":"object","additionalProperties":false,"required":["certPem","keyPem","source"],"properties":{"certPem":{"type":"string"},"keyPem":{"type":"string"},"source":{"type":"string"}}}}};
 const schema7 = {"type":"object","additionalProperties":false,"required":["host","routes"],"properties":{"host":{"type":"string","maxLength":253,"pattern":"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"},"routes":{"type":"array","items":{"$ref":"#/$defs/hosts.routes"}},"fallback":{"$ref":"#/$defs/hosts.routes"},"tls":{"$ref":"#/$defs/hosts.tls"},"clientCertificate":{"$ref":"#/$defs/hosts.clientCertificate"},"passthrough":{"$ref":"#/$defs/hosts.passthrough"}}};
 const func2 = require("ajv/dist/runtime/ucs2length").default;
 const pattern0 = new RegExp("^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$", "u");
-const schema8 = {"type":"object","additionalProperties":false,"required":["id","source","match","backends","filters"],"properties":{"id":{"type":"string","minLength":1,"maxLength":1024},"source":{"$ref":"#/$defs/hosts.routes.source"},"match":{"$ref":"#/$defs/hosts.routes.match"},"backends":{"type":"array","maxItems":64,"items":{"$ref":"#/$defs/hosts.routes.backends"}},"filters":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters"},"maxItems":32},"timeouts":{"$ref":"#/$defs/hosts.routes.timeouts"},"retry":{"$ref":"#/$defs/hosts.routes.retry"},"maxRequestBodyBytes":{"type":"integer","minimum":0},"httpsRedirect":{"type":"boolean"},"httpsRedirectForm":{"$ref":"#/$defs/hosts.routes.httpsRedirectForm"},"accessLog":{"type":"boolean"},"errorPages":{"$ref":"#/$defs/hosts.routes.errorPages"},"responseRewrites":{"$ref":"#/$defs/hosts.routes.responseRewrites"},"satisfy":{"enum":["any"]},"clientAccess":{"$ref":"#/$defs/hosts.routes.clientAccess"},"basicAuth":{"$ref":"#/$defs/hosts.routes.basicAuth"},"cors":{"$ref":"#/$defs/hosts.routes.cors"},"externalAuth":{"$ref":"#/$defs/hosts.routes.externalAuth"},"rateLimit":{"$ref":"#/$defs/hosts.routes.rateLimit"},"globalRateLimit":{"$ref":"#/$defs/hosts.routes.globalRateLimit"}}};
+const schema8 = {"type":"object","additionalProperties":false,"required":["id","source","match","backends","filters"],"properties":{"id":{"type":"string","minLength":1,"maxLength":1024},"source":{"$ref":"#/$defs/hosts.routes.source"},"match":{"$ref":"#/$defs/hosts.routes.match"},"backends":{"type":"array","maxItems":64,"items":{"$ref":"#/$defs/hosts.routes.backends"}},"filters":{"type":"array","items":{"$ref":"#/$defs/hosts.routes.filters"},"maxItems":32},"timeouts":{"$ref":"#/$defs/hosts.routes.timeouts"},"retry":{"$ref":"#/$defs/hosts.routes.retry"},"maxRequestBodyBytes":{"type":"integer","minimum":0},"httpsRedirect":{"type":"boolean"},"httpsRedirectForm":{"$ref":"#/$defs/hosts.routes.httpsRedirectForm"},"accessLog":{"type":"boolean"},"errorPages":{"$ref":"#/$defs/hosts.routes.errorPages"},"responseRewrites":{"$ref":"#/$defs/hosts.routes.responseRewrites"},"satisfy":{"enum":["any"]},"clientAccess":{"$ref":"#/$defs/hosts.routes.clientAccess"},"basicAuth":{"$ref":"#/$defs/hosts.routes.basicAuth"},"cors":{"$ref":"#/$defs/hosts.routes.cors"},"externalAuth":{"$ref":"#/$defs/hosts.routes.externalAuth"},"rateLimit":{"$ref":"#/$defs/hosts.routes.rateLimit"},"hsts":{"type":"string","maxLength":64,"pattern":"^max-age=[0-9]{1,10}(; includeSubDomains)?(; preload)?$"},"globalRateLimit":{"$ref":"#/$defs/hosts.routes.globalRateLimit"}}};
 const func3 = Object.prototype.hasOwnProperty;
 const schema9 = {"type":"object","additionalProperties":false,"required":["kind","namespace","name"],"properties":{"kind":{"type":"string","minLength":1,"maxLength":253},"namespace":{"type":"string","maxLength":253},"name":{"type":"string","minLength":1,"maxLength":253}}};
 
@@ -4521,7 +4521,7 @@ validate70.errors = vErrors;
 return errors === 0;
 }
 
-const schema37 = {"type":"object","additionalProperties":false,"required":["zone","burstMultiplier"],"anyOf":[{"required":["rps"]},{"required":["rpm"]},{"required":["connections"]}],"properties":{"zone":{"type":"string","minLength":1,"maxLength":512},"rps":{"type":"integer","minimum":1,"maximum":1000000000},"rpm":{"type":"integer","minimum":1,"maximum":1000000000},"burstMultiplier":{"type":"integer","minimum":1,"maximum":1000000},"connections":{"type":"integer","minimum":1,"maximum":1000000000},"exempt":{"type":"array","maxItems":4096,"items":{"type":"string","minLength":2,"maxLength":49,"pattern":"^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$"}}}};
+const schema37 = {"type":"object","additionalProperties":false,"required":["zone","burstMultiplier"],"anyOf":[{"required":["rps"]},{"required":["rpm"]},{"required":["connections"]}],"properties":{"zone":{"type":"string","minLength":1,"maxLength":512},"rps":{"type":"integer","minimum":1,"maximum":1000000000},"rpm":{"type":"integer","minimum":1,"maximum":1000000000},"burstMultiplier":{"type":"integer","minimum":1,"maximum":1000000},"burst":{"type":"integer","minimum":0,"maximum":1000000000},"statusCode":{"type":"integer","minimum":400,"maximum":599},"connections":{"type":"integer","minimum":1,"maximum":1000000000},"exempt":{"type":"array","maxItems":4096,"items":{"type":"string","minLength":2,"maxLength":49,"pattern":"^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$"}}}};
 
 function validate85(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -4613,7 +4613,7 @@ return false;
 else {
 const _errs5 = errors;
 for(const key0 in data){
-if(!((((((key0 === "zone") || (key0 === "rps")) || (key0 === "rpm")) || (key0 === "burstMultiplier")) || (key0 === "connections")) || (key0 === "exempt"))){
+if(!((((((((key0 === "zone") || (key0 === "rps")) || (key0 === "rpm")) || (key0 === "burstMultiplier")) || (key0 === "burst")) || (key0 === "statusCode")) || (key0 === "connections")) || (key0 === "exempt"))){
 validate85.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
@@ -4728,22 +4728,22 @@ else {
 var valid1 = true;
 }
 if(valid1){
-if(data.connections !== undefined){
-let data4 = data.connections;
+if(data.burst !== undefined){
+let data4 = data.burst;
 const _errs14 = errors;
 if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
-validate85.errors = [{instancePath:instancePath+"/connections",schemaPath:"#/properties/connections/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate85.errors = [{instancePath:instancePath+"/burst",schemaPath:"#/properties/burst/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs14){
 if((typeof data4 == "number") && (isFinite(data4))){
 if(data4 > 1000000000 || isNaN(data4)){
-validate85.errors = [{instancePath:instancePath+"/connections",schemaPath:"#/properties/connections/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000000},message:"must be <= 1000000000"}];
+validate85.errors = [{instancePath:instancePath+"/burst",schemaPath:"#/properties/burst/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000000},message:"must be <= 1000000000"}];
 return false;
 }
 else {
-if(data4 < 1 || isNaN(data4)){
-validate85.errors = [{instancePath:instancePath+"/connections",schemaPath:"#/properties/connections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+if(data4 < 0 || isNaN(data4)){
+validate85.errors = [{instancePath:instancePath+"/burst",schemaPath:"#/properties/burst/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -4755,34 +4755,88 @@ else {
 var valid1 = true;
 }
 if(valid1){
-if(data.exempt !== undefined){
-let data5 = data.exempt;
+if(data.statusCode !== undefined){
+let data5 = data.statusCode;
 const _errs16 = errors;
+if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
+validate85.errors = [{instancePath:instancePath+"/statusCode",schemaPath:"#/properties/statusCode/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
 if(errors === _errs16){
-if(Array.isArray(data5)){
-if(data5.length > 4096){
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 > 599 || isNaN(data5)){
+validate85.errors = [{instancePath:instancePath+"/statusCode",schemaPath:"#/properties/statusCode/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"}];
+return false;
+}
+else {
+if(data5 < 400 || isNaN(data5)){
+validate85.errors = [{instancePath:instancePath+"/statusCode",schemaPath:"#/properties/statusCode/minimum",keyword:"minimum",params:{comparison: ">=", limit: 400},message:"must be >= 400"}];
+return false;
+}
+}
+}
+}
+var valid1 = _errs16 === errors;
+}
+else {
+var valid1 = true;
+}
+if(valid1){
+if(data.connections !== undefined){
+let data6 = data.connections;
+const _errs18 = errors;
+if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
+validate85.errors = [{instancePath:instancePath+"/connections",schemaPath:"#/properties/connections/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs18){
+if((typeof data6 == "number") && (isFinite(data6))){
+if(data6 > 1000000000 || isNaN(data6)){
+validate85.errors = [{instancePath:instancePath+"/connections",schemaPath:"#/properties/connections/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000000},message:"must be <= 1000000000"}];
+return false;
+}
+else {
+if(data6 < 1 || isNaN(data6)){
+validate85.errors = [{instancePath:instancePath+"/connections",schemaPath:"#/properties/connections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+return false;
+}
+}
+}
+}
+var valid1 = _errs18 === errors;
+}
+else {
+var valid1 = true;
+}
+if(valid1){
+if(data.exempt !== undefined){
+let data7 = data.exempt;
+const _errs20 = errors;
+if(errors === _errs20){
+if(Array.isArray(data7)){
+if(data7.length > 4096){
 validate85.errors = [{instancePath:instancePath+"/exempt",schemaPath:"#/properties/exempt/maxItems",keyword:"maxItems",params:{limit: 4096},message:"must NOT have more than 4096 items"}];
 return false;
 }
 else {
 var valid2 = true;
-const len0 = data5.length;
+const len0 = data7.length;
 for(let i0=0; i0<len0; i0++){
-let data6 = data5[i0];
-const _errs18 = errors;
-if(errors === _errs18){
-if(typeof data6 === "string"){
-if(func2(data6) > 49){
+let data8 = data7[i0];
+const _errs22 = errors;
+if(errors === _errs22){
+if(typeof data8 === "string"){
+if(func2(data8) > 49){
 validate85.errors = [{instancePath:instancePath+"/exempt/" + i0,schemaPath:"#/properties/exempt/items/maxLength",keyword:"maxLength",params:{limit: 49},message:"must NOT have more than 49 characters"}];
 return false;
 }
 else {
-if(func2(data6) < 2){
+if(func2(data8) < 2){
 validate85.errors = [{instancePath:instancePath+"/exempt/" + i0,schemaPath:"#/properties/exempt/items/minLength",keyword:"minLength",params:{limit: 2},message:"must NOT have fewer than 2 characters"}];
 return false;
 }
 else {
-if(!pattern16.test(data6)){
+if(!pattern16.test(data8)){
 validate85.errors = [{instancePath:instancePath+"/exempt/" + i0,schemaPath:"#/properties/exempt/items/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$"},message:"must match pattern \""+"^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$"+"\""}];
 return false;
 }
@@ -4794,7 +4848,7 @@ validate85.errors = [{instancePath:instancePath+"/exempt/" + i0,schemaPath:"#/pr
 return false;
 }
 }
-var valid2 = _errs18 === errors;
+var valid2 = _errs22 === errors;
 if(!valid2){
 break;
 }
@@ -4806,10 +4860,12 @@ validate85.errors = [{instancePath:instancePath+"/exempt",schemaPath:"#/properti
 return false;
 }
 }
-var valid1 = _errs16 === errors;
+var valid1 = _errs20 === errors;
 }
 else {
 var valid1 = true;
+}
+}
 }
 }
 }
@@ -5002,6 +5058,7 @@ validate87.errors = vErrors;
 return errors === 0;
 }
 
+const pattern34 = new RegExp("^max-age=[0-9]{1,10}(; includeSubDomains)?(; preload)?$", "u");
 
 function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -5323,16 +5380,44 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.globalRateLimit !== undefined){
+if(data.hsts !== undefined){
+let data21 = data.hsts;
 const _errs29 = errors;
-if(!(validate87(data.globalRateLimit, {instancePath:instancePath+"/globalRateLimit",parentData:data,parentDataProperty:"globalRateLimit",rootData}))){
-vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
-errors = vErrors.length;
+if(errors === _errs29){
+if(typeof data21 === "string"){
+if(func2(data21) > 64){
+validate23.errors = [{instancePath:instancePath+"/hsts",schemaPath:"#/properties/hsts/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];
+return false;
+}
+else {
+if(!pattern34.test(data21)){
+validate23.errors = [{instancePath:instancePath+"/hsts",schemaPath:"#/properties/hsts/pattern",keyword:"pattern",params:{pattern: "^max-age=[0-9]{1,10}(; includeSubDomains)?(; preload)?$"},message:"must match pattern \""+"^max-age=[0-9]{1,10}(; includeSubDomains)?(; preload)?$"+"\""}];
+return false;
+}
+}
+}
+else {
+validate23.errors = [{instancePath:instancePath+"/hsts",schemaPath:"#/properties/hsts/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
 }
 var valid0 = _errs29 === errors;
 }
 else {
 var valid0 = true;
+}
+if(valid0){
+if(data.globalRateLimit !== undefined){
+const _errs31 = errors;
+if(!(validate87(data.globalRateLimit, {instancePath:instancePath+"/globalRateLimit",parentData:data,parentDataProperty:"globalRateLimit",rootData}))){
+vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs31 === errors;
+}
+else {
+var valid0 = true;
+}
 }
 }
 }
@@ -5366,7 +5451,7 @@ return errors === 0;
 }
 
 const schema39 = {"type":"object","additionalProperties":false,"required":["certificate","redirect"],"properties":{"certificate":{"type":"string","minLength":1,"maxLength":253},"redirect":{"type":"boolean"},"redirectStatus":{"enum":[301,302,307,308]},"ciphers":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^[A-Za-z0-9+:_=@!.,-]+$"},"preferServerCiphers":{"type":"boolean"}}};
-const pattern35 = new RegExp("^[A-Za-z0-9+:_=@!.,-]+$", "u");
+const pattern36 = new RegExp("^[A-Za-z0-9+:_=@!.,-]+$", "u");
 
 function validate91(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -5455,7 +5540,7 @@ validate91.errors = [{instancePath:instancePath+"/ciphers",schemaPath:"#/propert
 return false;
 }
 else {
-if(!pattern35.test(data3)){
+if(!pattern36.test(data3)){
 validate91.errors = [{instancePath:instancePath+"/ciphers",schemaPath:"#/properties/ciphers/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9+:_=@!.,-]+$"},message:"must match pattern \""+"^[A-Za-z0-9+:_=@!.,-]+$"+"\""}];
 return false;
 }
@@ -5996,8 +6081,8 @@ return errors === 0;
 
 const schema45 = {"type":"object","required":["type"],"oneOf":[{"additionalProperties":false,"properties":{"type":{"enum":["RoundRobin","LeastRequest"]}}},{"additionalProperties":false,"required":["on"],"properties":{"type":{"const":"ConsistentHash"},"on":{"enum":["Header","Cookie","ClientAddress"]},"name":{"type":"string","minLength":1,"maxLength":253},"setCookie":{"$ref":"#/$defs/backends.value.balancer.oneOf1.setCookie"},"subsetSize":{"type":"integer","minimum":1,"maximum":10000}}}]};
 const schema46 = {"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","maxLength":256},"path":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u001f\\u007f;]+$"},"ttlSeconds":{"type":"integer","minimum":0},"domain":{"type":"string","pattern":"^[A-Za-z0-9.-]{1,253}$"},"sameSite":{"enum":["None","Lax","Strict"]},"conditionalSameSiteNone":{"type":"boolean"},"secure":{"type":"boolean"},"changeOnFailure":{"type":"boolean"},"persistent":{"type":"boolean"}}};
-const pattern37 = new RegExp("^[^\\u0000-\\u001f\\u007f;]+$", "u");
-const pattern38 = new RegExp("^[A-Za-z0-9.-]{1,253}$", "u");
+const pattern38 = new RegExp("^[^\\u0000-\\u001f\\u007f;]+$", "u");
+const pattern39 = new RegExp("^[A-Za-z0-9.-]{1,253}$", "u");
 
 function validate103(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -6061,7 +6146,7 @@ validate103.errors = [{instancePath:instancePath+"/path",schemaPath:"#/propertie
 return false;
 }
 else {
-if(!pattern37.test(data1)){
+if(!pattern38.test(data1)){
 validate103.errors = [{instancePath:instancePath+"/path",schemaPath:"#/properties/path/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f;]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f;]+$"+"\""}];
 return false;
 }
@@ -6105,7 +6190,7 @@ let data3 = data.domain;
 const _errs8 = errors;
 if(errors === _errs8){
 if(typeof data3 === "string"){
-if(!pattern38.test(data3)){
+if(!pattern39.test(data3)){
 validate103.errors = [{instancePath:instancePath+"/domain",schemaPath:"#/properties/domain/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9.-]{1,253}$"},message:"must match pattern \""+"^[A-Za-z0-9.-]{1,253}$"+"\""}];
 return false;
 }

@@ -2,8 +2,10 @@
 // the CRD (404 on LIST) is served as one without policies rather than never syncing.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { referencedSecrets } from '../../translate/secret-references.ts';
+import { OPTIONS } from '../../translate/testkit.ts';
 import { waitFor } from './fake-clock.ts';
-import { harness, PATHS, startSynced } from './test-harness.ts';
+import { harness, ingress, PATHS, secret, secretsIn, startSynced } from './test-harness.ts';
 import { ApiError } from './transport.ts';
 
 const policy = (name: string) => ({
@@ -44,5 +46,25 @@ test('without the CRD (404) the source syncs and stays healthy, and picks the ki
   h.api.put(PATHS.routePolicies, policy('p'));
   await h.clock.fireNext(); // the wait before looking for the kind again
   await waitFor(() => h.source.snapshot().routePolicies?.length === 1, 'listed once installed');
+  await h.source.stop();
+});
+
+test("a RoutePolicy's basicAuth Secret is read once the policy is seen, by name, and shown with the policy", async () => {
+  const h = harness({ references: (objects) => referencedSecrets(objects, OPTIONS) });
+  const web = ingress('shop', 'web');
+  (web.spec as Record<string, unknown>).ingressClassName = 'gatehouse';
+  h.api.put(PATHS.ingresses, web);
+  h.api.put(secretsIn('shop'), secret('shop', 'users', 'Opaque'));
+  await startSynced(h);
+  assert.deepEqual(h.source.snapshot().secrets, [], 'nothing references it yet');
+  const guarded = policy('p');
+  (guarded.spec as Record<string, unknown>).basicAuth = { secretRef: { name: 'users' } };
+  h.api.put(PATHS.routePolicies, guarded);
+  // The policy and its Secret are seen together: never the policy without the Secret it names.
+  await waitFor(() => (h.source.snapshot().routePolicies?.length ?? 0) === 1, 'the policy');
+  assert.deepEqual(
+    h.source.snapshot().secrets.map((s) => s.metadata.name),
+    ['users'],
+  );
   await h.source.stop();
 });

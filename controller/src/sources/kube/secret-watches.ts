@@ -14,7 +14,7 @@ import { type KindStats, Reflector, type ReflectorDeps, type WatchNotice } from 
 export type SecretReferences = (objects: Pick<Snapshot, 'ingresses' | 'ingressClasses'>) => Iterable<string>;
 export type NamedReferences = SecretReferences;
 
-type Referencing = Pick<Snapshot, 'ingresses' | 'ingressClasses'>;
+type Referencing = Pick<Snapshot, 'ingresses' | 'ingressClasses' | 'routePolicies'>;
 type Counters = Pick<KindStats, 'lists' | 'events' | 'restarts'>;
 
 export interface SecretWatchesOptions {
@@ -70,7 +70,12 @@ export class NamedWatches {
   want(objects: Referencing): void {
     if (this.#stopped) return;
     const last = this.#input;
-    if (last?.ingresses === objects.ingresses && last.ingressClasses === objects.ingressClasses) return;
+    if (
+      last?.ingresses === objects.ingresses &&
+      last.ingressClasses === objects.ingressClasses &&
+      last.routePolicies === objects.routePolicies
+    )
+      return;
     this.#input = objects;
     const scope = this.#o.deps.watchNamespace;
     const wanted = new Set<string>();

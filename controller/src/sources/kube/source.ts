@@ -48,7 +48,7 @@ export interface KubeSourceOptions {
   onNotice?: (n: WatchNotice) => void;
 }
 
-type Referencing = Pick<Snapshot, 'ingresses' | 'ingressClasses'>;
+type Referencing = Pick<Snapshot, 'ingresses' | 'ingressClasses' | 'routePolicies'>;
 
 export class KubeSource {
   readonly #reflectors: Map<KindName, Reflector>;
@@ -148,7 +148,8 @@ export class KubeSource {
       secrets: this.#secrets.items().slice() as Secret[],
       configMaps: this.#configMaps.items().slice() as ConfigMap[],
     };
-    const policies = this.#items<RoutePolicy>('routePolicies');
+    // The policies of the view: a new basicAuth reference is never seen before its Secret is read.
+    const policies = view.routePolicies?.slice() ?? [];
     if (policies.length > 0) snapshot.routePolicies = policies;
     return snapshot;
   }
@@ -183,6 +184,8 @@ export class KubeSource {
     return {
       ingresses: this.#reflectors.get('ingresses')!.items() as Ingress[],
       ingressClasses: this.#reflectors.get('ingressClasses')!.items() as IngressClass[],
+      // A policy's basicAuth names a Secret too (translate/secret-references.ts).
+      routePolicies: this.#reflectors.get('routePolicies')!.items() as RoutePolicy[],
     };
   }
 
@@ -218,7 +221,8 @@ export class KubeSource {
   // A listener's bug must not be mistaken for a watch failure, nor stop the other listeners.
   #changed(kind: KindName): void {
     // Secret watches follow the Ingresses even when nobody asks for a snapshot meanwhile.
-    if ((kind === 'ingresses' || kind === 'ingressClasses') && !this.#pendingRefresh && !this.#stopped) {
+    const referencing = kind === 'ingresses' || kind === 'ingressClasses' || kind === 'routePolicies';
+    if (referencing && !this.#pendingRefresh && !this.#stopped) {
       this.#pendingRefresh = setImmediate(() => {
         this.#pendingRefresh = undefined;
         if (!this.#stopped) this.#refresh();

@@ -23,7 +23,7 @@ export type BasicAuthRequest =
   | { readonly kind: 'denied' };
 
 /** parser.CharsWithSpace, ingress-nginx's validator of auth-realm; anything else refuses the Ingress. */
-const REALM = /^[/\-._~a-zA-Z0-9: ]*$/;
+export const REALM = /^[/\-._~a-zA-Z0-9: ]*$/;
 /** The route table's bound (dataplane/src/table/schema.ts). */
 export const MAX_USERS = 10000;
 

@@ -65,6 +65,8 @@ export interface RouteSettings {
   rateLimit?: RateLimit;
   /** global-rate-limit*: Route.globalRateLimit. */
   globalRateLimit?: GlobalRateLimit;
+  /** A RoutePolicy's hsts: Route.hsts. */
+  hsts?: string;
   /** configuration-snippet, translated (--allow-snippet-annotations): applied last (snippet/apply.ts). */
   snippet?: SnippetSettings;
 }

@@ -232,7 +232,11 @@ describe('RoutePolicy attachment', () => {
       hosts: ['shop.example.com'],
       balancer: { type: 'LeastRequest' },
     });
-    const badCidr = policy('bad-cidr', { clientAccess: { allow: ['10.0.0.300/8'] } });
+    // Restricting: it closes the routes it holds (admin.example.com), tested below.
+    const badCidr = policy('bad-cidr', {
+      hosts: ['admin.example.com'],
+      clientAccess: { allow: ['10.0.0.300/8'] },
+    });
     const good = policy('good', { maxRequestBodyBytes: 9 }, { created: '2026-12-01T00:00:00Z' });
     const result = run({
       ingresses: [shop()],
@@ -264,11 +268,28 @@ describe('RoutePolicy attachment', () => {
     ]);
   });
 
-  it('a pending restricting field (auth, rate limit, client certificates) closes its routes: 503, never open', () => {
+  it('an invalid policy that restricts access closes the routes it targets (503), never leaves them open', () => {
     for (const spec of [
-      { basicAuth: { secretRef: { name: 'users' } } },
-      { externalAuth: { url: 'http://auth/' } },
-      { rateLimit: { requestsPerSecond: 1 } },
+      { clientAccess: { allow: ['10.0.0.300/8'] } },
+      { basicAuth: { secretRef: { name: 'users' }, realm: 'a"b' } },
+      { externalAuth: { url: 'http://auth/$host' } },
+      // Refused by the schema (a typo in the field's name), yet plainly meant to restrict.
+      { basicAuth: { secretref: { name: 'users' } } },
+    ] as unknown as Partial<RoutePolicySpec>[]) {
+      const result = run({
+        ingresses: [shop()],
+        services: [WEB[0]] as never,
+        endpointSlices: [WEB[1]] as never,
+        routePolicies: [policy('p', { paths: ['/api'], ...spec })],
+      });
+      assert.deepEqual(route(result, 'shop.example.com', '/api').backends, [], JSON.stringify(spec));
+      assert.notDeepEqual(route(result, 'shop.example.com', '/').backends, [], 'other routes keep serving');
+      assert.equal(conditions(result, 'p')[0], 'Accepted False Invalid');
+    }
+  });
+
+  it('a pending restricting field (client certificates) closes its routes: 503, never open', () => {
+    for (const spec of [
       { clientCertificate: { caSecretRef: { name: 'ca' } } },
     ] as Partial<RoutePolicySpec>[]) {
       const result = run({
@@ -286,10 +307,10 @@ describe('RoutePolicy attachment', () => {
     }
   });
 
-  it('a pending field that restricts nothing (canary, regexPaths, errorPages, hsts) leaves the policy out, reported', () => {
+  it('a pending field that restricts nothing (canary, regexPaths, errorPages) leaves the policy out, reported', () => {
     const result = run({
       ingresses: [shop()],
-      routePolicies: [policy('p', { hsts: { maxAgeSeconds: 60 }, maxRequestBodyBytes: 3 })],
+      routePolicies: [policy('p', { regexPaths: true, maxRequestBodyBytes: 3 })],
     });
     assert.equal(route(result, 'shop.example.com', '/').maxRequestBodyBytes, undefined);
     assert.deepEqual(conditions(result, 'p'), [
@@ -301,6 +322,137 @@ describe('RoutePolicy attachment', () => {
 
   it('without RoutePolicies the result has no policies field (existing results unchanged)', () => {
     assert.equal(run({ ingresses: [shop()] }).policies, undefined);
+  });
+});
+
+describe('RoutePolicy access fields', () => {
+  const users = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'Opaque',
+    metadata: { name: 'users', namespace: 'default' },
+    // htpasswd -bs: alice / secret ({SHA}).
+    data: { auth: Buffer.from('alice:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\n').toString('base64') },
+  };
+
+  it('rateLimit, basicAuth and externalAuth become the route fields the annotations make', () => {
+    const result = run({
+      ingresses: [shop()],
+      services: [WEB[0], service('auth')] as never,
+      endpointSlices: [
+        WEB[1],
+        slice('auth-1', 'auth', [{ name: 'http', port: 9000 }], [ready('10.0.0.9')]),
+      ] as never,
+      secrets: [users] as never,
+      routePolicies: [
+        policy('p', {
+          paths: ['/api'],
+          rateLimit: { requestsPerSecond: 5, burst: 2 },
+          basicAuth: { secretRef: { name: 'users' }, realm: 'Shop' },
+          externalAuth: { url: 'http://auth.default.svc/check', responseHeaders: ['X-User'] },
+          hsts: { maxAgeSeconds: 600, includeSubDomains: true },
+        }),
+      ],
+    });
+    const r = route(result, 'shop.example.com', '/api');
+    assert.deepEqual(r.rateLimit, {
+      zone: 'RoutePolicy/default/p',
+      rps: 5,
+      burstMultiplier: 5,
+      burst: 2,
+      statusCode: 429,
+    });
+    assert.deepEqual(r.basicAuth, {
+      realm: 'Shop',
+      users: [{ user: 'alice', hash: '{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=' }],
+    });
+    // nginx.tmpl: the credentials are not passed upstream after auth_basic.
+    assert.deepEqual(r.filters[0], { type: 'RequestHeaderModifier', remove: ['authorization'] });
+    assert.equal(r.externalAuth?.path, '/check');
+    assert.equal(r.externalAuth?.hostname, 'auth.default.svc');
+    assert.deepEqual(r.externalAuth?.responseHeaders, ['x-user']);
+    assert.equal(result.table.backends[r.externalAuth!.backend]?.endpoints[0]?.address, '10.0.0.9');
+    assert.equal(r.hsts, 'max-age=600; includeSubDomains');
+    const open = route(result, 'shop.example.com', '/');
+    assert.equal(
+      open.rateLimit ?? open.basicAuth ?? open.externalAuth ?? open.hsts,
+      undefined,
+      'other routes untouched',
+    );
+    assert.deepEqual(conditions(result, 'p'), ['Accepted True Accepted', 'ResolvedRefs True ResolvedRefs']);
+  });
+
+  it('an externalAuth host outside the namespace is an external backend: the worker guards its address', () => {
+    const result = run({
+      ingresses: [shop()],
+      routePolicies: [policy('p', { externalAuth: { url: 'https://auth.example.net/verify' } })],
+    });
+    const auth = route(result, 'shop.example.com', '/').externalAuth;
+    assert.ok(auth);
+    assert.equal(result.table.backends[auth.backend]?.external, true);
+    assert.equal(result.table.backends[auth.backend]?.protocol, 'HTTPS');
+  });
+
+  it('a basicAuth Secret that is missing or has no auth key closes the routes: 503, ResolvedRefs False', () => {
+    for (const secrets of [[], [{ ...users, data: { other: 'eA==' } }]]) {
+      const result = run({
+        ingresses: [shop()],
+        services: [WEB[0]] as never,
+        endpointSlices: [WEB[1]] as never,
+        secrets: secrets as never,
+        routePolicies: [policy('p', { basicAuth: { secretRef: { name: 'users' } } })],
+      });
+      assert.deepEqual(route(result, 'shop.example.com', '/').backends, []);
+      assert.deepEqual(route(result, 'shop.example.com', '/').filters, []);
+      assert.deepEqual(conditions(result, 'p'), ['Accepted True Accepted', 'ResolvedRefs False RefNotFound']);
+      assert.ok(result.diagnostics.some((d) => d.object.name === 'p' && d.reason === 'RefNotFound'));
+    }
+  });
+
+  it("errorPages: the codes answered by a Service of the namespace, with the route's X-Service-Name/-Port (custom-http-errors)", () => {
+    const result = run({
+      ingresses: [shop()],
+      services: [WEB[0], service('errors')] as never,
+      endpointSlices: [
+        WEB[1],
+        slice('errors-1', 'errors', [{ name: 'http', port: 8080 }], [ready('10.0.0.7')]),
+      ] as never,
+      routePolicies: [policy('p', { errorPages: { codes: [503, 404, 503], backend: { name: 'errors' } } })],
+    });
+    const pages = route(result, 'shop.example.com', '/').errorPages;
+    assert.ok(pages);
+    assert.deepEqual(pages.codes, [404, 503]);
+    assert.equal(pages.service, 'web');
+    assert.equal(pages.servicePort, '80');
+    assert.equal(result.table.backends[pages.backend]?.endpoints[0]?.address, '10.0.0.7');
+    assert.deepEqual(conditions(result, 'p'), ['Accepted True Accepted', 'ResolvedRefs True ResolvedRefs']);
+  });
+
+  it('an errorPages Service that does not exist is reported; the routes keep serving, answers relayed', () => {
+    const result = run({
+      ingresses: [shop()],
+      services: [WEB[0]] as never,
+      endpointSlices: [WEB[1]] as never,
+      routePolicies: [
+        policy('p', { errorPages: { codes: [404], backend: { name: 'gone' } }, maxRequestBodyBytes: 9 }),
+      ],
+    });
+    const r = route(result, 'shop.example.com', '/');
+    assert.notDeepEqual(r.backends, []);
+    assert.equal(r.errorPages, undefined);
+    assert.equal(r.maxRequestBodyBytes, 9, 'the rest of the policy applies');
+    assert.deepEqual(conditions(result, 'p'), ['Accepted True Accepted', 'ResolvedRefs False RefNotFound']);
+  });
+
+  it('an externalAuth Service of the namespace that does not exist closes the routes', () => {
+    const result = run({
+      ingresses: [shop()],
+      services: [WEB[0]] as never,
+      endpointSlices: [WEB[1]] as never,
+      routePolicies: [policy('p', { externalAuth: { url: 'http://missing.default.svc.cluster.local/' } })],
+    });
+    assert.deepEqual(route(result, 'shop.example.com', '/').backends, []);
+    assert.deepEqual(conditions(result, 'p'), ['Accepted True Accepted', 'ResolvedRefs False RefNotFound']);
   });
 });
 

@@ -13,10 +13,19 @@ import type { Route, UrlRewriteFilter } from '../../../../dataplane/src/table/ty
 import type { RoutePolicy } from '../../policy/types.ts';
 import { validateRoutePolicy } from '../../policy/validate.ts';
 import type { Diagnostic } from '../../snapshot.ts';
+import { resolveBasicAuth } from '../annotations/basic-auth.ts';
+import { errorPagesFor } from '../annotations/error-pages.ts';
 import type { BackendSettings } from '../annotations/settings.ts';
-import { compareText, record, text } from '../guard.ts';
-import type { IngressView } from '../lookup.ts';
-import { INGRESS_WIDE_FIELDS, type PolicyProblem, type PolicySettings, policySettings } from './settings.ts';
+import type { BackendResolver } from '../backends.ts';
+import { compareText, list, record, text } from '../guard.ts';
+import type { IngressView, SnapshotIndex } from '../lookup.ts';
+import {
+  INGRESS_WIDE_FIELDS,
+  type PolicyProblem,
+  type PolicySettings,
+  policySettings,
+  RESTRICTING_FIELDS,
+} from './settings.ts';
 import { type PolicyOutcome, PolicyStatusBook } from './status.ts';
 
 export interface RouteLocation {
@@ -39,6 +48,12 @@ interface Candidate {
   created: number;
 }
 
+/** What a policy's Secret and Service references are resolved against. */
+export interface PolicyRefs {
+  index: SnapshotIndex;
+  resolver: BackendResolver;
+}
+
 export interface PolicyPlan {
   /** Ingress-wide backend settings by `namespace/name`, from the winning whole-Ingress policy. */
   backendFor(namespace: string, name: string): BackendSettings | undefined;
@@ -46,7 +61,7 @@ export interface PolicyPlan {
    * Puts the winning policy's settings on each route; call after the annotations' settings. Routes
    * of `closed` Ingresses (`namespace/name`) keep answering 503: no redirect may answer in their place.
    */
-  apply(locations: Iterable<RouteLocation>, closed: ReadonlySet<string>): void;
+  apply(locations: Iterable<RouteLocation>, closed: ReadonlySet<string>, refs: PolicyRefs): void;
   /** Conditions of every policy, sorted by namespace/name, once `apply` ran. */
   outcomes(): PolicyOutcome[];
 }
@@ -69,9 +84,12 @@ export function planPolicies(
     book.add(key, policy);
     if (!check.ok) {
       book.invalid(key, [{ field: check.field, message: check.message }]);
+      // A schema typo in a restricting field must not serve its routes open: they answer 503.
+      const closing = closingCandidate(raw, policy, key, ingresses);
+      if (closing !== undefined) candidates.push(closing);
       continue;
     }
-    const settings = policySettings(policy.spec);
+    const settings = policySettings(policy.spec, { namespace, name: policy.metadata.name });
     const problems: PolicyProblem[] = [...settings.problems];
     const narrowed = policy.spec.hosts !== undefined || policy.spec.paths !== undefined;
     if (narrowed)
@@ -91,7 +109,9 @@ export function planPolicies(
     book.resolved(key, missing);
     if (problems.length > 0) {
       book.invalid(key, problems);
-      continue;
+      // An access restriction that cannot be honoured closes the routes (503), as annotations do.
+      if (!RESTRICTING_FIELDS.some((field) => policy.spec[field] !== undefined)) continue;
+      settings.closes = true;
     }
     if (settings.unsupported.length > 0) book.unsupported(key, settings.unsupported, settings.closes);
     // An unsupported restricting field closes the routes; other unsupported fields leave the policy out.
@@ -124,7 +144,18 @@ export function planPolicies(
       if (winner === undefined || Object.keys(winner.settings.backend).length === 0) return undefined;
       return winner.settings.backend;
     },
-    apply(locations, closed) {
+    apply(locations, closed, refs) {
+      for (const c of candidates) {
+        if (c.settings.closes) continue;
+        const namespace = c.policy.metadata.namespace ?? 'default';
+        const unresolved = resolveRefs(c.settings, namespace, refs);
+        const pages = resolveErrorBackend(c.settings, namespace, refs.resolver);
+        if (pages !== undefined) unresolved.push(pages);
+        if (unresolved.length === 0) continue;
+        // Only the access references close the routes; an error backend missing relays the upstream's answers.
+        if (unresolved.length > (pages === undefined ? 0 : 1)) c.settings.closes = true;
+        book.unresolved(c.key, unresolved);
+      }
       const seen = new Set<Route>();
       for (const at of locations) {
         const { route } = at;
@@ -142,6 +173,106 @@ export function planPolicies(
     },
     outcomes: () => book.outcomes(),
   };
+}
+
+/**
+ * basicAuth's Secret and externalAuth's backend, resolved as auth-secret and auth-url are
+ * (translate.ts attachBasicAuth, attachExternalAuth); what cannot be used is returned, and closes the routes.
+ */
+function resolveRefs(settings: PolicySettings, namespace: string, { index, resolver }: PolicyRefs): string[] {
+  const unresolved: string[] = [];
+  if (settings.basicAuth !== undefined) {
+    const resolved = resolveBasicAuth(settings.basicAuth, namespace, index);
+    if (resolved.ok) {
+      settings.route.basicAuth = resolved.auth;
+      // nginx.tmpl: `proxy_set_header Authorization ""` after auth_basic; the credentials stay here.
+      settings.route.filters.unshift({ type: 'RequestHeaderModifier', remove: ['authorization'] });
+    } else unresolved.push(`spec.basicAuth.secretRef: ${resolved.message.replace(/^auth-secret: /, '')}`);
+  }
+  const spec = settings.externalAuth;
+  if (spec !== undefined) {
+    const { backends, problem } = resolver.resolveExternalAuth(namespace, spec);
+    const backend = backends[0]?.backend;
+    if (backend === undefined)
+      unresolved.push(
+        `spec.externalAuth.url: ${problem?.message ?? 'it has no backend'}; the routes answer 503`,
+      );
+    else {
+      const { target: _t, port: _p, protocol: _pr, proxySetHeaders: _h, ...fields } = spec;
+      settings.route.externalAuth = { backend, ...fields };
+    }
+  }
+  return unresolved;
+}
+
+/**
+ * errorPages' Service of the policy's namespace (its port, its named port, else its first port as
+ * default-backend's): its backend key on the settings, or why not.
+ */
+function resolveErrorBackend(
+  settings: PolicySettings,
+  namespace: string,
+  resolver: BackendResolver,
+): string | undefined {
+  const spec = settings.errorPages;
+  if (spec === undefined) return undefined;
+  const { name, port, portName } = spec.backend;
+  const { backends, problem } =
+    port !== undefined || portName !== undefined
+      ? resolver.resolve(namespace, {
+          service: { name, port: port !== undefined ? { number: port } : { name: portName } },
+        })
+      : resolver.resolveDefault(`${namespace}/${name}`);
+  const backend = backends[0]?.backend;
+  if (backend !== undefined) {
+    settings.route.errorBackend = backend;
+    settings.route.errorPages = { codes: spec.codes };
+    return undefined;
+  }
+  return `spec.errorPages.backend: ${problem?.message ?? `Service ${namespace}/${name} has no backend`}; upstream answers are relayed`;
+}
+
+/**
+ * A policy the schema refused that still names a restricting field and its targets: a candidate
+ * that closes the routes it wins (hosts and paths as written, when they are lists of strings).
+ */
+function closingCandidate(
+  raw: unknown,
+  policy: RoutePolicy,
+  key: string,
+  ingresses: ReadonlySet<string>,
+): Candidate | undefined {
+  const spec = record(record(raw).spec);
+  if (!RESTRICTING_FIELDS.some((field) => spec[field] !== undefined)) return undefined;
+  const namespace = policy.metadata.namespace ?? 'default';
+  const targets = new Set<string>();
+  for (const ref of list(spec.targetRefs)) {
+    const name = text(record(ref).name);
+    if (name !== undefined && ingresses.has(`${namespace}/${name}`)) targets.add(`${namespace}/${name}`);
+  }
+  if (targets.size === 0) return undefined;
+  const strings = (value: unknown) =>
+    Array.isArray(value) && value.every((v) => typeof v === 'string') ? new Set<string>(value) : undefined;
+  const hosts = strings(spec.hosts);
+  const paths = strings(spec.paths);
+  const settings: PolicySettings = {
+    route: { filters: [] },
+    backend: {},
+    unsupported: [],
+    closes: true,
+    problems: [],
+  };
+  const candidate: Candidate = {
+    policy,
+    key,
+    settings,
+    targets,
+    specificity: paths !== undefined ? 2 : hosts !== undefined ? 1 : 0,
+    created: createdOf(policy),
+  };
+  if (hosts !== undefined) candidate.hosts = hosts;
+  if (paths !== undefined) candidate.paths = paths;
+  return candidate;
 }
 
 /** Most specific first, then oldest, then namespace/name. */
@@ -191,6 +322,15 @@ function applySettings(route: Route, { route: s, rewrite }: PolicySettings): voi
   if (s.maxRequestBodyBytes !== undefined) route.maxRequestBodyBytes = s.maxRequestBodyBytes;
   if (s.clientAccess !== undefined) route.clientAccess = structuredClone(s.clientAccess);
   if (s.cors !== undefined) route.cors = structuredClone(s.cors);
+  if (s.rateLimit !== undefined) route.rateLimit = structuredClone(s.rateLimit);
+  if (s.hsts !== undefined) route.hsts = s.hsts;
+  if (s.errorPages !== undefined && s.errorBackend !== undefined) {
+    const pages = errorPagesFor(route, s.errorPages, s.errorBackend, false);
+    if (pages !== undefined) route.errorPages = pages;
+  }
+  // Shared, not copied: a user list can be large, and nothing changes a table's settings after translation.
+  if (s.basicAuth !== undefined) route.basicAuth = s.basicAuth;
+  if (s.externalAuth !== undefined) route.externalAuth = structuredClone(s.externalAuth);
   const filters = structuredClone(s.filters);
   // The policy's redirect replaces any the annotations made; header filters add to theirs, after them.
   if (filters.some((f) => f.type === 'RequestRedirect'))

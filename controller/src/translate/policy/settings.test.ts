@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RoutePolicySpec } from '../../policy/types.ts';
-import { durationMs, policySettings } from './settings.ts';
+import { durationMs, policySettings as settingsOf } from './settings.ts';
+
+const policySettings = (s: RoutePolicySpec) => settingsOf(s, { namespace: 'shop', name: 'p' });
 
 const spec = (fields: Partial<RoutePolicySpec>): RoutePolicySpec => ({
   targetRefs: [{ group: 'networking.k8s.io', kind: 'Ingress', name: 'web' }],
@@ -75,9 +77,84 @@ describe('RoutePolicy fields → route and backend settings', () => {
   });
 
   it('pending fields are listed; restricting ones close', () => {
-    const s = policySettings(spec({ hsts: { maxAgeSeconds: 1 }, basicAuth: { secretRef: { name: 'u' } } }));
-    assert.deepEqual(s.unsupported.sort(), ['basicAuth', 'hsts']);
+    const s = policySettings(spec({ regexPaths: true, clientCertificate: { caSecretRef: { name: 'ca' } } }));
+    assert.deepEqual(s.unsupported.sort(), ['clientCertificate', 'regexPaths']);
     assert.equal(s.closes, true);
-    assert.equal(policySettings(spec({ hsts: { maxAgeSeconds: 1 } })).closes, false);
+    assert.equal(policySettings(spec({ regexPaths: true })).closes, false);
+  });
+
+  it('rateLimit: limit_req per client address in one budget per policy, 429 past the burst unless statusCode says', () => {
+    assert.deepEqual(policySettings(spec({ rateLimit: { requestsPerSecond: 10 } })).route.rateLimit, {
+      zone: 'RoutePolicy/shop/p',
+      rps: 10,
+      // ingress-nginx's limit-burst-multiplier default: burst = 5 × rate.
+      burstMultiplier: 5,
+      statusCode: 429,
+    });
+    assert.deepEqual(
+      policySettings(spec({ rateLimit: { requestsPerSecond: 2, burst: 0, statusCode: 503 } })).route
+        .rateLimit,
+      { zone: 'RoutePolicy/shop/p', rps: 2, burstMultiplier: 5, burst: 0, statusCode: 503 },
+    );
+  });
+
+  it('basicAuth: an htpasswd file of a Secret of the policy namespace (auth-file, as auth-secret); a bad realm is refused', () => {
+    assert.deepEqual(
+      policySettings(spec({ basicAuth: { secretRef: { name: 'users' }, realm: 'Shop' } })).basicAuth,
+      {
+        kind: 'basic',
+        secret: 'users',
+        secretType: 'auth-file',
+        realm: 'Shop',
+      },
+    );
+    const bad = policySettings(spec({ basicAuth: { secretRef: { name: 'users' }, realm: 'a"b' } }));
+    assert.equal(bad.basicAuth, undefined);
+    assert.deepEqual(
+      bad.problems.map((p) => p.field),
+      ['spec.basicAuth.realm'],
+    );
+  });
+
+  it("externalAuth: auth-url's parsing — a Service of the policy namespace by cluster name, else an external host", () => {
+    const inNamespace = policySettings(
+      spec({ externalAuth: { url: 'http://auth.shop.svc:8080/check?x=1', responseHeaders: ['X-User'] } }),
+    ).externalAuth;
+    assert.deepEqual(inNamespace, {
+      target: { kind: 'service', name: 'auth' },
+      port: 8080,
+      protocol: 'HTTP',
+      path: '/check?x=1',
+      hostname: 'auth.shop.svc:8080',
+      responseHeaders: ['x-user'],
+    });
+    const other = policySettings(
+      spec({ externalAuth: { url: 'https://auth.other.svc/', signinURL: 'https://login.example/' } }),
+    ).externalAuth;
+    assert.deepEqual(other?.target, { kind: 'external', host: 'auth.other.svc' });
+    assert.equal(other?.signin, 'https://login.example/');
+  });
+
+  it('externalAuth: what auth-url refuses (nginx variables, credentials in the URL) is refused with its field', () => {
+    for (const url of ['http://auth/$host', 'http://u:p@auth/']) {
+      const s = policySettings(spec({ externalAuth: { url } }));
+      assert.equal(s.externalAuth, undefined, url);
+      assert.deepEqual(
+        s.problems.map((p) => p.field),
+        ['spec.externalAuth.url'],
+        url,
+      );
+    }
+  });
+
+  it("hsts: the Strict-Transport-Security value ingress-nginx's nginx.tmpl writes", () => {
+    const value = (h: RoutePolicySpec['hsts']) => policySettings(spec({ hsts: h })).route.hsts;
+    assert.equal(value({ maxAgeSeconds: 31_536_000 }), 'max-age=31536000');
+    assert.equal(
+      value({ maxAgeSeconds: 60, includeSubDomains: true, preload: true }),
+      'max-age=60; includeSubDomains; preload',
+    );
+    assert.equal(value({ maxAgeSeconds: 0, preload: true }), 'max-age=0; preload');
+    assert.deepEqual(policySettings(spec({ hsts: { maxAgeSeconds: 1 } })).unsupported, []);
   });
 });

@@ -10,24 +10,35 @@ import type {
   CorsPolicy,
   Filter,
   HeaderModifier,
+  RateLimit,
   RequestRedirectFilter,
   Timeouts,
 } from '../../../../dataplane/src/table/types.ts';
-import type { PolicyHeaderModifier, RoutePolicySpec } from '../../policy/types.ts';
+import type { PolicyHeaderModifier, PolicyServiceRef, RoutePolicySpec } from '../../policy/types.ts';
+import type { Diagnostic } from '../../snapshot.ts';
+import { type BasicAuthRequest, REALM } from '../annotations/basic-auth.ts';
 import { DEFAULT_CORS_HEADERS, DEFAULT_CORS_MAX_AGE, DEFAULT_CORS_METHODS } from '../annotations/cors.ts';
+import { type ExternalAuthSpec, parseExternalAuth } from '../annotations/external-auth.ts';
+import { DEFAULT_BURST_MULTIPLIER } from '../annotations/rate-limits.ts';
 import type { BackendSettings, RouteSettings } from '../annotations/settings.ts';
+import { AnnotationValues } from '../annotations/values.ts';
+import { isLoadableSecret } from '../certificates.ts';
 
 /** Fields in the schema whose data-plane support is still being built; `restricting` ones close the routes. */
 export const PENDING_FIELDS = {
-  rateLimit: { restricting: true },
-  basicAuth: { restricting: true },
-  externalAuth: { restricting: true },
   clientCertificate: { restricting: true },
   canary: { restricting: false },
   regexPaths: { restricting: false },
-  errorPages: { restricting: false },
-  hsts: { restricting: false },
 } as const satisfies Partial<Record<keyof RoutePolicySpec, { restricting: boolean }>>;
+
+/** Fields that restrict who is served: a policy with one it cannot honour closes its routes (503), never opens them. */
+export const RESTRICTING_FIELDS = [
+  'clientAccess',
+  'basicAuth',
+  'externalAuth',
+  'rateLimit',
+  'clientCertificate',
+] as const satisfies ReadonlyArray<keyof RoutePolicySpec>;
 
 /** Settings of the backends a policy's Ingress sends to: they need the whole Ingress as target. */
 export const INGRESS_WIDE_FIELDS = ['balancer', 'sessionAffinity'] as const;
@@ -42,6 +53,12 @@ export interface PolicySettings {
   backend: BackendSettings;
   /** A URLRewrite path (RegexSubstitution, as rewrite-target) and/or hostname. */
   rewrite?: { path?: string; hostname?: string };
+  /** basicAuth: its Secret (of the policy's namespace) is read when the snapshot is at hand (attach.ts). */
+  basicAuth?: Extract<BasicAuthRequest, { kind: 'basic' }>;
+  /** externalAuth: resolved to a backend as auth-url is (BackendResolver.resolveExternalAuth, attach.ts). */
+  externalAuth?: ExternalAuthSpec;
+  /** errorPages: the Service answering those codes, resolved in attach.ts; its codes sorted, once each. */
+  errorPages?: { codes: number[]; backend: PolicyServiceRef };
   /** Pending fields the policy uses. */
   unsupported: string[];
   /** One of `unsupported` restricts access: the policy's routes answer 503 rather than serve open. */
@@ -49,7 +66,11 @@ export interface PolicySettings {
   problems: PolicyProblem[];
 }
 
-export function policySettings(spec: RoutePolicySpec): PolicySettings {
+/** `policy` names the RoutePolicy: its namespace holds the Secrets and Services it names; it names its rate-limit budget. */
+export function policySettings(
+  spec: RoutePolicySpec,
+  policy: { namespace: string; name: string },
+): PolicySettings {
   const problems: PolicyProblem[] = [];
   const route: RouteSettings = { filters: [] };
   const backend: BackendSettings = {};
@@ -77,12 +98,116 @@ export function policySettings(spec: RoutePolicySpec): PolicySettings {
   if (response !== undefined) route.filters.push(response);
   if (spec.clientAccess !== undefined) route.clientAccess = clientAccess(spec.clientAccess, problems);
   if (spec.cors !== undefined) route.cors = cors(spec.cors);
+  if (spec.rateLimit !== undefined) route.rateLimit = rateLimit(spec.rateLimit, policy);
+  if (spec.hsts !== undefined) route.hsts = hsts(spec.hsts);
 
   const balancer = balancerOf(spec, problems);
   if (balancer !== undefined) backend.balancer = balancer;
   const settings: PolicySettings = { route, backend, unsupported, closes, problems };
+  if (spec.basicAuth !== undefined) {
+    const request = basicAuth(spec.basicAuth, policy.namespace, problems);
+    if (request !== undefined) settings.basicAuth = request;
+  }
+  if (spec.errorPages !== undefined) {
+    const { codes, backend: ref } = spec.errorPages;
+    if (ref.port !== undefined && ref.portName !== undefined)
+      problems.push({ field: 'spec.errorPages.backend', message: 'name port or portName, not both' });
+    else settings.errorPages = { codes: [...new Set(codes)].sort((a, b) => a - b), backend: { ...ref } };
+  }
+  if (spec.externalAuth !== undefined) {
+    const auth = externalAuth(spec.externalAuth, policy, problems);
+    if (auth !== undefined) settings.externalAuth = auth;
+  }
   if (spec.rewrite !== undefined) settings.rewrite = { ...spec.rewrite };
   return settings;
+}
+
+/** The rate-limit budget of a policy: one per RoutePolicy, shared by every route it wins (as ingress-nginx's one zone per Ingress). */
+export function policyZone(policy: { namespace: string; name: string }): string {
+  return `RoutePolicy/${policy.namespace}/${policy.name}`;
+}
+
+/** limit_req per client address; past the burst the answer is 429 (RFC 6585 §4) unless statusCode says. */
+function rateLimit(
+  spec: NonNullable<RoutePolicySpec['rateLimit']>,
+  policy: { namespace: string; name: string },
+): RateLimit {
+  const limit: RateLimit = {
+    zone: policyZone(policy),
+    rps: spec.requestsPerSecond,
+    // Without burst: ingress-nginx's limit-burst-multiplier default (5 × the rate).
+    burstMultiplier: DEFAULT_BURST_MULTIPLIER,
+    statusCode: spec.statusCode ?? 429,
+  };
+  if (spec.burst !== undefined) limit.burst = spec.burst;
+  return limit;
+}
+
+/** An htpasswd file in the `auth` key of an Opaque Secret of the policy's namespace, as auth-secret. */
+function basicAuth(
+  spec: NonNullable<RoutePolicySpec['basicAuth']>,
+  namespace: string,
+  problems: PolicyProblem[],
+): Extract<BasicAuthRequest, { kind: 'basic' }> | undefined {
+  const realm = spec.realm ?? '';
+  if (!REALM.test(realm)) {
+    problems.push({
+      field: 'spec.basicAuth.realm',
+      message: 'a realm takes letters, digits, spaces and - . _ ~ / : only (as auth-realm)',
+    });
+    return undefined;
+  }
+  if (!isLoadableSecret(namespace, spec.secretRef.name)) {
+    problems.push({ field: 'spec.basicAuth.secretRef.name', message: 'it is not a valid Secret name' });
+    return undefined;
+  }
+  return { kind: 'basic', secret: spec.secretRef.name, secretType: 'auth-file', realm };
+}
+
+/** The annotation prefix the policy's externalAuth fields are read under, to share auth-url's parser. */
+const AUTH_PREFIX = 'policy';
+
+/**
+ * auth-url's parser and checks (external-auth.ts), so the URL resolves the same way: a Service of
+ * the policy's namespace by its cluster name, else an external host the worker's address guard checks.
+ */
+function externalAuth(
+  spec: NonNullable<RoutePolicySpec['externalAuth']>,
+  policy: { namespace: string; name: string },
+  problems: PolicyProblem[],
+): ExternalAuthSpec | undefined {
+  const fields: Record<string, string> = { 'auth-url': spec.url };
+  if (spec.responseHeaders !== undefined) fields['auth-response-headers'] = spec.responseHeaders.join(',');
+  if (spec.signinURL !== undefined) fields['auth-signin'] = spec.signinURL;
+  const annotations = Object.fromEntries(
+    Object.entries(fields).map(([key, value]) => [`${AUTH_PREFIX}/${key}`, value]),
+  );
+  const found: Diagnostic[] = [];
+  const values = new AnnotationValues(
+    { ...policy, annotations } as unknown as ConstructorParameters<typeof AnnotationValues>[0],
+    AUTH_PREFIX,
+    found,
+  );
+  const parsed = parseExternalAuth(values, policy.namespace);
+  const field = (key: string) =>
+    ({ 'auth-url': 'url', 'auth-response-headers': 'responseHeaders', 'auth-signin': 'signinURL' })[key] ??
+    key;
+  for (const d of found) {
+    const key = /\["policy\/([a-z-]+)"\]/.exec(d.field ?? '')?.[1] ?? 'auth-url';
+    problems.push({
+      field: `spec.externalAuth.${field(key)}`,
+      message: d.message
+        .replace(/ for policy\/[a-z-]+:/, ':')
+        .replace(/; (it restricts access|its default applies).*$/s, ''),
+    });
+  }
+  return parsed === 'denied' || found.length > 0 ? undefined : parsed;
+}
+
+/** ingress-nginx's Strict-Transport-Security value (nginx.tmpl: hsts-max-age, hsts-include-subdomains, hsts-preload). */
+function hsts(spec: NonNullable<RoutePolicySpec['hsts']>): string {
+  const sub = spec.includeSubDomains === true ? '; includeSubDomains' : '';
+  return `max-age=${spec.maxAgeSeconds}${sub}${spec.preload === true ? '; preload' : ''}`;
 }
 
 /** Gateway API Duration (GEP-2257) → milliseconds; the schema has checked its syntax. */

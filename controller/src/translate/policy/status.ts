@@ -24,6 +24,8 @@ interface Entry {
   missing: string[];
   problems?: PolicyProblem[];
   unsupported?: { fields: string[]; closes: boolean };
+  /** Secrets or Services it names that cannot be used: the routes it wins answer 503. */
+  unresolved?: string[];
   won: number;
   /** Route id → the policy holding it. */
   lost: Map<string, string>;
@@ -54,6 +56,10 @@ export class PolicyStatusBook {
 
   unsupported(key: string, fields: string[], closes: boolean): void {
     this.#get(key).unsupported = { fields, closes };
+  }
+
+  unresolved(key: string, messages: string[]): void {
+    this.#get(key).unresolved = messages;
   }
 
   won(key: string, _routeId: string): void {
@@ -103,8 +109,15 @@ export class PolicyStatusBook {
 function accepted(entry: Entry): PolicyConditionOutcome {
   const no = (reason: PolicyReason, message: string) =>
     ({ type: 'Accepted', status: 'False', reason, message }) as const;
-  if (entry.problems !== undefined)
-    return no('Invalid', entry.problems.map((p) => `${p.field}: ${p.message}`).join('; '));
+  if (entry.problems !== undefined) {
+    const problems = entry.problems.map((p) => `${p.field}: ${p.message}`).join('; ');
+    // Only a policy restricting access holds routes while invalid (attach.ts): they answer 503.
+    const closed =
+      entry.won > 0
+        ? `; it restricts access, so the ${entry.won} routes it holds answer 503 until it is fixed`
+        : '';
+    return no('Invalid', `${problems}${closed}`);
+  }
   if (entry.unsupported !== undefined) {
     const fields = entry.unsupported.fields.join(', ');
     return entry.unsupported.closes
@@ -138,6 +151,13 @@ function resolvedRefs(entry: Entry): PolicyConditionOutcome {
       status: 'False',
       reason: 'TargetNotFound',
       message: `no Ingress of this controller's class named ${entry.missing.join(', ')} in namespace ${entry.policy.metadata.namespace ?? 'default'}`,
+    };
+  if (entry.unresolved !== undefined)
+    return {
+      type: 'ResolvedRefs',
+      status: 'False',
+      reason: 'RefNotFound',
+      message: entry.unresolved.join('; '),
     };
   if (
     entry.won === 0 &&

@@ -29,11 +29,11 @@ class RequestRateStage implements Stage {
   check(_req: unknown, _res: unknown, view: ClientView): number | Promise<number> {
     const limit = this.#limit;
     const client = limit.client;
-    if (client === undefined) return LIMITED;
+    if (client === undefined) return limit.status;
     if (limit.exempt !== undefined && clientAllowed(limit.exempt, view.address)) return 0;
     const key = plainAddress(view.address);
     if (client.tryTake(limit.budget!, key)) return 0;
-    return new Promise((resolve) => client.wait(limit.budget!, key, (ok) => resolve(ok ? 0 : LIMITED)));
+    return new Promise((resolve) => client.wait(limit.budget!, key, (ok) => resolve(ok ? 0 : limit.status)));
   }
 }
 
@@ -54,14 +54,14 @@ class ConnectionStage implements Stage {
   ): number | Promise<number> {
     const limit = this.#limit;
     const client = limit.client;
-    if (client === undefined) return LIMITED;
+    if (client === undefined) return limit.status;
     if (limit.exempt !== undefined && clientAllowed(limit.exempt, view.address)) return 0;
     const key = plainAddress(view.address);
     const answering = (res ?? socket) as Answering;
     return new Promise((resolve) =>
       client.acquire(limit.zone, key, limit.connections, (ok) => {
         if (ok) hold(answering, client, limit.zone, key);
-        resolve(ok ? 0 : LIMITED);
+        resolve(ok ? 0 : limit.status);
       }),
     );
   }
