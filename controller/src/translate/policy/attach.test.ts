@@ -499,6 +499,21 @@ describe('RoutePolicy clientCertificate (as auth-tls-*, annotations.md "Client C
     );
   });
 
+  it('a policy that won no route of a host (Conflicted) sets nothing there: the winner, without one, leaves it unset', () => {
+    const result = run({
+      ingresses: [shop()],
+      services: [WEB[0]] as never,
+      endpointSlices: [WEB[1]] as never,
+      secrets: [caSecret('client-ca')] as never,
+      routePolicies: [
+        policy('older', { maxRequestBodyBytes: 5 }, { created: '2026-01-01T00:00:00Z' }),
+        policy('newer', { clientCertificate: { caSecretRef: { name: 'client-ca' } } }),
+      ],
+    });
+    assert.equal(conditions(result, 'newer')[0], 'Accepted False Conflicted');
+    assert.equal(hostOf(result, 'shop.example.com').clientCertificate, undefined);
+  });
+
   it('narrowed to paths: Invalid (the handshake comes before the path), its routes closed (503), no host setting', () => {
     const result = translate({ paths: ['/api'], clientCertificate: { caSecretRef: { name: 'client-ca' } } });
     assert.equal(conditions(result, 'p')[0], 'Accepted False Invalid');

@@ -80,7 +80,7 @@ export interface PolicyPlan {
   regexPathsFor(namespace: string, name: string): boolean | undefined;
   /**
    * Client certificate claims of the policies, in precedence order, for the hosts of their target
-   * Ingresses (narrowed to their hosts), once `apply` read their CA Secrets.
+   * Ingresses where they won a route (a Conflicted policy sets nothing), once `apply` ran.
    */
   clientCertificates(read: readonly Pick<IngressRoutes, 'ingress' | 'hosts'>[]): ClientCertificateClaim[];
   /** The routes `apply` gave a policy canary: merge-canaries.ts builds their routes. */
@@ -171,6 +171,8 @@ export function planPolicies(
     return candidates.find((c) => c.specificity === 0 && c.targets.has(target) && !c.settings.closes);
   };
   const splits: PolicyCanary[] = [];
+  /** The rule hosts where each policy won a route: only there may it set a host's client certificate. */
+  const wonHosts = new Map<Candidate, Set<string>>();
 
   return {
     backendFor(namespace, name) {
@@ -184,10 +186,11 @@ export function planPolicies(
       for (const c of candidates) {
         const settings = c.settings.clientCertificateResolved;
         if (settings === undefined) continue;
+        const won = wonHosts.get(c);
+        if (won === undefined) continue;
         for (const { ingress, hosts } of read) {
           if (!c.targets.has(`${ingress.namespace}/${ingress.name}`)) continue;
-          const names = c.hosts === undefined ? hosts : new Set([...hosts].filter((h) => c.hosts?.has(h)));
-          claims.push({ ingress, hosts: names, settings });
+          claims.push({ ingress, hosts: new Set([...hosts].filter((h) => won.has(h))), settings });
         }
       }
       return claims;
@@ -218,6 +221,10 @@ export function planPolicies(
         const [winner, ...losers] = matching;
         if (winner === undefined) continue;
         book.won(winner.key, route.id);
+        if (at.host !== undefined) {
+          const won = wonHosts.get(winner) ?? new Set<string>();
+          wonHosts.set(winner, won.add(at.host));
+        }
         for (const loser of losers) book.lost(loser.key, route.id, winner.key);
         if (winner.settings.closes || closed.has(source)) closeRoute(route);
         else {
