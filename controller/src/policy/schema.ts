@@ -115,9 +115,20 @@ const spec = object(
       },
       ['cookieName'],
     ),
-    canary: object({ backend: serviceRef, weight: { type: 'integer', minimum: 0, maximum: 100 } }, [
-      'backend',
-    ]),
+    /**
+     * Part of the traffic goes to another Service of the namespace, as a canary Ingress: a request with
+     * the header (its value, else "always"; "never" keeps it off) or the cookie ("always"/"never") is
+     * decided by them; the rest is split weight : 100 − weight.
+     */
+    canary: object(
+      {
+        backend: serviceRef,
+        weight: { type: 'integer', minimum: 0, maximum: 100 },
+        header: object({ name: headerName, value: { ...headerValue, minLength: 1 } }, ['name']),
+        cookie: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.-]+$' },
+      },
+      ['backend'],
+    ),
     /** The path sent upstream; `$1`… name the captures of a regex path (ingress-nginx rewrite-target). */
     rewrite: object({ path: { ...path, pattern: '^/[^\\x00-\\x20\\x7f#]*$' }, hostname: hostName }),
     /** The Ingress's paths are RE2 regexes (ingress-nginx use-regex). */

@@ -72,7 +72,12 @@ export interface RoutePolicySpec {
     persistent?: boolean;
     changeOnFailure?: boolean;
   };
-  canary?: { backend: PolicyServiceRef; weight?: number };
+  canary?: {
+    backend: PolicyServiceRef;
+    weight?: number;
+    header?: { name: string; value?: string };
+    cookie?: string;
+  };
   rewrite?: { path?: string; hostname?: string };
   regexPaths?: boolean;
   redirect?: {

@@ -51,6 +51,21 @@ describe('RoutePolicy schema', () => {
       (s) => (s.clientAccess = { allow: ['10.0.0.0/x'] }),
       'spec.clientAccess.allow[0]',
     ],
+    [
+      'a canary header with an empty value',
+      (s) => (s.canary = { backend: { name: 'v2' }, header: { name: 'X-C', value: '' } }),
+      'spec.canary.header.value',
+    ],
+    [
+      'a canary cookie name with a ";"',
+      (s) => (s.canary = { backend: { name: 'v2' }, cookie: 'a;b' }),
+      'spec.canary.cookie',
+    ],
+    [
+      'a canary weight above 100',
+      (s) => (s.canary = { backend: { name: 'v2' }, weight: 101 }),
+      'spec.canary.weight',
+    ],
   ];
   for (const [what, change, field] of cases)
     it(`refuses ${what}, naming the field`, () => {

@@ -41,8 +41,11 @@ export function mergeCanaries(
   closed: ReadonlySet<string>,
   resolver: BackendResolver,
   diagnostics: Diagnostic[],
+  policyCanaries: readonly SplitRequest[] = [],
 ): void {
   const byHost = new Map(hosts.map((h) => [h.host, h]));
+  // A RoutePolicy's canary wins over a canary Ingress, as its other fields win over annotations.
+  const byPolicy = new Map(policyCanaries.map((c) => [c.route.id, c.policy]));
   // By route id: the main route is replaced by its split copy once a canary joins it.
   const taken = new Map<string, RouteClaim>();
   for (const { routes, spec, backend, balancing } of canaries) {
@@ -87,6 +90,18 @@ export function mergeCanaries(
         });
         continue;
       }
+      const policy = byPolicy.get(main.id);
+      if (policy !== undefined) {
+        diagnostics.push({
+          object,
+          field: claim.field,
+          reason: 'RouteConflict',
+          message:
+            `${claim.match.type} "${claim.match.value}" on host "${claim.host}" has the canary of ` +
+            `RoutePolicy ${policy}; only one canary per path is used`,
+        });
+        continue;
+      }
       const first = taken.get(main.id);
       if (first !== undefined) {
         diagnostics.push({
@@ -116,6 +131,32 @@ export function mergeCanaries(
       const sticky = (key: string) => issuesCookie(resolver.get(key)?.balancer);
       entry.routes.splice(at, 1, ...canaryRoutes(main, spec, resolution.backends, sticky));
     }
+  }
+}
+
+/** A route a RoutePolicy's canary splits (policy/attach.ts), its canary backends resolved. */
+export interface SplitRequest {
+  host: string;
+  route: Route;
+  spec: CanarySpec;
+  backends: WeightedBackend[];
+  /** `namespace/name` of the policy, for diagnostics. */
+  policy: string;
+}
+
+/** Replaces each route by its canary routes, as a canary Ingress joining it would (canaryRoutes). */
+export function splitPolicyCanaries(
+  hosts: HostRoutes[],
+  requests: readonly SplitRequest[],
+  resolver: BackendResolver,
+): void {
+  const byHost = new Map(hosts.map((h) => [h.host, h]));
+  const sticky = (key: string) => issuesCookie(resolver.get(key)?.balancer);
+  for (const { host, route, spec, backends } of requests) {
+    const entry = byHost.get(host);
+    const at = entry?.routes.indexOf(route) ?? -1;
+    if (entry === undefined || at < 0) continue;
+    entry.routes.splice(at, 1, ...canaryRoutes(route, spec, backends, sticky));
   }
 }
 

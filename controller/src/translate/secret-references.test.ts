@@ -61,6 +61,30 @@ describe('the Secrets translation reads are the ones our objects reference', () 
     assert.deepEqual([...refs].sort(), ['opaque:team/users']);
   });
 
+  it("a RoutePolicy's clientCertificate CA Secret, Opaque-taking, only for a policy targeting an Ingress of ours in its namespace", () => {
+    const policy = (name: string, namespace: string, target: string, secret: string) => ({
+      apiVersion: 'gatehouse.dev/v1alpha1',
+      kind: 'RoutePolicy',
+      metadata: { name, namespace },
+      spec: {
+        targetRefs: [{ group: 'networking.k8s.io', kind: 'Ingress', name: target }],
+        clientCertificate: { caSecretRef: { name: secret } },
+      },
+    });
+    const refs = referencedSecrets(
+      snapshot({
+        ingresses: [tlsIngress('shop', [], { namespace: 'team' })],
+        routePolicies: [
+          policy('a', 'team', 'shop', 'client-ca'),
+          policy('b', 'team', 'elsewhere', 'not-ours'),
+          policy('c', 'other', 'shop', 'other-ca'),
+        ] as never,
+      }),
+      OPTIONS,
+    );
+    assert.deepEqual([...refs].sort(), ['opaque:team/client-ca']);
+  });
+
   it('auth-secret with auth-type, name or own-namespace/name, as an Opaque-taking reference; never another namespace', () => {
     const auth = (name: string, annotations: Record<string, string>) =>
       tlsIngress(name, [], {

@@ -109,22 +109,24 @@ export function* clientCaSecrets({ ours, options }: ReferenceContext): Iterable<
 }
 
 /**
- * A RoutePolicy's basicAuth.secretRef (an Opaque Secret, as auth-secret), in the policy's own
- * namespace, only when the policy targets an Ingress of ours there: one that targets nothing of
- * ours never has its Secret read.
+ * A RoutePolicy's basicAuth.secretRef and clientCertificate.caSecretRef (Opaque Secrets, as
+ * auth-secret and auth-tls-secret), in the policy's own namespace, only when the policy targets an
+ * Ingress of ours there: one that targets nothing of ours never has its Secrets read.
  */
-export function policyBasicAuthSecrets({ ours, policies }: ReferenceContext): Iterable<SecretRef> {
+export function policySecrets({ ours, policies }: ReferenceContext): Iterable<SecretRef> {
   const served = new Set(ours.map((i) => `${i.namespace}/${i.name}`));
   const refs: SecretRef[] = [];
   for (const raw of policies) {
     const policy = record(raw);
     const namespace = text(record(policy.metadata).namespace) ?? 'default';
     const spec = record(policy.spec);
-    const name = text(record(record(spec.basicAuth).secretRef).name);
-    if (name === undefined) continue;
     const targets = list(spec.targetRefs).map((ref) => text(record(ref).name));
-    if (targets.some((target) => served.has(`${namespace}/${target}`)))
-      refs.push({ namespace, name, opaque: true });
+    if (!targets.some((target) => served.has(`${namespace}/${target}`))) continue;
+    const names = [
+      text(record(record(spec.basicAuth).secretRef).name),
+      text(record(record(spec.clientCertificate).caSecretRef).name),
+    ];
+    for (const name of names) if (name !== undefined) refs.push({ namespace, name, opaque: true });
   }
   return refs;
 }
@@ -135,7 +137,7 @@ export const SECRET_REFERENCE_SOURCES: readonly SecretReferenceSource[] = [
   proxySslSecrets,
   basicAuthSecrets,
   clientCaSecrets,
-  policyBasicAuthSecrets,
+  policySecrets,
 ];
 
 /**

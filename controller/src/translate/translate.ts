@@ -33,7 +33,7 @@ import { flagObject, ingressObject, settleDiagnostics } from './diagnostics.ts';
 import { compareText, list, record, sortedRecord } from './guard.ts';
 import { type IngressRoutes, mergeRoutes, readIngress } from './ingress.ts';
 import { type IngressView, indexSnapshot, objectKey, type SnapshotIndex } from './lookup.ts';
-import { type CanaryIngress, mergeCanaries } from './merge-canaries.ts';
+import { type CanaryIngress, mergeCanaries, splitPolicyCanaries } from './merge-canaries.ts';
 import { planPolicies, type RouteLocation } from './policy/attach.ts';
 import { spreadRegex } from './regex-paths.ts';
 import { assignTls } from './tls.ts';
@@ -72,8 +72,11 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
       options.checkCipherList,
       allowSnippets,
     );
-    const { useRegex, rewriteTarget } = annotations.route;
-    const routes = readIngress(ingress, diagnostics, { useRegex: useRegex === true, rewriteTarget });
+    const { rewriteTarget } = annotations.route;
+    // A RoutePolicy's regexPaths wins over use-regex (policy/attach.ts says why).
+    const useRegex =
+      policies.regexPathsFor(ingress.namespace, ingress.name) ?? annotations.route.useRegex === true;
+    const routes = readIngress(ingress, diagnostics, { useRegex, rewriteTarget });
     // A restricting annotation with a value that cannot be honoured (InvalidAccessAnnotation) closes it too.
     if (closing.length > 0 || annotations.denied !== undefined || annotations.closed === true)
       routes.closed = true;
@@ -175,7 +178,9 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   policies.apply(routeLocations(read, merged.hosts, merged.defaultRoute), closed, { index, resolver });
   // After the route settings: a canary's routes are copies of its main routes, settings included.
   applyServerSnippets(merged.hosts, serverSnippets, closed, prefix, diagnostics);
-  mergeCanaries(merged.hosts, canaries, closed, resolver, diagnostics);
+  const policyCanaries = policies.canaries();
+  mergeCanaries(merged.hosts, canaries, closed, resolver, diagnostics, policyCanaries);
+  splitPolicyCanaries(merged.hosts, policyCanaries, resolver);
   const defaultRoute =
     merged.defaultRoute ?? flagDefaultRoute(options.defaultBackendService, resolver, diagnostics);
 
@@ -191,7 +196,8 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   }
 
   applyCipherSettings(merged.hosts, listenerRequests);
-  applyClientCertificates(merged.hosts, clientCertificateClaims);
+  // A RoutePolicy's client certificate wins over auth-tls-secret's for its hosts (policy/attach.ts).
+  applyClientCertificates(merged.hosts, [...policies.clientCertificates(read), ...clientCertificateClaims]);
   // Last: alias hosts copy their rule host with its routes, settings, canaries and TLS.
   const hosts = applyHostSettings(merged.hosts, hostRequests, prefix, diagnostics);
   // After the aliases: ingress-nginx passes through the rule host's own name, never its aliases.

@@ -1,10 +1,11 @@
 // RoutePolicy attachment (issue 27 §3): targetRefs, hosts/paths narrowing, precedence over
 // annotations, conflicts between policies, and the conditions each policy is given.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { Route } from '../../../../dataplane/src/table/types.ts';
 import type { RoutePolicy, RoutePolicySpec } from '../../policy/types.ts';
-import { hostOf, ingress, ready, rule, run, service, slice } from '../testkit.ts';
+import { hostOf, ingress, ready, reasons, rule, run, service, slice } from '../testkit.ts';
 import type { TranslateResult } from '../types.ts';
 
 const WEB = [service('web'), slice('web-1', 'web', [{ name: 'http', port: 8080 }], [ready('10.0.0.1')])];
@@ -288,38 +289,6 @@ describe('RoutePolicy attachment', () => {
     }
   });
 
-  it('a pending restricting field (client certificates) closes its routes: 503, never open', () => {
-    for (const spec of [
-      { clientCertificate: { caSecretRef: { name: 'ca' } } },
-    ] as Partial<RoutePolicySpec>[]) {
-      const result = run({
-        ingresses: [shop()],
-        services: [WEB[0]] as never,
-        endpointSlices: [WEB[1]] as never,
-        routePolicies: [policy('p', { paths: ['/api'], ...spec })],
-      });
-      assert.deepEqual(route(result, 'shop.example.com', '/api').backends, [], JSON.stringify(spec));
-      assert.notDeepEqual(route(result, 'shop.example.com', '/').backends, [], 'other routes keep serving');
-      assert.deepEqual(conditions(result, 'p'), [
-        'Accepted False Unsupported',
-        'ResolvedRefs True ResolvedRefs',
-      ]);
-    }
-  });
-
-  it('a pending field that restricts nothing (canary, regexPaths, errorPages) leaves the policy out, reported', () => {
-    const result = run({
-      ingresses: [shop()],
-      routePolicies: [policy('p', { regexPaths: true, maxRequestBodyBytes: 3 })],
-    });
-    assert.equal(route(result, 'shop.example.com', '/').maxRequestBodyBytes, undefined);
-    assert.deepEqual(conditions(result, 'p'), [
-      'Accepted False Unsupported',
-      'ResolvedRefs True ResolvedRefs',
-    ]);
-    assert.ok(result.diagnostics.some((d) => d.object.name === 'p' && d.reason === 'Unsupported'));
-  });
-
   it('without RoutePolicies the result has no policies field (existing results unchanged)', () => {
     assert.equal(run({ ingresses: [shop()] }).policies, undefined);
   });
@@ -468,5 +437,279 @@ describe('RoutePolicy on a closed Ingress', () => {
     const r = route(result, 'shop.example.com', '/');
     assert.deepEqual(r.backends, []);
     assert.deepEqual(r.filters, []);
+  });
+});
+
+describe('RoutePolicy clientCertificate (as auth-tls-*, annotations.md "Client Certificate Authentication")', () => {
+  const CA = readFileSync(new URL('../annotations/testdata/client-ca.crt', import.meta.url), 'utf8');
+  const caSecret = (name: string, data: Record<string, string> = { 'ca.crt': CA }) => ({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace: 'default' },
+    type: 'Opaque',
+    data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+  });
+  const translate = (
+    spec: Partial<RoutePolicySpec>,
+    secrets = [caSecret('client-ca')],
+    annotations?: Record<string, string>,
+  ) =>
+    run({
+      ingresses: [shop(annotations)],
+      services: [WEB[0]] as never,
+      endpointSlices: [WEB[1]] as never,
+      secrets: secrets as never,
+      routePolicies: [policy('p', spec)],
+    });
+
+  it('sets the client certificate of every host of its target, verify on and depth 1 by default (authtls defaults)', () => {
+    const result = translate({ clientCertificate: { caSecretRef: { name: 'client-ca' } } });
+    for (const host of ['shop.example.com', 'admin.example.com'])
+      assert.deepEqual(hostOf(result, host).clientCertificate, {
+        verify: 'on',
+        depth: 1,
+        passCertificate: false,
+        caPem: CA,
+      });
+    assert.deepEqual(conditions(result, 'p'), ['Accepted True Accepted', 'ResolvedRefs True ResolvedRefs']);
+  });
+
+  it('narrowed to hosts, only those hosts; verify and depth as written; it wins over auth-tls-secret', () => {
+    const result = translate(
+      {
+        hosts: ['admin.example.com'],
+        clientCertificate: { caSecretRef: { name: 'client-ca' }, verify: 'optional', depth: 3 },
+      },
+      [caSecret('client-ca'), caSecret('annotation-ca')],
+      {
+        'nginx.ingress.kubernetes.io/auth-tls-secret': 'default/annotation-ca',
+        'nginx.ingress.kubernetes.io/auth-tls-verify-depth': '2',
+      },
+    );
+    assert.deepEqual(hostOf(result, 'admin.example.com').clientCertificate, {
+      verify: 'optional',
+      depth: 3,
+      passCertificate: false,
+      caPem: CA,
+    });
+    assert.equal(
+      hostOf(result, 'shop.example.com').clientCertificate?.depth,
+      2,
+      'the annotation keeps the other host',
+    );
+  });
+
+  it('a policy that won no route of a host (Conflicted) sets nothing there: the winner, without one, leaves it unset', () => {
+    const result = run({
+      ingresses: [shop()],
+      services: [WEB[0]] as never,
+      endpointSlices: [WEB[1]] as never,
+      secrets: [caSecret('client-ca')] as never,
+      routePolicies: [
+        policy('older', { maxRequestBodyBytes: 5 }, { created: '2026-01-01T00:00:00Z' }),
+        policy('newer', { clientCertificate: { caSecretRef: { name: 'client-ca' } } }),
+      ],
+    });
+    assert.equal(conditions(result, 'newer')[0], 'Accepted False Conflicted');
+    assert.equal(hostOf(result, 'shop.example.com').clientCertificate, undefined);
+  });
+
+  it('narrowed to paths: Invalid (the handshake comes before the path), its routes closed (503), no host setting', () => {
+    const result = translate({ paths: ['/api'], clientCertificate: { caSecretRef: { name: 'client-ca' } } });
+    assert.equal(conditions(result, 'p')[0], 'Accepted False Invalid');
+    const message = result.policies?.[0]?.conditions[0]?.message ?? '';
+    assert.match(
+      message,
+      /clientCertificate is checked in the TLS handshake of the whole host.*without paths/,
+    );
+    assert.deepEqual(route(result, 'shop.example.com', '/api').backends, []);
+    assert.notDeepEqual(route(result, 'shop.example.com', '/').backends, [], 'other routes keep serving');
+    assert.equal(hostOf(result, 'shop.example.com').clientCertificate, undefined);
+  });
+
+  it('a CA Secret missing or without ca.crt: ResolvedRefs False, the host requires a CA it cannot verify (503)', () => {
+    for (const secrets of [[], [caSecret('client-ca', { 'tls.crt': CA })]]) {
+      const result = translate({ clientCertificate: { caSecretRef: { name: 'client-ca' } } }, secrets);
+      assert.deepEqual(hostOf(result, 'shop.example.com').clientCertificate, {
+        verify: 'on',
+        depth: 1,
+        passCertificate: false,
+      });
+      assert.deepEqual(route(result, 'shop.example.com', '/').backends, []);
+      assert.equal(conditions(result, 'p')[1], 'ResolvedRefs False RefNotFound');
+    }
+  });
+
+  it('a Secret name that cannot be one: Invalid, the routes closed', () => {
+    const result = translate({ clientCertificate: { caSecretRef: { name: 'Not_A_Name' } } });
+    assert.equal(conditions(result, 'p')[0], 'Accepted False Invalid');
+    assert.deepEqual(route(result, 'shop.example.com', '/').backends, []);
+  });
+});
+
+describe('RoutePolicy canary (as a canary Ingress, annotations.md#canary, merge-canaries.ts)', () => {
+  const BACKENDS = {
+    services: [service('web'), service('web-v2', [{ name: 'http', port: 80, targetPort: 8080 }])] as never,
+    endpointSlices: [
+      slice('web-1', 'web', [{ name: 'http', port: 8080 }], [ready('10.0.0.1')]),
+      slice('web-v2-1', 'web-v2', [{ name: 'http', port: 8080 }], [ready('10.0.0.2')]),
+    ] as never,
+  };
+  const MAIN = 'default/web:80';
+  const CANARY = 'default/web-v2:80';
+  const NAMED = 'default/web-v2:http';
+  const lines = (result: TranslateResult, host = 'shop.example.com') =>
+    hostOf(result, host).routes.map((r) => {
+      const headers = (r.match.headers ?? []).map((h) => ` [header ${h.name} ${h.type} ${h.value}]`).join('');
+      const cookies = (r.match.cookies ?? []).map((c) => ` [cookie ${c.name} ${c.type} ${c.value}]`).join('');
+      const to = r.backends
+        .map((b) => (r.backends.length > 1 ? `${b.backend}=${b.weight}` : b.backend))
+        .join(' ');
+      return `${r.match.path.value}${headers}${cookies} -> ${to}`;
+    });
+  const translate = (
+    spec: Partial<RoutePolicySpec>,
+    more: { ingresses?: ReturnType<typeof ingress>[] } = {},
+  ) =>
+    run({ ingresses: [shop(), ...(more.ingresses ?? [])], ...BACKENDS, routePolicies: [policy('p', spec)] });
+
+  it('weight 30 splits each route of its target 70:30 to the named Service (its first port when none is named)', () => {
+    const result = translate({ canary: { backend: { name: 'web-v2' }, weight: 30 } });
+    assert.deepEqual(lines(result), [`/api -> ${MAIN}=70 ${CANARY}=30`, `/ -> ${MAIN}=70 ${CANARY}=30`]);
+    assert.deepEqual(conditions(result, 'p'), ['Accepted True Accepted', 'ResolvedRefs True ResolvedRefs']);
+  });
+
+  it('header without value: "always" to the canary, "never" to the main backend; with value: that value; then the weight', () => {
+    assert.deepEqual(
+      lines(
+        translate({
+          paths: ['/api'],
+          canary: { backend: { name: 'web-v2', port: 80 }, header: { name: 'X-Canary' } },
+        }),
+      ),
+      [
+        `/api [header X-Canary Exact always] -> ${CANARY}`,
+        `/api [header X-Canary Exact never] -> ${MAIN}`,
+        `/api -> ${MAIN}`,
+        `/ -> ${MAIN}`,
+      ],
+    );
+    assert.deepEqual(
+      lines(
+        translate({
+          paths: ['/api'],
+          canary: {
+            backend: { name: 'web-v2', portName: 'http' },
+            header: { name: 'X-Canary', value: 'yes' },
+            weight: 10,
+          },
+        }),
+      ),
+      [`/api [header X-Canary Exact yes] -> ${NAMED}`, `/api -> ${MAIN}=90 ${NAMED}=10`, `/ -> ${MAIN}`],
+    );
+  });
+
+  it('cookie: "always" to the canary, "never" to the main backend', () => {
+    assert.deepEqual(
+      lines(translate({ paths: ['/'], canary: { backend: { name: 'web-v2' }, cookie: 'beta' } })),
+      [
+        `/api -> ${MAIN}`,
+        `/ [cookie beta Exact always] -> ${CANARY}`,
+        `/ [cookie beta Exact never] -> ${MAIN}`,
+        `/ -> ${MAIN}`,
+      ],
+    );
+  });
+
+  it('its canary Service missing: ResolvedRefs False, everything to the main backends', () => {
+    const result = translate({ canary: { backend: { name: 'gone' }, weight: 50 } });
+    assert.deepEqual(lines(result), [`/api -> ${MAIN}`, `/ -> ${MAIN}`]);
+    assert.equal(conditions(result, 'p')[1], 'ResolvedRefs False RefNotFound');
+  });
+
+  it('port and portName both: Invalid, the policy left out', () => {
+    const result = translate({
+      canary: { backend: { name: 'web-v2', port: 80, portName: 'http' }, weight: 50 },
+    });
+    assert.equal(conditions(result, 'p')[0], 'Accepted False Invalid');
+    assert.deepEqual(lines(result), [`/api -> ${MAIN}`, `/ -> ${MAIN}`]);
+  });
+
+  it('a canary Ingress on the same path: the policy canary is used, the Ingress told (RouteConflict)', () => {
+    const canaryIngress = ingress(
+      'shop-canary',
+      { rules: [rule('shop.example.com', ['/'], 'web-v2')] },
+      {
+        annotations: {
+          'nginx.ingress.kubernetes.io/canary': 'true',
+          'nginx.ingress.kubernetes.io/canary-weight': '90',
+        },
+      },
+    );
+    const result = translate(
+      { paths: ['/'], canary: { backend: { name: 'web-v2' }, weight: 20 } },
+      { ingresses: [canaryIngress] },
+    );
+    assert.deepEqual(lines(result), [`/api -> ${MAIN}`, `/ -> ${MAIN}=80 ${CANARY}=20`]);
+    assert.ok(
+      reasons(result).some((r) => r.startsWith('Ingress default/shop-canary') && r.endsWith('RouteConflict')),
+      reasons(result).join(),
+    );
+  });
+});
+
+describe('RoutePolicy regexPaths (as use-regex, ingress-path-matching.md)', () => {
+  const regexIngress = (annotations?: Record<string, string>) =>
+    ingress(
+      'shop',
+      {
+        rules: [
+          {
+            host: 'shop.example.com',
+            http: {
+              paths: [
+                {
+                  path: '/api/v[0-9]+',
+                  pathType: 'ImplementationSpecific',
+                  backend: { service: { name: 'web', port: { number: 80 } } },
+                },
+              ],
+            },
+          },
+        ],
+      },
+      { annotations },
+    );
+  const match = (result: TranslateResult) => hostOf(result, 'shop.example.com').routes[0]?.match.path;
+
+  it('true: the ImplementationSpecific paths of its target are case-insensitive regexes (nginx `~*`)', () => {
+    const result = run({ ingresses: [regexIngress()], routePolicies: [policy('p', { regexPaths: true })] });
+    assert.deepEqual(match(result), { type: 'Regex', value: '(?i)/api/v[0-9]+' });
+    assert.deepEqual(conditions(result, 'p'), ['Accepted True Accepted', 'ResolvedRefs True ResolvedRefs']);
+  });
+
+  it('false wins over use-regex: the path is read as a plain prefix', () => {
+    const useRegex = { 'nginx.ingress.kubernetes.io/use-regex': 'true' };
+    assert.equal(match(run({ ingresses: [regexIngress(useRegex)] }))?.type, 'Regex');
+    const result = run({
+      ingresses: [regexIngress(useRegex)],
+      routePolicies: [policy('p', { regexPaths: false })],
+    });
+    assert.notEqual(match(result)?.type, 'Regex');
+  });
+
+  it('narrowed to hosts or paths: Invalid (use-regex reads every path of the Ingress), the policy left out', () => {
+    for (const narrowing of [{ hosts: ['shop.example.com'] }, { paths: ['/api/v[0-9]+'] }]) {
+      const result = run({
+        ingresses: [regexIngress()],
+        routePolicies: [policy('p', { ...narrowing, regexPaths: true })],
+      });
+      assert.equal(conditions(result, 'p')[0], 'Accepted False Invalid');
+      assert.match(
+        result.policies?.[0]?.conditions[0]?.message ?? '',
+        /regexPaths is how every path of the Ingress is read/,
+      );
+      assert.notEqual(match(result)?.type, 'Regex');
+    }
   });
 });

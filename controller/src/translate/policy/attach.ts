@@ -9,17 +9,21 @@
 // then hosts, then the whole Ingress), then the oldest creationTimestamp, then namespace/name —
 // and the others are told (Conflicted). No field-by-field merge, so a route's settings always come
 // from one object a user can read.
-import type { Route, UrlRewriteFilter } from '../../../../dataplane/src/table/types.ts';
-import type { RoutePolicy } from '../../policy/types.ts';
+import type { Route, UrlRewriteFilter, WeightedBackend } from '../../../../dataplane/src/table/types.ts';
+import type { PolicyServiceRef, RoutePolicy } from '../../policy/types.ts';
 import { validateRoutePolicy } from '../../policy/validate.ts';
 import type { Diagnostic } from '../../snapshot.ts';
 import { resolveBasicAuth } from '../annotations/basic-auth.ts';
+import type { CanarySpec } from '../annotations/canary.ts';
+import { type ClientCertificateClaim, resolveClientCa } from '../annotations/client-certificates.ts';
 import { errorPagesFor } from '../annotations/error-pages.ts';
 import type { BackendSettings } from '../annotations/settings.ts';
 import type { BackendResolver } from '../backends.ts';
 import { compareText, list, record, text } from '../guard.ts';
+import type { IngressRoutes } from '../ingress.ts';
 import type { IngressView, SnapshotIndex } from '../lookup.ts';
 import {
+  HOST_WIDE_FIELDS,
   INGRESS_WIDE_FIELDS,
   type PolicyProblem,
   type PolicySettings,
@@ -34,6 +38,16 @@ export interface RouteLocation {
   host?: string;
   /** The Ingress path as written; absent for defaultBackend routes. */
   path?: string;
+}
+
+/** A route a policy's canary splits, with the canary's backends resolved. */
+export interface PolicyCanary {
+  host: string;
+  route: Route;
+  spec: CanarySpec;
+  backends: WeightedBackend[];
+  /** `namespace/name` of the policy. */
+  policy: string;
 }
 
 interface Candidate {
@@ -62,6 +76,15 @@ export interface PolicyPlan {
    * of `closed` Ingresses (`namespace/name`) keep answering 503: no redirect may answer in their place.
    */
   apply(locations: Iterable<RouteLocation>, closed: ReadonlySet<string>, refs: PolicyRefs): void;
+  /** regexPaths of the policy winning the whole Ingress: how its paths are read (as use-regex). */
+  regexPathsFor(namespace: string, name: string): boolean | undefined;
+  /**
+   * Client certificate claims of the policies, in precedence order, for the hosts of their target
+   * Ingresses where they won a route (a Conflicted policy sets nothing), once `apply` ran.
+   */
+  clientCertificates(read: readonly Pick<IngressRoutes, 'ingress' | 'hosts'>[]): ClientCertificateClaim[];
+  /** The routes `apply` gave a policy canary: merge-canaries.ts builds their routes. */
+  canaries(): readonly PolicyCanary[];
   /** Conditions of every policy, sorted by namespace/name, once `apply` ran. */
   outcomes(): PolicyOutcome[];
 }
@@ -93,11 +116,18 @@ export function planPolicies(
     const problems: PolicyProblem[] = [...settings.problems];
     const narrowed = policy.spec.hosts !== undefined || policy.spec.paths !== undefined;
     if (narrowed)
-      for (const field of INGRESS_WIDE_FIELDS)
-        if (policy.spec[field] !== undefined)
+      for (const [field, why] of Object.entries(INGRESS_WIDE_FIELDS))
+        if (policy.spec[field as keyof typeof INGRESS_WIDE_FIELDS] !== undefined)
           problems.push({
             field: `spec.${field}`,
-            message: `${field} sets the backends of the whole Ingress: it needs a policy without hosts or paths`,
+            message: `${field} ${why}: it needs a policy without hosts or paths`,
+          });
+    if (policy.spec.paths !== undefined)
+      for (const [field, why] of Object.entries(HOST_WIDE_FIELDS))
+        if (policy.spec[field as keyof typeof HOST_WIDE_FIELDS] !== undefined)
+          problems.push({
+            field: `spec.${field}`,
+            message: `${field} ${why}: it needs a policy without paths`,
           });
     const targets = new Set<string>();
     const missing: string[] = [];
@@ -135,25 +165,50 @@ export function planPolicies(
     (c.hosts === undefined || (at.host !== undefined && c.hosts.has(at.host))) &&
     (c.paths === undefined || (at.path !== undefined && c.paths.has(at.path)));
 
+  /** The policy that wins an Ingress's whole-Ingress fields (its backends, how its paths are read). */
+  const ingressWinner = (namespace: string, name: string) => {
+    const target = `${namespace}/${name}`;
+    return candidates.find((c) => c.specificity === 0 && c.targets.has(target) && !c.settings.closes);
+  };
+  const splits: PolicyCanary[] = [];
+  /** The rule hosts where each policy won a route: only there may it set a host's client certificate. */
+  const wonHosts = new Map<Candidate, Set<string>>();
+
   return {
     backendFor(namespace, name) {
-      const target = `${namespace}/${name}`;
-      const winner = candidates.find(
-        (c) => c.specificity === 0 && c.targets.has(target) && !c.settings.closes,
-      );
+      const winner = ingressWinner(namespace, name);
       if (winner === undefined || Object.keys(winner.settings.backend).length === 0) return undefined;
       return winner.settings.backend;
     },
+    regexPathsFor: (namespace, name) => ingressWinner(namespace, name)?.settings.regexPaths,
+    clientCertificates(read) {
+      const claims: ClientCertificateClaim[] = [];
+      for (const c of candidates) {
+        const settings = c.settings.clientCertificateResolved;
+        if (settings === undefined) continue;
+        const won = wonHosts.get(c);
+        if (won === undefined) continue;
+        for (const { ingress, hosts } of read) {
+          if (!c.targets.has(`${ingress.namespace}/${ingress.name}`)) continue;
+          claims.push({ ingress, hosts: new Set([...hosts].filter((h) => won.has(h))), settings });
+        }
+      }
+      return claims;
+    },
+    canaries: () => splits,
     apply(locations, closed, refs) {
       for (const c of candidates) {
         if (c.settings.closes) continue;
         const namespace = c.policy.metadata.namespace ?? 'default';
         const unresolved = resolveRefs(c.settings, namespace, refs);
+        // Only the access references close the routes; a missing error or canary backend leaves them serving.
+        const closing = unresolved.length > 0;
         const pages = resolveErrorBackend(c.settings, namespace, refs.resolver);
         if (pages !== undefined) unresolved.push(pages);
+        const canary = resolveCanaryBackend(c.settings, namespace, refs.resolver);
+        if (canary !== undefined) unresolved.push(canary);
         if (unresolved.length === 0) continue;
-        // Only the access references close the routes; an error backend missing relays the upstream's answers.
-        if (unresolved.length > (pages === undefined ? 0 : 1)) c.settings.closes = true;
+        if (closing) c.settings.closes = true;
         book.unresolved(c.key, unresolved);
       }
       const seen = new Set<Route>();
@@ -166,9 +221,25 @@ export function planPolicies(
         const [winner, ...losers] = matching;
         if (winner === undefined) continue;
         book.won(winner.key, route.id);
+        if (at.host !== undefined) {
+          const won = wonHosts.get(winner) ?? new Set<string>();
+          wonHosts.set(winner, won.add(at.host));
+        }
         for (const loser of losers) book.lost(loser.key, route.id, winner.key);
         if (winner.settings.closes || closed.has(source)) closeRoute(route);
-        else applySettings(route, winner.settings);
+        else {
+          applySettings(route, winner.settings);
+          // Only the routes of Ingress paths: a canary Ingress cannot join a defaultBackend either.
+          const canary = winner.settings.canary;
+          const backends = winner.settings.canaryBackends;
+          if (
+            canary !== undefined &&
+            backends !== undefined &&
+            at.path !== undefined &&
+            at.host !== undefined
+          )
+            splits.push({ host: at.host, route, spec: canary.spec, backends, policy: winner.key });
+        }
       }
     },
     outcomes: () => book.outcomes(),
@@ -188,6 +259,18 @@ function resolveRefs(settings: PolicySettings, namespace: string, { index, resol
       // nginx.tmpl: `proxy_set_header Authorization ""` after auth_basic; the credentials stay here.
       settings.route.filters.unshift({ type: 'RequestHeaderModifier', remove: ['authorization'] });
     } else unresolved.push(`spec.basicAuth.secretRef: ${resolved.message.replace(/^auth-secret: /, '')}`);
+  }
+  if (settings.clientCertificate !== undefined) {
+    const request = settings.clientCertificate;
+    const resolved = resolveClientCa(request, namespace, index);
+    // As auth-tls-secret: a CA that cannot be read leaves the host requiring one it cannot verify (503).
+    settings.clientCertificateResolved = resolved.ok
+      ? { ...request.settings, caPem: resolved.caPem }
+      : { ...request.settings };
+    if (!resolved.ok)
+      unresolved.push(
+        `spec.clientCertificate.caSecretRef: ${resolved.message.replace(/^auth-tls-secret: /, '')}`,
+      );
   }
   const spec = settings.externalAuth;
   if (spec !== undefined) {
@@ -216,13 +299,8 @@ function resolveErrorBackend(
 ): string | undefined {
   const spec = settings.errorPages;
   if (spec === undefined) return undefined;
-  const { name, port, portName } = spec.backend;
-  const { backends, problem } =
-    port !== undefined || portName !== undefined
-      ? resolver.resolve(namespace, {
-          service: { name, port: port !== undefined ? { number: port } : { name: portName } },
-        })
-      : resolver.resolveDefault(`${namespace}/${name}`);
+  const { name } = spec.backend;
+  const { backends, problem } = resolveServiceRef(spec.backend, namespace, resolver);
   const backend = backends[0]?.backend;
   if (backend !== undefined) {
     settings.route.errorBackend = backend;
@@ -230,6 +308,33 @@ function resolveErrorBackend(
     return undefined;
   }
   return `spec.errorPages.backend: ${problem?.message ?? `Service ${namespace}/${name} has no backend`}; upstream answers are relayed`;
+}
+
+/** canary.backend, a Service of the policy's namespace resolved as errorPages' is: its backends on the settings, or why not. */
+function resolveCanaryBackend(
+  settings: PolicySettings,
+  namespace: string,
+  resolver: BackendResolver,
+): string | undefined {
+  const spec = settings.canary;
+  if (spec === undefined) return undefined;
+  const { backends, problem } = resolveServiceRef(spec.backend, namespace, resolver);
+  if (backends.length > 0) {
+    settings.canaryBackends = backends;
+    return undefined;
+  }
+  const { name } = spec.backend;
+  return `spec.canary.backend: ${problem?.message ?? `Service ${namespace}/${name} has no backend`}; every request goes to the main backends`;
+}
+
+/** A PolicyServiceRef: its port, its named port, else the Service's first port (as default-backend). */
+function resolveServiceRef(ref: PolicyServiceRef, namespace: string, resolver: BackendResolver) {
+  const { name, port, portName } = ref;
+  return port !== undefined || portName !== undefined
+    ? resolver.resolve(namespace, {
+        service: { name, port: port !== undefined ? { number: port } : { name: portName } },
+      })
+    : resolver.resolveDefault(`${namespace}/${name}`);
 }
 
 /**

@@ -76,11 +76,45 @@ describe('RoutePolicy fields → route and backend settings', () => {
     );
   });
 
-  it('pending fields are listed; restricting ones close', () => {
-    const s = policySettings(spec({ regexPaths: true, clientCertificate: { caSecretRef: { name: 'ca' } } }));
-    assert.deepEqual(s.unsupported.sort(), ['clientCertificate', 'regexPaths']);
-    assert.equal(s.closes, true);
-    assert.equal(policySettings(spec({ regexPaths: true })).closes, false);
+  it('clientCertificate: auth-tls-secret settings, verify on and depth 1 unless said (authtls defaults); a bad name is a problem', () => {
+    const s = policySettings(spec({ clientCertificate: { caSecretRef: { name: 'ca' } } }));
+    assert.deepEqual(s.clientCertificate, {
+      secret: 'ca',
+      settings: { verify: 'on', depth: 1, passCertificate: false },
+    });
+    assert.deepEqual(s.unsupported, []);
+    assert.equal(
+      policySettings(
+        spec({ clientCertificate: { caSecretRef: { name: 'ca' }, verify: 'optional_no_ca', depth: 4 } }),
+      ).clientCertificate?.settings.depth,
+      4,
+    );
+    assert.deepEqual(policySettings(spec({ clientCertificate: { caSecretRef: { name: 'A_B' } } })).problems, [
+      { field: 'spec.clientCertificate.caSecretRef.name', message: 'it is not a valid Secret name' },
+    ]);
+  });
+
+  it('canary: a CanarySpec out of 100 (canary-weight-total default), header always/never or one value, cookie', () => {
+    assert.deepEqual(policySettings(spec({ canary: { backend: { name: 'v2' } } })).canary, {
+      backend: { name: 'v2' },
+      spec: { weight: 0, weightTotal: 100 },
+    });
+    assert.deepEqual(
+      policySettings(
+        spec({ canary: { backend: { name: 'v2' }, weight: 5, header: { name: 'X-C' }, cookie: 'c' } }),
+      ).canary?.spec,
+      { weight: 5, weightTotal: 100, header: { name: 'X-C', mode: 'always-never' }, cookie: 'c' },
+    );
+    assert.deepEqual(
+      policySettings(spec({ canary: { backend: { name: 'v2' }, header: { name: 'X-C', value: 'on' } } }))
+        .canary?.spec.header,
+      { name: 'X-C', mode: 'value', value: 'on' },
+    );
+  });
+
+  it('regexPaths is carried as written (true or false: false turns use-regex off)', () => {
+    assert.equal(policySettings(spec({ regexPaths: false })).regexPaths, false);
+    assert.equal(policySettings(spec({})).regexPaths, undefined);
   });
 
   it('rateLimit: limit_req per client address in one budget per policy, 429 past the burst unless statusCode says', () => {

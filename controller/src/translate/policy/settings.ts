@@ -6,6 +6,7 @@ import { isAddressOrCidr } from '../../../../dataplane/src/table/cidr.ts';
 import type {
   BalancerPolicy,
   ClientAccess,
+  ClientCertificate,
   CookieSpec,
   CorsPolicy,
   Filter,
@@ -13,10 +14,13 @@ import type {
   RateLimit,
   RequestRedirectFilter,
   Timeouts,
+  WeightedBackend,
 } from '../../../../dataplane/src/table/types.ts';
 import type { PolicyHeaderModifier, PolicyServiceRef, RoutePolicySpec } from '../../policy/types.ts';
 import type { Diagnostic } from '../../snapshot.ts';
 import { type BasicAuthRequest, REALM } from '../annotations/basic-auth.ts';
+import type { CanarySpec } from '../annotations/canary.ts';
+import type { ClientCertificateRequest } from '../annotations/client-certificates.ts';
 import { DEFAULT_CORS_HEADERS, DEFAULT_CORS_MAX_AGE, DEFAULT_CORS_METHODS } from '../annotations/cors.ts';
 import { type ExternalAuthSpec, parseExternalAuth } from '../annotations/external-auth.ts';
 import { DEFAULT_BURST_MULTIPLIER } from '../annotations/rate-limits.ts';
@@ -25,11 +29,7 @@ import { AnnotationValues } from '../annotations/values.ts';
 import { isLoadableSecret } from '../certificates.ts';
 
 /** Fields in the schema whose data-plane support is still being built; `restricting` ones close the routes. */
-export const PENDING_FIELDS = {
-  clientCertificate: { restricting: true },
-  canary: { restricting: false },
-  regexPaths: { restricting: false },
-} as const satisfies Partial<Record<keyof RoutePolicySpec, { restricting: boolean }>>;
+export const PENDING_FIELDS: Partial<Record<keyof RoutePolicySpec, { restricting: boolean }>> = {};
 
 /** Fields that restrict who is served: a policy with one it cannot honour closes its routes (503), never opens them. */
 export const RESTRICTING_FIELDS = [
@@ -40,8 +40,20 @@ export const RESTRICTING_FIELDS = [
   'clientCertificate',
 ] as const satisfies ReadonlyArray<keyof RoutePolicySpec>;
 
-/** Settings of the backends a policy's Ingress sends to: they need the whole Ingress as target. */
-export const INGRESS_WIDE_FIELDS = ['balancer', 'sessionAffinity'] as const;
+/**
+ * Fields read for the whole Ingress, before its routes exist: the backends it sends to, and how its
+ * paths are read (use-regex is per Ingress, and spreads to its hosts). They need a policy without hosts or paths.
+ */
+export const INGRESS_WIDE_FIELDS = {
+  balancer: 'sets the backends of the whole Ingress',
+  sessionAffinity: 'sets the backends of the whole Ingress',
+  regexPaths: 'is how every path of the Ingress is read (as use-regex)',
+} as const satisfies Partial<Record<keyof RoutePolicySpec, string>>;
+
+/** Fields set per host (the TLS handshake comes before any path is read): a policy narrowed to paths cannot set them. */
+export const HOST_WIDE_FIELDS = {
+  clientCertificate: 'is checked in the TLS handshake of the whole host, before any path is read',
+} as const satisfies Partial<Record<keyof RoutePolicySpec, string>>;
 
 export interface PolicyProblem {
   field: string;
@@ -59,6 +71,16 @@ export interface PolicySettings {
   externalAuth?: ExternalAuthSpec;
   /** errorPages: the Service answering those codes, resolved in attach.ts; its codes sorted, once each. */
   errorPages?: { codes: number[]; backend: PolicyServiceRef };
+  /** clientCertificate: its CA Secret (of the policy's namespace) is read as auth-tls-secret's (attach.ts). */
+  clientCertificate?: ClientCertificateRequest;
+  /** clientCertificate with its CA read (without caPem when it cannot be: the host answers 503), by attach.ts. */
+  clientCertificateResolved?: ClientCertificate;
+  /** canary: its backend resolved in attach.ts, its routes built as a canary Ingress's (merge-canaries.ts). */
+  canary?: { backend: PolicyServiceRef; spec: CanarySpec };
+  /** canary.backend resolved, by attach.ts. */
+  canaryBackends?: WeightedBackend[];
+  /** regexPaths: the Ingress's paths are read as use-regex reads them (translate.ts). */
+  regexPaths?: boolean;
   /** Pending fields the policy uses. */
   unsupported: string[];
   /** One of `unsupported` restricts access: the policy's routes answer 503 rather than serve open. */
@@ -119,7 +141,57 @@ export function policySettings(
     if (auth !== undefined) settings.externalAuth = auth;
   }
   if (spec.rewrite !== undefined) settings.rewrite = { ...spec.rewrite };
+  if (spec.regexPaths !== undefined) settings.regexPaths = spec.regexPaths;
+  if (spec.clientCertificate !== undefined) {
+    const request = clientCertificate(spec.clientCertificate, policy.namespace, problems);
+    if (request !== undefined) settings.clientCertificate = request;
+  }
+  if (spec.canary !== undefined) {
+    const canary = canaryOf(spec.canary, problems);
+    if (canary !== undefined) settings.canary = canary;
+  }
   return settings;
+}
+
+/** auth-tls-secret's settings (client-certificates.ts): depth 1 and verify `on` unless said, as authtls's defaults. */
+function clientCertificate(
+  spec: NonNullable<RoutePolicySpec['clientCertificate']>,
+  namespace: string,
+  problems: PolicyProblem[],
+): ClientCertificateRequest | undefined {
+  if (!isLoadableSecret(namespace, spec.caSecretRef.name)) {
+    problems.push({
+      field: 'spec.clientCertificate.caSecretRef.name',
+      message: 'it is not a valid Secret name',
+    });
+    return undefined;
+  }
+  return {
+    secret: spec.caSecretRef.name,
+    settings: { verify: spec.verify ?? 'on', depth: spec.depth ?? 1, passCertificate: false },
+  };
+}
+
+/**
+ * A canary Ingress's traffic shaping (canary.ts) with the weight out of 100: the header first, then
+ * the cookie, then the weight (balancer.lua route_to_alternative_balancer).
+ */
+function canaryOf(
+  spec: NonNullable<RoutePolicySpec['canary']>,
+  problems: PolicyProblem[],
+): { backend: PolicyServiceRef; spec: CanarySpec } | undefined {
+  if (spec.backend.port !== undefined && spec.backend.portName !== undefined) {
+    problems.push({ field: 'spec.canary.backend', message: 'name port or portName, not both' });
+    return undefined;
+  }
+  const canary: CanarySpec = { weight: spec.weight ?? 0, weightTotal: 100 };
+  if (spec.header !== undefined)
+    canary.header =
+      spec.header.value === undefined
+        ? { name: spec.header.name, mode: 'always-never' }
+        : { name: spec.header.name, mode: 'value', value: spec.header.value };
+  if (spec.cookie !== undefined) canary.cookie = spec.cookie;
+  return { backend: { ...spec.backend }, spec: canary };
 }
 
 /** The rate-limit budget of a policy: one per RoutePolicy, shared by every route it wins (as ingress-nginx's one zone per Ingress). */
