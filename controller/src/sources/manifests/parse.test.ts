@@ -333,6 +333,11 @@ describe('parseManifestFile', () => {
   });
 
   test('an empty file declares nothing and is fine', () => {
-    assert.deepEqual(parseManifestFile('empty.yaml', ''), { objects: [], diagnostics: [], ok: true });
+    assert.deepEqual(parseManifestFile('empty.yaml', ''), {
+      objects: [],
+      origins: [],
+      diagnostics: [],
+      ok: true,
+    });
   });
 });

@@ -1,0 +1,264 @@
+// `gatehouse explain`: what the data plane would do with one request. Every answer comes from the
+// data plane's own code — compile() and its router, stages and backend groups — never from a
+// second implementation; only the words saying why are written here.
+import type { IncomingHttpHeaders } from 'node:http';
+import { type CompiledRoute, compile } from '../dataplane/src/compile.ts';
+import { clientAllowed } from '../dataplane/src/proxy/client-access.ts';
+import { compareConditions } from '../dataplane/src/router/conditions.ts';
+import { hostKey } from '../dataplane/src/router/host.ts';
+import { compileRouter, lookup } from '../dataplane/src/router/index.ts';
+import { prefixKey } from '../dataplane/src/router/path.ts';
+import type { HostRoutes, Route, RouteMatch, RouteTable } from '../dataplane/src/table/types.ts';
+import { UpstreamPools } from '../dataplane/src/upstream/pools.ts';
+
+export interface ExplainRequest {
+  host: string;
+  /** As sent: percent-encoded, with `?query` if any. */
+  path: string;
+  method: string;
+  headers: Record<string, string>;
+  cookies: Record<string, string>;
+  clientIp?: string;
+}
+
+export interface RouteSummary {
+  id: string;
+  ingress: string;
+  match: RouteMatch;
+}
+
+export interface BackendShare {
+  backend: string;
+  weight: number;
+  /** Share of requests, in percent, among the groups that compiled. */
+  percent: number;
+  endpoints: string[];
+}
+
+export interface Explanation {
+  host: { entry: string | undefined; rule: string };
+  /** `route` a path of the host; `fallback` the host's default backend; `default` the table's. */
+  outcome: 'route' | 'fallback' | 'default' | 'none';
+  route?: RouteSummary;
+  precedence: string;
+  /** Routes of the host that match this request too and lose, in the order the router would take them. */
+  losers: Array<RouteSummary & { rule: string }>;
+  /** What happens to the request, in the order the proxy does it. */
+  steps: string[];
+  backends: BackendShare[];
+  /** Backends named by the route that did not compile (missing from the table). */
+  missingBackends: string[];
+}
+
+/** Most losers listed: enough to see why, bounded whatever the table holds. */
+const MAX_LOSERS = 8;
+
+function headersOf(request: ExplainRequest): IncomingHttpHeaders {
+  const headers: IncomingHttpHeaders = { host: request.host };
+  for (const [name, value] of Object.entries(request.headers)) headers[name.toLowerCase()] = value;
+  const cookies = Object.entries(request.cookies).map(([name, value]) => `${name}=${value}`);
+  if (cookies.length > 0) headers.cookie = cookies.join('; ');
+  return headers;
+}
+
+function splitTarget(target: string): { path: string; rawQuery: string | undefined } {
+  const q = target.indexOf('?');
+  return q < 0
+    ? { path: target, rawQuery: undefined }
+    : { path: target.slice(0, q), rawQuery: target.slice(q + 1) };
+}
+
+function summary(route: Route): RouteSummary {
+  return { id: route.id, ingress: `${route.source.namespace}/${route.source.name}`, match: route.match };
+}
+
+function hostRule(key: string | undefined, entry: HostRoutes | undefined): string {
+  if (entry === undefined)
+    return `no host entry takes ${key ?? 'a request without Host'}: the table's default route`;
+  if (entry.host === '*') return `no host entry names ${key}: the rules without a host ("*") take it`;
+  if (entry.host.startsWith('*.'))
+    return `no exact entry for ${key}; the wildcard ${entry.host} takes exactly one extra label`;
+  return `exact host ${entry.host} (case-insensitive, port stripped)`;
+}
+
+/** Length the router orders Prefix and Regex routes by: the normalised prefix, or the pattern. */
+function pathLength(match: RouteMatch): number {
+  const { type, value } = match.path;
+  return type === 'Prefix' ? (prefixKey(value) ?? '/').length : value.length;
+}
+
+function describePath(match: RouteMatch): string {
+  return `${match.path.type} ${match.path.value}`;
+}
+
+/** Why `winner` went before `next` (or why it won alone), in the router's own precedence terms. */
+function precedenceRule(winner: RouteMatch, next: RouteMatch | undefined): string {
+  if (winner.path.type === 'Exact')
+    return 'an Exact path equal to the request path beats every Prefix and regex (Ingress v1; nginx `location =`)';
+  if (next === undefined)
+    return `the only route of the host whose path (${describePath(winner)}) and conditions match`;
+  const a = pathLength(winner);
+  const b = pathLength(next);
+  if (a !== b)
+    return `longest path wins: ${describePath(winner)} (${a}) before ${describePath(next)} (${b}); ingress-nginx sorts paths by length`;
+  if (winner.path.type !== next.path.type) return 'at equal length the Prefix goes before the regex';
+  if (compareConditions(winner, next) < 0)
+    return 'same path: the route with more conditions goes first (a method, then most headers, query parameters, cookies)';
+  return 'same path and conditions: table order, the oldest Ingress first (then namespace/name)';
+}
+
+/** The host's routes that match too, in the order the router would try them, by taking the winner out and asking again. */
+function losers(entry: HostRoutes, first: Route, request: ExplainRequest): Route[] {
+  const headers = headersOf(request);
+  const { path, rawQuery } = splitTarget(request.path);
+  const out: Route[] = [];
+  const taken = new Set([first.id]);
+  for (let i = 0; i < MAX_LOSERS; i++) {
+    const routes = entry.routes.filter((r) => !taken.has(r.id));
+    const table: RouteTable = {
+      version: 1,
+      hosts: [{ host: entry.host, routes }],
+      backends: {},
+      certificates: {},
+    };
+    const router = compileRouter(table, (route) => route);
+    const next = router.host(request.host)?.match(path, request.method, headers, rawQuery);
+    if (next === undefined) break;
+    out.push(next);
+    taken.add(next.id);
+  }
+  return out;
+}
+
+function steps(compiled: CompiledRoute, request: ExplainRequest): string[] {
+  const out: string[] = [];
+  const { route, host } = compiled;
+  if (host?.tls !== undefined && route.httpsRedirect !== false)
+    out.push(`over plain HTTP: redirect to HTTPS (host ${host.host} has TLS)`);
+  else if (route.httpsRedirect === true) out.push('over plain HTTP: redirect to HTTPS (force-ssl-redirect)');
+  if (compiled.redirect !== undefined) out.push(`RequestRedirect ${JSON.stringify(compiled.redirect)}`);
+  if (compiled.direct !== undefined)
+    out.push(`DirectResponse ${compiled.direct.statusCode}: answered by the proxy`);
+  for (const stage of compiled.stages) {
+    // Stage classes are named after what they check (proxy/stages/): BodySizeStage → BodySize.
+    const name = stage.constructor.name.replace(/Stage$/, '');
+    let verdict = '';
+    if (name === 'ClientAccess' && compiled.clientAccess !== undefined && request.clientIp !== undefined)
+      verdict = clientAllowed(compiled.clientAccess, request.clientIp)
+        ? `: ${request.clientIp} allowed`
+        : `: ${request.clientIp} refused (403)`;
+    out.push(`stage ${name}${stage.refusal === undefined ? '' : ` (refuses as ${stage.refusal})`}${verdict}`);
+  }
+  for (const filter of route.filters) {
+    if (filter.type === 'RequestRedirect' || filter.type === 'DirectResponse') continue;
+    const { type, ...rest } = filter;
+    out.push(`${type} ${JSON.stringify(rest)}`);
+  }
+  if (compiled.groups.total === 0) out.push('no backend with weight: answered 503');
+  else out.push(`proxied upstream (response headers within ${compiled.headersTimeoutMs} ms)`);
+  return out;
+}
+
+function shares(compiled: CompiledRoute): BackendShare[] {
+  const { backends, weights, total } = compiled.groups;
+  return backends.map((b, i) => ({
+    backend: b.key,
+    weight: weights[i],
+    percent: total === 0 ? 0 : Math.round((weights[i] / total) * 1000) / 10,
+    endpoints: b.endpoints.map((e) => `${e.origin}${e.terminating ? ' (terminating)' : ''}`),
+  }));
+}
+
+/** `table` must have passed validateRouteTable, as a worker's does before it compiles. */
+export async function explain(table: RouteTable, request: ExplainRequest): Promise<Explanation> {
+  const pools = new UpstreamPools();
+  try {
+    const runtime = compile(table, pools);
+    const headers = headersOf(request);
+    const { path, rawQuery } = splitTarget(request.path);
+    const compiledHost = runtime.router.host(request.host);
+    const entry = compiledHost?.entry;
+    const host = { entry: entry?.host, rule: hostRule(hostKey(request.host), entry) };
+    const compiled = lookup(runtime.router, request.host, path, request.method, headers, rawQuery);
+    if (compiled === undefined) {
+      return {
+        host,
+        outcome: 'none',
+        precedence: 'no route, host fallback or default route takes it: the proxy answers 404',
+        losers: [],
+        steps: ['answered 404 by the proxy'],
+        backends: [],
+        missingBackends: [],
+      };
+    }
+    const outcome =
+      compiled === runtime.router.defaultRoute
+        ? 'default'
+        : entry?.fallback !== undefined && compiled.route.id === entry.fallback.id
+          ? 'fallback'
+          : 'route';
+    const rest = outcome === 'route' && entry !== undefined ? losers(entry, compiled.route, request) : [];
+    const precedence =
+      outcome === 'route'
+        ? precedenceRule(compiled.route.match, rest[0]?.match)
+        : outcome === 'fallback'
+          ? `no path of ${entry?.host} matches: the host's default backend takes it`
+          : 'no path of any host entry matches: the table default route takes it';
+    const kept = new Set(compiled.groups.backends.map((b) => b.key));
+    return {
+      host,
+      outcome,
+      route: summary(compiled.route),
+      precedence,
+      losers: rest.map((r, i) => ({
+        ...summary(r),
+        rule: precedenceRule(i === 0 ? compiled.route.match : rest[i - 1].match, r.match),
+      })),
+      steps: steps(compiled, request),
+      backends: shares(compiled),
+      missingBackends: compiled.route.backends.map((b) => b.backend).filter((k) => !kept.has(k)),
+    };
+  } finally {
+    await pools.closeAll();
+  }
+}
+
+function describeMatch(match: RouteMatch): string {
+  const parts = [describePath(match)];
+  if (match.methods?.length) parts.push(`methods ${match.methods.join(',')}`);
+  for (const [what, list] of [
+    ['header', match.headers],
+    ['query', match.queryParams],
+    ['cookie', match.cookies],
+  ] as const)
+    for (const m of list ?? []) parts.push(`${what} ${JSON.stringify(m)}`);
+  return parts.join(', ');
+}
+
+export function formatExplainText(request: ExplainRequest, e: Explanation): string {
+  const lines = [`${request.method} ${request.host}${request.path}`];
+  lines.push(`host:    ${e.host.rule}`);
+  if (e.route !== undefined)
+    lines.push(`route:   ${e.route.id} (Ingress ${e.route.ingress}): ${describeMatch(e.route.match)}`);
+  lines.push(`why:     ${e.precedence}`);
+  for (const l of e.losers) lines.push(`  loses:  ${l.id} (Ingress ${l.ingress}): ${describeMatch(l.match)}`);
+  lines.push('steps:');
+  for (const [i, s] of e.steps.entries()) lines.push(`  ${i + 1}. ${s}`);
+  if (e.backends.length > 0) lines.push('backends:');
+  for (const b of e.backends) {
+    lines.push(`  ${b.backend}  weight ${b.weight} (${b.percent}%)`);
+    if (b.endpoints.length === 0) lines.push('    no ready endpoint: 503');
+    for (const endpoint of b.endpoints) lines.push(`    ${endpoint}`);
+  }
+  for (const k of e.missingBackends) lines.push(`  ${k}: not in the table (left out)`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** The compiled table as JSON, with private keys and password hashes left out. */
+export function formatTable(table: RouteTable): string {
+  return `${JSON.stringify(
+    table,
+    (key, value) => (key === 'keyPem' || key === 'hash' ? '<redacted>' : value),
+    2,
+  )}\n`;
+}
