@@ -44,6 +44,7 @@ export const SEVERITY: Readonly<Record<string, Severity>> = {
   InvalidAuthSecret: 'error',
   InvalidAuthTlsSecret: 'error',
   SnippetRefused: 'error',
+  SslPassthroughClosed: 'error',
   // TLS hosts without their own certificate (the default one is served instead).
   SecretNotFound: 'error',
   InvalidSecretName: 'error',
