@@ -46,6 +46,9 @@ their weights (canary split) and endpoints. Uses the data plane's own router.
   -h, --help
 ${translationFlagsHelp}`;
 
+/** Reasons by which an Ingress loses a host or path to another: explain lists them beside the winner. */
+const CONFLICTS = new Set(['RouteConflict', 'HostTaken', 'TLSConflict', 'ServerSnippetConflict']);
+
 const common = {
   output: { type: 'string', default: 'text' },
   help: { type: 'boolean', short: 'h' },
@@ -138,7 +141,10 @@ export function runExplain(argv: readonly string[], io: CommandIO): Promise<numb
     const read = await readAll(paths, flags, io);
     const result = translate(read.snapshot, translateOptionsOf(flags, io.now));
     const problems = read.diagnostics.length + result.diagnostics.length;
-    if (problems > 0) io.stderr(`gatehouse: ${problems} diagnostics; \`gatehouse lint\` lists them\n`);
+    if (problems > 0)
+      io.stderr(
+        `gatehouse: ${problems} diagnostic${problems === 1 ? '' : 's'}; \`gatehouse lint\` lists them\n`,
+      );
     const checked = validateRouteTable({ version: 1, ...result.table });
     if (!checked.ok) {
       io.stderr(`gatehouse: a worker would refuse this table:\n  ${checked.errors.join('\n  ')}\n`);
@@ -159,10 +165,23 @@ export function runExplain(argv: readonly string[], io: CommandIO): Promise<numb
     };
     if (typeof values['client-ip'] === 'string') request.clientIp = values['client-ip'];
     const explanation = await explain(checked.table, request);
+    const ingress = explanation.route?.ingress;
+    // The route's own Ingress, and the Ingresses that lost this host's paths to a conflict.
+    const host = explanation.host.entry;
+    const claimsHost = new Set(
+      read.snapshot.ingresses
+        .filter((i) => host !== undefined && (i.spec?.rules ?? []).some((r) => (r.host ?? '*') === host))
+        .map((i) => `${i.metadata.namespace}/${i.metadata.name}`),
+    );
+    const diagnostics = result.diagnostics.filter((d) => {
+      if (d.object.kind !== 'Ingress') return false;
+      const name = `${d.object.namespace}/${d.object.name}`;
+      return name === ingress || (CONFLICTS.has(d.reason) && claimsHost.has(name));
+    });
     io.stdout(
       output === 'json'
-        ? `${JSON.stringify({ request, ...explanation }, null, 2)}\n`
-        : formatExplainText(request, explanation),
+        ? `${JSON.stringify({ request, ...explanation, diagnostics }, null, 2)}\n`
+        : formatExplainText(request, explanation, diagnostics),
     );
     return 0;
   });

@@ -154,7 +154,8 @@ function steps(compiled: CompiledRoute, request: ExplainRequest): string[] {
     const { type, ...rest } = filter;
     out.push(`${type} ${JSON.stringify(rest)}`);
   }
-  if (compiled.groups.total === 0) out.push('no backend with weight: answered 503');
+  if (compiled.groups.total === 0)
+    out.push('no backend to send it to: answered 503 (why is among the diagnostics below)');
   else out.push(`proxied upstream (response headers within ${compiled.headersTimeoutMs} ms)`);
   return out;
 }
@@ -235,7 +236,16 @@ function describeMatch(match: RouteMatch): string {
   return parts.join(', ');
 }
 
-export function formatExplainText(request: ExplainRequest, e: Explanation): string {
+/** `diagnostics`: what translation said about the matched route's own Ingress. */
+export function formatExplainText(
+  request: ExplainRequest,
+  e: Explanation,
+  diagnostics: ReadonlyArray<{
+    object: { namespace?: string; name: string };
+    reason: string;
+    message: string;
+  }> = [],
+): string {
   const lines = [`${request.method} ${request.host}${request.path}`];
   lines.push(`host:    ${e.host.rule}`);
   if (e.route !== undefined)
@@ -251,6 +261,9 @@ export function formatExplainText(request: ExplainRequest, e: Explanation): stri
     for (const endpoint of b.endpoints) lines.push(`    ${endpoint}`);
   }
   for (const k of e.missingBackends) lines.push(`  ${k}: not in the table (left out)`);
+  if (diagnostics.length > 0) lines.push('diagnostics:');
+  for (const d of diagnostics)
+    lines.push(`  Ingress ${d.object.namespace}/${d.object.name} ${d.reason}: ${d.message}`);
   return `${lines.join('\n')}\n`;
 }
 
