@@ -169,3 +169,25 @@ describe('gatehouse lint and explain, golden files', () => {
     });
   }
 });
+
+describe('README § Lint and explain', () => {
+  test('every command shown there prints what its golden file holds', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const section = readme.slice(
+      readme.indexOf('## Lint and explain'),
+      readme.indexOf('## Install with Helm'),
+    );
+    const shown = [...section.matchAll(/```console\n([\s\S]*?)```/g)].flatMap((m) =>
+      m[1].split(/(?=^\$ gatehouse )/m).filter((s) => s.startsWith('$ gatehouse ')),
+    );
+    assert.ok(shown.length >= 3, 'the section shows the commands');
+    for (const block of shown) {
+      const command = block.slice(0, block.indexOf('\n'));
+      const c = cases.find((k) => `$ gatehouse ${k.argv.join(' ')}` === command);
+      assert.ok(c, `${command}: not a golden case`);
+      const golden = readFileSync(join(expectedDir, `${c.name}.txt`), 'utf8');
+      const stdout = golden.replace(/(--- stderr\n[\s\S]*)?--- exit \d+\n$/, '');
+      assert.equal(`${block.trimEnd()}\n`, stdout, command);
+    }
+  });
+});
