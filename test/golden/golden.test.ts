@@ -125,6 +125,25 @@ const cases: Case[] = [
       '10.1.2.3',
     ],
   },
+  // Host precedence: a wildcard's one extra label, then the rules without a host.
+  {
+    name: 'explain-wildcard',
+    argv: ['explain', S, `${C}/wildcard.yaml`, '--host', 'a.wild.example.com', '--path', '/x'],
+  },
+  {
+    name: 'explain-wildcard-two-labels',
+    argv: [
+      'explain',
+      S,
+      `${C}/wildcard.yaml`,
+      '--host',
+      'a.b.wild.example.com',
+      '--path',
+      '/status',
+      '--method',
+      'post',
+    ],
+  },
   // The table, and the translation flags lint shares with the controller.
   { name: 'explain-table', argv: ['explain', '--table', S, `${C}/canary.yaml`] },
   {
