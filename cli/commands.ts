@@ -41,6 +41,7 @@ their weights (canary split) and endpoints. Uses the data plane's own router.
   --header K=V         a request header; repeatable
   --cookie K=V         a cookie; repeatable
   --client-ip A        the client address, for address rules
+  --https              the request arrives over HTTPS (default: plain HTTP, which TLS hosts redirect)
   --output text|json   (default text)
   --table              print the compiled route table (keys and hashes redacted) and exit
   -h, --help
@@ -126,6 +127,7 @@ export function runExplain(argv: readonly string[], io: CommandIO): Promise<numb
         header: { type: 'string', multiple: true },
         cookie: { type: 'string', multiple: true },
         'client-ip': { type: 'string' },
+        https: { type: 'boolean' },
         table: { type: 'boolean' },
       },
       io.env,
@@ -164,6 +166,7 @@ export function runExplain(argv: readonly string[], io: CommandIO): Promise<numb
       cookies: pairs('cookie', values.cookie),
     };
     if (typeof values['client-ip'] === 'string') request.clientIp = values['client-ip'];
+    if (values.https === true) request.https = true;
     const explanation = await explain(checked.table, request);
     const ingress = explanation.route?.ingress;
     // The route's own Ingress, and the Ingresses that lost this host's paths to a conflict.

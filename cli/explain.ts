@@ -4,6 +4,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { type CompiledRoute, compile } from '../dataplane/src/compile.ts';
 import { clientAllowed } from '../dataplane/src/proxy/client-access.ts';
+import { resolve } from '../dataplane/src/proxy/resolve.ts';
 import { compareConditions } from '../dataplane/src/router/conditions.ts';
 import { hostKey } from '../dataplane/src/router/host.ts';
 import { compileRouter, lookup } from '../dataplane/src/router/index.ts';
@@ -19,6 +20,8 @@ export interface ExplainRequest {
   headers: Record<string, string>;
   cookies: Record<string, string>;
   clientIp?: string;
+  /** Arrived on the HTTPS listener (port 443); otherwise plain HTTP, which a TLS host redirects. */
+  https?: boolean;
 }
 
 export interface RouteSummary {
@@ -37,6 +40,8 @@ export interface BackendShare {
 
 export interface Explanation {
   host: { entry: string | undefined; rule: string };
+  /** The path as the proxy normalises it (RFC 3986 dot segments, unreserved escapes): what is routed and sent. */
+  path?: string;
   /** `route` a path of the host; `fallback` the host's default backend; `default` the table's. */
   outcome: 'route' | 'fallback' | 'default' | 'none';
   route?: RouteSummary;
@@ -59,13 +64,6 @@ function headersOf(request: ExplainRequest): IncomingHttpHeaders {
   const cookies = Object.entries(request.cookies).map(([name, value]) => `${name}=${value}`);
   if (cookies.length > 0) headers.cookie = cookies.join('; ');
   return headers;
-}
-
-function splitTarget(target: string): { path: string; rawQuery: string | undefined } {
-  const q = target.indexOf('?');
-  return q < 0
-    ? { path: target, rawQuery: undefined }
-    : { path: target.slice(0, q), rawQuery: target.slice(q + 1) };
 }
 
 function summary(route: Route): RouteSummary {
@@ -108,9 +106,14 @@ function precedenceRule(winner: RouteMatch, next: RouteMatch | undefined): strin
 }
 
 /** The host's routes that match too, in the order the router would try them, by taking the winner out and asking again. */
-function losers(entry: HostRoutes, first: Route, request: ExplainRequest): Route[] {
+function losers(
+  entry: HostRoutes,
+  first: Route,
+  request: ExplainRequest,
+  path: string,
+  rawQuery: string | undefined,
+): Route[] {
   const headers = headersOf(request);
-  const { path, rawQuery } = splitTarget(request.path);
   const out: Route[] = [];
   const taken = new Set([first.id]);
   for (let i = 0; i < MAX_LOSERS; i++) {
@@ -130,13 +133,11 @@ function losers(entry: HostRoutes, first: Route, request: ExplainRequest): Route
   return out;
 }
 
-function steps(compiled: CompiledRoute, request: ExplainRequest): string[] {
+function steps(compiled: CompiledRoute, request: ExplainRequest, answer: string | undefined): string[] {
   const out: string[] = [];
-  const { route, host } = compiled;
-  if (host?.tls !== undefined && route.httpsRedirect !== false)
-    out.push(`over plain HTTP: redirect to HTTPS (host ${host.host} has TLS)`);
-  else if (route.httpsRedirect === true) out.push('over plain HTTP: redirect to HTTPS (force-ssl-redirect)');
-  if (compiled.redirect !== undefined) out.push(`RequestRedirect ${JSON.stringify(compiled.redirect)}`);
+  const { route } = compiled;
+  // What resolve() answered before any stage: the HTTPS redirect or the route's RequestRedirect.
+  if (answer !== undefined) out.push(answer);
   if (compiled.direct !== undefined)
     out.push(`DirectResponse ${compiled.direct.statusCode}: answered by the proxy`);
   for (const stage of compiled.stages) {
@@ -171,23 +172,61 @@ function shares(compiled: CompiledRoute): BackendShare[] {
 }
 
 /** `table` must have passed validateRouteTable, as a worker's does before it compiles. */
+/**
+ * `table` must have passed validateRouteTable, as a worker's does before it compiles. The request
+ * goes through the proxy's own resolve(): path normalisation, Host checks, the HTTPS redirect, the
+ * route's redirect and the 404, exactly as a worker decides them.
+ */
 export async function explain(table: RouteTable, request: ExplainRequest): Promise<Explanation> {
   const pools = new UpstreamPools();
   try {
     const runtime = compile(table, pools);
     const headers = headersOf(request);
-    const { path, rawQuery } = splitTarget(request.path);
-    const compiledHost = runtime.router.host(request.host);
-    const entry = compiledHost?.entry;
+    const listener = { encrypted: request.https === true, httpsPort: 443 };
+    const resolution = resolve(
+      runtime,
+      listener,
+      request.path,
+      request.method,
+      headers,
+      undefined,
+      request.clientIp ?? '',
+    );
+    const entry = runtime.router.host(request.host)?.entry;
     const host = { entry: entry?.host, rule: hostRule(hostKey(request.host), entry) };
-    const compiled = lookup(runtime.router, request.host, path, request.method, headers, rawQuery);
+    if (resolution.kind === 'answer' && resolution.status === 400)
+      host.rule = 'not a valid request target or Host (RFC 9110 §7.2)';
+    if (resolution.kind === 'answer') {
+      const why =
+        resolution.status === 400
+          ? 'the request target or Host is malformed: the proxy answers 400'
+          : 'no route, host fallback or default route takes it: the proxy answers 404';
+      return {
+        host,
+        outcome: 'none',
+        precedence: why,
+        losers: [],
+        steps: [`answered ${resolution.status} by the proxy`],
+        backends: [],
+        missingBackends: [],
+      };
+    }
+    const path = resolution.path;
+    const query = resolution.query;
+    // The host's HTTPS redirect names no route; the one that serves the request over HTTPS is shown.
+    const compiled =
+      resolution.route ?? lookup(runtime.router, request.host, path, request.method, headers, query);
+    const answer =
+      resolution.kind === 'redirect'
+        ? `answered ${resolution.status} with Location: ${resolution.location}${resolution.route === undefined ? ' (HTTP to HTTPS; the rest applies over HTTPS)' : " (the route's RequestRedirect)"}`
+        : undefined;
     if (compiled === undefined) {
       return {
         host,
         outcome: 'none',
-        precedence: 'no route, host fallback or default route takes it: the proxy answers 404',
+        precedence: 'no route takes it over HTTPS either',
         losers: [],
-        steps: ['answered 404 by the proxy'],
+        steps: answer === undefined ? [] : [answer],
         backends: [],
         missingBackends: [],
       };
@@ -198,7 +237,8 @@ export async function explain(table: RouteTable, request: ExplainRequest): Promi
         : entry?.fallback !== undefined && compiled.route.id === entry.fallback.id
           ? 'fallback'
           : 'route';
-    const rest = outcome === 'route' && entry !== undefined ? losers(entry, compiled.route, request) : [];
+    const rest =
+      outcome === 'route' && entry !== undefined ? losers(entry, compiled.route, request, path, query) : [];
     const precedence =
       outcome === 'route'
         ? precedenceRule(compiled.route.match, rest[0]?.match)
@@ -208,6 +248,7 @@ export async function explain(table: RouteTable, request: ExplainRequest): Promi
     const kept = new Set(compiled.groups.backends.map((b) => b.key));
     return {
       host,
+      path,
       outcome,
       route: summary(compiled.route),
       precedence,
@@ -215,7 +256,7 @@ export async function explain(table: RouteTable, request: ExplainRequest): Promi
         ...summary(r),
         rule: precedenceRule(i === 0 ? compiled.route.match : rest[i - 1].match, r.match),
       })),
-      steps: steps(compiled, request),
+      steps: steps(compiled, request, answer),
       backends: shares(compiled),
       missingBackends: compiled.route.backends.map((b) => b.backend).filter((k) => !kept.has(k)),
     };
@@ -248,6 +289,9 @@ export function formatExplainText(
 ): string {
   const lines = [`${request.method} ${request.host}${request.path}`];
   lines.push(`host:    ${e.host.rule}`);
+  const q = request.path.indexOf('?');
+  if (e.path !== undefined && e.path !== (q < 0 ? request.path : request.path.slice(0, q)))
+    lines.push(`path:    ${e.path} (as the proxy normalises it)`);
   if (e.route !== undefined)
     lines.push(`route:   ${e.route.id} (Ingress ${e.route.ingress}): ${describeMatch(e.route.match)}`);
   lines.push(`why:     ${e.precedence}`);

@@ -144,6 +144,25 @@ const cases: Case[] = [
       'post',
     ],
   },
+  // TLS: the HTTPS redirect comes first; over HTTPS the route serves. The path as the proxy normalises it.
+  { name: 'lint-tls', argv: ['lint', S, `${C}/tls.yaml`] },
+  {
+    name: 'explain-tls-plain',
+    argv: ['explain', S, `${C}/tls.yaml`, '--host', 'tls.example.com', '--path', '/a?b=1'],
+  },
+  {
+    name: 'explain-tls-no-secret',
+    argv: ['explain', S, `${C}/tls.yaml`, '--host', 'nosecret.example.com', '--path', '/'],
+  },
+  {
+    name: 'explain-tls-https',
+    argv: ['explain', S, `${C}/tls.yaml`, '--host', 'tls.example.com', '--path', '/a', '--https'],
+  },
+  {
+    name: 'explain-normalised-path',
+    argv: ['explain', 'examples/manifests', '--host', 'shop.example.com', '--path', '/x/../%61pi/health'],
+  },
+  { name: 'explain-bad-host', argv: ['explain', 'examples/manifests', '--host', 'a b', '--path', '/'] },
   // The table, and the translation flags lint shares with the controller.
   { name: 'explain-table', argv: ['explain', '--table', S, `${C}/canary.yaml`] },
   {
@@ -171,7 +190,8 @@ async function run(c: Case): Promise<string> {
     stdin: async () => c.stdin ?? '',
     env: {},
     cwd: root,
-    now: new Date('2026-06-01T00:00:00Z'),
+    // After the fixture certificate's notBefore (2026-11-25).
+    now: new Date('2026-12-01T00:00:00Z'),
   };
   const [command, ...rest] = c.argv;
   const code = await (command === 'lint' ? runLint : runExplain)(rest, io);
