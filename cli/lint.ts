@@ -24,11 +24,17 @@ export interface LintReport {
   findings: Finding[];
 }
 
+const LOCATED = /^(\S+:\d+:\d+) \(/;
+
 /** Pure: objects read → the report. Manifest problems first (in input order), then translation's. */
 export function lintManifests(read: ReadManifests, options: TranslateOptions): LintReport {
   const result = translate(read.snapshot, options);
   const findings = [...read.diagnostics, ...result.diagnostics].map((d): Finding => {
-    const at = d.object.kind === 'ManifestFile' ? d.object.name : read.origins.get(objectKey(d.object));
+    // An object the reader left out has no origin; its message starts with where it is (parse.ts locate()).
+    const at =
+      d.object.kind === 'ManifestFile'
+        ? d.object.name
+        : (read.origins.get(objectKey(d.object)) ?? LOCATED.exec(d.message)?.[1]);
     const finding: Finding = {
       severity: severityOf(d.reason),
       reason: d.reason,

@@ -163,6 +163,12 @@ const cases: Case[] = [
     argv: ['explain', 'examples/manifests', '--host', 'shop.example.com', '--path', '/x/../%61pi/health'],
   },
   { name: 'explain-bad-host', argv: ['explain', 'examples/manifests', '--host', 'a b', '--path', '/'] },
+  // RoutePolicies: one targeting nothing (warning), one refused (error), one in effect.
+  { name: 'lint-policy', argv: ['lint', S, `${C}/policy.yaml`] },
+  {
+    name: 'explain-policy',
+    argv: ['explain', S, `${C}/policy.yaml`, '--host', 'policy.example.com', '--path', '/'],
+  },
   // The table, and the translation flags lint shares with the controller.
   { name: 'explain-table', argv: ['explain', '--table', S, `${C}/canary.yaml`] },
   {
