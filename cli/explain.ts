@@ -89,6 +89,17 @@ function describePath(match: RouteMatch): string {
   return `${match.path.type} ${match.path.value}`;
 }
 
+/** Which of the router's condition rules (conditions.ts compareConditions) put `a` first. */
+function conditionRule(a: RouteMatch, b: RouteMatch): string {
+  const count = (list: readonly unknown[] | undefined) => list?.length ?? 0;
+  if (count(a.methods) > 0 !== count(b.methods) > 0) return 'a route with a method match goes first';
+  if (count(a.headers) !== count(b.headers))
+    return `more header matches go first (${count(a.headers)} against ${count(b.headers)}; canary-by-header before canary-by-cookie)`;
+  if (count(a.queryParams) !== count(b.queryParams))
+    return `more query-parameter matches go first (${count(a.queryParams)} against ${count(b.queryParams)})`;
+  return `more cookie matches go first (${count(a.cookies)} against ${count(b.cookies)})`;
+}
+
 /** Why `winner` went before `next` (or why it won alone), in the router's own precedence terms. */
 function precedenceRule(winner: RouteMatch, next: RouteMatch | undefined): string {
   if (winner.path.type === 'Exact')
@@ -100,8 +111,7 @@ function precedenceRule(winner: RouteMatch, next: RouteMatch | undefined): strin
   if (a !== b)
     return `longest path wins: ${describePath(winner)} (${a}) before ${describePath(next)} (${b}); ingress-nginx sorts paths by length`;
   if (winner.path.type !== next.path.type) return 'at equal length the Prefix goes before the regex';
-  if (compareConditions(winner, next) < 0)
-    return 'same path: the route with more conditions goes first (a method, then most headers, query parameters, cookies)';
+  if (compareConditions(winner, next) < 0) return `same path: ${conditionRule(winner, next)}`;
   return 'same path and conditions: table order, the oldest Ingress first (then namespace/name)';
 }
 

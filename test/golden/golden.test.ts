@@ -81,6 +81,36 @@ const cases: Case[] = [
       'json',
     ],
   },
+  {
+    name: 'explain-canary-cookie',
+    argv: [
+      'explain',
+      S,
+      `${C}/canary.yaml`,
+      '--host',
+      'canary.example.com',
+      '--path',
+      '/',
+      '--cookie',
+      'canary_user=always',
+    ],
+  },
+  {
+    name: 'explain-canary-header-never',
+    argv: [
+      'explain',
+      S,
+      `${C}/canary.yaml`,
+      '--host',
+      'canary.example.com',
+      '--path',
+      '/',
+      '--header',
+      'X-Canary=never',
+      '--cookie',
+      'canary_user=always',
+    ],
+  },
   // use-regex precedence.
   { name: 'lint-regex', argv: ['lint', S, `${C}/regex.yaml`] },
   {
