@@ -181,7 +181,6 @@ function shares(compiled: CompiledRoute): BackendShare[] {
   }));
 }
 
-/** `table` must have passed validateRouteTable, as a worker's does before it compiles. */
 /**
  * `table` must have passed validateRouteTable, as a worker's does before it compiles. The request
  * goes through the proxy's own resolve(): path normalisation, Host checks, the HTTPS redirect, the
