@@ -3,7 +3,7 @@
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 SHELL := /bin/bash
 
-UNIT_TESTS := 'controller/**/*.test.ts' 'dataplane/**/*.test.ts' 'bench/**/*.test.ts' 'test/architecture/*.test.ts'
+UNIT_TESTS := 'cli/**/*.test.ts' 'test/golden/*.test.ts' 'controller/**/*.test.ts' 'dataplane/**/*.test.ts' 'bench/**/*.test.ts' 'test/architecture/*.test.ts'
 INTEGRATION_TESTS := 'test/integration/**/*.test.ts'
 E2E_TESTS := 'e2e/**/*.test.ts'
 CHART_TESTS := 'test/chart/**/*.test.ts'

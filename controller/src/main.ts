@@ -3,6 +3,7 @@
 import type { Server } from 'node:http';
 import { startAdminServer } from './admin/server.ts';
 import { FlagError, type Flags, parseFlags, usage } from './cli/flags.ts';
+import { translateOptionsOf } from './cli/translate-options.ts';
 import { GlobalLimits } from './limits/global-store.ts';
 import { createLogger, type Logger } from './log.ts';
 import { registerLimitMetrics } from './metrics/limits.ts';
@@ -13,7 +14,6 @@ import { standaloneSource } from './modes/standalone.ts';
 import type { Diagnostic } from './snapshot.ts';
 import { Supervisor } from './supervisor/supervisor.ts';
 import { SyncLoop } from './sync/loop.ts';
-import { checkCipherList } from './tls/cipher-list.ts';
 
 function readFlags(): Flags {
   try {
@@ -74,19 +74,7 @@ async function main(): Promise<void> {
   const loop = new SyncLoop({
     snapshot: () => source.snapshot(),
     sourceDiagnostics: () => source.diagnostics(),
-    translateOptions: () => ({
-      ingressClass: flags.ingressClass,
-      controllerName: flags.controllerName,
-      annotationsPrefix: flags.annotationsPrefix,
-      globalAllowedResponseHeaders: flags.globalAllowedResponseHeaders,
-      defaultBackendService: flags.defaultBackendService,
-      enableExternalNameServices: flags.enableExternalNameServices,
-      enableSslPassthrough: flags.enableSslPassthrough,
-      checkCipherList,
-      allowSnippetAnnotations: flags.allowSnippetAnnotations,
-      defaultSslCertificate: flags.defaultSslCertificate,
-      now: new Date(),
-    }),
+    translateOptions: () => translateOptionsOf(flags, new Date()),
     // The manifest source debounces file events itself; a second debounce would only add latency.
     debounceMs: source.mode === 'standalone' ? 0 : 50,
     push: (table) => {

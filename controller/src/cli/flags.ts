@@ -104,6 +104,31 @@ const options = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+/**
+ * The flags that change what translation makes of the objects, and how much of a manifest is read:
+ * `gatehouse lint` and `explain` take them too, so they judge a folder as the controller would.
+ */
+export const TRANSLATION_FLAGS = [
+  'ingress-class',
+  'controller-name',
+  'annotations-prefix',
+  'global-allowed-response-headers',
+  'default-backend-service',
+  'default-ssl-certificate',
+  'enable-external-name-services',
+  'enable-ssl-passthrough',
+  'allow-snippet-annotations',
+  'manifests-max-file-size',
+  'manifests-max-total-size',
+  'manifests-max-files',
+  'manifests-max-documents',
+] as const satisfies ReadonlyArray<keyof typeof options>;
+
+/** The parseArgs options of TRANSLATION_FLAGS, for a subcommand to merge into its own. */
+export const translationFlagOptions = Object.fromEntries(TRANSLATION_FLAGS.map((f) => [f, options[f]])) as {
+  [F in (typeof TRANSLATION_FLAGS)[number]]: (typeof options)[F];
+};
+
 export const usage = `Usage: gatehouse [flags]   (every flag also from GATEHOUSE_<FLAG>, e.g. GATEHOUSE_HTTP_PORT)
 
   --kubeconfig PATH                 API server to watch (default: in-cluster, else $KUBECONFIG, else ~/.kube/config)

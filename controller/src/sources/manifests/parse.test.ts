@@ -332,7 +332,34 @@ describe('parseManifestFile', () => {
     assert.match(parsed.diagnostics[0].message, /^bomb\.yaml:1:1 .*alias/i);
   });
 
+  test('each object read has the file:line:col it starts at, in the order of objects (lint points there)', () => {
+    const text = [
+      '# leading comment',
+      'apiVersion: v1',
+      'kind: Service',
+      'metadata: {name: a, namespace: x}',
+      '---',
+      'apiVersion: v1',
+      'kind: List',
+      'items:',
+      '  - apiVersion: v1',
+      '    kind: Service',
+      '    metadata: {name: b, namespace: x}',
+    ].join('\n');
+    const parsed = parseManifestFile('s.yaml', text);
+    assert.deepEqual(
+      parsed.objects.map((o) => o.metadata.name),
+      ['a', 'b'],
+    );
+    assert.deepEqual(parsed.origins, ['s.yaml:2:1', 's.yaml:9:5']);
+  });
+
   test('an empty file declares nothing and is fine', () => {
-    assert.deepEqual(parseManifestFile('empty.yaml', ''), { objects: [], diagnostics: [], ok: true });
+    assert.deepEqual(parseManifestFile('empty.yaml', ''), {
+      objects: [],
+      origins: [],
+      diagnostics: [],
+      ok: true,
+    });
   });
 });

@@ -22,6 +22,8 @@ export const MANIFEST_FILE_KIND = 'ManifestFile';
 
 export interface ParsedManifestFile {
   objects: AnyObject[];
+  /** Where each object starts, `path:line:col`, parallel to `objects`: lint points people there. */
+  origins: string[];
   diagnostics: Diagnostic[];
   /**
    * False when the file is not readable YAML at all, or holds problems and not one usable object:
@@ -55,6 +57,7 @@ interface Where {
 /** What one file yields, built up document by document. */
 class FileReport {
   readonly objects: AnyObject[] = [];
+  readonly origins: string[] = [];
   readonly #problems: Diagnostic[] = [];
   #unlisted = 0;
   #documents = 0;
@@ -100,7 +103,7 @@ class FileReport {
   }
 
   result(): ParsedManifestFile {
-    if (this.failure) return { objects: [], diagnostics: [this.failure], ok: false };
+    if (this.failure) return { objects: [], origins: [], diagnostics: [this.failure], ok: false };
     const diagnostics = [...this.#problems];
     if (this.#unlisted > 0)
       diagnostics.push(this.#fileDiagnostic('TooManyProblems', this.#unlistedMessage()));
@@ -110,7 +113,7 @@ class FileReport {
     // garbage (or an edit that broke its only object) keeps its last good objects, as the
     // apiserver keeps an object whose update it refused. A file that is only partly bad serves the rest.
     const usable = this.objects.length > 0 || this.#problems.length === 0;
-    return { objects: this.objects, diagnostics, ok: usable };
+    return { objects: this.objects, origins: this.origins, diagnostics, ok: usable };
   }
 
   #unlistedMessage(): string {
@@ -157,7 +160,8 @@ export function parseManifestFile(
     if (report.failure) break;
   }
   if (report.failure) return report.result();
-  if (syntax.hasProblems) return { objects: [], diagnostics: syntax.result().diagnostics, ok: false };
+  if (syntax.hasProblems)
+    return { objects: [], origins: [], diagnostics: syntax.result().diagnostics, ok: false };
   return report.result();
 }
 
@@ -220,8 +224,10 @@ function collectValue(value: unknown, where: Where, depth: number, report: FileR
     return;
   }
   const normalized = normalizeObject(value);
-  if (normalized.result === 'object') report.objects.push(normalized.object);
-  else if (normalized.result === 'problem') {
+  if (normalized.result === 'object') {
+    report.objects.push(normalized.object);
+    report.origins.push(position(where).at);
+  } else if (normalized.result === 'problem') {
     const { ref, problem } = normalized;
     const message = `${locate(where)}: ${problem.message}`;
     if (ref) report.problem(objectDiagnostic(ref, problem.field, problem.reason, message));
