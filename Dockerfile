@@ -23,6 +23,9 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY controller/src ./controller/src
 COPY dataplane/src ./dataplane/src
+# `gatehouse lint|explain` in the image: docker run --entrypoint node IMAGE cli/gatehouse.ts lint …
+# (the entrypoint stays the controller itself, so its primary does not load the offline tools).
+COPY cli ./cli
 # 65532 is the conventional "nonroot" UID; numeric so that runAsNonRoot can verify it.
 USER 65532:65532
 EXPOSE 8080 8443 10254

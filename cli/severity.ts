@@ -59,6 +59,8 @@ export const SEVERITY: Readonly<Record<string, Severity>> = {
   Invalid: 'error',
   Conflicted: 'error',
   Unsupported: 'error',
+  // A Secret or Service a RoutePolicy names cannot be used: its routes answer 503.
+  RefNotFound: 'error',
   TargetNotFound: 'warning',
   // Settings ignored; the route serves as without them.
   UnknownAnnotation: 'warning',

@@ -90,8 +90,9 @@ describe('Dockerfile', () => {
     }
   });
 
-  test('the build context holds every local file the controller and its workers load, and no test', () => {
-    const graph = importGraph(repoDir, ['controller/src/main.ts']);
+  test('the build context holds every local file the controller, its workers and lint/explain load, and no test', () => {
+    const graph = importGraph(repoDir, ['controller/src/main.ts', 'cli/gatehouse.ts']);
+    assert.ok(graph.files.includes('cli/explain.ts'), 'lint and explain are part of the image');
     assert.ok(graph.files.includes('dataplane/src/worker.ts'), 'the forked worker is part of the program');
     const copied = sourcesOf(final).map((s) => s.replace(/\/+$/, ''));
     for (const file of graph.files) {
