@@ -65,13 +65,20 @@ const proxyAgent = new Agent({ connections: 64, keepAliveTimeout: 1_000 });
 
 export async function startGatehouse(
   cluster: Cluster,
-  options: { name: string; publishAddress: string; workers?: number; timeoutMs?: number },
+  options: {
+    name: string;
+    publishAddress: string;
+    workers?: number;
+    timeoutMs?: number;
+    /** Default: the cluster's gatehouse kubeconfig (another one e.g. points at a fault proxy). */
+    kubeconfig?: string;
+  },
 ): Promise<Gatehouse> {
   const [httpPort, httpsPort, adminPort] = [await freePort(), await freePort(), await freePort()];
   const args = [
     join(repoDir, 'controller/src/main.ts'),
     '--kubeconfig',
-    cluster.gatehouseKubeconfig,
+    options.kubeconfig ?? cluster.gatehouseKubeconfig,
     '--ingress-class',
     CLASS,
     '--bind-address',

@@ -68,3 +68,31 @@ export async function inParallel<T, R>(
   await Promise.all(lanes);
   return results;
 }
+
+/** Sequential GETs on `lanes` loops until stopped: a bounded, steady client. */
+export function steadyClient(g: Gatehouse, host: string, expected: readonly string[], lanes = 2) {
+  let running = true;
+  const failures: string[] = [];
+  let ok = 0;
+  const loops = Array.from({ length: lanes }, async () => {
+    while (running) {
+      try {
+        const answer = await g.get(host, '/steady');
+        if (answer.status === 200 && expected.includes(String(answer.backend))) ok++;
+        else failures.push(`${answer.status} ${answer.backend ?? answer.body.slice(0, 80)}`);
+      } catch (error) {
+        failures.push(String(error));
+      }
+      // Paced, so the client measures availability rather than loading a 2-core machine.
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  });
+  return {
+    ok: () => ok,
+    failures,
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+    },
+  };
+}

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { setUp, suite, tearDown } from './context.ts';
 import { accessScenario } from './scenarios/access.ts';
 import { classesScenario } from './scenarios/classes.ts';
+import { controlPlaneScenario } from './scenarios/control-plane.ts';
 import { leaderScenario } from './scenarios/leader.ts';
 import { outageScenario } from './scenarios/outage.ts';
 import { rbacScenario } from './scenarios/rbac.ts';
@@ -37,7 +38,8 @@ describe('gatehouse in cluster mode, end to end', { timeout: 540_000 }, () => {
   });
 
   // Order matters only where a scenario changes the shared world: the leader scenario replaces the
-  // serving replica, the outage restarts the apiserver, and 1 000 Ingresses come last; the audit of
+  // serving replica, the outage restarts the apiserver, the control-plane faults add a replica behind a fault proxy
+  // (stopped after), and 1 000 Ingresses come last; the audit of
   // every request the replicas made is read once they all have run.
   classesScenario();
   routingScenario();
@@ -48,6 +50,7 @@ describe('gatehouse in cluster mode, end to end', { timeout: 540_000 }, () => {
   rbacScenario();
   leaderScenario();
   outageScenario();
+  controlPlaneScenario();
   scaleScenario();
   accessScenario();
 });

@@ -1,44 +1,17 @@
-// The apiserver stopped for 30 s: Gatehouse keeps serving the last table it had, every request of a
+// The apiserver stopped for 60 s (GATEHOUSE_E2E_OUTAGE_SECONDS): Gatehouse keeps serving the last table it had, every request of a
 // client running throughout succeeds, and changes made after the apiserver returns converge.
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { stopApiserver } from '../../lib/apiserver.ts';
 import { waitFor } from '../../lib/wait.ts';
 import { suite } from '../context.ts';
-import type { Gatehouse } from '../gatehouse.ts';
 import type { KubeObject } from '../kube.ts';
-import { createService, loadBalancerOf, servedBy } from '../lib.ts';
+import { createService, loadBalancerOf, servedBy, steadyClient } from '../lib.ts';
 import { ingress } from '../objects.ts';
 
-const OUTAGE_MS = 30_000;
-
-/** Sequential GETs on `lanes` loops until stopped: a bounded, steady client. */
-function steadyClient(g: Gatehouse, host: string, expected: readonly string[], lanes = 2) {
-  let running = true;
-  const failures: string[] = [];
-  let ok = 0;
-  const loops = Array.from({ length: lanes }, async () => {
-    while (running) {
-      try {
-        const answer = await g.get(host, '/steady');
-        if (answer.status === 200 && expected.includes(String(answer.backend))) ok++;
-        else failures.push(`${answer.status} ${answer.backend ?? answer.body.slice(0, 80)}`);
-      } catch (error) {
-        failures.push(String(error));
-      }
-      // Paced, so the client measures availability rather than loading a 2-core machine.
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  });
-  return {
-    ok: () => ok,
-    failures,
-    async stop() {
-      running = false;
-      await Promise.all(loops);
-    },
-  };
-}
+// 60 s by default, as issue 28 asks; GATEHOUSE_E2E_OUTAGE_SECONDS shortens it for a quick local run.
+const OUTAGE_MS = Number(process.env.GATEHOUSE_E2E_OUTAGE_SECONDS ?? 60) * 1000;
+const OUTAGE = `${OUTAGE_MS / 1000} s`;
 
 export function outageScenario(): void {
   describe('kube-apiserver outage', () => {
@@ -55,7 +28,7 @@ export function outageScenario(): void {
       await waitFor(() => servedBy(gatehouse, host, backends[0].name), { what: 'the steady Ingress' });
     });
 
-    test('traffic is served without a single failure while the apiserver is down for 30 s, and changes made after it returns converge', async () => {
+    test(`traffic is served without a single failure while the apiserver is down for ${OUTAGE}, and changes made after it returns converge`, async () => {
       const s = suite();
       const { admin, backends } = s;
       const g = s.gatehouse;
@@ -68,7 +41,7 @@ export function outageScenario(): void {
         const downAt = performance.now();
         assert.notEqual((await admin.call('GET', '/readyz').catch(() => ({ status: 0 }))).status, 200);
         const servedBeforeDown = client.ok();
-        // The outage itself is the scenario: 30 s of a stopped apiserver, by the clock. Meanwhile
+        // The outage itself is the scenario: OUTAGE_MS of a stopped apiserver, by the clock. Meanwhile
         // /healthz is sampled, for the report (a liveness probe failing here would restart pods).
         const healthz = new Set<number>();
         while (performance.now() - downAt < OUTAGE_MS) {
@@ -77,10 +50,10 @@ export function outageScenario(): void {
             setTimeout(resolve, Math.max(1, Math.min(500, OUTAGE_MS - (performance.now() - downAt)))),
           );
         }
-        s.measurements.note(`/healthz during the 30 s outage answered: ${[...healthz].join(', ')}`);
+        s.measurements.note(`/healthz during the ${OUTAGE} outage answered: ${[...healthz].join(', ')}`);
         assert.ok(
           client.ok() > servedBeforeDown + 100,
-          `only ${client.ok() - servedBeforeDown} requests in 30 s`,
+          `only ${client.ok() - servedBeforeDown} requests in ${OUTAGE}`,
         );
         const restarting = stopped;
         stopped = undefined;
@@ -116,7 +89,11 @@ export function outageScenario(): void {
           { what: 'status of the Ingress created after the outage', timeoutMs: 60_000 },
         );
         assert.deepEqual(lb, [{ ip: g.publishAddress }]);
-        assert.equal(await g.admin('/healthz'), 200, 'healthy again once watches are re-established');
+        // A kind whose watch is still in back-off (at most 8 s) keeps /healthz at 503 until it is back.
+        await waitFor(async () => (await g.admin('/healthz')) === 200, {
+          what: '/healthz 200 again once every watch is re-established',
+          timeoutMs: 30_000,
+        });
         s.measurements.note(`outage test: ${client.ok()} requests served, ${client.failures.length} failed`);
       } finally {
         await client.stop();
