@@ -183,3 +183,36 @@ test('proxy URLs: http(s) and SOCKS5 are used as given (socks5h as socks5), SOCK
   assert.equal(proxyUri('socks5h://u:pw@p:1080'), 'socks5://u:pw@p:1080');
   assert.throws(() => proxyUri('socks4://p:1080'), /socks4:\/\/ is not supported/);
 });
+
+test('a watch stream the server resets (RST_STREAM, the connection kept) ends the watch at once', async () => {
+  h2Streams.length = 0;
+  const client = new KubeHttp(kubeConfig());
+  const ac = new AbortController();
+  try {
+    const t = httpTransport(client);
+    const r = secretByName('reset-me');
+    // A LIST first settles HTTP/2, so the watch is a stream of a shared connection.
+    await t.list(r, r.query, AbortSignal.timeout(5000));
+    const events = (await t.watch(r, r.query, ac.signal))[Symbol.asyncIterator]();
+    assert.equal((await events.next()).value?.type, 'BOOKMARK');
+    const watch = [...openWatches].at(-1)!;
+    assert.equal(watch.req.httpVersion, '2.0');
+    watch.stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+    // Ended (or failed): either way the reflector reconnects; a hang here would wait for the stall timer.
+    let deadline: NodeJS.Timeout | undefined;
+    const ended = await Promise.race([
+      events.next().then(
+        (e) => (e.done ? 'done' : `event ${e.value?.type}`),
+        () => 'error',
+      ),
+      new Promise<string>((resolve) => {
+        deadline = setTimeout(resolve, 10_000, 'still open after 10 s');
+      }),
+    ]);
+    clearTimeout(deadline);
+    assert.ok(ended === 'done' || ended === 'error', ended);
+  } finally {
+    ac.abort();
+    client.close();
+  }
+});
